@@ -1,0 +1,34 @@
+/**
+ * Small helpers over node:util `parseArgs` that turn flag strings into checked numbers and
+ * choices, throwing {@link CliError} with the flag's name and the offending value.
+ */
+import { CliError } from './cli-error.js';
+
+/** Parses an integer flag within [min, max]; `undefined` gives the default. */
+export function intFlag(name: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new CliError(`--${name} must be an integer in [${min}, ${max}], got '${value}'`);
+  }
+  return n;
+}
+
+/** Parses a finite number flag within [min, max]. */
+export function numberFlag(name: string, value: string | undefined, fallback: number, min = -Infinity, max = Infinity): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new CliError(`--${name} must be a number in [${min}, ${max}], got '${value}'`);
+  }
+  return n;
+}
+
+/** Checks a flag against a list of allowed values. */
+export function choiceFlag<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new CliError(`--${name} must be one of ${choices.join('|')}, got '${value}'`);
+  }
+  return value as T;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `jepa-mpc <command> [options]`: the command-line entry point. Each command lives in its own
+ * module, loaded only when asked for, so that e.g. `sim-eval` never loads onnxruntime-node.
+ */
+import { CliError } from './cli-error.js';
+
+/** A command: a one-line summary and its entry point (returns the process exit code). */
+interface Command {
+  summary: string;
+  load: () => Promise<{ main(argv: string[]): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  bench: {
+    summary: 'benchmark one planning step: batched vs per-candidate rollout (--json)',
+    load: () => import('./bench.js'),
+  },
+  plan: {
+    summary: 'plan one action from a current and a goal image with a world model',
+    load: () => import('./plan.js'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: jepa-mpc <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    `Run 'jepa-mpc <command> --help' for a command's options.`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`jepa-mpc: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.main(rest);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      console.error(`jepa-mpc: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    }
+  },
+);
