@@ -1,0 +1,222 @@
+/**
+ * The world-model contract: `models/<name>/manifest.json`, validated on load.
+ *
+ * A manifest names two ONNX graphs with fixed tensor names:
+ * - encoder: `image` float32 [1, 3, H, W] (layout "NCHW") or [1, 3, F, H, W] ("NCTHW", the frame
+ *   repeated F times to fill a video tubelet) → `latents` [1, N, D];
+ * - rollout (one graph per supported horizon H): `latents` [1, N, D], `state` [1, S],
+ *   `actions` [B, H, A], `goal` [1, N, D] → `energy` [B] (mean |predicted − goal| over tokens and
+ *   channels after H autoregressive predictor steps, the state advanced by each action in-graph);
+ *   optionally `predicted` [B, N, D].
+ * With precision "fp16" every float tensor above is float16 instead.
+ * See docs/world-model-contract.md for the full description.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { ModelError } from './errors.js';
+
+/** Version tag every manifest must carry. */
+export const MANIFEST_FORMAT = 'jepa-mpc/world-model@1';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const positiveInt = z.number().int().positive();
+/** A file name relative to the manifest's folder that must stay inside it. */
+const relativeFile = z
+  .string()
+  .min(1)
+  .refine((p) => !isAbsolute(p) && !relative('.', p).startsWith('..'), 'must be a path inside the model folder');
+
+const channelTriple = z.tuple([finite, finite, finite]);
+
+const encoderSchema = z.object({
+  file: relativeFile,
+  /** Extra files the graph's external data lives in (checked to exist; loaded by path). */
+  externalData: z.array(relativeFile).default([]),
+  input: z.object({
+    height: positiveInt,
+    width: positiveInt,
+    /** "NCHW": [1,3,H,W]; "NCTHW": [1,3,F,H,W] with the frame repeated F times. */
+    layout: z.enum(['NCHW', 'NCTHW']),
+    frames: positiveInt.default(1),
+    /** "center-crop": crop the largest centred region of the model's aspect, then resize; "squash": resize only. */
+    resize: z.enum(['center-crop', 'squash']).default('center-crop'),
+    /** Pixel values are divided by `scale` (255 for [0,1]) then normalised by (x − mean) / std per RGB channel. */
+    scale: finite.refine((v) => v > 0, 'must be > 0').default(255),
+    mean: channelTriple.default([0, 0, 0]),
+    std: channelTriple.refine((s) => s.every((v) => v > 0), 'every std must be > 0').default([1, 1, 1]),
+  }),
+  output: z.object({
+    tokens: positiveInt,
+    dim: positiveInt,
+    /** Whether the graph already LayerNorms its output (the energy expects normalised latents). */
+    layerNormed: z.boolean().default(true),
+  }),
+});
+
+const rolloutSchema = z.object({
+  file: relativeFile,
+  externalData: z.array(relativeFile).default([]),
+  /** Number of autoregressive predictor steps H the graph was exported with. */
+  horizon: positiveInt,
+  /** Whether the graph also outputs `predicted` [B, N, D]. */
+  outputsPredicted: z.boolean().default(false),
+});
+
+const vectorSpaceSchema = z
+  .object({
+    dim: positiveInt,
+    names: z.array(z.string().min(1)),
+    units: z.array(z.string().min(1)),
+  })
+  .refine((v) => v.names.length === v.dim && v.units.length === v.dim, {
+    message: 'names and units must each have exactly `dim` entries',
+  });
+
+const planningSchema = z.object({
+  optimizer: z.enum(['cem', 'mppi']).default('cem'),
+  samples: positiveInt.default(800),
+  iterations: positiveInt.default(10),
+  elites: positiveInt.default(10),
+  horizon: positiveInt.default(1),
+  /** Per-dimension lower/upper bounds of one action. */
+  lower: z.array(finite),
+  upper: z.array(finite),
+  /** Action dimensions fixed to 0 (not searched), e.g. rotations [3, 4, 5]. */
+  pinned: z.array(z.number().int().nonnegative()).default([]),
+  /** Index of the gripper dimension, or null when the model has none. */
+  gripperIndex: z.number().int().nonnegative().nullable().default(null),
+  /** A planned gripper action with |value| below this is snapped to 0. */
+  gripperSnap: finite.nonnegative().default(0),
+  momentumMean: finite.min(0).max(1).default(0),
+  momentumStd: finite.min(0).max(1).default(0),
+});
+
+/** The manifest's schema; `parse` fills defaults. */
+export const manifestSchema = z
+  .object({
+    format: z.literal(MANIFEST_FORMAT),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    precision: z.enum(['fp32', 'fp16']).default('fp32'),
+    /** Seconds between two actions (the data's frame period). */
+    controlPeriodS: finite.refine((v) => v > 0, 'must be > 0'),
+    encoder: encoderSchema,
+    rollout: z.array(rolloutSchema).min(1),
+    state: vectorSpaceSchema,
+    action: vectorSpaceSchema,
+    planning: planningSchema,
+    /** Batch sizes the rollout is run at; a candidate batch is padded up to the next one (chunked above the largest). */
+    batchSizes: z.array(positiveInt).min(1).default([1, 64, 800]),
+  })
+  .superRefine((m, ctx) => {
+    const a = m.action.dim;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (m.planning.lower.length !== a) issue(['planning', 'lower'], `must have ${a} entries (action.dim), has ${m.planning.lower.length}`);
+    if (m.planning.upper.length !== a) issue(['planning', 'upper'], `must have ${a} entries (action.dim), has ${m.planning.upper.length}`);
+    m.planning.lower.forEach((lo, i) => {
+      const hi = m.planning.upper[i];
+      if (hi !== undefined && hi < lo) issue(['planning', 'upper', i], `upper ${hi} is below lower ${lo}`);
+    });
+    m.planning.pinned.forEach((d, i) => {
+      if (d >= a) issue(['planning', 'pinned', i], `dimension ${d} is out of range for action.dim ${a}`);
+    });
+    const g = m.planning.gripperIndex;
+    if (g !== null && g >= a) issue(['planning', 'gripperIndex'], `dimension ${g} is out of range for action.dim ${a}`);
+    if (m.planning.elites > m.planning.samples) issue(['planning', 'elites'], `elites ${m.planning.elites} exceeds samples ${m.planning.samples}`);
+    const horizons = m.rollout.map((r) => r.horizon);
+    if (new Set(horizons).size !== horizons.length) issue(['rollout'], `horizons must be distinct, got [${horizons.join(', ')}]`);
+    if (!horizons.includes(m.planning.horizon)) {
+      issue(['planning', 'horizon'], `no rollout graph for horizon ${m.planning.horizon} (have ${horizons.join(', ')})`);
+    }
+    if (m.encoder.input.layout === 'NCHW' && m.encoder.input.frames !== 1) {
+      issue(['encoder', 'input', 'frames'], 'must be 1 with layout NCHW');
+    }
+  });
+
+/** A validated manifest with defaults filled in. */
+export type Manifest = z.output<typeof manifestSchema>;
+/** One rollout graph entry. */
+export type RolloutEntry = Manifest['rollout'][number];
+
+/** A manifest plus the absolute folder its files are relative to. */
+export interface LoadedManifest {
+  manifest: Manifest;
+  /** Absolute path of the model folder. */
+  dir: string;
+  /** Absolute path of the manifest file. */
+  path: string;
+}
+
+/**
+ * Validates a parsed JSON value as a manifest.
+ * @throws ModelError MANIFEST_INVALID listing every problem with its JSON path.
+ */
+export function parseManifest(value: unknown, source = 'manifest'): Manifest {
+  const result = manifestSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ModelError('MANIFEST_INVALID', `${source} is not a valid world-model manifest:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/**
+ * Reads and validates `<dir>/manifest.json` (or a manifest file path) and checks that every file
+ * it names exists and is not empty.
+ * @throws ModelError MANIFEST_NOT_FOUND, MANIFEST_INVALID or FILE_MISSING.
+ */
+export async function loadManifest(dirOrFile: string): Promise<LoadedManifest> {
+  const path = resolve(dirOrFile.endsWith('.json') ? dirOrFile : join(dirOrFile, 'manifest.json'));
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ModelError('MANIFEST_NOT_FOUND', `no world-model manifest at ${path}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ModelError('MANIFEST_INVALID', `${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const manifest = parseManifest(json, path);
+  const dir = dirname(path);
+  for (const file of manifestFiles(manifest)) {
+    await checkFile(join(dir, file));
+  }
+  return { manifest, dir, path };
+}
+
+/** Every file a manifest names (graphs and external data), relative to its folder. */
+export function manifestFiles(m: Manifest): string[] {
+  return [
+    m.encoder.file,
+    ...m.encoder.externalData,
+    ...m.rollout.flatMap((r) => [r.file, ...r.externalData]),
+  ];
+}
+
+async function checkFile(path: string): Promise<void> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new Error('not a regular file');
+    size = s.size;
+  } catch (cause) {
+    throw new ModelError('FILE_MISSING', `model file ${path} is missing or unreadable`, { cause });
+  }
+  if (size === 0) throw new ModelError('FILE_MISSING', `model file ${path} is empty`);
+}
+
+/** The rollout entry for a horizon. @throws ModelError INPUT_INVALID when the model has none. */
+export function rolloutFor(m: Manifest, horizon: number): RolloutEntry {
+  const entry = m.rollout.find((r) => r.horizon === horizon);
+  if (!entry) {
+    throw new ModelError(
+      'INPUT_INVALID',
+      `model '${m.name}' has no rollout graph for horizon ${horizon} (have ${m.rollout.map((r) => r.horizon).join(', ')})`,
+    );
+  }
+  return entry;
+}
