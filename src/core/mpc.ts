@@ -1,0 +1,174 @@
+/**
+ * The receding-horizon MPC step: (current latents, state, goal latents) → the first action of an
+ * optimised sequence, with its energy, iteration count, timings and a status. Execute the
+ * action, observe, call again. It never throws in the per-cycle path: bad inputs and model
+ * failures come back as a status with a zero (hold) action.
+ */
+import { actionDim, snapGripper } from './action-space.js';
+import { type CemConfig, CEM_DEFAULTS, cem } from './cem.js';
+import { type MppiConfig, MPPI_DEFAULTS, mppi } from './mppi.js';
+import type { OptimizerResult } from './optimizer.js';
+import type { Rng } from './rng.js';
+import { PlannerStatus } from './status.js';
+import type { Clock, EnergyModel, Latents } from './types.js';
+
+/** Which optimiser the planner runs and with what settings. */
+export interface PlannerConfig {
+  readonly optimizer: 'cem' | 'mppi';
+  readonly cem: CemConfig;
+  readonly mppi: MppiConfig;
+  /** Start each plan from the previous plan shifted by one step (zeros appended) instead of zeros. */
+  readonly warmStart: boolean;
+}
+
+/** The paper's planner: CEM with its defaults, no warm start. */
+export const PLANNER_DEFAULTS: PlannerConfig = Object.freeze({
+  optimizer: 'cem',
+  cem: CEM_DEFAULTS,
+  mppi: MPPI_DEFAULTS,
+  warmStart: false,
+});
+
+/** Inputs of one planning step. */
+export interface MpcInputs {
+  readonly latents: Latents;
+  /** End-effector state [S]. */
+  readonly state: Float32Array;
+  readonly goal: Latents;
+}
+
+/** Where the time of a step went, in ms. */
+export interface MpcTimings {
+  readonly totalMs: number;
+  /** Binding the shared inputs to the model (upload, goal broadcast). */
+  readonly bindMs: number;
+  /** Inside the batched energy calls. */
+  readonly modelMs: number;
+  /** Sampling, ranking and updating (total − bind − model). */
+  readonly optimizerMs: number;
+}
+
+/** What one MPC step returns. */
+export interface MpcStepResult {
+  /** Action to execute now [A] (all zeros = hold). */
+  readonly action: Float32Array;
+  /** The whole planned sequence [H, A]. */
+  readonly plan: Float32Array;
+  /** Energy of the planned sequence (NaN when not planned). */
+  readonly energy: number;
+  /** Mean elite energy per iteration (should fall). */
+  readonly eliteEnergies: number[];
+  readonly iterations: number;
+  readonly evaluations: number;
+  readonly timings: MpcTimings;
+  /** A {@link PlannerStatus} code. */
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Dependencies injected into the planner. */
+export interface MpcDeps {
+  readonly rng: Rng;
+  readonly clock: Clock;
+}
+
+/** Plans one action per call, keeping the previous plan for warm starts. */
+export class MpcPlanner {
+  private previousPlan: Float32Array | undefined;
+
+  constructor(
+    private readonly model: EnergyModel,
+    readonly config: PlannerConfig,
+    private readonly deps: MpcDeps,
+  ) {}
+
+  /** The active optimiser's settings. */
+  get optimizerConfig(): CemConfig | MppiConfig {
+    return this.config.optimizer === 'cem' ? this.config.cem : this.config.mppi;
+  }
+
+  /** Forgets the previous plan (call on a new goal or episode). */
+  reset(): void {
+    this.previousPlan = undefined;
+  }
+
+  /** Plans and returns the first action. Never throws: failures become a status and a hold. */
+  async step(inputs: MpcInputs): Promise<MpcStepResult> {
+    const { clock } = this.deps;
+    const t0 = clock();
+    const opt = this.optimizerConfig;
+    const A = actionDim(opt.space);
+    const H = opt.horizon;
+    const hold = (status: number, message: string, bindMs = 0): MpcStepResult => ({
+      action: new Float32Array(A),
+      plan: new Float32Array(H * A),
+      energy: NaN,
+      eliteEnergies: [],
+      iterations: 0,
+      evaluations: 0,
+      timings: { totalMs: clock() - t0, bindMs, modelMs: 0, optimizerMs: 0 },
+      status,
+      message,
+    });
+
+    const problem = inputProblem(inputs);
+    if (problem) return hold(PlannerStatus.INVALID_INPUT, problem);
+
+    let bindMs = 0;
+    let result: OptimizerResult;
+    try {
+      const energy = await this.model.bind({ ...inputs, horizon: H });
+      bindMs = clock() - t0;
+      const init = this.config.warmStart ? this.shiftedPrevious(H, A) : undefined;
+      result =
+        this.config.optimizer === 'cem'
+          ? await cem(energy, this.config.cem, this.deps.rng, clock, init)
+          : await mppi(energy, this.config.mppi, this.deps.rng, clock, init);
+    } catch (error) {
+      this.previousPlan = undefined;
+      return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
+    }
+    if (result.status === 'non-finite') {
+      this.previousPlan = undefined;
+      return hold(PlannerStatus.NON_FINITE_ENERGY, `every candidate's energy was NaN/Inf (${result.nonFinite} of ${result.evaluations})`, bindMs);
+    }
+    this.previousPlan = result.plan;
+    const action = result.plan.slice(0, A);
+    snapGripper(action, opt.space);
+    const totalMs = clock() - t0;
+    return {
+      action,
+      plan: result.plan,
+      energy: result.energy,
+      eliteEnergies: result.eliteEnergies,
+      iterations: result.iterations,
+      evaluations: result.evaluations,
+      timings: { totalMs, bindMs, modelMs: result.modelMs, optimizerMs: Math.max(0, totalMs - bindMs - result.modelMs) },
+      status: PlannerStatus.OK,
+      message: result.nonFinite > 0 ? `${result.nonFinite} candidates had non-finite energy and were skipped` : 'ok',
+    };
+  }
+
+  private shiftedPrevious(H: number, A: number): Float32Array | undefined {
+    const prev = this.previousPlan;
+    if (!prev || prev.length !== H * A) return undefined;
+    const init = new Float32Array(H * A);
+    init.set(prev.subarray(A));
+    return init;
+  }
+}
+
+/** Describes what is wrong with the inputs, or returns undefined when they are usable. */
+export function inputProblem(inputs: MpcInputs): string | undefined {
+  for (const [name, z] of [['latents', inputs.latents], ['goal', inputs.goal]] as const) {
+    if (z.data.length !== z.tokens * z.dim) return `${name} has ${z.data.length} values, expected ${z.tokens}x${z.dim}`;
+    const bad = z.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) return `${name}[${bad}] is ${z.data[bad]}`;
+  }
+  if (inputs.latents.tokens !== inputs.goal.tokens || inputs.latents.dim !== inputs.goal.dim) {
+    return `goal latents ${inputs.goal.tokens}x${inputs.goal.dim} do not match current latents ${inputs.latents.tokens}x${inputs.latents.dim}`;
+  }
+  const bad = inputs.state.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) return `state[${bad}] is ${inputs.state[bad]}`;
+  return undefined;
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { CEM_DEFAULTS } from '../../src/core/cem.js';
+import { MpcPlanner, PLANNER_DEFAULTS, type PlannerConfig } from '../../src/core/mpc.js';
+import { createRng } from '../../src/core/rng.js';
+import { PlannerStatus } from '../../src/core/status.js';
+import { PICK_PLACE_STEPS, SubgoalSequencer } from '../../src/core/subgoals.js';
+import type { EnergyModel } from '../../src/core/types.js';
+import { l1Model, tickClock, vectorLatents } from './analytic-model.js';
+
+const deps = () => ({ rng: createRng(0), clock: tickClock() });
+
+function inputs(state: number[], goal: number[]) {
+  return { latents: vectorLatents(state), state: Float32Array.from(state), goal: vectorLatents(goal) };
+}
+
+describe('MpcPlanner', () => {
+  it('closes the loop: executing each planned action reaches a goal 20 cm away within 4 steps', async () => {
+    const planner = new MpcPlanner(l1Model(), PLANNER_DEFAULTS, deps());
+    let state = [0.4, -0.1, 0.3, 0, 0, 0, 0];
+    const goal = [0.55, 0.02, 0.2, 0, 0, 0, 1];
+    const energies: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      const r = await planner.step(inputs(state, goal));
+      expect(r.status).toBe(PlannerStatus.OK);
+      energies.push(r.energy);
+      state = state.map((s, i) => s + (r.action[i] as number));
+    }
+    const dist = Math.hypot(...[0, 1, 2].map((i) => (state[i] as number) - (goal[i] as number)));
+    expect(dist).toBeLessThan(0.01);
+    expect(energies.at(-1)).toBeLessThan(energies[0] as number);
+  });
+
+  it('snaps a small gripper action to 0 and reports timings', async () => {
+    const planner = new MpcPlanner(l1Model(), PLANNER_DEFAULTS, deps());
+    const r = await planner.step(inputs([0.5, 0, 0.3, 0, 0, 0, 0.5], [0.5, 0, 0.3, 0, 0, 0, 0.6]));
+    expect(r.action[6]).toBe(0);
+    expect(r.timings.totalMs).toBeGreaterThan(0);
+    expect(r.timings.modelMs).toBeGreaterThan(0);
+    expect(r.iterations).toBe(10);
+  });
+
+  it.each([
+    ['NaN in the state', { ...inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3, 0, 0, 0, 0]), state: Float32Array.from([0.5, NaN, 0.3, 0, 0, 0, 0]) }, /state\[1\] is NaN/],
+    ['Inf in the goal', inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, Infinity, 0, 0, 0, 0]), /goal\[2\] is Infinity/],
+    ['mismatched goal size', inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3]), /do not match current latents/],
+  ])('holds with INVALID_INPUT on %s', async (_name, bad, message) => {
+    const planner = new MpcPlanner(l1Model(), PLANNER_DEFAULTS, deps());
+    const r = await planner.step(bad);
+    expect(r.status).toBe(PlannerStatus.INVALID_INPUT);
+    expect(r.message).toMatch(message);
+    expect(Array.from(r.action)).toEqual(new Array(7).fill(0));
+  });
+
+  it('holds with MODEL_ERROR when the model throws, and NON_FINITE_ENERGY when it returns NaN', async () => {
+    const failing: EnergyModel = {
+      bind: async () => async () => {
+        throw new Error('session crashed');
+      },
+    };
+    const r1 = await new MpcPlanner(failing, PLANNER_DEFAULTS, deps()).step(inputs([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]));
+    expect(r1.status).toBe(PlannerStatus.MODEL_ERROR);
+    expect(r1.message).toMatch(/session crashed/);
+    const nan = l1Model({ nanWhere: () => true });
+    const r2 = await new MpcPlanner(nan, PLANNER_DEFAULTS, deps()).step(inputs([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]));
+    expect(r2.status).toBe(PlannerStatus.NON_FINITE_ENERGY);
+    expect(Array.from(r2.action)).toEqual(new Array(7).fill(0));
+  });
+
+  it('warm-starts from the shifted previous plan: fewer iterations reach the same accuracy', async () => {
+    const config = (warmStart: boolean): PlannerConfig => ({
+      ...PLANNER_DEFAULTS,
+      warmStart,
+      cem: { ...CEM_DEFAULTS, horizon: 3, iterations: 3, samples: 200 },
+    });
+    const run = async (warm: boolean) => {
+      const planner = new MpcPlanner(l1Model(), config(warm), deps());
+      let state = [0.4, -0.1, 0.3, 0, 0, 0, 0];
+      const goal = [0.6, 0.1, 0.1, 0, 0, 0, 0];
+      for (let step = 0; step < 3; step++) {
+        const r = await planner.step(inputs(state, goal));
+        state = state.map((s, i) => s + (r.action[i] as number));
+      }
+      return Math.hypot(...[0, 1, 2].map((i) => (state[i] as number) - (goal[i] as number)));
+    };
+    const cold = await run(false);
+    const warm = await run(true);
+    expect(warm).toBeLessThan(cold);
+  });
+
+  it('plans with MPPI when configured', async () => {
+    const planner = new MpcPlanner(l1Model(), { ...PLANNER_DEFAULTS, optimizer: 'mppi' }, deps());
+    const r = await planner.step(inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.55, 0.03, 0.28, 0, 0, 0, 0]));
+    expect(r.status).toBe(PlannerStatus.OK);
+    expect(r.action[0]).toBeCloseTo(0.05, 2);
+    expect(r.evaluations).toBe(512 * 6 + 1);
+  });
+});
+
+describe('SubgoalSequencer', () => {
+  it('switches by time with the paper pick-and-place budgets 4/10/4', () => {
+    const seq = new SubgoalSequencer(PICK_PLACE_STEPS.map((maxSteps, i) => ({ goal: `g${i}`, maxSteps })));
+    const seen: number[] = [];
+    let steps = 0;
+    while (!seq.done) {
+      seen.push(seq.current?.index ?? -1);
+      seq.record(1);
+      steps++;
+    }
+    expect(steps).toBe(18);
+    expect(seen.filter((i) => i === 0)).toHaveLength(4);
+    expect(seen.filter((i) => i === 1)).toHaveLength(10);
+    expect(seen.filter((i) => i === 2)).toHaveLength(4);
+    expect(seq.record(0).done).toBe(true);
+  });
+
+  it('switches early when the energy meets the threshold, ignoring NaN', () => {
+    const seq = new SubgoalSequencer([
+      { goal: 'a', maxSteps: 10, energyThreshold: 0.1 },
+      { goal: 'b', maxSteps: 2 },
+    ]);
+    expect(seq.record(0.5).switched).toBe(false);
+    expect(seq.record(NaN).switched).toBe(false);
+    const p = seq.record(0.09);
+    expect(p).toMatchObject({ switched: true, reason: 'energy', index: 1, done: false });
+    seq.record(0);
+    expect(seq.record(0)).toMatchObject({ switched: true, reason: 'budget', done: true });
+  });
+
+  it.each([
+    [[], /at least one subgoal/],
+    [[{ goal: 0, maxSteps: 0 }], /maxSteps must be an integer >= 1/],
+    [[{ goal: 0, maxSteps: 1, energyThreshold: NaN }], /energyThreshold must be finite/],
+  ])('rejects %j', (specs, message) => {
+    expect(() => new SubgoalSequencer(specs)).toThrow(message);
+  });
+});
