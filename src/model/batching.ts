@@ -1,0 +1,44 @@
+/**
+ * Fixed batch sizes: a candidate batch is padded up to the smallest configured size that holds
+ * it, or split into chunks of the largest, so the rollout graph only ever sees a few shapes and
+ * the runtime can reuse its memory plans.
+ */
+
+/** One run of the rollout: candidates [offset, offset + count) padded to `size`. */
+export interface BatchChunk {
+  readonly offset: number;
+  readonly count: number;
+  readonly size: number;
+}
+
+/**
+ * Splits `batch` candidates into padded chunks.
+ * @param sizes allowed batch sizes (any order, positive integers)
+ */
+export function planBatches(batch: number, sizes: readonly number[]): BatchChunk[] {
+  if (!Number.isSafeInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+  const sorted = [...new Set(sizes)].sort((a, b) => a - b);
+  const largest = sorted.at(-1);
+  if (largest === undefined || !sorted.every((s) => Number.isSafeInteger(s) && s > 0)) {
+    throw new RangeError(`batch sizes must be positive integers, got [${sizes.join(', ')}]`);
+  }
+  const chunks: BatchChunk[] = [];
+  for (let offset = 0; offset < batch; offset += largest) {
+    const count = Math.min(largest, batch - offset);
+    const size = sorted.find((s) => s >= count) ?? largest;
+    chunks.push({ offset, count, size });
+  }
+  return chunks;
+}
+
+/**
+ * Copies rows [offset, offset + count) of a [batch, rowLength] buffer into a [size, rowLength]
+ * buffer, filling the padding rows with copies of the first row (valid inputs, results ignored).
+ */
+export function padRows(src: Float32Array, rowLength: number, chunk: BatchChunk): Float32Array {
+  const out = new Float32Array(chunk.size * rowLength);
+  out.set(src.subarray(chunk.offset * rowLength, (chunk.offset + chunk.count) * rowLength));
+  const first = src.subarray(chunk.offset * rowLength, chunk.offset * rowLength + rowLength);
+  for (let r = chunk.count; r < chunk.size; r++) out.set(first, r * rowLength);
+  return out;
+}

@@ -1,0 +1,245 @@
+/**
+ * The inference worker: owns the onnxruntime-node sessions so that their blocking `run()` never
+ * stalls the caller's event loop. Handles one request at a time, in order.
+ */
+import { parentPort } from 'node:worker_threads';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { planBatches, padRows } from './batching.js';
+import { ModelError } from './errors.js';
+import { float16ToFloat32, float32ToFloat16 } from './float16.js';
+import { type Manifest, rolloutFor } from './manifest.js';
+import type { InitResult, Provider, SessionSettings, WorkerMessage, WorkerReply } from './worker-protocol.js';
+
+/** Bound planning contexts kept at once (older ones are dropped). */
+const MAX_CONTEXTS = 4;
+
+interface State {
+  manifest: Manifest;
+  encoder: ort.InferenceSession;
+  rollouts: Map<number, ort.InferenceSession>;
+  fp16: boolean;
+}
+
+let state: State | undefined;
+const contexts = new Map<number, { horizon: number; feeds: Record<string, ort.Tensor> }>();
+let nextContext = 1;
+
+function tensor(data: Float32Array, dims: number[], fp16: boolean): ort.Tensor {
+  return fp16 ? new ort.Tensor('float16', float32ToFloat16(data), dims) : new ort.Tensor('float32', data, dims);
+}
+
+function readFloats(t: ort.Tensor | undefined, what: string): Float32Array {
+  if (!t) throw new ModelError('SHAPE_MISMATCH', `${what} is missing from the graph's outputs`);
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') {
+    const d = t.data as unknown;
+    return d instanceof Uint16Array ? float16ToFloat32(d) : Float32Array.from(d as ArrayLike<number>);
+  }
+  throw new ModelError('SHAPE_MISMATCH', `${what} has type ${t.type}, expected float32 or float16`);
+}
+
+function providerOptions(s: SessionSettings, provider: Provider): ort.InferenceSession.SessionOptions {
+  const ep: ort.InferenceSession.ExecutionProviderConfig =
+    provider === 'cuda' || provider === 'tensorrt' ? { name: provider, deviceId: s.deviceId } : provider;
+  return {
+    executionProviders: [ep],
+    graphOptimizationLevel: 'all',
+    ...(s.intraOpThreads > 0 ? { intraOpNumThreads: s.intraOpThreads } : {}),
+  };
+}
+
+async function createSession(path: string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(path, options);
+  } catch (cause) {
+    const message = (cause as Error).message;
+    if (/provider|shared library|cuda|tensorrt|webgpu|dawn|vulkan/i.test(message)) throw cause; // provider trouble: the caller decides
+    throw new ModelError('FILE_INVALID', `could not load ONNX graph ${path}: ${message}`, { cause });
+  }
+}
+
+function expectNames(session: ort.InferenceSession, file: string, inputs: string[], outputs: string[]): void {
+  const missingIn = inputs.filter((n) => !session.inputNames.includes(n));
+  const missingOut = outputs.filter((n) => !session.outputNames.includes(n));
+  if (missingIn.length || missingOut.length) {
+    throw new ModelError(
+      'SHAPE_MISMATCH',
+      `${file} does not follow the contract: inputs [${session.inputNames.join(', ')}] (need ${inputs.join(', ')}), ` +
+        `outputs [${session.outputNames.join(', ')}] (need ${outputs.join(', ')})`,
+    );
+  }
+}
+
+function imageDims(m: Manifest): number[] {
+  const i = m.encoder.input;
+  return i.layout === 'NCTHW' ? [1, 3, i.frames, i.height, i.width] : [1, 3, i.height, i.width];
+}
+
+/** CHW frame → encoder input, the frame repeated F times for NCTHW. */
+function imageInput(m: Manifest, chw: Float32Array): Float32Array {
+  const i = m.encoder.input;
+  const plane = i.height * i.width;
+  if (chw.length !== 3 * plane) throw new ModelError('INPUT_INVALID', `image has ${chw.length} values, expected 3x${i.height}x${i.width}`);
+  if (i.layout === 'NCHW') return chw;
+  const out = new Float32Array(3 * i.frames * plane);
+  for (let c = 0; c < 3; c++) {
+    for (let f = 0; f < i.frames; f++) out.set(chw.subarray(c * plane, (c + 1) * plane), (c * i.frames + f) * plane);
+  }
+  return out;
+}
+
+async function encode(s: State, chw: Float32Array): Promise<Float32Array> {
+  const { tokens, dim } = s.manifest.encoder.output;
+  const out = await s.encoder.run({ image: tensor(imageInput(s.manifest, chw), imageDims(s.manifest), s.fp16) });
+  const latents = out['latents'];
+  const dims = latents?.dims ?? [];
+  if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== tokens || dims[2] !== dim) {
+    throw new ModelError('SHAPE_MISMATCH', `encoder output 'latents' has shape [${dims.join(', ')}], manifest says [1, ${tokens}, ${dim}]`);
+  }
+  return readFloats(latents, "encoder output 'latents'");
+}
+
+async function runRollout(s: State, contextId: number, actions: Float32Array, batch: number): Promise<Float32Array> {
+  const ctx = contexts.get(contextId);
+  if (!ctx) throw new ModelError('INPUT_INVALID', `planning context ${contextId} is not bound (released or evicted)`);
+  const A = s.manifest.action.dim;
+  const H = ctx.horizon;
+  if (actions.length !== batch * H * A) {
+    throw new ModelError('INPUT_INVALID', `actions have ${actions.length} values, expected ${batch}x${H}x${A}`);
+  }
+  const session = s.rollouts.get(H) as ort.InferenceSession;
+  const energies = new Float32Array(batch);
+  for (const chunk of planBatches(batch, s.manifest.batchSizes)) {
+    const rows = padRows(actions, H * A, chunk);
+    const out = await session.run({ ...ctx.feeds, actions: tensor(rows, [chunk.size, H, A], s.fp16) }, ['energy']);
+    const e = readFloats(out['energy'], "rollout output 'energy'");
+    if (e.length !== chunk.size) throw new ModelError('SHAPE_MISMATCH', `rollout returned ${e.length} energies for a batch of ${chunk.size}`);
+    energies.set(e.subarray(0, chunk.count), chunk.offset);
+  }
+  return energies;
+}
+
+async function init(dir: string, manifest: Manifest, horizons: number[], settings: SessionSettings): Promise<InitResult> {
+  const t0 = performance.now();
+  let provider: Provider = settings.provider;
+  let fallbackReason: string | undefined;
+  const open = async (file: string) => {
+    const path = join(dir, file);
+    try {
+      return await createSession(path, providerOptions(settings, provider));
+    } catch (cause) {
+      if (cause instanceof ModelError) throw cause;
+      const why = `execution provider '${provider}' is not available: ${(cause as Error).message}`;
+      if (provider === 'cpu' || settings.fallback === 'error') {
+        throw new ModelError('PROVIDER_UNAVAILABLE', `${why}${provider === 'cpu' ? '' : " (set fallback 'cpu' to run on the CPU instead)"}`, { cause });
+      }
+      fallbackReason = why;
+      provider = 'cpu';
+      return createSession(path, providerOptions(settings, provider));
+    }
+  };
+  const fp16 = manifest.precision === 'fp16';
+  const encoder = await open(manifest.encoder.file);
+  expectNames(encoder, manifest.encoder.file, ['image'], ['latents']);
+  const rollouts = new Map<number, ort.InferenceSession>();
+  for (const h of horizons) {
+    const entry = rolloutFor(manifest, h);
+    const session = await open(entry.file);
+    expectNames(session, entry.file, ['latents', 'state', 'actions', 'goal'], ['energy']);
+    rollouts.set(h, session);
+  }
+  const s: State = { manifest, encoder, rollouts, fp16 };
+  // Dry runs: prove the encoder's output fits every rollout graph (catches mismatched models).
+  const { height, width } = manifest.encoder.input;
+  const z = await encode(s, new Float32Array(3 * height * width));
+  for (const h of rollouts.keys()) {
+    const file = rolloutFor(manifest, h).file;
+    try {
+      const id = bind(s, z, new Float32Array(manifest.state.dim), z, h);
+      await runRollout(s, id, new Float32Array(h * manifest.action.dim), 1);
+      contexts.delete(id);
+    } catch (cause) {
+      throw new ModelError(
+        'SHAPE_MISMATCH',
+        `${file} does not accept the encoder's latents [1, ${manifest.encoder.output.tokens}, ${manifest.encoder.output.dim}], ` +
+          `state [1, ${manifest.state.dim}] and actions [1, ${h}, ${manifest.action.dim}]: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+  state = s;
+  return { provider, ...(fallbackReason ? { fallbackReason } : {}), loadMs: performance.now() - t0 };
+}
+
+function bind(s: State, latents: Float32Array, st: Float32Array, goal: Float32Array, horizon: number): number {
+  const { tokens, dim } = s.manifest.encoder.output;
+  if (!s.rollouts.has(horizon)) throw new ModelError('INPUT_INVALID', `no rollout session loaded for horizon ${horizon}`);
+  for (const [name, v] of [['latents', latents], ['goal', goal]] as const) {
+    if (v.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `${name} have ${v.length} values, expected ${tokens}x${dim}`);
+  }
+  if (st.length !== s.manifest.state.dim) throw new ModelError('INPUT_INVALID', `state has ${st.length} values, expected ${s.manifest.state.dim}`);
+  const id = nextContext++;
+  contexts.set(id, {
+    horizon,
+    feeds: {
+      latents: tensor(latents, [1, tokens, dim], s.fp16),
+      state: tensor(st, [1, st.length], s.fp16),
+      goal: tensor(goal, [1, tokens, dim], s.fp16),
+    },
+  });
+  while (contexts.size > MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as number);
+  return id;
+}
+
+function ready(): State {
+  if (!state) throw new ModelError('WORKER_FAILED', 'the worker was not initialised');
+  return state;
+}
+
+async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
+  switch (msg.type) {
+    case 'init':
+      return { value: await init(msg.dir, msg.manifest, msg.horizons, msg.settings), transfer: [] };
+    case 'encode': {
+      const z = await encode(ready(), msg.image);
+      const copy = z.slice();
+      return { value: copy, transfer: [copy.buffer] };
+    }
+    case 'bind':
+      return { value: bind(ready(), msg.latents, msg.state, msg.goal, msg.horizon), transfer: [] };
+    case 'rollout': {
+      const e = await runRollout(ready(), msg.context, msg.actions, msg.batch);
+      return { value: e, transfer: [e.buffer as ArrayBuffer] };
+    }
+    case 'release':
+      contexts.delete(msg.context);
+      return { value: null, transfer: [] };
+    case 'close': {
+      const s = state;
+      state = undefined;
+      contexts.clear();
+      if (s) await Promise.all([s.encoder.release(), ...[...s.rollouts.values()].map((r) => r.release())]);
+      return { value: null, transfer: [] };
+    }
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error('onnx-worker must run in a worker thread');
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (msg: WorkerMessage) => {
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const r = await handle(msg);
+      reply = { id: msg.id, ok: true, value: r.value };
+      transfer = r.transfer;
+    } catch (error) {
+      const code = error instanceof ModelError ? error.code : 'WORKER_FAILED';
+      reply = { id: msg.id, ok: false, error: { code, message: (error as Error).message ?? String(error) } };
+    }
+    port.postMessage(reply, transfer);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * A model's recommended planner settings (the manifest's `planning` block) as the core's
+ * {@link PlannerConfig}, with optional overrides from flags or parameters.
+ */
+import type { ActionSpace } from '../core/action-space.js';
+import { type PlannerConfig, PLANNER_DEFAULTS } from '../core/mpc.js';
+import type { Manifest } from './manifest.js';
+
+/** Settings a caller may override. */
+export interface PlannerOverrides {
+  optimizer?: 'cem' | 'mppi';
+  samples?: number;
+  iterations?: number;
+  elites?: number;
+  horizon?: number;
+  warmStart?: boolean;
+}
+
+/** The action space the manifest declares. */
+export function actionSpaceOf(m: Manifest): ActionSpace {
+  const p = m.planning;
+  return { lower: p.lower, upper: p.upper, pinned: p.pinned, gripperIndex: p.gripperIndex, gripperSnap: p.gripperSnap };
+}
+
+/** Planner settings for a model: its manifest's planning block, then the overrides. */
+export function plannerConfigFor(m: Manifest, overrides: PlannerOverrides = {}): PlannerConfig {
+  const p = m.planning;
+  const samples = overrides.samples ?? p.samples;
+  const common = {
+    space: actionSpaceOf(m),
+    samples,
+    iterations: overrides.iterations ?? p.iterations,
+    horizon: overrides.horizon ?? p.horizon,
+  };
+  return {
+    optimizer: overrides.optimizer ?? p.optimizer,
+    warmStart: overrides.warmStart ?? PLANNER_DEFAULTS.warmStart,
+    cem: { ...PLANNER_DEFAULTS.cem, ...common, elites: Math.min(overrides.elites ?? p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
+    mppi: { ...PLANNER_DEFAULTS.mppi, ...common, elites: Math.min(overrides.elites ?? PLANNER_DEFAULTS.mppi.elites, samples) },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Messages between {@link OnnxWorldModel} (main thread) and its inference worker. Float arrays
+ * travel as transferable buffers; every request has an id and gets exactly one reply.
+ */
+import type { ModelErrorCode } from './errors.js';
+import type { Manifest } from './manifest.js';
+
+/** Execution providers a user can ask for. */
+export const PROVIDERS = ['cpu', 'cuda', 'webgpu', 'tensorrt'] as const;
+/** One of {@link PROVIDERS}. */
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Session settings chosen by configuration. */
+export interface SessionSettings {
+  readonly provider: Provider;
+  /** What to do when the provider cannot be loaded: fail, or fall back to CPU with a warning. */
+  readonly fallback: 'error' | 'cpu';
+  readonly deviceId: number;
+  /** Threads inside one operator (0 = onnxruntime's default). */
+  readonly intraOpThreads: number;
+}
+
+/** Requests, by type. */
+export type WorkerRequest =
+  | { type: 'init'; dir: string; manifest: Manifest; horizons: number[]; settings: SessionSettings }
+  | { type: 'encode'; image: Float32Array }
+  | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: Float32Array; horizon: number }
+  | { type: 'rollout'; context: number; actions: Float32Array; batch: number }
+  | { type: 'release'; context: number }
+  | { type: 'close' };
+
+/** What `init` reports. */
+export interface InitResult {
+  /** The provider sessions actually run on. */
+  readonly provider: Provider;
+  /** Why the requested provider was not used (when it fell back). */
+  readonly fallbackReason?: string;
+  readonly loadMs: number;
+}
+
+/** A request with its id. */
+export type WorkerMessage = WorkerRequest & { id: number };
+
+/** A reply to request `id`. */
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { code: ModelErrorCode; message: string } };
