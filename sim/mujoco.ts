@@ -1,0 +1,36 @@
+/**
+ * Loads the mujoco-js WebAssembly module once per process and compiles MJCF strings into models
+ * through its in-memory file system. The only module besides the simulator that touches mujoco-js.
+ */
+import loadMujoco, { type MainModule, type MjModel } from 'mujoco-js';
+
+export type { MainModule, MjModel, MjData } from 'mujoco-js';
+
+/** MuJoCo object types used with `mj_name2id` (values of mjtObj). */
+export const MJ_OBJ = { body: 1, joint: 3, geom: 5, site: 6, actuator: 19 } as const;
+
+/** MuJoCo geom types (values of mjtGeom). */
+export const MJ_GEOM = { plane: 0, sphere: 2, capsule: 3, ellipsoid: 4, cylinder: 5, box: 6 } as const;
+
+let modulePromise: Promise<MainModule> | undefined;
+let fileCounter = 0;
+
+/** The shared mujoco-js module (loaded on first use, ~0.3 s). */
+export function mujoco(): Promise<MainModule> {
+  modulePromise ??= loadMujoco();
+  return modulePromise;
+}
+
+/**
+ * Compiles an MJCF document. The caller owns the model and must `.delete()` it.
+ * @throws Error with MuJoCo's message when the XML does not compile.
+ */
+export function compileModel(mj: MainModule, xml: string): MjModel {
+  const path = `/jepa-mpc-scene-${process.pid}-${fileCounter++}.xml`;
+  mj.FS.writeFile(path, xml);
+  try {
+    return mj.MjModel.loadFromXML(path);
+  } finally {
+    mj.FS.unlink(path);
+  }
+}

@@ -1,0 +1,444 @@
+/**
+ * The built-in tabletop environment: a MuJoCo Panda driven by 7-D end-effector delta actions
+ * through damped-least-squares IK, observed by a fixed RGB camera rendered in TypeScript.
+ *
+ * `reset(seed)` → observation, `step(action)` → observation, where an observation carries the RGB8
+ * frame, the 7-D state [x, y, z (m), roll, pitch, yaw (extrinsic xyz Euler, rad), gripper
+ * closedness 0 open … 1 closed] in the robot base frame, the task's progress and a status.
+ * Same seed ⇒ same layout, same physics and byte-identical frames.
+ */
+import { eulerToMatrix, matrixToEuler, mul3, rotationFromVector, rotationVector, transpose3, type Mat3 } from '../src/robot/euler.js';
+import { dlsStep, type IkOptions } from '../src/robot/ik.js';
+import { FINGER_TRAVEL, forwardKinematics, PANDA_DOF, PANDA_READY_Q } from '../src/robot/panda-kinematics.js';
+import { ACTION_DIM, checkAction, resolveBounds, SIM_STATUS, type ActionBounds, type SimStatus } from './action.js';
+import { compileModel, MJ_OBJ, mujoco, type MainModule, type MjData, type MjModel } from './mujoco.js';
+import { createCamera, projectPoint, type Camera, type CameraSpec, type Projection } from './render/camera.js';
+import { meshForGeomType, SceneRenderer, type RenderGeom } from './render/scene-renderer.js';
+import { buildSceneXml, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
+import { checkSeed, DEFAULT_MAX_STEPS, evaluateTask, parseTaskName, sampleLayout, type Layout, type TaskInfo, type TaskName } from './tasks.js';
+
+/** Default exocentric camera: in front of the robot and to its right, looking down at the workspace. */
+export const DEFAULT_CAMERA: CameraSpec = {
+  eye: [1.05, -0.5, 0.62],
+  target: [0.45, 0, 0.16],
+  fovDeg: 48,
+  width: 128,
+  height: 128,
+};
+
+/** Axis-aligned box the tool-centre target is kept in (m, base frame). */
+export interface Workspace {
+  min: [number, number, number];
+  max: [number, number, number];
+}
+
+/** Default workspace: fingertips stay above the table top. */
+export const DEFAULT_WORKSPACE: Workspace = { min: [0.2, -0.45, 0.015], max: [0.8, 0.45, 0.6] };
+
+/** Options of {@link TabletopSim.create}; every field has a default. */
+export interface TabletopOptions {
+  /** Task (default 'pick-place'). */
+  task?: TaskName;
+  /** Scene (cubes, friction, physics time step 2 ms). */
+  scene?: SceneOptions;
+  /** Control period (s, default 0.25 = 4 Hz like the paper's 4 fps data). */
+  controlPeriod?: number;
+  /** IK update rate inside a control period (Hz, default 100). */
+  ikRateHz?: number;
+  /** Fraction of the period over which the Cartesian target is interpolated (default 0.6); the rest settles. */
+  interpolationFraction?: number;
+  /** Camera placement, fov and image size (defaults {@link DEFAULT_CAMERA}). */
+  camera?: Partial<CameraSpec>;
+  /** Render a frame on every reset/step (default true); when false, `rgb` is empty. */
+  render?: boolean;
+  /** Per-step action bounds (defaults {@link DEFAULT_ACTION_BOUNDS}). */
+  actionBounds?: ActionBounds;
+  /** Tool-centre workspace (default {@link DEFAULT_WORKSPACE}). */
+  workspace?: Workspace;
+  /** Episode length in control steps (default per task, {@link DEFAULT_MAX_STEPS}). */
+  maxSteps?: number;
+  /**
+   * What state[6] reports (default 'commanded'): the commanded closedness — the quantity the
+   * action's Δgripper integrates, so the next state is exactly clip(state + Δ, 0, 1) — or the
+   * measured finger closedness (which stops at the cube's width when grasping).
+   */
+  gripperState?: 'commanded' | 'measured';
+  /** IK tuning (damping, posture pull, …). */
+  ik?: IkOptions;
+}
+
+/** What the environment returns from reset and step. */
+export interface Observation {
+  /** RGB8 frame, row-major from the top-left [height*width*3] (empty when rendering is off). */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** [x, y, z, roll, pitch, yaw, gripper] in the robot base frame. */
+  state: Float64Array;
+  /** Task progress. */
+  task: TaskInfo;
+  /** Outcome of the last action. */
+  status: SimStatus;
+  /** Control steps taken since reset. */
+  step: number;
+  /** Whether the task succeeded or the step limit was reached. */
+  done: boolean;
+  /** Measured finger closedness (1 − mean finger opening / 0.04) [0, 1]. */
+  fingerClosedness: number;
+}
+
+/** A pose: position [3] and row-major rotation [9] or quaternion (w, x, y, z) [4]. */
+export interface CubePose {
+  position: Float64Array;
+  quaternion: Float64Array;
+}
+
+/** Target pose drift beyond which a new action starts from the measured pose (anti-windup). */
+const RESYNC_POSITION = 0.02;
+const RESYNC_ROTATION = 0.1;
+/** Joint-command drift from the measured joints beyond which the IK restarts from them (rad). */
+const RESYNC_JOINTS = 0.25;
+/** Physics time simulated after a reset so the cubes settle (s). */
+const SETTLE_TIME = 0.1;
+
+/** A Panda tabletop simulation. Create with {@link TabletopSim.create}; free with {@link close}. */
+export class TabletopSim {
+  /** The task being scored. */
+  readonly task: TaskName;
+  /** The camera (pose, intrinsics). */
+  readonly camera: Camera;
+  /** Physics substeps per control step. */
+  readonly substeps: number;
+  /** Episode length in control steps. */
+  readonly maxSteps: number;
+
+  private readonly bounds: Required<ActionBounds>;
+  private readonly workspace: Workspace;
+  private readonly renderer: SceneRenderer;
+  private readonly renderEnabled: boolean;
+  private readonly ikEvery: number;
+  private readonly interpolationFraction: number;
+  private readonly gripperState: 'commanded' | 'measured';
+  private readonly ikOptions: IkOptions;
+  private readonly cubeCount: 1 | 2;
+  private readonly restZ: number;
+  private readonly armQpos: number[];
+  private readonly fingerQpos: number[];
+  private readonly cubeQpos: number[];
+  private readonly targetMocap: number;
+
+  private qDes: Float64Array = Float64Array.from(PANDA_READY_Q);
+  private targetPos: Float64Array = new Float64Array(3);
+  private targetRot: Mat3 = new Float64Array(9);
+  private gripperCmd = 0;
+  private steps = 0;
+  private currentLayout: Layout | undefined;
+  private lastRgb: Uint8Array = new Uint8Array(0);
+  private closed = false;
+
+  private constructor(
+    private readonly mj: MainModule,
+    private readonly model: MjModel,
+    private readonly data: MjData,
+    options: TabletopOptions,
+  ) {
+    this.task = parseTaskName(options.task ?? 'pick-place');
+    const timestep = options.scene?.timestep ?? SCENE_DEFAULTS.timestep;
+    const period = options.controlPeriod ?? 0.25;
+    if (!(Number.isFinite(period) && period >= timestep && period <= 2)) {
+      throw new RangeError(`controlPeriod must be in [${timestep}, 2] s, got ${String(period)}`);
+    }
+    const ikRate = options.ikRateHz ?? 100;
+    if (!(Number.isFinite(ikRate) && ikRate > 0)) throw new RangeError(`ikRateHz must be > 0, got ${String(ikRate)}`);
+    this.interpolationFraction = options.interpolationFraction ?? 0.6;
+    if (!(this.interpolationFraction > 0 && this.interpolationFraction <= 1)) {
+      throw new RangeError(`interpolationFraction must be in (0, 1], got ${String(this.interpolationFraction)}`);
+    }
+    this.substeps = Math.max(1, Math.round(period / timestep));
+    this.ikEvery = Math.max(1, Math.round(1 / (ikRate * timestep)));
+    this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS[this.task];
+    if (!(Number.isSafeInteger(this.maxSteps) && this.maxSteps > 0)) throw new RangeError(`maxSteps must be a positive integer, got ${String(this.maxSteps)}`);
+    this.bounds = resolveBounds(options.actionBounds);
+    this.workspace = options.workspace ?? DEFAULT_WORKSPACE;
+    this.renderEnabled = options.render ?? true;
+    this.gripperState = options.gripperState ?? 'commanded';
+    this.ikOptions = options.ik ?? {};
+    this.cubeCount = options.scene?.cubeCount ?? SCENE_DEFAULTS.cubeCount;
+    this.restZ = TABLE_TOP_Z + (options.scene?.cubeSize ?? SCENE_DEFAULTS.cubeSize) / 2;
+
+    const id = (type: number, name: string): number => {
+      const i = mj.mj_name2id(model, type, name);
+      if (i < 0) throw new Error(`scene has no ${name}`);
+      return i;
+    };
+    const qposAdr = model.jnt_qposadr as Int32Array;
+    this.armQpos = SCENE_NAMES.armJoints.map((n) => qposAdr[id(MJ_OBJ.joint, n)] as number);
+    this.fingerQpos = SCENE_NAMES.fingerJoints.map((n) => qposAdr[id(MJ_OBJ.joint, n)] as number);
+    this.cubeQpos = SCENE_NAMES.cubeJoints.slice(0, this.cubeCount).map((n) => qposAdr[id(MJ_OBJ.joint, n)] as number);
+    this.targetMocap = (model.body_mocapid as Int32Array)[id(MJ_OBJ.body, SCENE_NAMES.target)] as number;
+
+    this.camera = createCamera({ ...DEFAULT_CAMERA, ...options.camera });
+    const types = model.geom_type as Int32Array;
+    const sizes = model.geom_size as Float64Array;
+    const rgba = model.geom_rgba as Float32Array;
+    const geoms: Array<RenderGeom | undefined> = [];
+    for (let g = 0; g < model.ngeom; g++) {
+      const mesh = (rgba[4 * g + 3] as number) > 0 ? meshForGeomType(types[g] as number, sizes.subarray(3 * g, 3 * g + 3)) : undefined;
+      geoms.push(mesh && { mesh, colour: [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number] });
+    }
+    this.renderer = new SceneRenderer(this.camera, geoms);
+  }
+
+  /**
+   * Loads MuJoCo (once per process), compiles the scene and returns a simulation; call
+   * {@link reset} before stepping.
+   * @throws RangeError for invalid options (unknown task, bad camera, bounds, …).
+   */
+  static async create(options: TabletopOptions = {}): Promise<TabletopSim> {
+    parseTaskName(options.task ?? 'pick-place');
+    const xml = buildSceneXml(options.scene);
+    const mj = await mujoco();
+    const model = compileModel(mj, xml);
+    const data = new mj.MjData(model);
+    try {
+      return new TabletopSim(mj, model, data, options);
+    } catch (error) {
+      data.delete();
+      model.delete();
+      throw error;
+    }
+  }
+
+  /** The current episode's layout (cubes, target). @throws Error before the first reset. */
+  get layout(): Layout {
+    if (this.currentLayout === undefined) throw new Error('call reset(seed) first');
+    return this.currentLayout;
+  }
+
+  /** Control steps taken since the last reset. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /**
+   * Starts an episode: arm at the ready posture, gripper open, cubes and target placed from the
+   * seed's layout.
+   * @throws RangeError for a seed that is not a non-negative safe integer.
+   */
+  reset(seed: number): Observation {
+    this.assertOpen();
+    checkSeed(seed);
+    const layout = sampleLayout(this.task, seed, this.cubeCount);
+    const { mj, model, data } = this;
+    mj.mj_resetDataKeyframe(model, data, 0);
+    const qpos = data.qpos as Float64Array;
+    layout.cubes.forEach((cube, k) => {
+      const a = this.cubeQpos[k] as number;
+      qpos.set([cube.x, cube.y, this.restZ, Math.cos(cube.yaw / 2), 0, 0, Math.sin(cube.yaw / 2)], a);
+    });
+    const mocap = data.mocap_pos as Float64Array;
+    mocap.set(this.task === 'pick-place' ? layout.target : [layout.target[0], layout.target[1], -0.2], 3 * this.targetMocap);
+    this.qDes = Float64Array.from(PANDA_READY_Q);
+    const fk = forwardKinematics(this.qDes);
+    this.targetPos = fk.position;
+    this.targetRot = fk.rotation;
+    this.gripperCmd = 0;
+    this.writeControls();
+    const settleSteps = Math.round(SETTLE_TIME / model.opt.timestep);
+    for (let i = 0; i < settleSteps; i++) mj.mj_step(model, data);
+    this.steps = 0;
+    this.currentLayout = layout;
+    return this.observe({ code: SIM_STATUS.RESET, message: `reset with seed ${seed}` });
+  }
+
+  /**
+   * Applies one 7-D end-effector delta for one control period. Invalid actions (wrong length,
+   * NaN, ±Infinity) are rejected with status INVALID_ACTION and leave the physics untouched;
+   * out-of-bound components are clamped (ACTION_CLAMPED); targets outside the workspace are
+   * clamped to it (WORKSPACE_LIMIT).
+   * @throws Error when called before {@link reset} or after {@link close}.
+   */
+  step(action: ArrayLike<number>): Observation {
+    this.assertOpen();
+    if (this.currentLayout === undefined) throw new Error('call reset(seed) before step()');
+    const checked = checkAction(action, this.bounds);
+    if (!checked.ok) return this.observe(checked.status, false);
+    const a = checked.action;
+    let status = checked.status;
+
+    const { mj, model, data } = this;
+    const q = this.jointPositions();
+    const fk = forwardKinematics(q);
+    // Start from the previous target unless the arm has fallen behind it (blocked, pushed).
+    const posDrift = Math.hypot(...[0, 1, 2].map((i) => (this.targetPos[i] as number) - (fk.position[i] as number)));
+    const rotDrift = Math.hypot(...rotationVector(mul3(this.targetRot, transpose3(fk.rotation))));
+    const startPos = posDrift > RESYNC_POSITION ? fk.position : this.targetPos;
+    const startRot = rotDrift > RESYNC_ROTATION ? fk.rotation : this.targetRot;
+    let limited = false;
+    const endPos = new Float64Array(3);
+    for (let i = 0; i < 3; i++) {
+      const wanted = (startPos[i] as number) + (a[i] as number);
+      const lo = this.workspace.min[i] as number;
+      const hi = this.workspace.max[i] as number;
+      endPos[i] = Math.min(hi, Math.max(lo, wanted));
+      if (endPos[i] !== wanted) limited = true;
+    }
+    if (limited) {
+      const text = `tool target clamped to the workspace at (${Array.from(endPos, (v) => v.toFixed(3)).join(', ')})`;
+      status = { code: status.code === SIM_STATUS.OK ? SIM_STATUS.WORKSPACE_LIMIT : status.code, message: status.code === SIM_STATUS.OK ? text : `${status.message}; ${text}` };
+    }
+    const endRot = mul3(eulerToMatrix(a[3] as number, a[4] as number, a[5] as number), startRot);
+    this.gripperCmd = Math.min(1, Math.max(0, this.gripperCmd + (a[6] as number)));
+
+    let jointDrift = 0;
+    for (let i = 0; i < PANDA_DOF; i++) jointDrift = Math.max(jointDrift, Math.abs((this.qDes[i] as number) - (q[i] as number)));
+    if (jointDrift > RESYNC_JOINTS) this.qDes = q;
+
+    const turn = rotationVector(mul3(endRot, transpose3(startRot)));
+    const ticks = Math.ceil(this.substeps / this.ikEvery);
+    const pos = new Float64Array(3);
+    const partial = new Float64Array(9);
+    const rot = new Float64Array(9);
+    for (let s = 0; s < this.substeps; s++) {
+      if (s % this.ikEvery === 0) {
+        const frac = Math.min(1, (s / this.ikEvery + 1) / (ticks * this.interpolationFraction));
+        for (let i = 0; i < 3; i++) pos[i] = (startPos[i] as number) + frac * ((endPos[i] as number) - (startPos[i] as number));
+        rotationFromVector([turn[0] * frac, turn[1] * frac, turn[2] * frac], partial);
+        mul3(partial, startRot, rot);
+        this.qDes = dlsStep(this.qDes, pos, rot, this.ikOptions);
+        this.writeControls();
+      }
+      mj.mj_step(model, data);
+    }
+    this.targetPos = endPos;
+    this.targetRot = endRot;
+    this.steps++;
+    return this.observe(status);
+  }
+
+  /** Renders the current scene (a fresh RGB8 copy [H*W*3]), regardless of the `render` option. */
+  renderFrame(): Uint8Array {
+    this.assertOpen();
+    this.mj.mj_kinematics(this.model, this.data);
+    return this.renderer.render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array }).slice();
+  }
+
+  /** Inverse depth (1/m) per pixel of the last rendered frame, 0 for background [H*W]. */
+  lastInverseDepth(): Float64Array {
+    return this.renderer.inverseDepth.slice();
+  }
+
+  /** Number of triangles drawn per frame (before culling). */
+  get triangleCount(): number {
+    return this.renderer.triangleCount;
+  }
+
+  /** The 7-D state [x, y, z, roll, pitch, yaw, gripper] now. */
+  state(): Float64Array {
+    const fk = forwardKinematics(this.jointPositions());
+    const [roll, pitch, yaw] = matrixToEuler(fk.rotation);
+    const gripper = this.gripperState === 'commanded' ? this.gripperCmd : this.fingerClosedness();
+    return Float64Array.of(fk.position[0] as number, fk.position[1] as number, fk.position[2] as number, roll, pitch, yaw, gripper);
+  }
+
+  /** Tool centre pose now: position [3] and row-major rotation [9]. */
+  tcpPose(): { position: Float64Array; rotation: Mat3 } {
+    const fk = forwardKinematics(this.jointPositions());
+    return { position: fk.position, rotation: fk.rotation };
+  }
+
+  /** Measured arm joint angles [7] (rad). */
+  jointPositions(): Float64Array {
+    const qpos = this.data.qpos as Float64Array;
+    return Float64Array.from(this.armQpos, (a) => qpos[a] as number);
+  }
+
+  /** Commanded gripper closedness [0, 1]. */
+  get gripperCommand(): number {
+    return this.gripperCmd;
+  }
+
+  /** Measured finger closedness [0, 1]. */
+  fingerClosedness(): number {
+    const qpos = this.data.qpos as Float64Array;
+    const mean = this.fingerQpos.reduce((s, a) => s + (qpos[a] as number), 0) / this.fingerQpos.length;
+    return Math.min(1, Math.max(0, 1 - mean / FINGER_TRAVEL));
+  }
+
+  /** Pose of cube k (0 = the task's cube): centre [3] and quaternion (w, x, y, z) [4]. */
+  cubePose(k = 0): CubePose {
+    const a = this.cubeQpos[k];
+    if (a === undefined) throw new RangeError(`cube index must be in [0, ${this.cubeCount - 1}], got ${k}`);
+    const qpos = this.data.qpos as Float64Array;
+    return { position: qpos.slice(a, a + 3), quaternion: qpos.slice(a + 3, a + 7) };
+  }
+
+  /** Poses of all cubes. */
+  cubePoses(): CubePose[] {
+    return this.cubeQpos.map((_, k) => this.cubePose(k));
+  }
+
+  /** The task's target point [3] (m). */
+  targetPosition(): Float64Array {
+    return Float64Array.from(this.layout.target);
+  }
+
+  /** Cube centre height when resting on the table (m). */
+  get cubeRestHeight(): number {
+    return this.restZ;
+  }
+
+  /** Projects a world point into the camera image. */
+  project(point: ArrayLike<number>): Projection | undefined {
+    return projectPoint(this.camera, point);
+  }
+
+  /** Task progress now. */
+  taskInfo(): TaskInfo {
+    return evaluateTask(this.task, {
+      tcp: this.tcpPose().position,
+      cube: this.cubePose(0).position,
+      target: this.layout.target,
+      restZ: this.restZ,
+      gripperCommand: this.gripperCmd,
+    });
+  }
+
+  /** Frees the MuJoCo model and data. Further calls throw. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.data.delete();
+    this.model.delete();
+  }
+
+  private writeControls(): void {
+    const ctrl = this.data.ctrl as Float64Array;
+    ctrl.set(this.qDes, 0);
+    const finger = FINGER_TRAVEL * (1 - this.gripperCmd);
+    ctrl[PANDA_DOF] = finger;
+    ctrl[PANDA_DOF + 1] = finger;
+  }
+
+  private observe(status: SimStatus, advanced = true): Observation {
+    if (this.renderEnabled && (advanced || this.lastRgb.length === 0)) this.lastRgb = this.renderFrame();
+    const task = this.taskInfo();
+    return {
+      rgb: this.lastRgb.slice(),
+      width: this.camera.spec.width,
+      height: this.camera.spec.height,
+      state: this.state(),
+      task,
+      status,
+      step: this.steps,
+      done: task.success || this.steps >= this.maxSteps,
+      fingerClosedness: this.fingerClosedness(),
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('simulation was closed');
+  }
+}
+
+export { ACTION_DIM };
