@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
 import io
 import json
 import os
@@ -212,10 +213,10 @@ def write_json(path: str, obj: dict) -> None:
 # --------------------------------------------------------------------------------- parity
 
 
-def image_to_tensor(image_u8: np.ndarray) -> torch.Tensor:
-    """uint8 [H, W, 3] RGB -> float32 [1, 3, H, W]: (x / scale - mean) / std, as the manifest says."""
-    x = torch.from_numpy(image_u8.astype(np.float32)) / IMAGE_SCALE
-    x = (x - torch.tensor(IMAGE_MEAN)) / torch.tensor(IMAGE_STD)
+def image_to_tensor(image_u8: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """uint8 [H, W, 3] RGB -> float [1, 3, H, W]: (x / scale - mean) / std, as the manifest says."""
+    x = torch.from_numpy(image_u8.astype(np.float64)).to(dtype) / IMAGE_SCALE
+    x = (x - torch.tensor(IMAGE_MEAN, dtype=dtype)) / torch.tensor(IMAGE_STD, dtype=dtype)
     return x.permute(2, 0, 1).unsqueeze(0).contiguous()
 
 
@@ -244,17 +245,23 @@ def parity_inputs(enc: EncoderConfig, pred: PredictorConfig, max_horizon: int, b
 def parity_fixture(
     encoder: PatchEncoder, predictor: ACPredictor, horizons: Sequence[int], predicted: Iterable[int], seed: int = 1234
 ) -> dict:
-    """PyTorch outputs on fixed inputs, for checking an ONNX runtime without Python."""
+    """PyTorch outputs on fixed inputs, for checking an ONNX runtime without Python.
+
+    Computed in float64 and rounded to float32: a float32 forward differs in the last bits with
+    the thread count and BLAS, and the file must be byte-identical wherever it is regenerated.
+    """
     enc, pred = encoder.cfg, predictor.cfg
     inp = parity_inputs(enc, pred, max(horizons), seed=seed)
+    encoder64 = copy.deepcopy(encoder).double().eval()
+    predictor64 = copy.deepcopy(predictor).double().eval()
     with torch.no_grad():
-        z = encoder(image_to_tensor(inp["image"]))
-        goal = encoder(image_to_tensor(inp["goalImage"]))
-        state = torch.from_numpy(inp["state"])
+        z = encoder64(image_to_tensor(inp["image"], torch.float64))
+        goal = encoder64(image_to_tensor(inp["goalImage"], torch.float64))
+        state = torch.from_numpy(inp["state"]).double()
         rollouts = []
         for h in horizons:
-            actions = torch.from_numpy(inp["actions"][:, :h].copy())
-            energy, z_h = RolloutEnergy(predictor.eval(), h, True)(z, state, actions, goal)
+            actions = torch.from_numpy(inp["actions"][:, :h].copy()).double()
+            energy, z_h = RolloutEnergy(predictor64, h, True)(z, state, actions, goal)
             entry = {"horizon": h, "actions": _floats(actions), "energy": _floats(energy)}
             if h in predicted:
                 entry["predicted"] = _floats(z_h)
