@@ -1,0 +1,77 @@
+/**
+ * onnxruntime-node against PyTorch: the test model's generator saved fixed inputs and the
+ * PyTorch outputs (models/test-tiny/parity.json); the TypeScript path (preprocessing included)
+ * must reproduce them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
+import { modelDir } from '../../src/paths.js';
+
+interface ParityImage {
+  height: number;
+  width: number;
+  encoding: 'rgb8';
+  base64: string;
+}
+interface Parity {
+  format: string;
+  tolerance: number;
+  image: ParityImage;
+  goalImage: ParityImage;
+  latents: number[];
+  goalLatents: number[];
+  state: number[];
+  batch: number;
+  rollouts: { horizon: number; actions: number[]; energy: number[] }[];
+}
+
+const DIR = modelDir('test-tiny');
+const parity = JSON.parse(readFileSync(join(DIR, 'parity.json'), 'utf8')) as Parity;
+
+function image(p: ParityImage) {
+  return { width: p.width, height: p.height, data: new Uint8Array(Buffer.from(p.base64, 'base64')) };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+describe('ONNX vs PyTorch parity (test-tiny)', () => {
+  let model: OnnxWorldModel;
+  beforeAll(async () => {
+    model = await OnnxWorldModel.load(DIR);
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+
+  it('is a parity fixture this test understands', () => {
+    expect(parity.format).toBe('jepa-mpc/parity@1');
+    expect(parity.rollouts.map((r) => r.horizon)).toEqual(model.manifest.rollout.map((r) => r.horizon));
+  });
+
+  it('encodes both images to the PyTorch latents (TypeScript preprocessing included)', async () => {
+    const z = await model.encode(image(parity.image));
+    const g = await model.encode(image(parity.goalImage));
+    expect(maxAbsDiff(z.data, parity.latents)).toBeLessThan(parity.tolerance);
+    expect(maxAbsDiff(g.data, parity.goalLatents)).toBeLessThan(parity.tolerance);
+  });
+
+  it.each(parity.rollouts.map((r) => [r.horizon, r] as const))('rolls out horizon %d to the PyTorch energies', async (horizon, r) => {
+    const { tokens, dim } = model.manifest.encoder.output;
+    const energy = await model.bind({
+      latents: { data: Float32Array.from(parity.latents), tokens, dim },
+      goal: { data: Float32Array.from(parity.goalLatents), tokens, dim },
+      state: Float32Array.from(parity.state),
+      horizon,
+    });
+    const e = await energy(Float32Array.from(r.actions), parity.batch);
+    expect(maxAbsDiff(e, r.energy)).toBeLessThan(parity.tolerance);
+    expect(new Set(r.energy.map((v) => v.toFixed(5))).size).toBe(parity.batch); // the candidates really differ
+  });
+});
