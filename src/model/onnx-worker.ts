@@ -100,7 +100,13 @@ async function encode(s: State, chw: Float32Array): Promise<Float32Array> {
   return readFloats(latents, "encoder output 'latents'");
 }
 
-async function runRollout(s: State, contextId: number, actions: Float32Array, batch: number): Promise<Float32Array> {
+/** What a rollout run returns: energies [B] and, when asked, the predicted latents [B, N, D]. */
+interface RolloutOutputs {
+  energies: Float32Array;
+  predicted?: Float32Array;
+}
+
+async function runRollout(s: State, contextId: number, actions: Float32Array, batch: number, withPredicted = false): Promise<RolloutOutputs> {
   const ctx = contexts.get(contextId);
   if (!ctx) throw new ModelError('INPUT_INVALID', `planning context ${contextId} is not bound (released or evicted)`);
   const A = s.manifest.action.dim;
@@ -108,16 +114,26 @@ async function runRollout(s: State, contextId: number, actions: Float32Array, ba
   if (actions.length !== batch * H * A) {
     throw new ModelError('INPUT_INVALID', `actions have ${actions.length} values, expected ${batch}x${H}x${A}`);
   }
+  const entry = rolloutFor(s.manifest, H);
+  if (withPredicted && !entry.outputsPredicted) {
+    throw new ModelError('INPUT_INVALID', `${entry.file} does not output predicted latents (outputsPredicted is false)`);
+  }
   const session = s.rollouts.get(H) as ort.InferenceSession;
+  const tokenValues = s.manifest.encoder.output.tokens * s.manifest.encoder.output.dim;
   const energies = new Float32Array(batch);
+  const predicted = withPredicted ? new Float32Array(batch * tokenValues) : undefined;
   for (const chunk of planBatches(batch, s.manifest.batchSizes)) {
     const rows = padRows(actions, H * A, chunk);
-    const out = await session.run({ ...ctx.feeds, actions: tensor(rows, [chunk.size, H, A], s.fp16) }, ['energy']);
+    const out = await session.run({ ...ctx.feeds, actions: tensor(rows, [chunk.size, H, A], s.fp16) }, withPredicted ? ['energy', 'predicted'] : ['energy']);
     const e = readFloats(out['energy'], "rollout output 'energy'");
     if (e.length !== chunk.size) throw new ModelError('SHAPE_MISMATCH', `rollout returned ${e.length} energies for a batch of ${chunk.size}`);
     energies.set(e.subarray(0, chunk.count), chunk.offset);
+    if (predicted) {
+      const p = readFloats(out['predicted'], "rollout output 'predicted'");
+      predicted.set(p.subarray(0, chunk.count * tokenValues), chunk.offset * tokenValues);
+    }
   }
-  return energies;
+  return predicted ? { energies, predicted } : { energies };
 }
 
 async function init(dir: string, manifest: Manifest, horizons: number[], settings: SessionSettings): Promise<InitResult> {
@@ -209,8 +225,13 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
     case 'bind':
       return { value: bind(ready(), msg.latents, msg.state, msg.goal, msg.horizon), transfer: [] };
     case 'rollout': {
-      const e = await runRollout(ready(), msg.context, msg.actions, msg.batch);
-      return { value: e, transfer: [e.buffer as ArrayBuffer] };
+      const { energies } = await runRollout(ready(), msg.context, msg.actions, msg.batch);
+      return { value: energies, transfer: [energies.buffer as ArrayBuffer] };
+    }
+    case 'predict': {
+      const { predicted } = await runRollout(ready(), msg.context, msg.actions, msg.batch, true);
+      const p = predicted as Float32Array;
+      return { value: p, transfer: [p.buffer as ArrayBuffer] };
     }
     case 'release':
       contexts.delete(msg.context);

@@ -150,17 +150,27 @@ export class OnnxWorldModel implements EnergyModel {
 
   /** Uploads the shared inputs of one planning step and returns the batched energy function. */
   async bind(inputs: PlanningInputs): Promise<EnergyFn> {
-    const context = (await this.request({
-      type: 'bind',
-      latents: inputs.latents.data.slice(),
-      state: Float32Array.from(inputs.state),
-      goal: inputs.goal.data.slice(),
-      horizon: inputs.horizon,
-    })) as number;
+    const context = await this.bindContext(inputs);
     return async (actions, batch) => {
       const copy = actions.slice(0, batch * inputs.horizon * this.manifest.action.dim);
       return (await this.request({ type: 'rollout', context, actions: copy, batch }, [copy.buffer])) as Float32Array;
     };
+  }
+
+  /**
+   * Predicted latents after rolling out each candidate (graphs with `outputsPredicted` only):
+   * actions [B, H, A] → B latents. For diagnostics and tests; planning needs only energies.
+   */
+  async predict(inputs: PlanningInputs, actions: Float32Array, batch: number): Promise<Latents[]> {
+    const context = await this.bindContext(inputs);
+    try {
+      const copy = actions.slice();
+      const flat = (await this.request({ type: 'predict', context, actions: copy, batch }, [copy.buffer])) as Float32Array;
+      const { tokens, dim } = this.manifest.encoder.output;
+      return Array.from({ length: batch }, (_, b) => ({ data: flat.slice(b * tokens * dim, (b + 1) * tokens * dim), tokens, dim }));
+    } finally {
+      await this.request({ type: 'release', context });
+    }
   }
 
   /** Stops the worker and releases the sessions. Safe to call twice. */
@@ -174,6 +184,17 @@ export class OnnxWorldModel implements EnergyModel {
     this.closed = true;
     await this.worker.terminate();
     this.fail(new ModelError('CLOSED', 'the world model was closed'));
+  }
+
+  /** Uploads the shared inputs of a planning step to the worker; returns its context id. */
+  private async bindContext(inputs: PlanningInputs): Promise<number> {
+    return (await this.request({
+      type: 'bind',
+      latents: inputs.latents.data.slice(),
+      state: Float32Array.from(inputs.state),
+      goal: inputs.goal.data.slice(),
+      horizon: inputs.horizon,
+    })) as number;
   }
 
   private request(message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {

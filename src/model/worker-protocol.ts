@@ -26,6 +26,7 @@ export type WorkerRequest =
   | { type: 'encode'; image: Float32Array }
   | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: Float32Array; horizon: number }
   | { type: 'rollout'; context: number; actions: Float32Array; batch: number }
+  | { type: 'predict'; context: number; actions: Float32Array; batch: number }
   | { type: 'release'; context: number }
   | { type: 'close' };
 

@@ -115,6 +115,21 @@ describe('OnnxWorldModel on the test model', () => {
     expect(a.energy).toBeLessThanOrEqual(gridBest + 0.05 * (gridWorst - gridBest));
   });
 
+  it('finds a known optimum: the goal is the prediction for a chosen action a*', async () => {
+    const { width, height } = model.manifest.encoder.input;
+    const latents = await model.encode(randomImage(width, height, 11));
+    const state = Float32Array.from([0.45, -0.05, 0.25, 0, 0, 0, 0.2]);
+    const target = [0.04, -0.03, 0.05, 0, 0, 0, 0.5];
+    const [goal] = await model.predict({ latents, goal: latents, state, horizon: 1 }, Float32Array.from(target), 1);
+    const planner = new MpcPlanner(model, PLANNER_DEFAULTS, { rng: createRng(3), clock: () => performance.now() });
+    const r = await planner.step({ latents, goal: goal!, state });
+    expect(r.status).toBe(PlannerStatus.OK);
+    const xyzError = Math.hypot(...[0, 1, 2].map((d) => (r.action[d] as number) - (target[d] as number)));
+    expect(xyzError).toBeLessThan(0.01);
+    expect(Math.abs((r.action[6] as number) - 0.5)).toBeLessThan(0.1);
+    expect(r.energy).toBeLessThan(0.01);
+  });
+
   it('keeps the event loop running while it plans', async () => {
     const { width, height } = model.manifest.encoder.input;
     const latents = await model.encode(randomImage(width, height, 8));
