@@ -29,7 +29,10 @@ export function compileModel(mj: MainModule, xml: string): MjModel {
   const path = `/jepa-mpc-scene-${process.pid}-${fileCounter++}.xml`;
   mj.FS.writeFile(path, xml);
   try {
-    return mj.MjModel.loadFromXML(path);
+    // On failure mujoco-js prints MuJoCo's message to stderr and returns null.
+    const model = mj.MjModel.loadFromXML(path) as MjModel | null;
+    if (model === null) throw new Error('MuJoCo could not compile the scene XML (its message is on stderr)');
+    return model;
   } finally {
     mj.FS.unlink(path);
   }

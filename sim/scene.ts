@@ -189,7 +189,7 @@ export function buildSceneXml(options: SceneOptions = {}): string {
 
   return `<mujoco model="jepa-mpc-tabletop">
 <compiler angle="radian" autolimits="true"/>
-<option timestep="${f(o.timestep)}" integrator="implicitfast" cone="elliptic" impratio="10"/>
+<option timestep="${f(o.timestep)}" integrator="implicitfast" cone="pyramidal" impratio="10"><flag island="disable"/></option>
 <default>
   <default class="visual"><geom contype="0" conaffinity="0"/></default>
   <default class="gripper"><geom contype="2" conaffinity="1" condim="4"/></default>

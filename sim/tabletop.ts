@@ -43,7 +43,7 @@ export interface TabletopOptions {
   scene?: SceneOptions;
   /** Control period (s, default 0.25 = 4 Hz like the paper's 4 fps data). */
   controlPeriod?: number;
-  /** IK update rate inside a control period (Hz, default 100). */
+  /** IK update rate inside a control period (Hz, default 50). */
   ikRateHz?: number;
   /** Fraction of the period over which the Cartesian target is interpolated (default 0.6); the rest settles. */
   interpolationFraction?: number;
@@ -148,7 +148,7 @@ export class TabletopSim {
     if (!(Number.isFinite(period) && period >= timestep && period <= 2)) {
       throw new RangeError(`controlPeriod must be in [${timestep}, 2] s, got ${String(period)}`);
     }
-    const ikRate = options.ikRateHz ?? 100;
+    const ikRate = options.ikRateHz ?? 50;
     if (!(Number.isFinite(ikRate) && ikRate > 0)) throw new RangeError(`ikRateHz must be > 0, got ${String(ikRate)}`);
     this.interpolationFraction = options.interpolationFraction ?? 0.6;
     if (!(this.interpolationFraction > 0 && this.interpolationFraction <= 1)) {
@@ -314,6 +314,15 @@ export class TabletopSim {
     this.targetRot = endRot;
     this.steps++;
     return this.observe(status);
+  }
+
+  /**
+   * Advances the physics by `n` substeps holding the current controls (no IK, no rendering, no
+   * step count): for benchmarks and settling.
+   */
+  stepPhysics(n: number): void {
+    this.assertOpen();
+    for (let i = 0; i < n; i++) this.mj.mj_step(this.model, this.data);
   }
 
   /** Renders the current scene (a fresh RGB8 copy [H*W*3]), regardless of the `render` option. */

@@ -125,25 +125,41 @@ export class Rasterizer {
     const rgb = this.rgb;
     for (let py = minY; py <= maxY; py++) {
       const yc = py + 0.5;
-      const xs = minX + 0.5;
-      let e0 = a0 * (xs - x1) + b0 * (yc - y1);
-      let e1 = a1 * (xs - x2) + b1 * (yc - y2);
-      let e2 = a2 * (xs - x0) + b2 * (yc - y0);
-      for (let px = minX; px <= maxX; px++) {
-        if (e0 >= 0 && e1 >= 0 && e2 >= 0) {
-          const w = (e0 * w0 + e1 * w1 + e2 * w2) * inv;
-          const idx = py * width + px;
-          if (w > (depth[idx] as number)) {
-            depth[idx] = w;
-            const o = 3 * idx;
-            rgb[o] = r;
-            rgb[o + 1] = g;
-            rgb[o + 2] = b;
-          }
+      // Each edge is linear in x along the row: e_k(x) = a_k·x + c_k; intersect the half-lines
+      // where all three are ≥ 0 to get the covered span of pixel centres.
+      const c0 = -a0 * x1 + b0 * (yc - y1);
+      const c1 = -a1 * x2 + b1 * (yc - y2);
+      const c2 = -a2 * x0 + b2 * (yc - y0);
+      let lo = minX + 0.5;
+      let hi = maxX + 0.5;
+      if (a0 > 0) lo = Math.max(lo, -c0 / a0);
+      else if (a0 < 0) hi = Math.min(hi, -c0 / a0);
+      else if (c0 < 0) continue;
+      if (a1 > 0) lo = Math.max(lo, -c1 / a1);
+      else if (a1 < 0) hi = Math.min(hi, -c1 / a1);
+      else if (c1 < 0) continue;
+      if (a2 > 0) lo = Math.max(lo, -c2 / a2);
+      else if (a2 < 0) hi = Math.min(hi, -c2 / a2);
+      else if (c2 < 0) continue;
+      const pxStart = Math.max(minX, Math.ceil(lo - 0.5));
+      const pxEnd = Math.min(maxX, Math.floor(hi - 0.5));
+      if (pxStart > pxEnd) continue;
+      const xs = pxStart + 0.5;
+      // Inverse depth is affine in screen space: w(x) = wRow + dw·(x − xs).
+      const e0 = a0 * xs + c0;
+      const e1 = a1 * xs + c1;
+      const e2 = a2 * xs + c2;
+      let w = (e0 * w0 + e1 * w1 + e2 * w2) * inv;
+      const dw = (a0 * w0 + a1 * w1 + a2 * w2) * inv;
+      let idx = py * width + pxStart;
+      for (let px = pxStart; px <= pxEnd; px++, idx++, w += dw) {
+        if (w > (depth[idx] as number)) {
+          depth[idx] = w;
+          const o = 3 * idx;
+          rgb[o] = r;
+          rgb[o + 1] = g;
+          rgb[o + 2] = b;
         }
-        e0 += a0;
-        e1 += a1;
-        e2 += a2;
       }
     }
   }

@@ -16,6 +16,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'benchmark one planning step: batched vs per-candidate rollout (--json)',
     load: () => import('./bench.js'),
   },
+  'sim-eval': { summary: 'run the scripted expert or random actions on the built-in simulator (--json)', load: () => import('./sim-eval.js') },
+  'bench-sim': { summary: 'benchmark the built-in simulator: physics, rendering, control steps/s (--json)', load: () => import('./bench-sim.js') },
   plan: {
     summary: 'plan one action from a current and a goal image with a world model',
     load: () => import('./plan.js'),
