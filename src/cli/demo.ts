@@ -1,0 +1,138 @@
+/**
+ * `jepa-mpc demo` (what `npm start` runs): one pick-and-place episode in the built-in simulator,
+ * planned zero-shot from camera frames and the end-effector state with the shipped world model.
+ * Writes an animated GIF of the episode beside the goal images, a plot of the energy per step and
+ * the energy landscape around the first goal, then prints the outcome.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TabletopSim } from '../../sim/tabletop.js';
+import { encodeGif } from '../../sim/record.js';
+import { statusName } from '../core/status.js';
+import { expertGoals } from '../loop/goals.js';
+import { runPlannedEpisode } from '../loop/episode.js';
+import { energyLandscape } from '../loop/landscape.js';
+import { modelDir } from '../paths.js';
+import { energyPlot, sideBySide } from '../viz/episode-video.js';
+import { heatmap } from '../viz/plot.js';
+import { intFlag } from './args.js';
+import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
+import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
+import { ProgressBar } from './progress.js';
+
+const HELP = `usage: jepa-mpc demo [options]
+
+Runs one planned episode (default pick-and-place) in the built-in simulator and writes
+<out>/demo.gif, <out>/energy.png, <out>/landscape.png and <out>/summary.json.
+
+options:
+${RUN_HELP}
+${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
+  --out DIR            output folder (default out)
+  --landscape N        landscape grid points per axis, 0 to skip (default 9)
+  --json               print the summary as JSON`;
+
+/** Entry point of `jepa-mpc demo`. */
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...MODEL_OPTIONS,
+      ...RUN_OPTIONS,
+      out: { type: 'string' },
+      landscape: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const outDir = resolve(values.out ?? 'out');
+  const landscapePoints = intFlag('landscape', values.landscape, 9, 0, 41);
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
+  const sims: TabletopSim[] = [];
+  try {
+    const s = runSettings(values, model, 'pick-place');
+    await mkdir(outDir, { recursive: true });
+    console.error(`rendering the goal images: the scripted expert runs ${s.task} from seed ${s.seed} in a separate simulator`);
+    const goals = await expertGoals(s.sim, s.task, s.seed);
+    const sim = await TabletopSim.create(s.sim);
+    sims.push(sim);
+    const budget = (s.subgoalSteps ?? [0]).reduce((a, b) => a + b, 0) || undefined;
+    const bar = new ProgressBar({ label: `demo ${s.task}`, total: budget ?? sim.maxSteps });
+    const episode = await runPlannedEpisode(sim, model, goals, {
+      seed: s.seed,
+      planner: s.planner,
+      ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}),
+      stopOnSuccess: false,
+      keepFrames: true,
+      onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${goals.frames.length} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
+    });
+    bar.finish();
+
+    const energies = [NaN, ...episode.records.map((r) => r.energy)];
+    const composed = episode.frames.map((frame, i) => {
+      const g = episode.frameSubgoals[i] as number;
+      return sideBySide(frame, goals.frames[g] as typeof frame, {
+        step: i,
+        subgoalName: goals.names[g] ?? '',
+        energy: energies[i] as number,
+        success: episode.successStep !== null && i >= episode.successStep,
+      });
+    });
+    const first = composed[0] as NonNullable<(typeof composed)[number]>;
+    const files: Record<string, string> = { gif: join(outDir, 'demo.gif'), energy: join(outDir, 'energy.png'), summary: join(outDir, 'summary.json') };
+    await writeFile(files['gif'] as string, encodeGif({ frames: composed.map((c) => c.data), width: first.width, height: first.height }, 300));
+    await writeFile(files['energy'] as string, energyPlot(episode.records.map((r) => r.energy), episode.switches, `${s.task} seed ${s.seed}: energy per step`).toPng());
+
+    let spearman: number | null = null;
+    if (landscapePoints > 1) {
+      const lsim = await TabletopSim.create({ ...s.sim, task: 'reach' });
+      sims.push(lsim);
+      const lbar = new ProgressBar({ label: 'energy landscape', total: landscapePoints ** 2 });
+      const land = await energyLandscape(lsim, model, goals.frames[0] as NonNullable<(typeof goals.frames)[number]>, {
+        seed: s.seed,
+        center: goals.tcpPositions[0] as Float64Array,
+        points: landscapePoints,
+        onPoint: () => lbar.tick(),
+      });
+      lbar.finish();
+      spearman = land.spearman;
+      files['landscape'] = join(outDir, 'landscape.png');
+      await writeFile(
+        files['landscape'],
+        heatmap(land.energies, { title: `energy to goal 1, rank corr ${land.spearman.toFixed(2)}`, xLabel: 'dx from goal (m)', yLabel: 'dy (m)', xs: land.xs, ys: land.ys, mark: [0, 0] }).toPng(),
+      );
+    }
+    const summary = {
+      task: s.task,
+      seed: s.seed,
+      model: model.manifest.name,
+      provider: model.provider,
+      optimizer: s.planner.optimizer,
+      success: episode.success,
+      successStep: episode.successStep,
+      steps: episode.steps,
+      meanPlanMs: Math.round(episode.meanPlanMs),
+      final: episode.finalTask,
+      landscapeSpearman: spearman,
+      files,
+    };
+    await writeFile(files['summary'] as string, `${JSON.stringify(summary, null, 2)}\n`);
+    if (values.json) console.log(JSON.stringify(summary));
+    else {
+      const f = episode.finalTask;
+      console.log(`${s.task} seed ${s.seed}: ${episode.success ? `SUCCESS at step ${episode.successStep}` : 'not solved'} in ${episode.steps} steps, ${summary.meanPlanMs} ms per plan on ${model.provider}`);
+      console.log(`  final: tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm, cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm, cube lift ${(f.cubeLift * 100).toFixed(1)} cm`);
+      if (spearman !== null) console.log(`  energy landscape rank correlation with distance: ${spearman.toFixed(2)}`);
+      console.log(`  wrote ${Object.values(files).join(', ')}`);
+    }
+    return 0;
+  } finally {
+    for (const sim of sims) sim.close();
+    await model.close();
+  }
+}

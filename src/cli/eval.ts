@@ -1,0 +1,94 @@
+/**
+ * `jepa-mpc eval`: success rate of the planner over seeded episodes of a task in the built-in
+ * simulator, goals given as images rendered by the scripted expert from the same layouts.
+ * Per-episode lines with a progress bar and a summary; `--json` prints one object with task,
+ * policy, episodes, successes, successRate, meanPlanMs, meanSteps and the per-episode results.
+ */
+import { parseArgs } from 'node:util';
+import { TabletopSim } from '../../sim/tabletop.js';
+import { runPlannedEpisode, type PlannedEpisode } from '../loop/episode.js';
+import { expertGoals } from '../loop/goals.js';
+import { modelDir } from '../paths.js';
+import { intFlag } from './args.js';
+import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
+import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
+import { ProgressBar } from './progress.js';
+import { round } from './table.js';
+
+const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
+
+options:
+  --episodes N         episodes, seeds S, S+1, … (default 20)
+${RUN_HELP}
+${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
+  --json               print one JSON object`;
+
+/** Entry point of `jepa-mpc eval`. */
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...MODEL_OPTIONS,
+      ...RUN_OPTIONS,
+      episodes: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const episodes = intFlag('episodes', values.episodes, 20, 1, 100_000);
+  const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
+  let sim: TabletopSim | undefined;
+  try {
+    const s = runSettings(values, model, 'reach');
+    sim = await TabletopSim.create(s.sim);
+    const bar = new ProgressBar({ label: `eval ${s.task}`, total: episodes });
+    const results: PlannedEpisode[] = [];
+    for (let k = 0; k < episodes; k++) {
+      const seed = s.seed + k;
+      const goals = await expertGoals(s.sim, s.task, seed);
+      const ep = await runPlannedEpisode(sim, model, goals, { seed, planner: s.planner, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}) });
+      results.push(ep);
+      const f = ep.finalTask;
+      const line =
+        `episode ${String(k).padStart(3)}  seed ${String(seed).padStart(6)}  ${ep.success ? 'success' : 'failure'}  steps ${String(ep.steps).padStart(3)}  ` +
+        `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm  plan ${ep.meanPlanMs.toFixed(0)} ms`;
+      if (!values.json) console.log(line);
+      bar.tick(1, `${results.filter((r) => r.success).length}/${results.length} ok`);
+    }
+    bar.finish();
+    const successes = results.filter((r) => r.success).length;
+    const summary = {
+      task: s.task,
+      policy: `jepa-mpc ${s.planner.optimizer}`,
+      model: model.manifest.name,
+      provider: model.provider,
+      episodes,
+      successes,
+      successRate: successes / episodes,
+      meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
+      meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),
+      seed: s.seed,
+      samples: s.planner.optimizer === 'cem' ? s.planner.cem.samples : s.planner.mppi.samples,
+      iterations: s.planner.optimizer === 'cem' ? s.planner.cem.iterations : s.planner.mppi.iterations,
+      results: results.map((r) => ({
+        seed: r.seed,
+        success: r.success,
+        steps: r.steps,
+        successStep: r.successStep,
+        tcpToTarget: round(r.finalTask.tcpToTarget, 4),
+        cubeToTarget: round(r.finalTask.cubeToTarget, 4),
+        meanPlanMs: round(r.meanPlanMs, 1),
+      })),
+    };
+    if (values.json) console.log(JSON.stringify(summary));
+    else console.log(`${s.task} / ${summary.policy}: ${successes}/${episodes} successful (${(summary.successRate * 100).toFixed(1)}%), mean steps ${summary.meanSteps}, ${summary.meanPlanMs} ms per plan`);
+    return 0;
+  } finally {
+    sim?.close();
+    await model.close();
+  }
+}

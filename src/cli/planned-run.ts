@@ -1,0 +1,87 @@
+/**
+ * Set-up shared by `demo` and `eval`: the flags that pick the model, task, planner and seeds, and
+ * the simulator options that match the model (control period from its manifest).
+ */
+import type { ParseArgsConfig } from 'node:util';
+import type { TabletopOptions } from '../../sim/tabletop.js';
+import { parseTaskName, type TaskName } from '../../sim/tasks.js';
+import type { PlannerConfig } from '../core/mpc.js';
+import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import { plannerConfigFor } from '../model/planner-config.js';
+import { choiceFlag, intFlag } from './args.js';
+import { CliError } from './cli-error.js';
+
+/** The model `demo` and `eval` use unless --model says otherwise. */
+export const SIM_MODEL = 'sim-jepa-ac';
+
+/** parseArgs specs of the flags shared by demo and eval. */
+export const RUN_OPTIONS = {
+  task: { type: 'string' },
+  seed: { type: 'string' },
+  optimizer: { type: 'string' },
+  samples: { type: 'string' },
+  iterations: { type: 'string' },
+  horizon: { type: 'string' },
+  'warm-start': { type: 'boolean', default: false },
+  'subgoal-steps': { type: 'string' },
+  'image-size': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Help text of {@link RUN_OPTIONS}. */
+export const RUN_HELP = [
+  '  --task NAME          reach|grasp|pick-place',
+  '  --seed S             layout seed (default 0)',
+  "  --optimizer NAME     cem|mppi (default: the model's)",
+  "  --samples N          candidates per iteration (default: the model's)",
+  "  --iterations N       iterations per action (default: the model's)",
+  "  --horizon H          planning horizon (default: the model's; needs a rollout graph for H)",
+  '  --warm-start         start each plan from the previous plan shifted by one step',
+  '  --subgoal-steps LIST step budget per subgoal, e.g. 8,14,8',
+  '  --image-size N       camera resolution (default 128)',
+].join('\n');
+
+/** Parsed shared flags. */
+export interface RunSettings {
+  task: TaskName;
+  seed: number;
+  planner: PlannerConfig;
+  subgoalSteps: number[] | undefined;
+  sim: TabletopOptions;
+}
+
+/** Camera resolutions the simulator renders. */
+const IMAGE_SIZES = [64, 96, 128, 160, 192, 224, 256];
+
+/** Turns the shared flags into settings for a model. */
+export function runSettings(values: Record<string, string | boolean | undefined>, model: OnnxWorldModel, defaultTask: TaskName): RunSettings {
+  const str = (k: string) => values[k] as string | undefined;
+  let task: TaskName;
+  try {
+    task = str('task') === undefined ? defaultTask : parseTaskName(str('task') as string);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const m = model.manifest;
+  const planner = plannerConfigFor(m, {
+    optimizer: choiceFlag('optimizer', str('optimizer'), ['cem', 'mppi'] as const, m.planning.optimizer),
+    samples: intFlag('samples', str('samples'), m.planning.samples, 1, 100_000),
+    iterations: intFlag('iterations', str('iterations'), m.planning.iterations, 1, 1000),
+    horizon: intFlag('horizon', str('horizon'), m.planning.horizon, 1, 64),
+    warmStart: values['warm-start'] === true,
+  });
+  const horizon = planner.optimizer === 'cem' ? planner.cem.horizon : planner.mppi.horizon;
+  if (!m.rollout.some((r) => r.horizon === horizon)) {
+    throw new CliError(`--horizon ${horizon}: model '${m.name}' has rollout graphs for ${m.rollout.map((r) => r.horizon).join(', ')} only`);
+  }
+  const stepsText = str('subgoal-steps');
+  const subgoalSteps = stepsText?.split(',').map((s, i) => intFlag(`subgoal-steps[${i}]`, s.trim(), 1, 1, 1000));
+  const size = intFlag('image-size', str('image-size'), 128, 64, 256);
+  if (!IMAGE_SIZES.includes(size)) throw new CliError(`--image-size must be one of ${IMAGE_SIZES.join(', ')}, got ${size}`);
+  return {
+    task,
+    seed: intFlag('seed', str('seed'), 0),
+    planner,
+    subgoalSteps,
+    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size } },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Episode pictures: each control step's camera frame side by side with the goal image the
+ * planner was steering to, captioned with the step, subgoal and energy; plus the energy plot.
+ */
+import type { RgbImage } from '../model/image.js';
+import { Canvas, COLORS } from './canvas.js';
+import { linePlot } from './plot.js';
+
+/** Pixels per source pixel in the composed frames. */
+const SCALE = 2;
+const CAPTION = 24;
+const GAP = 6;
+
+/** What is written on one composed frame. */
+export interface FrameCaption {
+  readonly step: number;
+  readonly subgoalName: string;
+  readonly energy: number;
+  readonly success: boolean;
+}
+
+/** Composes [episode frame | goal frame] with a caption, at twice the camera resolution. */
+export function sideBySide(frame: RgbImage, goal: RgbImage, caption: FrameCaption): Canvas {
+  const w = frame.width * SCALE;
+  const h = frame.height * SCALE;
+  const c = new Canvas(w * 2 + GAP, h + CAPTION);
+  c.blit(frame, 0, CAPTION, SCALE);
+  c.blit(goal, w + GAP, CAPTION, SCALE);
+  const energy = Number.isFinite(caption.energy) ? caption.energy.toFixed(3) : '-';
+  c.text(4, 4, `STEP ${caption.step}  E ${energy}`, COLORS.black);
+  c.text(w + GAP + 4, 4, `GOAL: ${caption.subgoalName}`, COLORS.black);
+  if (caption.success) c.text(4, 14, 'SUCCESS', COLORS.green);
+  return c;
+}
+
+/** The energy-per-step plot of an episode, subgoal switches dashed. */
+export function energyPlot(energies: readonly number[], switches: readonly number[], title: string): Canvas {
+  return linePlot([{ label: 'energy to goal', values: energies }], {
+    title,
+    xLabel: 'control step',
+    yLabel: 'energy (mean |z - z_goal|)',
+    markers: switches.map((s) => s - 1),
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * Plots as PNG: a line plot (e.g. energy per control step, with subgoal switches marked) and a
+ * heatmap (e.g. the energy landscape over end-effector offsets). Axes carry numeric ticks.
+ */
+import { Canvas, COLORS, type Rgb } from './canvas.js';
+import { GLYPH_HEIGHT, textWidth } from './font.js';
+
+/** One series of a line plot. */
+export interface Series {
+  label: string;
+  /** y values at x = 0, 1, 2, … (NaN leaves a gap). */
+  values: readonly number[];
+  color?: Rgb;
+}
+
+/** Options of {@link linePlot}. */
+export interface LinePlotOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** x positions of vertical markers (e.g. subgoal switches). */
+  markers?: readonly number[];
+  width?: number;
+  height?: number;
+}
+
+const MARGIN = { left: 58, right: 16, top: 42, bottom: 38 };
+const SERIES_COLORS: readonly Rgb[] = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.red];
+const TICKS = 5;
+
+/** Formats a tick value compactly (3 significant digits). */
+export function formatTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1000 || a < 0.001) return v.toExponential(1);
+  return String(Number(v.toPrecision(3)));
+}
+
+function finiteRange(values: readonly number[]): [number, number] {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return [0, 1];
+  let lo = Math.min(...finite);
+  let hi = Math.max(...finite);
+  if (hi - lo < 1e-12) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const pad = (hi - lo) * 0.05;
+  return [lo - pad, hi + pad];
+}
+
+/** Draws a line plot and returns its canvas. */
+export function linePlot(series: readonly Series[], o: LinePlotOptions): Canvas {
+  const width = o.width ?? 640;
+  const height = o.height ?? 360;
+  const c = new Canvas(width, height);
+  const plotW = width - MARGIN.left - MARGIN.right;
+  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const n = Math.max(2, ...series.map((s) => s.values.length));
+  const [yLo, yHi] = finiteRange(series.flatMap((s) => s.values));
+  const px = (x: number) => MARGIN.left + (x / (n - 1)) * plotW;
+  const py = (y: number) => MARGIN.top + (1 - (y - yLo) / (yHi - yLo)) * plotH;
+
+  c.text((width - textWidth(o.title, 2)) / 2, 6, o.title, COLORS.black, 2);
+  for (let t = 0; t <= TICKS; t++) {
+    const y = yLo + ((yHi - yLo) * t) / TICKS;
+    c.line(MARGIN.left, py(y), MARGIN.left + plotW, py(y), COLORS.light);
+    const label = formatTick(y);
+    c.text(MARGIN.left - 4 - textWidth(label), py(y) - 3, label, COLORS.grey);
+    const x = Math.round(((n - 1) * t) / TICKS);
+    c.text(px(x) - textWidth(String(x)) / 2, MARGIN.top + plotH + 5, String(x), COLORS.grey);
+  }
+  for (const m of o.markers ?? []) {
+    for (let y = MARGIN.top; y < MARGIN.top + plotH; y += 4) c.line(px(m), y, px(m), y + 1, COLORS.grey);
+  }
+  c.line(MARGIN.left, MARGIN.top, MARGIN.left, MARGIN.top + plotH, COLORS.black);
+  c.line(MARGIN.left, MARGIN.top + plotH, MARGIN.left + plotW, MARGIN.top + plotH, COLORS.black);
+  c.text(MARGIN.left + (plotW - textWidth(o.xLabel)) / 2, height - GLYPH_HEIGHT - 6, o.xLabel);
+  c.text(4, MARGIN.top - 14, o.yLabel);
+
+  series.forEach((s, k) => {
+    const color = s.color ?? (SERIES_COLORS[k % SERIES_COLORS.length] as Rgb);
+    for (let i = 1; i < s.values.length; i++) {
+      const a = s.values[i - 1] as number;
+      const b = s.values[i] as number;
+      if (Number.isFinite(a) && Number.isFinite(b)) c.line(px(i - 1), py(a), px(i), py(b), color, 2);
+    }
+    s.values.forEach((v, i) => Number.isFinite(v) && c.fillRect(px(i) - 2, py(v) - 2, 5, 5, color));
+    const lx = MARGIN.left + plotW - 150;
+    const ly = MARGIN.top + 6 + k * 12;
+    c.fillRect(lx, ly + 2, 10, 3, color);
+    c.text(lx + 14, ly, s.label);
+  });
+  return c;
+}
+
+/** Options of {@link heatmap}. */
+export interface HeatmapOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Values of the grid's columns (x) and rows (y), for tick labels. */
+  xs: readonly number[];
+  ys: readonly number[];
+  /** A point to mark (e.g. the goal), in grid value units. */
+  mark?: readonly [number, number];
+  cell?: number;
+}
+
+/** A perceptually ordered blue → yellow colour map (viridis-like) at t ∈ [0, 1]. */
+export function colormap(t: number): Rgb {
+  const stops: readonly Rgb[] = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = stops[i] as Rgb;
+  const b = stops[i + 1] as Rgb;
+  return [0, 1, 2].map((k) => Math.round((a[k] as number) + ((b[k] as number) - (a[k] as number)) * f)) as unknown as Rgb;
+}
+
+/** Draws values[row][col] (row 0 at the bottom, y increasing upwards) with a colour bar. */
+export function heatmap(values: readonly (readonly number[])[], o: HeatmapOptions): Canvas {
+  const rows = values.length;
+  const cols = values[0]?.length ?? 0;
+  const cell = o.cell ?? 28;
+  const width = MARGIN.left + cols * cell + 90;
+  const height = MARGIN.top + rows * cell + MARGIN.bottom;
+  const c = new Canvas(width, height);
+  const [lo, hi] = finiteRange(values.flat());
+  c.text(Math.max(4, (width - textWidth(o.title, 2)) / 2), 6, o.title, COLORS.black, 2);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < cols; k++) {
+      const v = values[r]?.[k] ?? NaN;
+      c.fillRect(MARGIN.left + k * cell, MARGIN.top + (rows - 1 - r) * cell, cell, cell, Number.isFinite(v) ? colormap((v - lo) / (hi - lo)) : COLORS.light);
+    }
+  }
+  const tickEvery = Math.max(1, Math.ceil(cols / 5));
+  o.xs.forEach((x, k) => {
+    if (k % tickEvery) return;
+    const label = formatTick(x);
+    c.text(MARGIN.left + k * cell + cell / 2 - textWidth(label) / 2, MARGIN.top + rows * cell + 5, label, COLORS.grey);
+  });
+  o.ys.forEach((y, r) => {
+    if (r % tickEvery) return;
+    const label = formatTick(y);
+    c.text(MARGIN.left - 4 - textWidth(label), MARGIN.top + (rows - 1 - r) * cell + cell / 2 - 3, label, COLORS.grey);
+  });
+  if (o.mark && cols > 1 && rows > 1) {
+    const [mx, my] = o.mark;
+    const x0 = o.xs[0] as number;
+    const y0 = o.ys[0] as number;
+    const fx = (mx - x0) / ((o.xs[cols - 1] as number) - x0);
+    const fy = (my - y0) / ((o.ys[rows - 1] as number) - y0);
+    const cx = MARGIN.left + cell / 2 + fx * (cols - 1) * cell;
+    const cy = MARGIN.top + cell / 2 + (1 - fy) * (rows - 1) * cell;
+    c.line(cx - 6, cy, cx + 6, cy, COLORS.red, 2);
+    c.line(cx, cy - 6, cx, cy + 6, COLORS.red, 2);
+  }
+  c.text(MARGIN.left + (cols * cell - textWidth(o.xLabel)) / 2, height - GLYPH_HEIGHT - 6, o.xLabel);
+  c.text(4, MARGIN.top - 14, o.yLabel);
+  // Colour bar.
+  const bx = MARGIN.left + cols * cell + 14;
+  const bh = rows * cell;
+  for (let y = 0; y < bh; y++) c.fillRect(bx, MARGIN.top + y, 14, 1, colormap(1 - y / (bh - 1)));
+  c.text(bx + 18, MARGIN.top, formatTick(hi), COLORS.grey);
+  c.text(bx + 18, MARGIN.top + bh - GLYPH_HEIGHT, formatTick(lo), COLORS.grey);
+  return c;
+}

@@ -1,0 +1,63 @@
+/**
+ * The closed loop end to end with real components: the MuJoCo simulator, the software camera, the
+ * real ONNX test model in its worker and the CEM planner. The test model is untrained, so this
+ * checks the plumbing (goals from a separate simulator, determinism, budgets, holds), not success.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TabletopSim } from '../../sim/tabletop.js';
+import { PLANNER_DEFAULTS, type PlannerConfig } from '../../src/core/mpc.js';
+import { CEM_DEFAULTS } from '../../src/core/cem.js';
+import { PlannerStatus } from '../../src/core/status.js';
+import { runPlannedEpisode } from '../../src/loop/episode.js';
+import { expertGoals, type GoalSet } from '../../src/loop/goals.js';
+import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
+import { modelDir } from '../../src/paths.js';
+
+const SMALL_CEM: PlannerConfig = { ...PLANNER_DEFAULTS, cem: { ...CEM_DEFAULTS, samples: 64, iterations: 3, elites: 8 } };
+const SIM = { task: 'pick-place' as const, camera: { width: 64, height: 64 } };
+
+describe('planned episode in the built-in simulator', () => {
+  let model: OnnxWorldModel;
+  let sim: TabletopSim;
+  let goals: GoalSet;
+  beforeAll(async () => {
+    model = await OnnxWorldModel.load(modelDir('test-tiny'));
+    sim = await TabletopSim.create(SIM);
+    goals = await expertGoals(SIM, 'pick-place', 3);
+  });
+  afterAll(async () => {
+    sim.close();
+    await model.close();
+  });
+
+  it('renders three pick-and-place goal frames from the expert in a separate simulator', () => {
+    expect(goals.names).toEqual(['grasped', 'near target', 'placed']);
+    expect(goals.frames).toHaveLength(3);
+    for (const f of goals.frames) expect(f.data.length).toBe(64 * 64 * 3);
+    // The goal frames differ from each other (the arm and cube moved).
+    expect(Buffer.compare(Buffer.from(goals.frames[0]!.data), Buffer.from(goals.frames[2]!.data))).not.toBe(0);
+  });
+
+  it('spends exactly the subgoal budgets, switching subgoals at their boundaries', async () => {
+    const ep = await runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [2, 3, 1], stopOnSuccess: false, keepFrames: true });
+    expect(ep.steps).toBe(6);
+    expect(ep.records.map((r) => r.subgoal)).toEqual([0, 0, 1, 1, 1, 2]);
+    expect(ep.switches).toEqual([2, 5, 6]);
+    expect(ep.frames).toHaveLength(7);
+    expect(ep.records.every((r) => r.status === PlannerStatus.OK && Number.isFinite(r.energy))).toBe(true);
+    // Actions stay inside the model's planning bounds.
+    for (const r of ep.records) for (let d = 0; d < 3; d++) expect(Math.abs(r.action[d]!)).toBeLessThanOrEqual(0.075 + 1e-6);
+  });
+
+  it('is deterministic: same seeds give the same actions and frames', async () => {
+    const run = () => runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [2, 1, 1], stopOnSuccess: false, keepFrames: true });
+    const a = await run();
+    const b = await run();
+    expect(a.records.map((r) => Array.from(r.action))).toEqual(b.records.map((r) => Array.from(r.action)));
+    expect(Buffer.from(a.frames.at(-1)!.data).equals(Buffer.from(b.frames.at(-1)!.data))).toBe(true);
+  });
+
+  it('rejects budgets that do not match the goal frames', async () => {
+    await expect(runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [4, 10] })).rejects.toThrow(/3 goal frames but 2 subgoal budgets/);
+  });
+});
