@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'models/**/*.py', '**/*.onnx'] },
+  { ignores: ['dist/**', 'node_modules/**', 'tmp/**', 'out/**', 'models/**/*.py', '**/*.onnx'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
