@@ -228,7 +228,8 @@ export class ScriptedExpert {
     const dy = (goal[1] as number) - (tcp[1] as number);
     const dz = (goal[2] as number) - (tcp[2] as number);
     const s = Math.min(1, m / Math.max(Math.abs(dx), Math.abs(dy), Math.abs(dz), 1e-12));
-    return action(dx * s, dy * s, dz * s, clip(yaw, this.o.maxYaw), gripper);
+    // clip() again so rounding in the scaling can never exceed the bound.
+    return action(clip(dx * s, m), clip(dy * s, m), clip(dz * s, m), clip(yaw, this.o.maxYaw), gripper);
   }
 }
 
@@ -271,5 +272,7 @@ export function runExpertEpisode(sim: TabletopSim, seed: number, options: { keep
     success ||= obs.task.success;
     if (success && extra-- <= 0) break;
   }
+  // Let the expert see the final observation too, so a subgoal completed by it is recorded.
+  expert.act(obs);
   return { success, steps, observations, subgoals: expert.subgoalFrames() };
 }

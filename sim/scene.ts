@@ -76,13 +76,13 @@ const LINKS = [
 
 /** Position-actuator stiffness, damping (N·m/rad, N·m·s/rad) and torque limit (N·m), joints 1..7. */
 const ARM_GAINS = [
-  { kp: 4500, kv: 450, force: 87 },
-  { kp: 4500, kv: 450, force: 87 },
-  { kp: 3500, kv: 350, force: 87 },
-  { kp: 3500, kv: 350, force: 87 },
-  { kp: 2000, kv: 200, force: 12 },
-  { kp: 2000, kv: 200, force: 12 },
-  { kp: 2000, kv: 200, force: 12 },
+  { kp: 4500, kv: 150, force: 87 },
+  { kp: 4500, kv: 150, force: 87 },
+  { kp: 3500, kv: 120, force: 87 },
+  { kp: 3500, kv: 120, force: 87 },
+  { kp: 2000, kv: 70, force: 12 },
+  { kp: 2000, kv: 70, force: 12 },
+  { kp: 2000, kv: 70, force: 12 },
 ] as const;
 
 const FINGER_GAIN = { kp: 400, kv: 20, force: 20 } as const;
