@@ -8,3 +8,4 @@ export * from './rng.js';
 export * from './status.js';
 export * from './subgoals.js';
 export * from './types.js';
+export * from './safety.js';
