@@ -3,7 +3,7 @@
  * substeps, rendered frames, and full control steps (IK + physics + rendering) while the scripted
  * expert does pick-and-place. Prints a table, or one JSON object with --json.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ScriptedExpert } from '../../sim/expert.js';
 import { TabletopSim } from '../../sim/tabletop.js';
@@ -14,7 +14,9 @@ import { formatTable, round } from './table.js';
 const HELP = `usage: jepa-mpc bench-sim [options]
 
 Measures the built-in simulator: physics steps/s, rendered frames/s and control steps/s
-(IK + physics + rendering per action) while the scripted expert picks and places.
+(IK + physics + rendering per action) while the scripted expert picks and places. Rates are
+given per wall-clock second and per CPU second of this process (the latter does not drop when
+other processes share the cores).
 
 options:
   --size PX          camera image side (default 128)
@@ -58,10 +60,13 @@ function runControlSteps(sim: TabletopSim, steps: number): void {
   }
 }
 
-function perSecond(count: number, run: () => void): number {
+/** Rates per wall-clock second and per second of this process's CPU time (load-independent). */
+function perSecond(count: number, run: () => void): { wall: number; cpu: number } {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   run();
-  return count / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: count / ((performance.now() - start) / 1000), cpu: count / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /** Entry point of `jepa-mpc bench-sim`. */
@@ -87,9 +92,13 @@ export async function main(argv: string[]): Promise<number> {
     sim.reset(0);
     const physicsStepsPerSec = perSecond(physicsSteps, () => sim.stepPhysics(physicsSteps));
     const result = {
-      physicsStepsPerSec: round(physicsStepsPerSec, 0),
-      renderFramesPerSec: round(renderFramesPerSec, 0),
-      controlStepsPerSec: round(controlStepsPerSec, 1),
+      physicsStepsPerSec: round(physicsStepsPerSec.wall, 0),
+      renderFramesPerSec: round(renderFramesPerSec.wall, 0),
+      controlStepsPerSec: round(controlStepsPerSec.wall, 1),
+      physicsStepsPerCpuSec: round(physicsStepsPerSec.cpu, 0),
+      renderFramesPerCpuSec: round(renderFramesPerSec.cpu, 0),
+      controlStepsPerCpuSec: round(controlStepsPerSec.cpu, 1),
+      loadAverage: round(loadavg()[0] ?? 0, 2),
       imageSize: size,
       substepsPerControlStep: sim.substeps,
       physicsTimestep: 0.002,
@@ -101,12 +110,12 @@ export async function main(argv: string[]): Promise<number> {
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
-      console.log(formatTable(['measure', 'per second', 'note'], [
-        ['physics steps', result.physicsStepsPerSec, `2 ms MuJoCo substeps, ${physicsSteps} timed`],
-        [`rendered frames ${size}x${size}`, result.renderFramesPerSec, `${result.triangles} triangles, ${frames} timed`],
-        ['control steps', result.controlStepsPerSec, `IK + ${sim.substeps} substeps + render, ${steps} timed`],
+      console.log(formatTable(['measure', 'per second', 'per CPU second', 'note'], [
+        ['physics steps', result.physicsStepsPerSec, result.physicsStepsPerCpuSec, `2 ms MuJoCo substeps, ${physicsSteps} timed`],
+        [`rendered frames ${size}x${size}`, result.renderFramesPerSec, result.renderFramesPerCpuSec, `${result.triangles} triangles, ${frames} timed`],
+        ['control steps', result.controlStepsPerSec, result.controlStepsPerCpuSec, `IK + ${sim.substeps} substeps + render, ${steps} timed`],
       ]));
-      console.log(`${result.cpu}, ${result.cores} cores, node ${result.node}`);
+      console.log(`${result.cpu}, ${result.cores} cores, load average ${result.loadAverage}, node ${result.node}`);
     }
   } finally {
     sim.close();
