@@ -27,6 +27,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'planner success rate over seeded simulator episodes (--json)',
     load: () => import('./eval.js'),
   },
+  params: {
+    summary: "the planner node's parameters (--yaml: a ROS 2 params file)",
+    load: () => import('./params.js'),
+  },
   plan: {
     summary: 'plan one action from a current and a goal image with a world model',
     load: () => import('./plan.js'),

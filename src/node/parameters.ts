@@ -1,0 +1,185 @@
+/**
+ * The planner node's ONE parameter schema: type, default, range or choices, unit and description
+ * of every parameter. The ROS shell declares ROS parameters with descriptors from it,
+ * config/planner.yaml is generated from it (`jepa-mpc params --yaml`), and every update — from a
+ * params file or live — goes through {@link validateParameters}, which also holds the
+ * cross-parameter rules. An invalid live update is rejected with the reasons and the old values
+ * are kept.
+ */
+
+/** Kinds of parameter value (ROS parameter types). */
+export type ParamType = 'string' | 'double' | 'integer' | 'bool' | 'double_array';
+
+/** A parameter's specification. */
+export interface ParamSpec {
+  readonly type: ParamType;
+  readonly default: string | number | boolean | readonly number[];
+  readonly description: string;
+  /** Unit shown in the description (SI). */
+  readonly unit?: string;
+  readonly min?: number;
+  readonly max?: number;
+  /** Allowed values of a string parameter. */
+  readonly choices?: readonly string[];
+  /** Fixed length of a double_array. */
+  readonly length?: number;
+  /** Set at start-up only (a live change is refused). */
+  readonly readOnly?: boolean;
+}
+
+/** Every parameter of the planner node. */
+export const PARAMETERS = {
+  model_dir: { type: 'string', default: '', description: 'World-model folder with manifest.json; empty = the shipped models/sim-jepa-ac', readOnly: true },
+  provider: { type: 'string', default: 'cpu', choices: ['cpu', 'cuda', 'webgpu', 'tensorrt'], description: 'onnxruntime execution provider', readOnly: true },
+  provider_fallback: { type: 'string', default: 'error', choices: ['error', 'cpu'], description: "What to do when the provider is unavailable: fail, or run on the CPU (logged)", readOnly: true },
+  device_id: { type: 'integer', default: 0, min: 0, max: 64, description: 'GPU index for cuda/tensorrt', readOnly: true },
+  goal_dir: { type: 'string', default: 'goals', description: 'Folder SetGoal/SetGoalSequence file names are resolved in (no path may leave it)', readOnly: true },
+  control_rate_hz: { type: 'double', default: 4, min: 0.1, max: 50, unit: 'Hz', description: 'Rate of the planning/command loop (the model was trained at 1 / controlPeriodS)', readOnly: true },
+  output_mode: { type: 'string', default: 'twist', choices: ['twist', 'pose', 'joint'], description: 'twist: TwistStamped for MoveIt Servo; pose: PoseStamped target; joint: JointTrajectory from the own Panda IK' },
+  command_frame: { type: 'string', default: 'fr3_link0', description: 'frame_id of published commands (the robot base frame)' },
+  optimizer: { type: 'string', default: 'cem', choices: ['cem', 'mppi'], description: 'Planner optimiser' },
+  samples: { type: 'integer', default: 800, min: 1, max: 100000, description: 'Candidate action sequences per iteration' },
+  iterations: { type: 'integer', default: 10, min: 1, max: 1000, description: 'Optimiser iterations per action' },
+  elites: { type: 'integer', default: 10, min: 1, max: 100000, description: 'Elites kept per iteration (<= samples)' },
+  horizon: { type: 'integer', default: 1, min: 1, max: 64, description: 'Actions per candidate sequence (the model needs a rollout graph for it)' },
+  warm_start: { type: 'bool', default: false, description: 'Start each plan from the previous plan shifted by one step' },
+  planner_seed: { type: 'integer', default: 0, min: 0, max: 2147483647, description: 'Seed of the planner sampling' },
+  max_step_xyz: { type: 'double', default: 0.075, min: 0, max: 0.2, unit: 'm', description: 'Largest |delta| per axis per step (planner bound and safety clamp)' },
+  max_step_rotation: { type: 'double', default: 0.0, min: 0, max: 0.5, unit: 'rad', description: 'Largest |delta| per rotation axis per step (0 = rotations pinned, as in the paper)' },
+  max_step_gripper: { type: 'double', default: 0.75, min: 0, max: 1, description: 'Largest |delta| of gripper closedness per step' },
+  gripper_snap: { type: 'double', default: 0.25, min: 0, max: 1, description: 'Planned gripper deltas with smaller magnitude are snapped to 0' },
+  workspace_min: { type: 'double_array', length: 3, default: [0.25, -0.45, 0.02], unit: 'm', description: 'Lower corner of the box the tool centre must stay in (base frame)' },
+  workspace_max: { type: 'double_array', length: 3, default: [0.8, 0.45, 0.6], unit: 'm', description: 'Upper corner of the workspace box' },
+  max_speed: { type: 'double', default: 0.3, min: 0.001, max: 1.7, unit: 'm/s', description: 'Largest tool-centre speed (Panda limit 1.7 m/s)' },
+  max_angular_speed: { type: 'double', default: 1.0, min: 0.001, max: 2.5, unit: 'rad/s', description: 'Largest tool rotation speed' },
+  max_decel: { type: 'double', default: 1.0, min: 0.01, max: 13, unit: 'm/s^2', description: 'Deceleration of the smooth halt when inputs go stale (twist mode)' },
+  image_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'A camera frame older than this holds the arm (STALE_IMAGE)' },
+  state_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'An end-effector pose older than this holds the arm (STALE_STATE)' },
+  compressed_image: { type: 'bool', default: false, description: 'Subscribe to sensor_msgs/CompressedImage (PNG) instead of Image', readOnly: true },
+  gripper_mode: { type: 'string', default: 'franka', choices: ['franka', 'joint', 'none'], description: 'franka: franka_gripper Move/Grasp actions; joint: finger position command; none: no gripper output' },
+  gripper_namespace: { type: 'string', default: 'fr3_gripper', description: 'Namespace of the franka_gripper action servers', readOnly: true },
+  gripper_max_width: { type: 'double', default: 0.08, min: 0.01, max: 0.2, unit: 'm', description: 'Finger opening at closedness 0' },
+  gripper_speed: { type: 'double', default: 0.1, min: 0.001, max: 0.2, unit: 'm/s', description: 'Finger speed of gripper commands' },
+  grasp_force: { type: 'double', default: 30, min: 1, max: 140, unit: 'N', description: 'Force of a Grasp command' },
+  grasp_threshold: { type: 'double', default: 0.5, min: 0, max: 1, description: 'Commanded closedness above which the gripper grasps (below: opens)' },
+} as const satisfies Record<string, ParamSpec>;
+
+/** A parameter name. */
+export type ParamName = keyof typeof PARAMETERS;
+
+type ValueOf<S> = S extends { type: 'string' } ? string : S extends { type: 'bool' } ? boolean : S extends { type: 'double_array' } ? number[] : number;
+
+/** Values of every parameter. */
+export type ParamValues = { -readonly [K in ParamName]: ValueOf<(typeof PARAMETERS)[K]> };
+
+/** The defaults as values. */
+export function defaultParameters(): ParamValues {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(PARAMETERS)) out[name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  return out as ParamValues;
+}
+
+function checkOne(name: string, spec: ParamSpec, value: unknown): string | undefined {
+  switch (spec.type) {
+    case 'string':
+      if (typeof value !== 'string') return `${name} must be a string, got ${typeof value}`;
+      if (spec.choices && !spec.choices.includes(value)) return `${name} must be one of ${spec.choices.join('|')}, got '${value}'`;
+      return undefined;
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : `${name} must be true or false, got ${String(value)}`;
+    case 'integer':
+    case 'double': {
+      const n = typeof value === 'bigint' ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isFinite(n)) return `${name} must be a finite number, got ${String(value)}`;
+      if (spec.type === 'integer' && !Number.isInteger(n)) return `${name} must be an integer, got ${n}`;
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        return `${name} must be in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]${spec.unit ? ` ${spec.unit}` : ''}, got ${n}`;
+      }
+      return undefined;
+    }
+    case 'double_array': {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return `${name} must be an array of finite numbers`;
+      if (spec.length !== undefined && value.length !== spec.length) return `${name} must have ${spec.length} values, got ${value.length}`;
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Checks a full set of values: each against its spec, then the cross-parameter rules.
+ * @returns the reasons it is invalid (empty when valid).
+ */
+export function validateParameters(values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(PARAMETERS) as [string, ParamSpec][]) {
+    const p = checkOne(name, spec, values[name]);
+    if (p) problems.push(p);
+  }
+  for (const name of Object.keys(values)) if (!(name in PARAMETERS)) problems.push(`unknown parameter '${name}'`);
+  if (problems.length) return problems;
+  const v = values as ParamValues;
+  if (v.elites > v.samples) problems.push(`elites (${v.elites}) must not exceed samples (${v.samples})`);
+  v.workspace_min.forEach((lo, i) => {
+    const hi = v.workspace_max[i] as number;
+    if (!(hi > lo)) problems.push(`workspace_max[${i}] (${hi}) must exceed workspace_min[${i}] (${lo})`);
+  });
+  if (v.gripper_snap > v.max_step_gripper) problems.push(`gripper_snap (${v.gripper_snap}) above max_step_gripper (${v.max_step_gripper}) would snap every gripper action`);
+  return problems;
+}
+
+/** Outcome of a live update. */
+export interface UpdateResult {
+  readonly ok: boolean;
+  readonly reason: string;
+  /** The values in force after the update (the old ones when rejected). */
+  readonly values: ParamValues;
+}
+
+/**
+ * Applies a live update of some parameters: all accepted or none (read-only ones refused).
+ * Integer values may arrive as bigint (rclnodejs) and are converted.
+ */
+export function updateParameters(current: ParamValues, changes: Record<string, unknown>, live = true): UpdateResult {
+  const next: Record<string, unknown> = { ...current };
+  const refused: string[] = [];
+  for (const [name, raw] of Object.entries(changes)) {
+    const value = typeof raw === 'bigint' ? Number(raw) : raw;
+    const spec = (PARAMETERS as Record<string, ParamSpec>)[name];
+    if (spec && live && spec.readOnly && JSON.stringify(value) !== JSON.stringify(current[name as ParamName])) refused.push(`${name} is read-only (set it at start-up)`);
+    next[name] = value;
+  }
+  const problems = [...refused, ...validateParameters(next)];
+  if (problems.length) return { ok: false, reason: problems.join('; '), values: current };
+  return { ok: true, reason: '', values: next as ParamValues };
+}
+
+/** The description with unit and range, as shown to ROS users (`ros2 param describe`). */
+export function describeParameter(name: ParamName): string {
+  const s: ParamSpec = PARAMETERS[name];
+  const range = s.choices ? ` One of: ${s.choices.join(', ')}.` : s.min !== undefined || s.max !== undefined ? ` Range [${s.min ?? '-inf'}, ${s.max ?? 'inf'}].` : '';
+  return `${s.description}${s.unit ? ` (${s.unit})` : ''}.${range}`;
+}
+
+function yamlValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => yamlValue(x)).join(', ')}]`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
+
+/** The parameters file (ROS 2 `--params-file` format) for a node, with every default and its description. */
+export function parametersYaml(nodeName = 'jepa_mpc_planner', values: ParamValues = defaultParameters()): string {
+  const lines = [
+    '# Parameters of the jepa-mpc planner node. Generated from src/node/parameters.ts by',
+    '# `jepa-mpc params --yaml`; a test keeps this file and the schema in step.',
+    `${nodeName}:`,
+    '  ros__parameters:',
+  ];
+  for (const name of Object.keys(PARAMETERS) as ParamName[]) {
+    const spec: ParamSpec = PARAMETERS[name];
+    const v = values[name];
+    const shown = spec.type === 'double' && Number.isInteger(v) ? `${v as number}.0` : spec.type === 'double_array' ? `[${(v as number[]).map((x) => (Number.isInteger(x) ? `${x}.0` : String(x))).join(', ')}]` : yamlValue(v);
+    lines.push(`    # ${describeParameter(name)}${spec.readOnly ? ' Read-only.' : ''}`);
+    lines.push(`    ${name}: ${shown}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
