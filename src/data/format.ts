@@ -1,0 +1,114 @@
+/**
+ * The on-disk dataset format written by `jepa-mpc collect` and read by `models/jepa_ac/dataset.py`
+ * (docs/dataset-format.md).
+ *
+ * A dataset is a folder with `manifest.json` (written last, atomically) and per shard five flat
+ * little-endian binary files, one row per frame (F frames in the shard):
+ * - `shard-XXXXX.frames.u8`  uint8   [F, H, W, 3] RGB, row-major from the top-left;
+ * - `shard-XXXXX.states.f32` float32 [F, 7] end-effector state (contract order);
+ * - `shard-XXXXX.actions.f32` float32 [F, 7] action applied after the frame (zeros on an episode's
+ *   last frame);
+ * - `shard-XXXXX.privileged.f32` float32 [F, P] evaluation-only simulator truth (cube pose, target);
+ * - `shard-XXXXX.episodes.i32` int32 [E, 5]: first frame (in the shard), frame count, kind id,
+ *   task id, layout seed.
+ */
+import { z } from 'zod';
+
+/** Format tag every dataset manifest carries. */
+export const DATASET_FORMAT = 'jepa-mpc/dataset@1';
+
+/** Manifest file name inside a dataset folder. */
+export const MANIFEST_NAME = 'manifest.json';
+
+/** Columns of the state and action arrays. */
+export const STATE_DIM = 7;
+
+/** Columns of the privileged array, in order. Evaluation only: never a model input. */
+export const PRIVILEGED_FIELDS = [
+  'cube_x', 'cube_y', 'cube_z', 'cube_qw', 'cube_qx', 'cube_qy', 'cube_qz',
+  'target_x', 'target_y', 'target_z', 'finger_closedness', 'task_success',
+] as const;
+
+/** Columns of the per-shard episode table, in order. */
+export const EPISODE_FIELDS = ['start', 'frames', 'kind', 'task', 'layoutSeed'] as const;
+
+/** Episode kinds (policy mixes); the id is the index. */
+export const EPISODE_KINDS = ['waypoints', 'smooth-random', 'expert-pick-place', 'expert-then-random'] as const;
+/** One of {@link EPISODE_KINDS}. */
+export type EpisodeKind = (typeof EPISODE_KINDS)[number];
+
+/** Simulator tasks an episode can run in (decides the scene: the place target is drawn only for pick-place). */
+export const DATASET_TASKS = ['reach', 'pick-place'] as const;
+/** One of {@link DATASET_TASKS}. */
+export type DatasetTask = (typeof DATASET_TASKS)[number];
+
+/** Image sides `collect` accepts. */
+export const IMAGE_SIZES = [64, 96, 128] as const;
+
+/** The binary arrays of a shard and their element types. */
+export const SHARD_ARRAYS = {
+  frames: { suffix: 'frames.u8', bytesPerElement: 1 },
+  states: { suffix: 'states.f32', bytesPerElement: 4 },
+  actions: { suffix: 'actions.f32', bytesPerElement: 4 },
+  privileged: { suffix: 'privileged.f32', bytesPerElement: 4 },
+  episodes: { suffix: 'episodes.i32', bytesPerElement: 4 },
+} as const;
+
+/** Names of the arrays of a shard. */
+export type ShardArray = keyof typeof SHARD_ARRAYS;
+
+/** File name of one array of shard `index`. */
+export function shardFile(index: number, array: ShardArray): string {
+  return `shard-${String(index).padStart(5, '0')}.${SHARD_ARRAYS[array].suffix}`;
+}
+
+const nonNegInt = z.number().int().nonnegative();
+const fileEntry = z.object({ file: z.string().min(1), bytes: nonNegInt, sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/** Schema of one shard entry of the manifest. */
+export const shardSchema = z.object({
+  index: nonNegInt,
+  episodes: nonNegInt,
+  frames: nonNegInt,
+  files: z.object({
+    frames: fileEntry,
+    states: fileEntry,
+    actions: fileEntry,
+    privileged: fileEntry,
+    episodes: fileEntry,
+  }),
+});
+
+/** Schema of `manifest.json`. */
+export const datasetManifestSchema = z.object({
+  format: z.literal(DATASET_FORMAT),
+  createdBy: z.string(),
+  seed: nonNegInt,
+  episodes: nonNegInt,
+  frames: nonNegInt,
+  stepsPerEpisode: z.number().int().positive(),
+  episodesPerShard: z.number().int().positive(),
+  image: z.object({ height: z.number().int().positive(), width: z.number().int().positive(), channels: z.literal(3), dtype: z.literal('uint8') }),
+  controlPeriodS: z.number().positive(),
+  state: z.object({ dim: z.literal(STATE_DIM), names: z.array(z.string()).length(STATE_DIM) }),
+  action: z.object({ dim: z.literal(STATE_DIM), names: z.array(z.string()).length(STATE_DIM), semantics: z.string() }),
+  privileged: z.object({ fields: z.array(z.string()), note: z.string() }),
+  episodeTable: z.object({ fields: z.array(z.string()) }),
+  kinds: z.array(z.string()),
+  tasks: z.array(z.string()),
+  kindCounts: z.record(z.string(), nonNegInt),
+  shards: z.array(shardSchema),
+});
+
+/** A parsed dataset manifest. */
+export type DatasetManifest = z.infer<typeof datasetManifestSchema>;
+/** A parsed shard entry. */
+export type ShardEntry = z.infer<typeof shardSchema>;
+
+/** Thrown for a missing, corrupt, truncated or inconsistent dataset; the message names the file. */
+export class DatasetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Collecting and writing one shard: a fixed range of episode indices, recorded with the same
+ * simulators one after the other and written as the five flat arrays of the dataset format.
+ * Shard contents depend only on (seed, episode range, image size, steps), never on the number of
+ * workers, so the same seed always gives the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TabletopSim } from '../../sim/tabletop.js';
+import { EPISODE_FIELDS, shardFile, SHARD_ARRAYS, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
+import { kindId, planEpisode, recordEpisode, taskId, type EpisodeRecord } from './episode.js';
+
+/** What to collect into one shard. */
+export interface ShardJob {
+  outDir: string;
+  seed: number;
+  shardIndex: number;
+  /** First episode index (inclusive) and count. */
+  firstEpisode: number;
+  episodes: number;
+  /** Actions per episode. */
+  steps: number;
+  /** Image side (px). */
+  size: number;
+}
+
+/** Simulators per task, created on first use and reused across episodes and shards. */
+export class SimPool {
+  private readonly sims = new Map<DatasetTask, TabletopSim>();
+  constructor(private readonly size: number, private readonly steps: number) {}
+
+  /** The simulator for a task. */
+  async get(task: DatasetTask): Promise<TabletopSim> {
+    let sim = this.sims.get(task);
+    if (!sim) {
+      sim = await TabletopSim.create({ task, camera: { width: this.size, height: this.size }, maxSteps: this.steps + 1 });
+      this.sims.set(task, sim);
+    }
+    return sim;
+  }
+
+  /** Frees every simulator. */
+  close(): void {
+    for (const sim of this.sims.values()) sim.close();
+    this.sims.clear();
+  }
+}
+
+function concat(parts: ArrayBufferView[]): Uint8Array {
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+/** The byte order of the format is little-endian; typed arrays use the platform's. */
+function assertLittleEndian(): void {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('dataset writing needs a little-endian platform');
+}
+
+/**
+ * Records the job's episodes and writes its files; returns the shard's manifest entry.
+ * @param onEpisode called after each episode (for progress).
+ */
+export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec: EpisodeRecord) => void = () => {}): Promise<ShardEntry> {
+  assertLittleEndian();
+  const records: EpisodeRecord[] = [];
+  for (let i = 0; i < job.episodes; i++) {
+    const plan = planEpisode(job.seed, job.firstEpisode + i);
+    const rec = recordEpisode(await pool.get(plan.task), plan, job.steps);
+    records.push(rec);
+    onEpisode(rec);
+  }
+  const table = new Int32Array(records.length * EPISODE_FIELDS.length);
+  let start = 0;
+  records.forEach((r, k) => {
+    table.set([start, r.frameCount, kindId(r.plan.kind), taskId(r.plan.task), r.plan.layoutSeed], k * EPISODE_FIELDS.length);
+    start += r.frameCount;
+  });
+  const arrays: Record<ShardArray, Uint8Array> = {
+    frames: concat(records.map((r) => r.frames)),
+    states: concat(records.map((r) => r.states)),
+    actions: concat(records.map((r) => r.actions)),
+    privileged: concat(records.map((r) => r.privileged)),
+    episodes: concat([table]),
+  };
+  const files = {} as ShardEntry['files'];
+  for (const name of Object.keys(SHARD_ARRAYS) as ShardArray[]) {
+    const file = shardFile(job.shardIndex, name);
+    const bytes = arrays[name];
+    await writeFile(join(job.outDir, file), bytes);
+    files[name] = { file, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+  return { index: job.shardIndex, episodes: records.length, frames: start, files };
+}

@@ -1,0 +1,118 @@
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectDataset } from '../../src/data/collect.js';
+import { KIND_WEIGHTS, planEpisode } from '../../src/data/episode.js';
+import { DatasetError, EPISODE_KINDS, MANIFEST_NAME, PRIVILEGED_FIELDS } from '../../src/data/format.js';
+import { openDataset } from '../../src/data/reader.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'jepa-ds-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const SMALL = { episodes: 3, seed: 5, size: 64, steps: 4, episodesPerShard: 2, workers: 1 } as const;
+
+async function filesOf(dir: string): Promise<Record<string, Buffer>> {
+  const names = (await readdir(dir)).sort();
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n))] as const)));
+}
+
+describe('planEpisode', () => {
+  it('is a pure function of (seed, index)', () => {
+    expect(planEpisode(3, 17)).toEqual(planEpisode(3, 17));
+    expect(planEpisode(3, 17)).not.toEqual(planEpisode(4, 17));
+  });
+
+  it('mixes the kinds roughly by their weights; expert kinds run the pick-place scene', () => {
+    const n = 4000;
+    const counts = Object.fromEntries(EPISODE_KINDS.map((k) => [k, 0])) as Record<string, number>;
+    for (let i = 0; i < n; i++) {
+      const p = planEpisode(1, i);
+      counts[p.kind] = (counts[p.kind] ?? 0) + 1;
+      if (p.kind.startsWith('expert')) expect(p.task).toBe('pick-place');
+    }
+    for (const k of EPISODE_KINDS) expect(Math.abs((counts[k] ?? 0) / n - KIND_WEIGHTS[k])).toBeLessThan(0.03);
+  });
+
+  it.each([[-1, 0], [0, -1], [1.5, 0], [0, 2 ** 20]])('rejects seed %s / index %s', (seed, index) => {
+    expect(() => planEpisode(seed, index)).toThrow(RangeError);
+  });
+});
+
+describe('collectDataset + openDataset', () => {
+  it('writes the same bytes for the same seed, and a manifest the reader accepts', async () => {
+    const [a, b] = [await tempDir(), await tempDir()];
+    const m = await collectDataset({ ...SMALL, outDir: a });
+    await collectDataset({ ...SMALL, outDir: b });
+    expect(await filesOf(a)).toEqual(await filesOf(b));
+    expect(m.episodes).toBe(3);
+    expect(m.frames).toBe(3 * (SMALL.steps + 1));
+    expect(m.shards).toHaveLength(2);
+    const ds = await openDataset(a);
+    const eps = [...(await ds.readShard(0)), ...(await ds.readShard(1))];
+    expect(eps).toHaveLength(3);
+    for (const e of eps) {
+      expect(e.frames).toBe(SMALL.steps + 1);
+      expect(e.rgb.length).toBe(e.frames * 64 * 64 * 3);
+      expect(e.states.length).toBe(e.frames * 7);
+      expect(e.privileged.length).toBe(e.frames * PRIVILEGED_FIELDS.length);
+      expect(Array.from(e.actions.subarray((e.frames - 1) * 7))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      // the commanded translation is (close to) the change of the measured tool position
+      for (let t = 0; t + 1 < e.frames; t++) {
+        for (let i = 0; i < 3; i++) {
+          const moved = (e.states[(t + 1) * 7 + i] as number) - (e.states[t * 7 + i] as number);
+          expect(Math.abs(moved - (e.actions[t * 7 + i] as number))).toBeLessThan(0.02);
+        }
+      }
+    }
+  });
+
+  it('refuses to overwrite a dataset unless forced', async () => {
+    const d = await tempDir();
+    await collectDataset({ ...SMALL, episodes: 1, outDir: d });
+    await expect(collectDataset({ ...SMALL, episodes: 1, outDir: d })).rejects.toThrow(/already holds a dataset/);
+    await expect(collectDataset({ ...SMALL, episodes: 1, outDir: d, force: true })).resolves.toBeDefined();
+  });
+
+  it('leaves no manifest when a collection is interrupted', async () => {
+    const d = await tempDir();
+    await collectDataset({ ...SMALL, episodes: 1, outDir: d });
+    const interrupted = collectDataset({ ...SMALL, outDir: d, force: true, onProgress: (done) => {
+      if (done === 2) throw new Error('interrupted');
+    } });
+    await expect(interrupted).rejects.toThrow(/interrupted/);
+    expect(await readdir(d)).not.toContain(MANIFEST_NAME);
+    await expect(openDataset(d)).rejects.toThrow(/no dataset manifest/);
+  });
+
+  it.each([
+    ['truncated frames', async (d: string) => truncate(join(d, 'shard-00000.frames.u8'), 100), /truncated or corrupt/],
+    ['flipped byte', async (d: string) => {
+      const p = join(d, 'shard-00000.states.f32');
+      const bytes = await readFile(p);
+      bytes[3] = (bytes[3] as number) ^ 0xff;
+      await writeFile(p, bytes);
+    }, /sha256 .* does not match/],
+    ['missing shard file', async (d: string) => rm(join(d, 'shard-00000.actions.f32')), /missing shard file/],
+    ['garbage manifest', async (d: string) => writeFile(join(d, MANIFEST_NAME), '{"format": '), /not valid JSON/],
+    ['wrong format tag', async (d: string) => {
+      const p = join(d, MANIFEST_NAME);
+      const m = JSON.parse(await readFile(p, 'utf8')) as Record<string, unknown>;
+      await writeFile(p, JSON.stringify({ ...m, format: 'other@1' }));
+    }, /format/],
+  ] as const)('reports a %s clearly', async (_name, damage, message) => {
+    const d = await tempDir();
+    await collectDataset({ ...SMALL, episodes: 1, outDir: d });
+    await damage(d);
+    const err = await openDataset(d).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
