@@ -81,6 +81,10 @@ class PredictorConfig:
     state_dim: int = 7
     max_frames: int = 16
     dropout: float = 0.0
+    # "raw": the normalised state goes to the state embedding as is (the paper's way).
+    # "sincos": the three Euler angles enter as (sin, cos) pairs instead, so a roll that wraps
+    # between +pi and -pi (a tool pointing straight down) is continuous: S + 3 input features.
+    angle_encoding: str = "raw"
     action_scale: List[float] = field(default_factory=lambda: list(DEFAULT_ACTION_SCALE))
     state_center: List[float] = field(default_factory=lambda: list(DEFAULT_STATE_CENTER))
     state_scale: List[float] = field(default_factory=lambda: list(DEFAULT_STATE_SCALE))
@@ -98,6 +102,15 @@ class PredictorConfig:
             raise ValueError(f"state_center/state_scale must have state_dim={self.state_dim} entries")
         if any(s <= 0 for s in self.action_scale + self.state_scale):
             raise ValueError("action_scale and state_scale entries must be > 0")
+        if self.angle_encoding not in ("raw", "sincos"):
+            raise ValueError(f"angle_encoding must be 'raw' or 'sincos', got {self.angle_encoding!r}")
+        if self.angle_encoding == "sincos" and self.state_dim != 7:
+            raise ValueError("angle_encoding 'sincos' needs the 7-D state [x, y, z, roll, pitch, yaw, gripper]")
+
+    @property
+    def state_features(self) -> int:
+        """Width of the state embedding's input."""
+        return self.state_dim + (3 if self.angle_encoding == "sincos" else 0)
 
 
 def init_weights(module: nn.Module) -> None:
@@ -265,7 +278,7 @@ class ACPredictor(nn.Module):
         W = cfg.width
         self.patch_proj = nn.Linear(cfg.embed_dim, W)
         self.action_proj = nn.Linear(cfg.action_dim, W)
-        self.state_proj = nn.Linear(cfg.state_dim, W)
+        self.state_proj = nn.Linear(cfg.state_features, W)
         self.spatial_embed = nn.Parameter(sincos_2d(cfg.grid, W).unsqueeze(0).unsqueeze(0))  # [1,1,N,W]
         self.register_buffer("temporal_embed", sincos_1d(cfg.max_frames, W))  # [max_frames, W]
         # frame number of every token for max_frames blocks; sliced to T*K per call (not saved)
@@ -277,6 +290,14 @@ class ACPredictor(nn.Module):
         self.norm = nn.LayerNorm(W)
         self.out_proj = nn.Linear(W, cfg.embed_dim)
         init_weights(self)
+
+    def state_features(self, states: torch.Tensor) -> torch.Tensor:
+        """states [..., S] -> the state embedding's input [..., cfg.state_features]."""
+        x = (states - self.state_center) / self.state_scale
+        if self.cfg.angle_encoding == "raw":
+            return x
+        angles = states[..., 3:6]
+        return torch.cat([x[..., 0:3], torch.sin(angles), torch.cos(angles), x[..., 6:7]], dim=-1)
 
     def forward(
         self, z: torch.Tensor, actions: torch.Tensor, states: torch.Tensor, frames: Optional[int] = None
@@ -292,7 +313,7 @@ class ACPredictor(nn.Module):
             raise ValueError(f"{T} frames exceed max_frames {cfg.max_frames}")
         patches = self.patch_proj(z).reshape(-1, T, N, W) + self.spatial_embed  # [B, T, N, W]
         act = self.action_proj(actions / self.action_scale).unsqueeze(2)  # [B, T, 1, W]
-        st = self.state_proj((states - self.state_center) / self.state_scale).unsqueeze(2)
+        st = self.state_proj(self.state_features(states)).unsqueeze(2)
         x = torch.cat([act, st, patches], dim=2) + self.temporal_embed[:T].reshape(1, T, 1, W)
         K = N + 2
         x = x.reshape(-1, T * K, W)

@@ -88,6 +88,8 @@ _OPS: Dict[str, Callable[..., np.ndarray]] = {
     "Mul": lambda a, x, y: x * y,
     "Div": lambda a, x, y: (x / y).astype(x.dtype) if x.dtype.kind == "f" else x // y,
     "Abs": lambda a, x: np.abs(x),
+    "Sin": lambda a, x: np.sin(x),
+    "Cos": lambda a, x: np.cos(x),
     "Sqrt": lambda a, x: np.sqrt(x),
     "Pow": lambda a, x, y: np.power(x, y).astype(x.dtype),
     "Erf": lambda a, x: _erf(x.astype(np.float64)).astype(x.dtype),

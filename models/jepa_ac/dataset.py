@@ -1,0 +1,208 @@
+"""Reader of the datasets written by ``jepa-mpc collect`` (docs/dataset-format.md).
+
+    ds = Dataset.open("/tmp/jepa-data/train64")          # checks sizes (and sha256 unless verify=False)
+    ds.frames  # uint8 [F, H, W, 3] (memory-mapped per shard, concatenated view on demand)
+    ds.episodes  # int64 [E, 3]: global first frame, frame count, kind id
+
+Every problem (missing or truncated file, wrong checksum, bad manifest, an episode table that
+does not match the arrays) raises ``DatasetError`` naming the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+DATASET_FORMAT = "jepa-mpc/dataset@1"
+MANIFEST_NAME = "manifest.json"
+STATE_DIM = 7
+EPISODE_FIELDS = 5
+ARRAYS = {  # name -> (dtype, columns or None for frames)
+    "frames": np.uint8,
+    "states": np.float32,
+    "actions": np.float32,
+    "privileged": np.float32,
+    "episodes": np.int32,
+}
+HASH_CHUNK = 1 << 22
+
+
+class DatasetError(Exception):
+    """A missing, corrupt, truncated or inconsistent dataset; the message names the file."""
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(HASH_CHUNK)
+            if not chunk:
+                return h.hexdigest()
+            h.update(chunk)
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise DatasetError(message)
+
+
+@dataclass
+class Dataset:
+    """All shards of a dataset loaded into memory (frames, states, actions, privileged, episodes)."""
+
+    root: str
+    manifest: dict
+    frames: np.ndarray  # uint8 [F, H, W, 3]
+    states: np.ndarray  # float32 [F, 7]
+    actions: np.ndarray  # float32 [F, 7]
+    privileged: np.ndarray  # float32 [F, P] evaluation only
+    episodes: np.ndarray  # int64 [E, 5]: global start, frames, kind, task, layout seed
+
+    @property
+    def image_size(self) -> int:
+        return int(self.manifest["image"]["height"])
+
+    @property
+    def privileged_fields(self) -> List[str]:
+        return list(self.manifest["privileged"]["fields"])
+
+    def priv(self, name: str) -> np.ndarray:
+        """A privileged column (or columns for 'cube_pos', 'target'): float32 [F] / [F, 3]."""
+        fields = self.privileged_fields
+        if name == "cube_pos":
+            i = fields.index("cube_x")
+            return self.privileged[:, i : i + 3]
+        if name == "target":
+            i = fields.index("target_x")
+            return self.privileged[:, i : i + 3]
+        return self.privileged[:, fields.index(name)]
+
+    @staticmethod
+    def read_manifest(root: str) -> dict:
+        path = os.path.join(root, MANIFEST_NAME)
+        if not os.path.isfile(path):
+            raise DatasetError(f"{path}: no dataset manifest (an interrupted collection leaves none)")
+        try:
+            with open(path, encoding="utf-8") as f:
+                m = json.load(f)
+        except (OSError, ValueError) as e:
+            raise DatasetError(f"{path}: not valid JSON ({e})") from e
+        _require(isinstance(m, dict) and m.get("format") == DATASET_FORMAT, f"{path}: format must be '{DATASET_FORMAT}', got {m.get('format') if isinstance(m, dict) else type(m).__name__!r}")
+        for key in ("image", "shards", "episodes", "frames", "privileged"):
+            _require(key in m, f"{path}: missing '{key}'")
+        img = m["image"]
+        _require(img.get("channels") == 3 and img.get("dtype") == "uint8", f"{path}: image must be uint8 with 3 channels")
+        return m
+
+    @classmethod
+    def open(cls, root: str, verify: bool = True, max_episodes: int = 0) -> "Dataset":
+        """Loads and checks a dataset. ``verify`` also checks every file's sha256;
+        ``max_episodes`` > 0 loads only the shards needed for that many episodes."""
+        m = cls.read_manifest(root)
+        H, W = int(m["image"]["height"]), int(m["image"]["width"])
+        P = len(m["privileged"]["fields"])
+        cols = {"frames": H * W * 3, "states": STATE_DIM, "actions": STATE_DIM, "privileged": P, "episodes": EPISODE_FIELDS}
+        parts: Dict[str, List[np.ndarray]] = {k: [] for k in ARRAYS}
+        offset = 0
+        loaded_episodes = 0
+        for shard in m["shards"]:
+            n_frames, n_eps = int(shard["frames"]), int(shard["episodes"])
+            rows = {"frames": n_frames, "states": n_frames, "actions": n_frames, "privileged": n_frames, "episodes": n_eps}
+            arrays = {}
+            for name, dtype in ARRAYS.items():
+                entry = shard["files"][name]
+                path = os.path.join(root, entry["file"])
+                _require(os.path.isfile(path), f"{path}: missing shard file")
+                size = os.path.getsize(path)
+                want = rows[name] * cols[name] * np.dtype(dtype).itemsize
+                _require(size == entry["bytes"] == want, f"{path}: {size} bytes, manifest says {entry['bytes']}, shapes need {want} (truncated or corrupt)")
+                if verify:
+                    got = _sha256(path)
+                    _require(got == entry["sha256"], f"{path}: sha256 {got} does not match the manifest's {entry['sha256']} (corrupt)")
+                arr = np.fromfile(path, dtype=np.dtype(dtype).newbyteorder("<"))
+                arrays[name] = arr.reshape(rows[name], cols[name])
+            eps = arrays["episodes"].astype(np.int64)
+            starts, lens = eps[:, 0], eps[:, 1]
+            _require(
+                bool(np.all(lens > 1)) and bool(np.all(starts[1:] == starts[:-1] + lens[:-1])) and (len(eps) == 0 or (starts[0] == 0 and starts[-1] + lens[-1] == n_frames)),
+                f"{os.path.join(root, shard['files']['episodes']['file'])}: episode table does not tile the shard's {n_frames} frames",
+            )
+            eps[:, 0] += offset
+            offset += n_frames
+            parts["episodes"].append(eps)
+            for name in ("frames", "states", "actions", "privileged"):
+                parts[name].append(arrays[name])
+            loaded_episodes += n_eps
+            if max_episodes and loaded_episodes >= max_episodes:
+                break
+        _require(len(parts["episodes"]) > 0, f"{root}: dataset has no shards")
+        cat = {k: np.concatenate(v, axis=0) for k, v in parts.items()}
+        if not max_episodes:
+            _require(offset == int(m["frames"]), f"{root}/{MANIFEST_NAME}: says {m['frames']} frames, shards hold {offset}")
+            _require(len(cat["episodes"]) == int(m["episodes"]), f"{root}/{MANIFEST_NAME}: says {m['episodes']} episodes, shards hold {len(cat['episodes'])}")
+        for name in ("states", "actions", "privileged"):
+            _require(bool(np.isfinite(cat[name]).all()), f"{root}: non-finite values in {name}")
+        return cls(
+            root=root,
+            manifest=m,
+            frames=cat["frames"].reshape(-1, H, W, 3),
+            states=cat["states"],
+            actions=cat["actions"],
+            privileged=cat["privileged"],
+            episodes=cat["episodes"],
+        )
+
+
+PRIVILEGED_FIELDS = [
+    "cube_x", "cube_y", "cube_z", "cube_qw", "cube_qx", "cube_qy", "cube_qz",
+    "target_x", "target_y", "target_z", "finger_closedness", "task_success",
+]
+
+
+def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np.ndarray, lengths: Sequence[int],
+                  privileged: Optional[np.ndarray] = None, seed: int = 0) -> dict:
+    """Writes arrays as a one-shard dataset in the collect format (for tests and tools; the
+    simulator's data comes from ``jepa-mpc collect``). ``lengths``: frames per episode, in order."""
+    os.makedirs(root, exist_ok=True)
+    F, H, W = frames.shape[:3]
+    if sum(lengths) != F:
+        raise ValueError(f"episode lengths sum to {sum(lengths)}, arrays have {F} frames")
+    if privileged is None:
+        privileged = np.zeros((F, len(PRIVILEGED_FIELDS)), np.float32)
+    starts = np.cumsum([0] + list(lengths[:-1]))
+    table = np.array([[s, n, 0, 0, 0] for s, n in zip(starts, lengths)], dtype="<i4").reshape(-1, EPISODE_FIELDS)
+    arrays = {
+        "frames": np.ascontiguousarray(frames, dtype=np.uint8),
+        "states": np.ascontiguousarray(states, dtype="<f4"),
+        "actions": np.ascontiguousarray(actions, dtype="<f4"),
+        "privileged": np.ascontiguousarray(privileged, dtype="<f4"),
+        "episodes": table,
+    }
+    suffix = {"frames": "frames.u8", "states": "states.f32", "actions": "actions.f32", "privileged": "privileged.f32", "episodes": "episodes.i32"}
+    files = {}
+    for name, arr in arrays.items():
+        file = f"shard-00000.{suffix[name]}"
+        data = arr.tobytes()
+        with open(os.path.join(root, file), "wb") as f:
+            f.write(data)
+        files[name] = {"file": file, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest = {
+        "format": DATASET_FORMAT, "createdBy": "models.jepa_ac.dataset.write_dataset", "seed": seed,
+        "episodes": len(lengths), "frames": F, "stepsPerEpisode": int(max(lengths)) - 1, "episodesPerShard": len(lengths),
+        "image": {"height": H, "width": W, "channels": 3, "dtype": "uint8"}, "controlPeriodS": 0.25,
+        "state": {"dim": 7, "names": ["x", "y", "z", "roll", "pitch", "yaw", "gripper"]},
+        "action": {"dim": 7, "names": ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper"], "semantics": "commanded delta after the frame"},
+        "privileged": {"fields": PRIVILEGED_FIELDS, "note": "evaluation only"},
+        "episodeTable": {"fields": ["start", "frames", "kind", "task", "layoutSeed"]},
+        "kinds": ["waypoints"], "tasks": ["reach"], "kindCounts": {"waypoints": len(lengths)},
+        "shards": [{"index": 0, "episodes": len(lengths), "frames": F, "files": files}],
+    }
+    tmp = os.path.join(root, MANIFEST_NAME + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+    os.replace(tmp, os.path.join(root, MANIFEST_NAME))
+    return manifest

@@ -1,0 +1,417 @@
+"""Training of the sim world model: a V-JEPA 2-AC-shaped encoder + action-conditioned predictor
+(models/jepa_ac/model.py) trained end to end on ``jepa-mpc collect`` data, CPU only.
+
+    /usr/bin/python3 -m models.jepa_ac.train --data /tmp/jepa-data/train64 --val /tmp/jepa-data/val64 \
+        --out /tmp/sim-jepa-ac/weights.pt --preset sim64 --max-minutes 60
+
+Losses (all on LayerNormed latents, the planner's energy space; ``z = encoder(frame)``):
+- teacher forcing (paper): L1 between predictor(z_0..z_{T-1}, a, s) block t and sg(z_{t+1});
+- rollout (paper): the predictor fed its own LayerNormed outputs from z_0, states advanced in-graph
+  by the actions (s += a, gripper clipped) exactly like the exported rollout graph; L1 against
+  sg(z_k) at every step k = 1..T;
+- metric (what makes the energy plannable, and the anti-collapse mechanism): for pairs of frames
+  of one episode (clip frames against a random other frame of the episode) the energy
+  e = mean |z_i - z_j| must track the end-effector displacement:
+  d = kappa * (|p_i - p_j| + w_g |g_i - g_j| + w_yaw |yaw_i - yaw_j|) (state only, nothing
+  privileged), with a hinge: e below d is penalised (expansion: far states can never look alike,
+  so the encoder cannot collapse; the scale kappa is fixed, so the trivial e = 0 costs kappa*E|d|),
+  e above d + margin too (contraction: near states look alike, no energy floor). The margin
+  leaves room for what the state does not measure (the cube's pose).
+Targets are stop-gradient (sg); there is no EMA teacher.
+
+Diagnostics (``evaluate``) on held-out episodes: Spearman correlation of the latent energy against
+the true end-effector distance (and against the cube distance, from the privileged columns, which
+are used for evaluation only), energy of predicted frames vs the distance after the action, and
+the fraction of single-step "CEM-like" choices (best of 64 random actions by energy) that move the
+end effector toward the goal.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .dataset import Dataset
+from .export import IMAGE_MEAN, IMAGE_SCALE, IMAGE_STD, save_weights
+from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params, normalise_latents
+from .rollout import advance_state
+
+GRIPPER = 6
+YAW = 5
+CANDIDATES = 64  # random actions per CEM-like choice
+CHOICE_BOUND = 0.075  # m, xyz bound of those actions (the paper's)
+MIN_GOAL_DISTANCE = 0.05  # m, CEM-like choices only for goals at least this far
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on (saved in the checkpoint's ``extra``)."""
+
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    predictor: PredictorConfig = field(default_factory=PredictorConfig)
+    clip_steps: int = 3  # T: actions per training clip (T + 1 frames)
+    batch: int = 32
+    steps: int = 3000
+    lr: float = 1e-3
+    weight_decay: float = 0.02
+    warmup: int = 100
+    w_teacher: float = 1.0
+    w_rollout: float = 1.0
+    w_metric: float = 2.0
+    kappa: float = 2.0  # energy per metre of end-effector displacement
+    w_gripper: float = 0.1  # metres of displacement per unit of gripper closedness
+    w_yaw: float = 0.05  # metres per radian of yaw
+    margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
+    huber: float = 0.05
+    seed: int = 0
+    eval_every: int = 500
+    log_every: int = 20
+
+
+PRESETS: Dict[str, TrainConfig] = {
+    # the shipped model: 64x64 frames, 16 patch tokens of width 64
+    "sim64": TrainConfig(
+        encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=3, heads=4, mlp_ratio=4.0),
+        predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos"),
+    ),
+    # CI smoke run: a few steps on a tiny dataset
+    "smoke": TrainConfig(
+        encoder=EncoderConfig(image_size=32, patch_size=16, dim=16, depth=1, heads=2, mlp_ratio=2.0),
+        predictor=PredictorConfig(embed_dim=16, grid=2, width=16, depth=1, heads=2, mlp_ratio=2.0, max_frames=4, angle_encoding="sincos"),
+        clip_steps=2, batch=4, steps=3, warmup=1, eval_every=0, log_every=1,
+    ),
+}
+
+
+# ------------------------------------------------------------------------------------ data
+
+
+def images_to_tensor(frames_u8: np.ndarray) -> torch.Tensor:
+    """uint8 [..., H, W, 3] -> float [..., 3, H, W], normalised as the manifest says."""
+    x = torch.from_numpy(np.ascontiguousarray(frames_u8)).float() / IMAGE_SCALE
+    x = (x - torch.tensor(IMAGE_MEAN)) / torch.tensor(IMAGE_STD)
+    return x.movedim(-1, -3).contiguous()
+
+
+class ClipSampler:
+    """Random training clips: T + 1 consecutive frames of an episode plus one other frame of it."""
+
+    def __init__(self, ds: Dataset, clip_steps: int, rng: np.random.Generator):
+        self.ds = ds
+        self.T = clip_steps
+        self.rng = rng
+        eps = ds.episodes
+        self.starts = eps[:, 0]
+        self.lengths = eps[:, 1]
+        if int(self.lengths.min()) < clip_steps + 1:
+            raise ValueError(f"episodes of {int(self.lengths.min())} frames are shorter than a clip of {clip_steps + 1}")
+
+    def sample(self, batch: int) -> Dict[str, torch.Tensor]:
+        """frames [B, T+1, 3, H, W], states [B, T+1, 7], actions [B, T, 7], goal frame/state [B, ...]."""
+        e = self.rng.integers(0, len(self.starts), size=batch)
+        first = self.starts[e] + self.rng.integers(0, self.lengths[e] - self.T, size=batch)
+        idx = first[:, None] + np.arange(self.T + 1)[None, :]
+        goal = self.starts[e] + self.rng.integers(0, self.lengths[e], size=batch)
+        ds = self.ds
+        return {
+            "frames": images_to_tensor(ds.frames[idx]),
+            "states": torch.from_numpy(ds.states[idx]),
+            "actions": torch.from_numpy(ds.actions[idx[:, :-1]]),
+            "goal_frame": images_to_tensor(ds.frames[goal]),
+            "goal_state": torch.from_numpy(ds.states[goal]),
+        }
+
+
+# ---------------------------------------------------------------------------------- losses
+
+
+def state_distance(a: torch.Tensor, b: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """Displacement between states [..., 7] in metres: |dp| + w_g |dg| + w_yaw |dyaw| (yaw wrapped)."""
+    dp = (a[..., :3] - b[..., :3]).norm(dim=-1)
+    dg = (a[..., GRIPPER] - b[..., GRIPPER]).abs()
+    dyaw = torch.atan2(torch.sin(a[..., YAW] - b[..., YAW]), torch.cos(a[..., YAW] - b[..., YAW])).abs()
+    return dp + cfg.w_gripper * dg + cfg.w_yaw * dyaw
+
+
+def energy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Mean |a - b| over tokens and channels: [..., N, D] -> [...] (the planner's energy)."""
+    return (a - b).abs().mean(dim=(-2, -1))
+
+
+def metric_loss(e: torch.Tensor, d: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """Hinge smooth-L1: energy below kappa*d, or above kappa*d + margin, is penalised."""
+    target = cfg.kappa * d
+    under = torch.relu(target - e)
+    over = torch.relu(e - target - cfg.margin)
+    smooth = torch.nn.functional.smooth_l1_loss  # quadratic below cfg.huber, slope 1 above
+    zero = torch.zeros_like(e)
+    return smooth(under, zero, beta=cfg.huber) + smooth(over, zero, beta=cfg.huber)
+
+
+def rollout(predictor: ACPredictor, z0: torch.Tensor, s0: torch.Tensor, actions: torch.Tensor) -> List[torch.Tensor]:
+    """Autoregressive predictions like the exported rollout graph: z0 [B,N,D], s0 [B,S], actions
+    [B,H,A] -> H normalised frames [B,N,D]; states advanced by the actions between steps."""
+    N, D = predictor.cfg.num_tokens, predictor.cfg.embed_dim
+    frames, states, outs = [z0], [s0], []
+    s = s0
+    for k in range(actions.shape[1]):
+        out = predictor(torch.cat(frames, dim=1), actions[:, : k + 1], torch.stack(states, dim=1), k + 1)
+        z = normalise_latents(out[:, k * N : (k + 1) * N], D)
+        outs.append(z)
+        frames.append(z)
+        s = advance_state(s, actions[:, k], GRIPPER)
+        states.append(s)
+    return outs
+
+
+def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
+    B, T1 = batch["frames"].shape[:2]
+    T = T1 - 1
+    N, D = predictor.cfg.num_tokens, predictor.cfg.embed_dim
+    imgs = torch.cat([batch["frames"].flatten(0, 1), batch["goal_frame"]], dim=0)
+    zall = encoder(imgs)
+    z = zall[: B * T1].reshape(B, T1, N, D)
+    zg = zall[B * T1 :]
+    target = z[:, 1:].detach()
+    # teacher forcing: frames 0..T-1 with their actions and true states predict frames 1..T
+    out = predictor(z[:, :T].reshape(B, T * N, D), batch["actions"], batch["states"][:, :T], T)
+    pred_tf = normalise_latents(out, D).reshape(B, T, N, D)
+    l_tf = (pred_tf - target).abs().mean()
+    # rollout from frame 0 only
+    outs = rollout(predictor, z[:, 0], batch["states"][:, 0], batch["actions"])
+    l_ro = torch.stack([(o - target[:, k]).abs().mean() for k, o in enumerate(outs)]).mean()
+    # metric: every clip frame against the episode's other frame, and consecutive clip frames
+    e_goal = energy(z, zg[:, None])  # [B, T+1]
+    d_goal = state_distance(batch["states"], batch["goal_state"][:, None], cfg)
+    e_step = energy(z[:, 1:], z[:, :-1])
+    d_step = state_distance(batch["states"][:, 1:], batch["states"][:, :-1], cfg)
+    l_metric = metric_loss(torch.cat([e_goal.flatten(), e_step.flatten()]), torch.cat([d_goal.flatten(), d_step.flatten()]), cfg)
+    total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric
+    with torch.no_grad():
+        std = z.reshape(-1, D).std(dim=0).mean()
+    return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, "latent_std": std}
+
+
+# ------------------------------------------------------------------------------ evaluation
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman rank correlation (ties broken by order; fine for continuous values)."""
+    if len(x) < 3:
+        return float("nan")
+    rx = np.argsort(np.argsort(x)).astype(np.float64)
+    ry = np.argsort(np.argsort(y)).astype(np.float64)
+    rx -= rx.mean()
+    ry -= ry.mean()
+    den = math.sqrt(float((rx * rx).sum() * (ry * ry).sum()))
+    return float((rx * ry).sum() / den) if den > 0 else float("nan")
+
+
+@torch.no_grad()
+def encode_frames(encoder: PatchEncoder, frames_u8: np.ndarray, chunk: int = 256) -> torch.Tensor:
+    return torch.cat([encoder(images_to_tensor(frames_u8[i : i + chunk])) for i in range(0, len(frames_u8), chunk)], dim=0)
+
+
+@torch.no_grad()
+def evaluate(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, pairs: int = 1500, seed: int = 123) -> Dict[str, float]:
+    """Energy-vs-distance diagnostics on (held-out) episodes; see the module doc."""
+    encoder.eval()
+    predictor.eval()
+    rng = np.random.default_rng(seed)
+    eps = ds.episodes
+    e = rng.integers(0, len(eps), size=pairs)
+    starts, lens = eps[e, 0], eps[e, 1]
+    i = starts + rng.integers(0, lens - 1, size=pairs)  # current (has a next frame)
+    j = starts + rng.integers(0, lens, size=pairs)  # goal
+    zi = encode_frames(encoder, ds.frames[i])
+    zj = encode_frames(encoder, ds.frames[j])
+    zn = encode_frames(encoder, ds.frames[i + 1])
+    lat = energy(zi, zj).numpy()
+    p = ds.states[:, :3]
+    d_ee = np.linalg.norm(p[i] - p[j], axis=1)
+    cube = ds.priv("cube_pos")  # privileged: evaluation only
+    d_cube = np.linalg.norm(cube[i] - cube[j], axis=1)
+    cube_moved = d_cube > 0.01
+    s_i = torch.from_numpy(ds.states[i])
+    a_i = torch.from_numpy(ds.actions[i])
+    z_pred = rollout(predictor, zi, s_i, a_i[:, None])[0]
+    e_pred = energy(z_pred, zj).numpy()
+    d_next = np.linalg.norm(p[i + 1] - p[j], axis=1)
+    pred_err = energy(z_pred, zn).numpy()
+    copy_err = energy(zi, zn).numpy()
+    # CEM-like single-step choices toward goals at least MIN_GOAL_DISTANCE away (gripper, rotations 0)
+    far = np.nonzero(d_ee > MIN_GOAL_DISTANCE)[0][:200]
+    toward, gains = [], []
+    g = torch.Generator().manual_seed(seed)
+    for k in far:
+        acts = torch.zeros(CANDIDATES, 1, 7)
+        acts[:, 0, :3] = (torch.rand(CANDIDATES, 3, generator=g) * 2 - 1) * CHOICE_BOUND
+        zc = rollout(predictor, zi[k : k + 1].expand(CANDIDATES, -1, -1), s_i[k : k + 1].expand(CANDIDATES, -1), acts)[0]
+        best = int(energy(zc, zj[k : k + 1]).argmin())
+        goal = p[j[k]]
+        now = float(np.linalg.norm(p[i[k]] - goal))
+        after = float(np.linalg.norm(p[i[k]] + acts[best, 0, :3].numpy() - goal))
+        dists = np.linalg.norm(p[i[k]][None] + acts[:, 0, :3].numpy() - goal[None], axis=1)
+        toward.append(after < now)
+        gains.append((now - after) / max(now - float(dists.min()), 1e-6))
+    near, farp = lat[d_ee < 0.1], lat[d_ee > 0.3]
+    encoder.train()
+    predictor.train()
+    return {
+        "spearman_energy_ee": spearman(lat, d_ee),
+        "spearman_energy_ee_cube_static": spearman(lat[~cube_moved], d_ee[~cube_moved]),
+        "spearman_energy_cube": spearman(lat[cube_moved], d_cube[cube_moved]) if cube_moved.sum() > 10 else float("nan"),
+        "spearman_pred_energy_next_ee": spearman(e_pred, d_next),
+        "energy_near_lt10cm": float(near.mean()) if len(near) else float("nan"),
+        "energy_far_gt30cm": float(farp.mean()) if len(farp) else float("nan"),
+        "pred_l1": float(pred_err.mean()),
+        "copy_l1": float(copy_err.mean()),
+        "choice_toward_goal": float(np.mean(toward)) if toward else float("nan"),
+        "choice_gain_vs_best": float(np.mean(gains)) if gains else float("nan"),
+        "choices": len(toward),
+        "pairs": pairs,
+    }
+
+
+# ---------------------------------------------------------------------------------- training
+
+
+def fmt_time(s: float) -> str:
+    s = int(max(0, s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def train(
+    cfg: TrainConfig,
+    data: Dataset,
+    out: str,
+    val: Optional[Dataset] = None,
+    max_minutes: float = 0.0,
+    log_path: Optional[str] = None,
+    init: Optional[str] = None,
+) -> Dict[str, object]:
+    """Trains from scratch (or from ``init`` weights); saves ``out`` (and ``out``-stamped
+    checkpoints at each evaluation). Returns a summary with the last losses and metrics."""
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    encoder, predictor = build(cfg.encoder, cfg.predictor)
+    if init:
+        from .export import load_weights
+
+        e0, p0, _ = load_weights(init)
+        encoder.load_state_dict(e0.state_dict())
+        predictor.load_state_dict(p0.state_dict())
+    encoder.train()
+    predictor.train()
+    params = list(encoder.parameters()) + list(predictor.parameters())
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sampler = ClipSampler(data, cfg.clip_steps, rng)
+    started = time.time()
+    budget = max_minutes * 60.0
+    history: List[dict] = []
+    log = open(log_path, "a", encoding="utf-8") if log_path else None
+    avg: Dict[str, float] = {}
+    step = 0
+    metrics: Dict[str, float] = {}
+
+    def progress() -> float:
+        p = step / cfg.steps
+        if budget > 0:
+            p = max(p, (time.time() - started) / budget)
+        return min(1.0, p)
+
+    def checkpoint(final: bool) -> None:
+        extra = {"train_config": asdict(cfg), "step": step, "minutes": (time.time() - started) / 60, "metrics": metrics, "data": data.root}
+        save_weights(out, encoder, predictor, extra)
+
+    print(f"training: encoder {count_params(encoder):,} + predictor {count_params(predictor):,} params, "
+          f"{len(data.episodes)} episodes / {len(data.frames)} frames, batch {cfg.batch}, up to {cfg.steps} steps"
+          + (f" or {max_minutes:g} min" if budget else ""), file=sys.stderr, flush=True)
+    while progress() < 1.0:
+        p = progress()
+        lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup)) * 0.5 * (1 + math.cos(math.pi * p))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        parts = losses(encoder, predictor, sampler.sample(cfg.batch), cfg)
+        opt.zero_grad(set_to_none=True)
+        parts["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        for k, v in parts.items():
+            avg[k] = 0.9 * avg.get(k, float(v)) + 0.1 * float(v)
+        if step % cfg.log_every == 0 or step == 1:
+            elapsed = time.time() - started
+            pr = progress()
+            eta = elapsed / max(pr, 1e-9) - elapsed
+            line = " ".join(f"{k} {v:.4f}" for k, v in avg.items())
+            print(f"step {step} {100 * pr:5.1f}% {fmt_time(elapsed)} eta {fmt_time(eta)} lr {lr:.2e} {line}", file=sys.stderr, flush=True)
+            if log:
+                log.write(json.dumps({"step": step, "elapsed": elapsed, "lr": lr, **avg}) + "\n")
+                log.flush()
+        if val is not None and cfg.eval_every and step % cfg.eval_every == 0:
+            metrics = evaluate(encoder, predictor, val)
+            print("eval " + json.dumps({"step": step, **{k: round(v, 4) for k, v in metrics.items()}}), file=sys.stderr, flush=True)
+            if log:
+                log.write(json.dumps({"step": step, "eval": metrics}) + "\n")
+                log.flush()
+            history.append({"step": step, **metrics})
+            checkpoint(False)
+    if val is not None:
+        metrics = evaluate(encoder, predictor, val)
+        history.append({"step": step, **metrics})
+        print("final eval " + json.dumps({k: round(v, 4) for k, v in metrics.items()}), file=sys.stderr, flush=True)
+    checkpoint(True)
+    if log:
+        log.close()
+    return {"steps": step, "minutes": (time.time() - started) / 60, "losses": avg, "metrics": metrics, "history": history}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description="Train the sim JEPA world model (CPU).")
+    ap.add_argument("--data", required=True, help="dataset folder written by `jepa-mpc collect`")
+    ap.add_argument("--val", help="held-out dataset folder for the diagnostics")
+    ap.add_argument("--out", required=True, help="weights file to write (export.py's format)")
+    ap.add_argument("--preset", default="sim64", choices=sorted(PRESETS))
+    ap.add_argument("--steps", type=int, help="optimizer steps (default: the preset's)")
+    ap.add_argument("--batch", type=int, help="clips per step (default: the preset's)")
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (the LR schedule follows time)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--log", help="append JSON lines of losses and metrics here")
+    ap.add_argument("--init", help="start from these weights (same preset sizes)")
+    ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
+    ap.add_argument("--summary", help="write the run summary JSON here")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cfg = PRESETS[args.preset]
+    cfg = TrainConfig(**{**cfg.__dict__, "seed": args.seed})
+    if args.steps:
+        cfg.steps = args.steps
+    if args.batch:
+        cfg.batch = args.batch
+    if args.lr:
+        cfg.lr = args.lr
+    data = Dataset.open(args.data, verify=not args.no_verify)
+    val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
+    if data.image_size != cfg.encoder.image_size:
+        raise SystemExit(f"dataset images are {data.image_size} px, preset {args.preset} expects {cfg.encoder.image_size}")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init)
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

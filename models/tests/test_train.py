@@ -1,0 +1,138 @@
+"""Tests of the dataset reader and the training loop (a CI-sized smoke run). Run from the
+repository root: /usr/bin/python3 -m unittest discover -s models/tests -t .
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import unittest
+
+import numpy as np
+import torch
+
+from models.jepa_ac.dataset import MANIFEST_NAME, Dataset, DatasetError, write_dataset
+from models.jepa_ac.export import export_model, load_weights
+from models.jepa_ac.train import PRESETS, TrainConfig, evaluate, spearman, state_distance, train
+
+
+def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, seed: int = 0) -> dict:
+    """A moving bright square whose position follows the end-effector x, y."""
+    g = np.random.default_rng(seed)
+    F = episodes * length
+    states = np.zeros((F, 7), np.float32)
+    states[:, 3] = np.pi
+    actions = np.zeros((F, 7), np.float32)
+    frames = np.zeros((F, size, size, 3), np.uint8)
+    for e in range(episodes):
+        p = g.uniform([0.4, -0.1, 0.2], [0.6, 0.1, 0.3])
+        for t in range(length):
+            k = e * length + t
+            states[k, :3] = p
+            a = g.uniform(-0.05, 0.05, 3) if t + 1 < length else np.zeros(3)
+            actions[k, :3] = a
+            p = p + a
+            cx = int(np.clip((states[k, 0] - 0.3) / 0.4 * size, 0, size - 4))
+            cy = int(np.clip((states[k, 1] + 0.2) / 0.4 * size, 0, size - 4))
+            frames[k, cy : cy + 4, cx : cx + 4] = 255
+    return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed)
+
+
+class DatasetTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = self.tmp.name
+        synthetic(self.root)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_reads_back(self):
+        ds = Dataset.open(self.root)
+        self.assertEqual(ds.frames.shape, (24, 32, 32, 3))
+        self.assertEqual(ds.episodes[:, 1].tolist(), [6] * 4)
+        self.assertEqual(ds.episodes[:, 0].tolist(), [0, 6, 12, 18])
+        self.assertEqual(ds.priv("cube_pos").shape, (24, 3))
+
+    def _damaged(self, damage, pattern):
+        damage()
+        with self.assertRaisesRegex(DatasetError, pattern):
+            Dataset.open(self.root)
+
+    def test_truncated_file(self):
+        path = os.path.join(self.root, "shard-00000.frames.u8")
+        self._damaged(lambda: os.truncate(path, 100), r"frames\.u8: 100 bytes.*truncated or corrupt")
+
+    def test_corrupt_file(self):
+        path = os.path.join(self.root, "shard-00000.states.f32")
+
+        def flip():
+            data = bytearray(open(path, "rb").read())
+            data[5] ^= 0xFF
+            open(path, "wb").write(bytes(data))
+
+        self._damaged(flip, r"states\.f32: sha256 .* does not match")
+
+    def test_missing_manifest(self):
+        self._damaged(lambda: os.remove(os.path.join(self.root, MANIFEST_NAME)), "no dataset manifest")
+
+    def test_bad_manifest(self):
+        self._damaged(lambda: open(os.path.join(self.root, MANIFEST_NAME), "w").write("{"), "not valid JSON")
+
+    def test_missing_shard(self):
+        self._damaged(lambda: os.remove(os.path.join(self.root, "shard-00000.actions.f32")), "missing shard file")
+
+
+class TrainTest(unittest.TestCase):
+    def test_spearman_and_distance(self):
+        x = np.arange(10, dtype=np.float64)
+        self.assertAlmostEqual(spearman(x, x ** 3), 1.0)
+        self.assertAlmostEqual(spearman(x, -x), -1.0)
+        a = torch.tensor([[0.5, 0.0, 0.2, 3.1, 0.0, 3.1, 0.0]])
+        b = torch.tensor([[0.5, 0.3, 0.2, -3.1, 0.0, -3.1, 1.0]])
+        cfg = TrainConfig()
+        # yaw 3.1 vs -3.1 is 0.083 rad apart, not 6.2
+        self.assertAlmostEqual(float(state_distance(a, b, cfg)), 0.3 + cfg.w_gripper + cfg.w_yaw * (2 * np.pi - 6.2), places=4)
+
+    def test_smoke_run_trains_saves_and_exports(self):
+        """A few steps of the real training loop on a tiny dataset, then load + export (< 30 s)."""
+        started = time.time()
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            out = os.path.join(tmp, "w.pt")
+            cfg = PRESETS["smoke"]
+            summary = train(cfg, ds, out, val=ds, log_path=os.path.join(tmp, "log.jsonl"))
+            self.assertEqual(summary["steps"], cfg.steps)
+            for k in ("loss", "teacher", "rollout", "metric"):
+                self.assertTrue(np.isfinite(summary["losses"][k]), k)
+            for k in ("spearman_energy_ee", "choice_toward_goal", "pred_l1"):
+                self.assertIn(k, summary["metrics"])
+            with open(os.path.join(tmp, "log.jsonl"), encoding="utf-8") as f:
+                lines = [json.loads(l) for l in f]
+            self.assertEqual(lines[0]["step"], 1)
+            enc, pred, ckpt = load_weights(out)
+            self.assertEqual(ckpt["extra"]["step"], cfg.steps)
+            self.assertEqual(pred.cfg.angle_encoding, "sincos")
+            report = export_model(os.path.join(tmp, "model"), enc, pred, "smoke", "smoke", horizons=[1, 2], predicted=[1])
+            for k, v in report["parity"].items():
+                if k != "engine":
+                    self.assertLess(v, 1e-4, k)
+        self.assertLess(time.time() - started, 30)
+
+    def test_seeded(self):
+        """Same seed and data: same losses."""
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            cfg = PRESETS["smoke"]
+            a = train(cfg, ds, os.path.join(tmp, "a.pt"))
+            b = train(cfg, ds, os.path.join(tmp, "b.pt"))
+            self.assertEqual(a["losses"], b["losses"])
+
+
+if __name__ == "__main__":
+    unittest.main()
