@@ -42,6 +42,8 @@ export const PARAMETERS = {
   iterations: { type: 'integer', default: 10, min: 1, max: 1000, description: 'Optimiser iterations per action' },
   elites: { type: 'integer', default: 10, min: 1, max: 100000, description: 'Elites kept per iteration (<= samples)' },
   horizon: { type: 'integer', default: 1, min: 1, max: 64, description: 'Actions per candidate sequence (the model needs a rollout graph for it)' },
+  goal_max_steps: { type: 'integer', default: 40, min: 1, max: 100000, description: 'Step budget of a single goal set with SetGoal (then GOAL_REACHED, holding)' },
+  goal_energy_threshold: { type: 'double', default: 0, min: 0, max: 1000, description: 'A single goal counts as reached at or below this energy (0 = budget only)' },
   warm_start: { type: 'bool', default: false, description: 'Start each plan from the previous plan shifted by one step' },
   planner_seed: { type: 'integer', default: 0, min: 0, max: 2147483647, description: 'Seed of the planner sampling' },
   max_step_xyz: { type: 'double', default: 0.075, min: 0, max: 0.2, unit: 'm', description: 'Largest |delta| per axis per step (planner bound and safety clamp)' },
@@ -56,6 +58,7 @@ export const PARAMETERS = {
   image_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'A camera frame older than this holds the arm (STALE_IMAGE)' },
   state_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'An end-effector pose older than this holds the arm (STALE_STATE)' },
   compressed_image: { type: 'bool', default: false, description: 'Subscribe to sensor_msgs/CompressedImage (PNG) instead of Image', readOnly: true },
+  joint_prefix: { type: 'string', default: 'fr3_', description: "Prefix of the arm's joint names in JointTrajectory commands (fr3_ or panda_)" },
   gripper_mode: { type: 'string', default: 'franka', choices: ['franka', 'joint', 'none'], description: 'franka: franka_gripper Move/Grasp actions; joint: finger position command; none: no gripper output' },
   gripper_namespace: { type: 'string', default: 'fr3_gripper', description: 'Namespace of the franka_gripper action servers', readOnly: true },
   gripper_max_width: { type: 'double', default: 0.08, min: 0.01, max: 0.2, unit: 'm', description: 'Finger opening at closedness 0' },
@@ -67,7 +70,7 @@ export const PARAMETERS = {
 /** A parameter name. */
 export type ParamName = keyof typeof PARAMETERS;
 
-type ValueOf<S> = S extends { type: 'string' } ? string : S extends { type: 'bool' } ? boolean : S extends { type: 'double_array' } ? number[] : number;
+type ValueOf<S> = S extends { type: 'string'; choices: readonly (infer C)[] } ? C : S extends { type: 'string' } ? string : S extends { type: 'bool' } ? boolean : S extends { type: 'double_array' } ? number[] : number;
 
 /** Values of every parameter. */
 export type ParamValues = { -readonly [K in ParamName]: ValueOf<(typeof PARAMETERS)[K]> };

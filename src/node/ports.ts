@@ -1,0 +1,58 @@
+/**
+ * What the planner node talks to, as plain types: the messages it receives (already converted
+ * from ROS by the shell), the commands and status it emits, its clock and its world model.
+ * src/ros implements these with rclnodejs; tests implement them with doubles.
+ */
+import type { EnergyModel, Latents } from '../core/types.js';
+import type { RawImage, RgbImage } from '../model/image.js';
+import type { Manifest } from '../model/manifest.js';
+import type { GripperCommand, ToolPose, Twist } from '../robot/commands.js';
+
+/** The world model as the node needs it (OnnxWorldModel fits). */
+export interface NodeModel extends EnergyModel {
+  readonly manifest: Manifest;
+  readonly provider: string;
+  encode(image: RgbImage): Promise<Latents>;
+  encodeGoal(image: RgbImage): Promise<Latents>;
+}
+
+/** A camera frame as received: raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage). */
+export type CameraFrame = { readonly kind: 'raw'; readonly image: RawImage } | { readonly kind: 'compressed'; readonly format: string; readonly data: Uint8Array };
+
+/** An arm command, by output mode. */
+export type ArmCommand =
+  | { readonly kind: 'twist'; readonly frameId: string; readonly twist: Twist }
+  | { readonly kind: 'pose'; readonly frameId: string; readonly pose: ToolPose }
+  | { readonly kind: 'joint'; readonly names: readonly string[]; readonly positions: readonly number[]; readonly timeFromStartS: number };
+
+/** A gripper output: a franka_gripper action goal or a simulated finger position. */
+export type GripperOutput = GripperCommand | { readonly kind: 'position'; readonly position: number };
+
+/** The PlannerStatus message's content. */
+export interface StatusReport {
+  /** PlannerStatus code (src/core/status.ts) and its name. */
+  readonly code: number;
+  readonly codeName: string;
+  readonly message: string;
+  readonly energy: number;
+  /** Actions executed since the goal was set. */
+  readonly step: number;
+  readonly subgoalIndex: number;
+  readonly subgoalCount: number;
+  readonly planTimeMs: number;
+  /** The last executed action [7] (empty before the first). */
+  readonly lastAction: readonly number[];
+  readonly provider: string;
+}
+
+/** Where the node's outputs go. */
+export interface NodeOutputs {
+  command(command: ArmCommand): void;
+  gripper(command: GripperOutput): void;
+  status(report: StatusReport): void;
+  /** The planned tool path (positions, m, base frame), for RViz/Foxglove. */
+  planPath(points: readonly (readonly [number, number, number])[]): void;
+}
+
+/** Seconds on the node's clock (ROS time, simulated when use_sim_time). */
+export type SecondsClock = () => number;

@@ -1,0 +1,267 @@
+/**
+ * The planner node's behaviour through its ports, with the real test world model in its worker,
+ * a controlled clock and recording outputs.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode } from 'fast-png';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlannerStatus } from '../../src/core/status.js';
+import { createLogger } from '../../src/log.js';
+import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
+import { defaultParameters, type ParamValues } from '../../src/node/parameters.js';
+import { PlannerNode } from '../../src/node/planner-node.js';
+import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../../src/node/ports.js';
+import { modelDir } from '../../src/paths.js';
+import type { ToolPose } from '../../src/robot/commands.js';
+
+const POSE: ToolPose = { position: [0.5, 0, 0.3], orientation: { x: 1, y: 0, z: 0, w: 0 } };
+const log = createLogger('test');
+
+class Recorder implements NodeOutputs {
+  commands: ArmCommand[] = [];
+  grippers: GripperOutput[] = [];
+  statuses: StatusReport[] = [];
+  paths: (readonly (readonly [number, number, number])[])[] = [];
+  command(c: ArmCommand) {
+    this.commands.push(c);
+  }
+  gripper(g: GripperOutput) {
+    this.grippers.push(g);
+  }
+  status(s: StatusReport) {
+    this.statuses.push(s);
+  }
+  planPath(p: readonly (readonly [number, number, number])[]) {
+    this.paths.push(p);
+  }
+  get lastStatus(): StatusReport {
+    return this.statuses.at(-1) as StatusReport;
+  }
+}
+
+function frame(seed: number, width = 64, height = 48) {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seed * 13) % 251;
+  return { kind: 'raw' as const, image: { width, height, encoding: 'rgb8', step: width * 3, data } };
+}
+
+describe('PlannerNode', () => {
+  let model: OnnxWorldModel;
+  let goalDir: string;
+  beforeAll(async () => {
+    model = await OnnxWorldModel.load(modelDir('test-tiny'));
+    goalDir = await mkdtemp(join(tmpdir(), 'jepa-node-goals-'));
+    const img = frame(5, 32, 32).image;
+    await writeFile(join(goalDir, 'goal.png'), encode({ width: 32, height: 32, data: img.data, channels: 3, depth: 8 }));
+  });
+  afterAll(async () => {
+    await model.close();
+    await rm(goalDir, { recursive: true, force: true });
+  });
+
+  function makeNode(params: Partial<ParamValues> = {}, withModel = true) {
+    let now = 100;
+    const outputs = new Recorder();
+    const node = new PlannerNode({
+      model: withModel ? model : { error: 'manifest.json not found' },
+      params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8, ...params },
+      outputs,
+      clock: () => now,
+      goalDir,
+      log,
+    });
+    return { node, outputs, advance: (s: number) => (now += s), now: () => now };
+  }
+
+  it('waits for a goal, publishing a status and a zero twist every cycle', () => {
+    const { node, outputs } = makeNode();
+    node.tick();
+    node.tick();
+    expect(outputs.statuses.map((s) => s.codeName)).toEqual(['WAITING_FOR_GOAL', 'WAITING_FOR_GOAL']);
+    expect(outputs.commands).toHaveLength(2);
+    expect(outputs.commands.every((c) => c.kind === 'twist' && c.twist.linear.every((v) => v === 0))).toBe(true);
+  });
+
+  it('plans and streams a twist for one period once it has a goal, a fresh frame and a pose', async () => {
+    const { node, outputs, advance } = makeNode({ gripper_mode: 'joint' });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    const r = await node.setGoal({ fileName: 'goal.png' });
+    expect(r.accepted).toBe(true);
+    expect(Number.isFinite(r.energy)).toBe(true);
+    node.tick();
+    await node.idle();
+    const s = outputs.lastStatus;
+    expect([PlannerStatus.OK, PlannerStatus.ACTION_CLAMPED]).toContain(s.code);
+    expect(s.step).toBe(1);
+    expect(s.lastAction).toHaveLength(7);
+    const twist = outputs.commands.at(-1) as Extract<ArmCommand, { kind: 'twist' }>;
+    expect(twist.frameId).toBe('fr3_link0');
+    // twist = action / period (4 Hz)
+    expect(twist.twist.linear[0]).toBeCloseTo(s.lastAction[0]! * 4, 5);
+    expect(outputs.paths.at(-1)).toHaveLength(2);
+    expect(outputs.grippers.at(-1)).toMatchObject({ kind: 'position' });
+    // After the period the twist decays instead of jumping to zero.
+    advance(0.3);
+    node.onImage(frame(2), 100.3);
+    node.onPose(POSE, 100.3);
+    node.stop();
+    node.tick();
+    const after = outputs.commands.at(-1) as Extract<ArmCommand, { kind: 'twist' }>;
+    expect(outputs.lastStatus.codeName).toBe('HOLDING');
+    expect(Math.hypot(...after.twist.linear)).toBeLessThanOrEqual(Math.hypot(...twist.twist.linear));
+  });
+
+  it('holds on a stale camera frame and on a stale pose, saying how old', async () => {
+    const { node, outputs, advance } = makeNode();
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    await node.setGoal({ useCurrentFrame: true });
+    advance(1);
+    node.onPose(POSE, 101);
+    node.tick();
+    expect(outputs.lastStatus.codeName).toBe('STALE_IMAGE');
+    expect(outputs.lastStatus.message).toMatch(/camera frame is 1.00 s old \(limit 0.5 s\)/);
+    node.onImage(frame(1), 101);
+    advance(0.6);
+    node.onImage(frame(1), 101.6);
+    node.tick();
+    expect(outputs.lastStatus.codeName).toBe('STALE_STATE');
+  });
+
+  it.each([
+    ['an unknown encoding', { kind: 'raw' as const, image: { ...frame(1).image, encoding: 'yuv422' } }, POSE, /unsupported image encoding 'yuv422'/],
+    ['a step shorter than a row', { kind: 'raw' as const, image: { ...frame(1).image, step: 10 } }, POSE, /row step 10 is smaller/],
+    ['a JPEG frame', { kind: 'compressed' as const, format: 'jpeg', data: new Uint8Array(10) }, POSE, /'jpeg' is not supported/],
+    ['a NaN pose', frame(1), { ...POSE, position: [NaN, 0, 0.3] as [number, number, number] }, /cannot be normalised|NaN/],
+  ])('reports INVALID_INPUT for %s, holds, and keeps running', async (_name, badFrame, pose, message) => {
+    const { node, outputs } = makeNode();
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    await node.setGoal({ useCurrentFrame: true });
+    node.onImage(badFrame, 100);
+    node.onPose(pose, 100);
+    node.tick();
+    await node.idle();
+    node.tick();
+    await node.idle();
+    expect(outputs.lastStatus.codeName).toBe('INVALID_INPUT');
+    expect(outputs.lastStatus.message).toMatch(message);
+    expect(outputs.lastStatus.step).toBe(0);
+    // Good input again: planning resumes.
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    node.tick();
+    await node.idle();
+    expect(outputs.lastStatus.step).toBe(1);
+  });
+
+  it('keeps the commanded pose inside the workspace box', async () => {
+    const { node, outputs } = makeNode({ output_mode: 'pose', workspace_min: [0.25, -0.45, 0.29], workspace_max: [0.8, 0.45, 0.31] });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    await node.setGoal({ fileName: 'goal.png' });
+    for (let i = 0; i < 3; i++) {
+      node.tick();
+      await node.idle();
+    }
+    const poses = outputs.commands.filter((c): c is Extract<ArmCommand, { kind: 'pose' }> => c.kind === 'pose');
+    expect(poses.length).toBeGreaterThan(0);
+    for (const p of poses) expect(p.pose.position[2]).toBeGreaterThanOrEqual(0.29 - 1e-6);
+    for (const p of poses) expect(p.pose.position[2]).toBeLessThanOrEqual(0.31 + 1e-6);
+  });
+
+  it('runs a goal sequence through its budgets to GOAL_REACHED', async () => {
+    const { node, outputs } = makeNode();
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    const r = await node.setGoalSequence({ images: [frame(3).image, frame(4).image], fileNames: ['goal.png'], maxSteps: [1, 1, 1], energyThresholds: [] });
+    expect(r).toMatchObject({ accepted: true, goalCount: 3 });
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      node.tick();
+      await node.idle();
+      seen.push(outputs.lastStatus.subgoalIndex);
+    }
+    node.tick();
+    expect(outputs.lastStatus.codeName).toBe('GOAL_REACHED');
+    expect(outputs.lastStatus.step).toBe(3);
+    expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
+  it.each([
+    [{ images: [], fileNames: [], maxSteps: [], energyThresholds: [] }, /no goals given/],
+    [{ images: [], fileNames: ['goal.png'], maxSteps: [1, 2], energyThresholds: [] }, /max_steps has 2 entries for 1 goals/],
+    [{ images: [], fileNames: ['goal.png'], maxSteps: [0], energyThresholds: [] }, /max_steps\[0\] must be >= 1/],
+    [{ images: [], fileNames: ['../etc/passwd'], maxSteps: [3], energyThresholds: [] }, /outside the goal folder/],
+  ])('refuses bad sequence %#', async (req, message) => {
+    const { node } = makeNode();
+    const r = await node.setGoalSequence(req);
+    expect(r.accepted).toBe(false);
+    expect(r.message).toMatch(message);
+  });
+
+  it.each([
+    [{}, /exactly one of image, file_name or use_current_frame/],
+    [{ fileName: 'goal.png', useCurrentFrame: true }, /exactly one/],
+    [{ useCurrentFrame: true }, /no camera frame received yet/],
+    [{ fileName: '/etc/passwd' }, /must be relative/],
+    [{ image: { ...frame(1).image, encoding: 'bayer' } }, /unsupported image encoding 'bayer'/],
+  ])('refuses bad goal %#', async (req, message) => {
+    const { node } = makeNode();
+    const r = await node.setGoal(req);
+    expect(r.accepted).toBe(false);
+    expect(r.message).toMatch(message);
+  });
+
+  it('runs without a model: MODEL_ERROR every cycle, services refuse, nothing crashes', async () => {
+    const { node, outputs } = makeNode({}, false);
+    node.tick();
+    expect(outputs.lastStatus.codeName).toBe('MODEL_ERROR');
+    expect(outputs.lastStatus.message).toMatch(/manifest.json not found/);
+    expect((await node.setGoal({ fileName: 'goal.png' })).message).toMatch(/no world model loaded/);
+  });
+
+  it('rejects an invalid live parameter update and keeps the old values', () => {
+    const { node } = makeNode();
+    const r = node.updateParameters({ samples: 4, elites: 10 });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/elites \(10\) must not exceed samples \(4\)/);
+    expect(node.parameters.samples).toBe(64);
+    expect(node.updateParameters({ samples: 128 }).ok).toBe(true);
+    expect(node.parameters.samples).toBe(128);
+  });
+
+  it('discards a plan that finishes after stop', async () => {
+    const { node, outputs } = makeNode({ output_mode: 'pose' });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    await node.setGoal({ useCurrentFrame: true });
+    node.tick();
+    node.stop();
+    await node.idle();
+    expect(outputs.commands.filter((c) => c.kind === 'pose')).toHaveLength(0);
+    node.tick();
+    expect(outputs.lastStatus.codeName).toBe('HOLDING');
+  });
+
+  it('needs joint states for joint output, then commands all seven joints', async () => {
+    const { node, outputs } = makeNode({ output_mode: 'joint', joint_prefix: 'panda_' });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    await node.setGoal({ useCurrentFrame: true });
+    node.tick();
+    expect(outputs.lastStatus.message).toMatch(/joint output needs joint states/);
+    const names = [...Array(7)].map((_, i) => `panda_joint${i + 1}`).concat(['panda_finger_joint1']);
+    node.onJointState(names, [0, -0.785, 0, -2.356, 0, 1.571, 0.785, 0.04], 100);
+    node.tick();
+    await node.idle();
+    const j = outputs.commands.at(-1) as Extract<ArmCommand, { kind: 'joint' }>;
+    expect(j.kind).toBe('joint');
+    expect(j.names).toEqual(names.slice(0, 7));
+    expect(j.positions).toHaveLength(7);
+    expect(j.timeFromStartS).toBeCloseTo(0.25, 9);
+  });
+});
