@@ -379,9 +379,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--horizons", type=int, nargs="+", default=[1])
     ap.add_argument("--predicted", type=int, nargs="*", default=[], help="horizons whose graph also outputs `predicted`")
     ap.add_argument("--no-parity", action="store_true", help="skip the ONNX-vs-PyTorch check")
+    ap.add_argument("--planning", help="JSON file with the manifest's planning block (default: the paper's CEM settings)")
     args = ap.parse_args(argv)
     encoder, predictor, _ = load_weights(args.weights)
-    report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, parity=not args.no_parity)
+    planning = None
+    if args.planning:
+        with open(args.planning, encoding="utf-8") as f:
+            planning = json.load(f)
+    report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, planning, parity=not args.no_parity)
     print(json.dumps(report, indent=2))
     return 0
 

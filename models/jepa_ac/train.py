@@ -49,6 +49,7 @@ YAW = 5
 CANDIDATES = 64  # random actions per CEM-like choice
 CHOICE_BOUND = 0.075  # m, xyz bound of those actions (the paper's)
 MIN_GOAL_DISTANCE = 0.05  # m, CEM-like choices only for goals at least this far
+DISTANCE_BINS = [(0.0, 0.02), (0.02, 0.05), (0.05, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 10.0)]  # m
 
 
 @dataclass
@@ -263,6 +264,10 @@ def evaluate(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, pairs: 
         toward.append(after < now)
         gains.append((now - after) / max(now - float(dists.min()), 1e-6))
     near, farp = lat[d_ee < 0.1], lat[d_ee > 0.3]
+    bins = {}
+    for lo, hi in DISTANCE_BINS:
+        sel = (d_ee >= lo) & (d_ee < hi) & ~cube_moved
+        bins[f"energy_ee_{int(100 * lo)}_{int(100 * hi) if hi < 9 else 'inf'}cm"] = float(lat[sel].mean()) if sel.any() else float("nan")
     encoder.train()
     predictor.train()
     return {
@@ -278,6 +283,7 @@ def evaluate(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, pairs: 
         "choice_gain_vs_best": float(np.mean(gains)) if gains else float("nan"),
         "choices": len(toward),
         "pairs": pairs,
+        **bins,
     }
 
 
