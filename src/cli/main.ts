@@ -31,7 +31,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "the planner node's parameters (--yaml: a ROS 2 params file)",
     load: () => import('./params.js'),
   },
-  collect: { summary: 'record a training dataset in the built-in simulator (docs/dataset-format.md)', load: () => import('./collect.js') },
+  run: {
+    summary: 'start the planner as a ROS 2 node (needs a sourced ROS 2 and rclnodejs)',
+    load: () => import('./run.js'),
+  },
   plan: {
     summary: 'plan one action from a current and a goal image with a world model',
     load: () => import('./plan.js'),

@@ -1,0 +1,43 @@
+/**
+ * `jepa-mpc run [--ros-args …]`: starts the planner as a ROS 2 node (what the launch file runs).
+ * Without a sourced ROS 2 it fails at once, saying what to source.
+ */
+import { createLogger } from '../log.js';
+import { loadRclnodejs } from '../ros/load-rclnodejs.js';
+import { startPlannerShell } from '../ros/shell.js';
+import { CliError } from './cli-error.js';
+
+/** Entry point of `jepa-mpc run`. */
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(
+      'usage: jepa-mpc run [--ros-args -p name:=value --params-file config/planner.yaml -r image:=/camera/image_raw ...]\n\n' +
+        'Starts the planner node. Parameters: `jepa-mpc params`. Topics, services: README "ROS 2 node".',
+    );
+    return 0;
+  }
+  let rcl;
+  try {
+    rcl = await loadRclnodejs();
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const log = createLogger('ros');
+  await rcl.init(); // reads --ros-args (remaps, params files) from process.argv
+  rcl.removeSignalHandlers?.();
+  const shell = await startPlannerShell(rcl, { log });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await shell.close();
+    rcl.shutdown();
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  rcl.spin(shell.node);
+  return new Promise<number>(() => {
+    // Runs until a signal stops the process.
+  });
+}

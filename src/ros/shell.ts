@@ -1,0 +1,233 @@
+/**
+ * The thin ROS 2 shell over the planner node (src/node): declares the parameters from the one
+ * schema, loads the world model, wires subscriptions (latest-only), services, publishers and the
+ * fixed-rate timer, and converts messages. The only code that talks to rclnodejs — which it
+ * receives as an argument, so tests can pass a double of the same shape.
+ */
+import { isAbsolute, join } from 'node:path';
+import type { Logger } from '../log.js';
+import { OnnxWorldModel } from '../model/onnx-world-model.js';
+import { PARAMETERS, describeParameter, updateParameters, validateParameters, defaultParameters, type ParamName, type ParamSpec, type ParamValues } from '../node/parameters.js';
+import { PlannerNode } from '../node/planner-node.js';
+import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
+import { modelDir } from '../paths.js';
+import { type CompressedImageMsg, type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, frameFromMsg, gripperToMsg, imageFromMsg, pathToMarker, poseFromMsg, secondsToTime, statusToMsg } from './convert.js';
+import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosTime } from './rcl-types.js';
+
+/** Default node name (the params file's top-level key). */
+export const NODE_NAME = 'jepa_mpc_planner';
+
+/** Topic, service and action names (relative, so `--ros-args -r from:=to` remaps them). */
+export const NAMES = {
+  image: 'image',
+  compressedImage: 'image/compressed',
+  pose: 'current_pose',
+  jointStates: 'joint_states',
+  twist: 'delta_twist_cmds',
+  poseTarget: 'pose_target',
+  jointTrajectory: 'joint_trajectory',
+  gripperPosition: 'gripper_command',
+  status: '~/status',
+  planPath: '~/plan_path',
+  setGoal: '~/set_goal',
+  setGoalSequence: '~/set_goal_sequence',
+  start: '~/start',
+  stop: '~/stop',
+  clearGoal: '~/clear_goal',
+} as const;
+
+/** The shell's handle: the rclnodejs node, the planner logic, and a way to stop. */
+export interface PlannerShell {
+  readonly node: RclNode;
+  readonly planner: PlannerNode;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startPlannerShell}. */
+export interface ShellOptions {
+  readonly log: Logger;
+  readonly nodeName?: string;
+  /** Loads the world model (default: OnnxWorldModel from model_dir / the shipped sim model). */
+  readonly loadModel?: (params: ParamValues) => Promise<NodeModel & { close?(): Promise<void> }>;
+}
+
+function declareParameters(rcl: RclModule, node: RclNode): ParamValues {
+  const T = rcl.ParameterType;
+  const values: Record<string, unknown> = {};
+  const defaults = defaultParameters();
+  for (const name of Object.keys(PARAMETERS) as ParamName[]) {
+    const spec: ParamSpec = PARAMETERS[name];
+    const d = defaults[name];
+    let type: number;
+    let value: unknown;
+    let range: object | undefined;
+    switch (spec.type) {
+      case 'string':
+        type = T['PARAMETER_STRING'] as number;
+        value = d;
+        break;
+      case 'bool':
+        type = T['PARAMETER_BOOL'] as number;
+        value = d;
+        break;
+      case 'integer':
+        type = T['PARAMETER_INTEGER'] as number;
+        value = BigInt(d as number);
+        if (spec.min !== undefined && spec.max !== undefined) range = new rcl.IntegerRange(BigInt(spec.min), BigInt(spec.max), 1n);
+        break;
+      case 'double':
+        type = T['PARAMETER_DOUBLE'] as number;
+        value = d;
+        if (spec.min !== undefined && spec.max !== undefined) range = new rcl.FloatingPointRange(spec.min, spec.max, 0);
+        break;
+      case 'double_array':
+        type = T['PARAMETER_DOUBLE_ARRAY'] as number;
+        value = [...(d as number[])];
+        break;
+    }
+    const descriptor = new rcl.ParameterDescriptor(name, type, describeParameter(name), spec.readOnly ?? false, range);
+    const declared = node.declareParameter(new rcl.Parameter(name, type, value), descriptor);
+    values[name] = normaliseValue(declared.value);
+  }
+  return values as ParamValues;
+}
+
+function normaliseValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+  return v;
+}
+
+/** Starts the planner node on an initialised rclnodejs. @throws Error when the start-up parameters are invalid. */
+export async function startPlannerShell(rcl: RclModule, options: ShellOptions): Promise<PlannerShell> {
+  const log = options.log;
+  const node = rcl.createNode(options.nodeName ?? NODE_NAME);
+  const declared = declareParameters(rcl, node);
+  const problems = validateParameters(declared);
+  if (problems.length) throw new Error(`invalid parameters: ${problems.join('; ')}`);
+  const params = updateParameters(defaultParameters(), declared, false).values;
+  const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
+  const stampNow = (): RosTime => secondsToTime(secondsNow());
+
+  let model: (NodeModel & { close?(): Promise<void> }) | { error: string };
+  try {
+    model = await (options.loadModel ?? defaultLoader)(params);
+  } catch (error) {
+    model = { error: (error as Error).message };
+    log.error({ error: (error as Error).message }, 'world model failed to load; the node runs and holds (MODEL_ERROR)');
+  }
+
+  const publishers: Record<'twist' | 'pose' | 'joint', RclPublisher> = {
+    twist: node.createPublisher('geometry_msgs/msg/TwistStamped', NAMES.twist),
+    pose: node.createPublisher('geometry_msgs/msg/PoseStamped', NAMES.poseTarget),
+    joint: node.createPublisher('trajectory_msgs/msg/JointTrajectory', NAMES.jointTrajectory),
+  };
+  const statusPub = node.createPublisher('jepa_mpc_interfaces/msg/PlannerStatus', NAMES.status);
+  const markerPub = node.createPublisher('visualization_msgs/msg/Marker', NAMES.planPath);
+  const fingerPub = node.createPublisher('std_msgs/msg/Float64MultiArray', NAMES.gripperPosition);
+  const gripperClients = new Map<string, RclActionClient | null>();
+  const gripperClient = (kind: 'move' | 'grasp'): RclActionClient | null => {
+    if (!gripperClients.has(kind)) {
+      try {
+        const type = kind === 'move' ? 'franka_msgs/action/Move' : 'franka_msgs/action/Grasp';
+        gripperClients.set(kind, new rcl.ActionClient(node, type, `${planner.parameters.gripper_namespace}/${kind}`));
+      } catch (error) {
+        log.warn({ error: (error as Error).message }, 'franka_gripper actions unavailable (is franka_msgs built?); gripper commands are dropped');
+        gripperClients.set(kind, null);
+      }
+    }
+    return gripperClients.get(kind) ?? null;
+  };
+
+  const outputs: NodeOutputs = {
+    command(command: ArmCommand) {
+      const { msg } = commandToMsg(command, stampNow());
+      publishers[command.kind].publish(msg);
+    },
+    gripper(command: GripperOutput) {
+      const { kind, msg } = gripperToMsg(command);
+      if (kind === 'position') {
+        fingerPub.publish(msg);
+        return;
+      }
+      const client = gripperClient(kind);
+      if (!client) return;
+      if (!client.isActionServerAvailable()) {
+        log.warn({ kind }, 'franka_gripper action server not available; gripper command dropped');
+        return;
+      }
+      client.sendGoal(msg).catch((error: Error) => log.warn({ kind, error: error.message }, 'gripper goal failed'));
+    },
+    status(report: StatusReport) {
+      statusPub.publish(statusToMsg(report, stampNow()));
+    },
+    planPath(points) {
+      markerPub.publish(pathToMarker(points, planner.parameters.command_frame, stampNow()));
+    },
+  };
+
+  const goalDir = isAbsolute(params.goal_dir) ? params.goal_dir : join(process.cwd(), params.goal_dir);
+  const planner = new PlannerNode({ model, params, outputs, clock: secondsNow, goalDir, log });
+
+  // Inputs: sensor-data QoS (best effort, shallow) for camera and pose; callbacks only store.
+  const sensor = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
+  if (params.compressed_image) {
+    node.createSubscription('sensor_msgs/msg/CompressedImage', NAMES.compressedImage, sensor, (m: CompressedImageMsg) => planner.onImage(frameFromMsg(m), secondsNow()));
+  } else {
+    node.createSubscription('sensor_msgs/msg/Image', NAMES.image, sensor, (m: ImageMsg) => planner.onImage(frameFromMsg(m), secondsNow()));
+  }
+  node.createSubscription('geometry_msgs/msg/PoseStamped', NAMES.pose, sensor, (m: PoseStampedMsg) => planner.onPose(poseFromMsg(m), secondsNow()));
+  node.createSubscription('sensor_msgs/msg/JointState', NAMES.jointStates, sensor, (m: JointStateMsg) => planner.onJointState(m.name, m.position, secondsNow()));
+
+  // Services.
+  const plain = { enableTypedArray: true };
+  node.createService('jepa_mpc_interfaces/srv/SetGoal', NAMES.setGoal, plain, async (req: { image: ImageMsg; file_name: string; use_current_frame: boolean }) => {
+    const hasImage = req.image.width > 0 || req.image.data.length > 0;
+    return planner.setGoal({ ...(hasImage ? { image: imageFromMsg(req.image) } : {}), ...(req.file_name ? { fileName: req.file_name } : {}), useCurrentFrame: req.use_current_frame });
+  });
+  node.createService(
+    'jepa_mpc_interfaces/srv/SetGoalSequence',
+    NAMES.setGoalSequence,
+    plain,
+    async (req: { images: ImageMsg[]; file_names: string[]; max_steps: ArrayLike<number>; energy_thresholds: ArrayLike<number> }) => {
+      const r = await planner.setGoalSequence({
+        images: req.images.map(imageFromMsg),
+        fileNames: req.file_names,
+        maxSteps: Array.from(req.max_steps, Number),
+        energyThresholds: Array.from(req.energy_thresholds, Number),
+      });
+      return { accepted: r.accepted, message: r.message, goal_count: r.goalCount };
+    },
+  );
+  node.createService('std_srvs/srv/Trigger', NAMES.start, plain, () => planner.start());
+  node.createService('std_srvs/srv/Trigger', NAMES.stop, plain, () => planner.stop());
+  node.createService('std_srvs/srv/Trigger', NAMES.clearGoal, plain, () => planner.clearGoal());
+
+  // Live parameter updates go through the schema; rejected ones keep the old values.
+  node.addOnSetParametersCallback((parameters: RclParameter[]) => {
+    const changes = Object.fromEntries(parameters.map((p) => [p.name, normaliseValue(p.value)]));
+    const r = planner.updateParameters(changes);
+    if (!r.ok) log.warn({ changes: Object.keys(changes), reason: r.reason }, 'parameter update rejected');
+    return { successful: r.ok, reason: r.reason };
+  });
+
+  const periodNs = BigInt(Math.round(1e9 / params.control_rate_hz));
+  const timer = node.createTimer(periodNs, () => planner.tick());
+  log.info({ node: node.name(), rateHz: params.control_rate_hz, output: params.output_mode, provider: 'error' in model ? 'none' : model.provider }, 'planner node started');
+
+  return {
+    node,
+    planner,
+    async close() {
+      timer.cancel();
+      await planner.idle();
+      if (!('error' in model)) await model.close?.();
+      node.destroy();
+    },
+  };
+}
+
+async function defaultLoader(p: ParamValues): Promise<OnnxWorldModel> {
+  const dir = p.model_dir === '' ? modelDir('sim-jepa-ac') : isAbsolute(p.model_dir) ? p.model_dir : join(process.cwd(), p.model_dir);
+  return OnnxWorldModel.load(dir, { provider: p.provider, fallback: p.provider_fallback, deviceId: p.device_id });
+}

@@ -1,0 +1,136 @@
+/**
+ * The ROS shell through an rclnodejs-shaped double: parameters declared from the schema with
+ * descriptors and params-file overrides, sensor-data QoS, message conversion in and out, services
+ * and live parameter updates — with the real test world model.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PlannerStatus } from '../../src/core/status.js';
+import { createLogger } from '../../src/log.js';
+import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
+import { PARAMETERS } from '../../src/node/parameters.js';
+import { modelDir, projectRoot } from '../../src/paths.js';
+import { statusConstants, timeToSeconds } from '../../src/ros/convert.js';
+import { NAMES, startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
+import { type FakeNode, fakeRclnodejs } from './fake-rclnodejs.js';
+
+const log = createLogger('test');
+
+/** A sensor_msgs/Image as rclnodejs delivers it. */
+function imageMsg(width = 64, height = 48, encoding = 'bgr8', pad = 4, asArray = false) {
+  const step = width * 3 + pad;
+  const data = new Uint8Array(step * height);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31) % 256;
+  return { header: { stamp: { sec: 1000, nanosec: 5 }, frame_id: 'camera' }, height, width, encoding, is_bigendian: 0, step, data: asArray ? Array.from(data) : data };
+}
+const POSE_MSG = { header: { stamp: { sec: 1000, nanosec: 0 }, frame_id: 'fr3_link0' }, pose: { position: { x: 0.5, y: 0, z: 0.3 }, orientation: { x: 1, y: 0, z: 0, w: 0 } } };
+
+describe('ROS shell (rclnodejs double)', () => {
+  let shell: PlannerShell | undefined;
+  afterEach(async () => {
+    await shell?.close();
+    shell = undefined;
+  });
+
+  async function start(overrides: Record<string, unknown> = {}, loadModel?: () => Promise<never>) {
+    const rcl = fakeRclnodejs({ samples: 64n, iterations: 3n, elites: 8n, ...overrides });
+    shell = await startPlannerShell(rcl, { log, loadModel: loadModel ?? (() => OnnxWorldModel.load(modelDir('test-tiny'))) });
+    return rcl.nodes[0] as FakeNode;
+  }
+
+  it('declares every schema parameter with its type, description, range and read-only flag; params-file values win', async () => {
+    const node = await start({ control_rate_hz: 5 });
+    expect([...node.parameters.keys()].sort()).toEqual(Object.keys(PARAMETERS).sort());
+    const samples = node.descriptors.get('samples') as unknown as { type: number; description: string; range: { from: bigint; to: bigint } };
+    expect(samples.type).toBe(2);
+    expect(samples.range.from).toBe(1n);
+    expect(samples.description).toMatch(/Candidate action sequences per iteration\. Range \[1, 100000\]/);
+    expect((node.descriptors.get('provider') as unknown as { readOnly: boolean }).readOnly).toBe(true);
+    expect(node.timers[0]?.periodNs).toBe(200_000_000n); // 5 Hz from the override
+    expect(shell?.planner.parameters.samples).toBe(64);
+  });
+
+  it('refuses to start with invalid start-up parameters, naming them', async () => {
+    await expect(start({ output_mode: 'velocity' })).rejects.toThrow(/output_mode must be one of twist\|pose\|joint, got 'velocity'/);
+  });
+
+  it('subscribes with sensor-data QoS and plans from rclnodejs-shaped messages to a TwistStamped', async () => {
+    const node = await start();
+    expect(node.subscriptions.get(NAMES.image)?.options.qos).toBe('qos_profile_sensor_data');
+    expect(node.subscriptions.get(NAMES.pose)?.options.qos).toBe('qos_profile_sensor_data');
+    node.deliver(NAMES.image, imageMsg());
+    node.deliver(NAMES.pose, POSE_MSG);
+    const res = await node.call(NAMES.setGoal, { image: imageMsg(32, 32, 'rgb8', 0, true), file_name: '', use_current_frame: false });
+    expect(res).toMatchObject({ accepted: true });
+    expect(Number.isFinite(res['energy'] as number)).toBe(true);
+    node.tick();
+    await shell?.planner.idle();
+    const twists = node.messages(NAMES.twist);
+    const last = twists.at(-1) as { header: { frame_id: string; stamp: { sec: number; nanosec: number } }; twist: { linear: { x: number } } };
+    expect(last.header.frame_id).toBe('fr3_link0');
+    expect(timeToSeconds(last.header.stamp)).toBeCloseTo(1000, 6);
+    const status = node.messages(NAMES.status).at(-1) as { code: number; code_name: string; step: number; last_action: number[]; provider: string };
+    expect([PlannerStatus.OK, PlannerStatus.ACTION_CLAMPED]).toContain(status.code);
+    expect(status.step).toBe(1);
+    expect(last.twist.linear.x).toBeCloseTo((status.last_action[0] as number) * 4, 4);
+    expect(status.provider).toBe('cpu');
+    expect(node.messages(NAMES.planPath).at(-1)).toMatchObject({ type: 4, header: { frame_id: 'fr3_link0' } });
+  });
+
+  it('answers a path-escaping goal file and a bad image with accepted=false; the node keeps running', async () => {
+    const node = await start();
+    const escape = await node.call(NAMES.setGoal, { image: { ...imageMsg(0, 0), data: new Uint8Array(0) }, file_name: '../../etc/passwd', use_current_frame: false });
+    expect(escape).toMatchObject({ accepted: false });
+    expect(escape['message']).toMatch(/outside the goal folder/);
+    const bad = await node.call(NAMES.setGoal, { image: imageMsg(4, 4, '32FC1'), file_name: '', use_current_frame: false });
+    expect(bad['message']).toMatch(/unsupported image encoding '32FC1'/);
+    const seq = await node.call(NAMES.setGoalSequence, { images: [imageMsg(8, 8, 'rgb8', 0)], file_names: [], max_steps: Uint32Array.from([0]), energy_thresholds: new Float32Array(0) });
+    expect(seq).toMatchObject({ accepted: false, goal_count: 0 });
+    node.tick();
+    expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code_name: 'WAITING_FOR_GOAL' });
+  });
+
+  it('accepts a goal sequence with typed-array budgets and reports the subgoal count', async () => {
+    const node = await start();
+    const r = await node.call(NAMES.setGoalSequence, { images: [imageMsg(16, 16), imageMsg(16, 16, 'rgb8'), imageMsg(16, 16, 'mono8')], file_names: [], max_steps: Uint32Array.from([4, 10, 4]), energy_thresholds: new Float32Array(0) });
+    expect(r).toMatchObject({ accepted: true, goal_count: 3 });
+    node.tick();
+    expect(node.messages(NAMES.status).at(-1)).toMatchObject({ subgoal_count: 3, code_name: 'STALE_IMAGE' });
+  });
+
+  it('applies valid live parameter updates and rejects invalid ones with a reason', async () => {
+    const node = await start();
+    const cb = node.paramCallbacks[0] as (p: { name: string; type: number; value: unknown }[]) => { successful: boolean; reason: string };
+    expect(cb([{ name: 'samples', type: 2, value: 4n }, { name: 'elites', type: 2, value: 10n }])).toEqual({ successful: false, reason: expect.stringMatching(/elites \(10\) must not exceed samples \(4\)/) });
+    expect(shell?.planner.parameters.samples).toBe(64);
+    expect(cb([{ name: 'workspace_min', type: 8, value: Float64Array.from([0.3, -0.4, 0.05]) }]).successful).toBe(true);
+    expect(shell?.planner.parameters.workspace_min).toEqual([0.3, -0.4, 0.05]);
+  });
+
+  it('keeps running without a model: MODEL_ERROR statuses and refused services', async () => {
+    const node = await start({}, () => Promise.reject(new Error('no world-model manifest at /nowhere/manifest.json')));
+    node.tick();
+    expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code: PlannerStatus.MODEL_ERROR, provider: 'none' });
+    const r = await node.call(NAMES.setGoal, { image: imageMsg(), file_name: '', use_current_frame: false });
+    expect(r['message']).toMatch(/no world model loaded: no world-model manifest/);
+    expect(node.messages(NAMES.twist).at(-1)).toMatchObject({ twist: { linear: { x: 0, y: 0, z: 0 } } });
+  });
+
+  it('stop, start and clear_goal answer as std_srvs/Trigger', async () => {
+    const node = await start();
+    expect(await node.call(NAMES.stop, {})).toEqual({ success: true, message: 'holding' });
+    node.tick();
+    expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code_name: 'HOLDING' });
+    expect((await node.call(NAMES.start, {}))['success']).toBe(true);
+    expect((await node.call(NAMES.clearGoal, {}))['success']).toBe(true);
+  });
+});
+
+describe('interfaces package', () => {
+  it('PlannerStatus.msg carries exactly the status codes of src/core/status.ts', () => {
+    const msg = readFileSync(join(projectRoot(), 'msg', 'msg', 'PlannerStatus.msg'), 'utf8');
+    const constants = msg.split('\n').filter((l) => /^uint8 [A-Z_]+=\d+$/.test(l)).join('\n');
+    expect(constants).toBe(statusConstants());
+  });
+});
