@@ -35,6 +35,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'start the planner as a ROS 2 node (needs a sourced ROS 2 and rclnodejs)',
     load: () => import('./run.js'),
   },
+  'send-goal': {
+    summary: 'send goal image(s) to a running planner node (needs ROS 2)',
+    load: () => import('./send-goal.js'),
+  },
   plan: {
     summary: 'plan one action from a current and a goal image with a world model',
     load: () => import('./plan.js'),

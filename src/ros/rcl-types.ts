@@ -39,6 +39,12 @@ export interface RclActionClient {
   sendGoal(goal: object): Promise<unknown>;
 }
 
+/** A service client. */
+export interface RclClient {
+  waitForService(timeoutMs?: number): Promise<boolean>;
+  sendRequestAsync(request: object, options?: { timeout?: number }): Promise<Record<string, unknown>>;
+}
+
 /** QoS options for a subscription/publisher/service. */
 export interface RclOptions {
   qos?: unknown;
@@ -55,6 +61,7 @@ export interface RclNode {
   declareParameter(parameter: object, descriptor?: object, ignoreOverride?: boolean): RclParameter;
   getParameter(name: string): RclParameter;
   addOnSetParametersCallback(callback: (parameters: RclParameter[]) => { successful: boolean; reason: string }): void;
+  createClient(type: string, name: string): RclClient;
   now(): { nanoseconds: bigint };
   getLogger(): { info(m: string): unknown; warn(m: string): unknown; error(m: string): unknown };
   destroy(): void;

@@ -4,7 +4,7 @@
  * overrides (as a params file would), addOnSetParametersCallback, now() in bigint nanoseconds,
  * ParameterType constants, QoS.profileSensorData, ActionClient.
  */
-import type { RclActionClient, RclModule, RclNode, RclOptions, RclParameter, RclPublisher, RclTimer } from '../../src/ros/rcl-types.js';
+import type { RclActionClient, RclClient, RclModule, RclNode, RclOptions, RclParameter, RclPublisher, RclTimer } from '../../src/ros/rcl-types.js';
 
 export class FakeParameter {
   constructor(
@@ -53,6 +53,16 @@ export class FakeNode implements RclNode {
   createService(type: string, name: string, _options: RclOptions, callback: (req: never, res: unknown) => unknown) {
     this.services.set(name, { type, callback });
     return {};
+  }
+  createClient(type: string, name: string): RclClient {
+    return {
+      waitForService: async () => this.services.has(name),
+      sendRequestAsync: async (request: object) => {
+        const s = this.services.get(name);
+        if (!s || s.type !== type) throw new Error(`no ${type} service ${name}`);
+        return (await s.callback(request as never, { send: () => undefined })) as Record<string, unknown>;
+      },
+    };
   }
   createTimer(periodNs: bigint, callback: () => void): RclTimer {
     const t = { periodNs, callback, cancelled: false };

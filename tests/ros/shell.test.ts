@@ -134,3 +134,26 @@ describe('interfaces package', () => {
     expect(constants).toBe(statusConstants());
   });
 });
+
+describe('send-goal client', () => {
+  it('sends a PNG-sized goal image to the set_goal service and a sequence to set_goal_sequence', async () => {
+    const { sendGoal } = await import('../../src/ros/send-goal.js');
+    const rcl = fakeRclnodejs({ samples: 64n, iterations: 3n, elites: 8n });
+    const shell = await startPlannerShell(rcl, { log, loadModel: () => OnnxWorldModel.load(modelDir('test-tiny')) });
+    try {
+      // The client's node shares the fake graph with the planner's: route its calls to the planner node.
+      const planner = rcl.nodes[0] as FakeNode;
+      rcl.createNode = () => planner;
+      const img = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(120) };
+      const single = await sendGoal(rcl, '~', { kind: 'single', image: img }, 1000);
+      expect(single).toMatchObject({ accepted: true });
+      const seq = await sendGoal(rcl, '~', { kind: 'sequence', images: [img, img], steps: [2, 3], thresholds: [] }, 1000);
+      expect(seq).toMatchObject({ accepted: true, goal_count: 2 });
+    } finally {
+      rcl.createNode = () => {
+        throw new Error('closed');
+      };
+      await shell.close();
+    }
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Checks of the ROS packaging that run without ROS 2: package.xml files are well-formed XML with
+ * the right names, launch files compile with Python, and the launch file's remappings name the
+ * node's real topic names.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths.js';
+import { NAMES, NODE_NAME } from '../../src/ros/shell.js';
+
+const root = projectRoot();
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const PY = '/usr/bin/python3';
+
+describe('ROS packaging', () => {
+  it.each([
+    ['ros/package.xml', 'jepa_mpc'],
+    ['msg/package.xml', 'jepa_mpc_interfaces'],
+  ])('%s is well-formed and names %s', (file, name) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    expect(text).toContain(`<name>${name}</name>`);
+    if (has('xmllint')) execFileSync('xmllint', ['--noout', join(root, file)]);
+  });
+
+  it.runIf(has(PY)).each(['launch/planner.launch.py', 'launch/test/planner_node.test.py'])('%s compiles', (file) => {
+    const r = spawnSync(PY, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])', join(root, file)], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('remaps only topic names the node really uses, under the node name the params file uses', () => {
+    const launch = readFileSync(join(root, 'launch', 'planner.launch.py'), 'utf8');
+    const remapped = [...launch.matchAll(/\('([a-z_/]+)', LaunchConfiguration/g)].map((m) => m[1]);
+    const relative = Object.values(NAMES).filter((n) => !n.startsWith('~'));
+    expect(remapped.length).toBeGreaterThan(5);
+    for (const name of remapped) expect(relative).toContain(name);
+    expect(launch).toContain(`name='${NODE_NAME}'`);
+    expect(readFileSync(join(root, 'config', 'planner.yaml'), 'utf8')).toContain(`${NODE_NAME}:`);
+  });
+
+  it('the executable wrapper runs the built CLI with its arguments', () => {
+    const wrapper = readFileSync(join(root, 'ros', 'planner_node'), 'utf8');
+    expect(wrapper).toMatch(/exec node "\$share\/dist\/src\/cli\/main.js" run "\$@"/);
+  });
+});
