@@ -35,6 +35,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'start the planner as a ROS 2 node (needs a sourced ROS 2 and rclnodejs)',
     load: () => import('./run.js'),
   },
+  'sim-node': {
+    summary: 'the built-in simulator as a ROS 2 node (needs ROS 2)',
+    load: () => import('./sim-node.js'),
+  },
   'send-goal': {
     summary: 'send goal image(s) to a running planner node (needs ROS 2)',
     load: () => import('./send-goal.js'),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { NAMES, NODE_NAME } from '../../src/ros/shell.js';
+import { SIM_NAMES } from '../../src/ros/sim-shell.js';
 
 const root = projectRoot();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -24,7 +25,7 @@ describe('ROS packaging', () => {
     if (has('xmllint')) execFileSync('xmllint', ['--noout', join(root, file)]);
   });
 
-  it.runIf(has(PY)).each(['launch/planner.launch.py', 'launch/test/planner_node.test.py'])('%s compiles', (file) => {
+  it.runIf(has(PY)).each(['launch/planner.launch.py', 'launch/sim_mujoco.launch.py', 'launch/test/planner_node.test.py'])('%s compiles', (file) => {
     const r = spawnSync(PY, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])', join(root, file)], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -40,8 +41,27 @@ describe('ROS packaging', () => {
     expect(readFileSync(join(root, 'config', 'planner.yaml'), 'utf8')).toContain(`${NODE_NAME}:`);
   });
 
-  it('the executable wrapper runs the built CLI with its arguments', () => {
-    const wrapper = readFileSync(join(root, 'ros', 'planner_node'), 'utf8');
-    expect(wrapper).toMatch(/exec node "\$share\/dist\/src\/cli\/main.js" run "\$@"/);
+  it.each([
+    ['planner_node', 'run'],
+    ['sim_node', 'sim-node'],
+  ])('the executable wrapper %s runs the built CLI command %s with its arguments', (file, command) => {
+    const wrapper = readFileSync(join(root, 'ros', file), 'utf8');
+    expect(wrapper).toContain(`exec node "$share/dist/src/cli/main.js" ${command} "$@"`);
+    expect(readFileSync(join(root, 'ros', 'CMakeLists.txt'), 'utf8')).toMatch(new RegExp(`install\\(PROGRAMS[^)]*${file}`));
+  });
+
+  it('the MuJoCo launch file wires the simulator topics to the planner inputs and outputs', () => {
+    const launch = readFileSync(join(root, 'launch', 'sim_mujoco.launch.py'), 'utf8');
+    for (const [simTopic, plannerTopic] of [
+      [SIM_NAMES.image, NAMES.image],
+      [SIM_NAMES.pose, NAMES.pose],
+      [SIM_NAMES.jointStates, NAMES.jointStates],
+      [SIM_NAMES.twist, NAMES.twist],
+      [SIM_NAMES.gripper, NAMES.gripperPosition],
+    ]) {
+      const target = new RegExp(`\\('${simTopic}', '([^']+)'\\)`).exec(launch)?.[1];
+      expect(target, simTopic).toBeDefined();
+      expect(launch).toContain(`('${plannerTopic}', '${target}')`);
+    }
   });
 });

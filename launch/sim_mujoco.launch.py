@@ -1,0 +1,65 @@
+"""The whole stack over ROS 2 without Gazebo: the built-in MuJoCo tabletop as a node plus the
+planner node, wired by remappings (camera, pose, joint states in; twist and finger commands out).
+
+    ros2 launch jepa_mpc sim_mujoco.launch.py task:=pick-place seed:=3
+    jepa-mpc send-goal --sequence grasped.png near.png placed.png --steps 8,14,8
+"""
+import os
+
+from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+
+
+def generate_launch_description():
+    share = get_package_share_directory('jepa_mpc')
+    args = [
+        DeclareLaunchArgument('task', default_value='pick-place', description='reach | grasp | pick-place'),
+        DeclareLaunchArgument('seed', default_value='0', description='Layout seed'),
+        DeclareLaunchArgument('image_size', default_value='128', description='Camera resolution'),
+        DeclareLaunchArgument('params_file', default_value=os.path.join(share, 'config', 'planner.yaml'),
+                              description='Planner parameters file'),
+        DeclareLaunchArgument('model_dir', default_value=os.path.join(share, 'models', 'sim-jepa-ac'),
+                              description='World-model folder'),
+        DeclareLaunchArgument('goal_dir', default_value=os.path.join(os.getcwd(), 'goals'),
+                              description='Folder SetGoal file names are resolved in'),
+    ]
+    sim = Node(
+        package='jepa_mpc', executable='sim_node', name='jepa_mpc_sim', output='screen',
+        parameters=[{
+            'task': LaunchConfiguration('task'),
+            'seed': LaunchConfiguration('seed'),
+            'image_size': LaunchConfiguration('image_size'),
+        }],
+        remappings=[
+            ('camera/image_raw', '/sim/camera/image_raw'),
+            ('current_pose', '/sim/current_pose'),
+            ('joint_states', '/sim/joint_states'),
+            ('cube_pose', '/sim/cube_pose'),
+            ('target_pose', '/sim/target_pose'),
+            ('delta_twist_cmds', '/sim/delta_twist_cmds'),
+            ('gripper_command', '/sim/gripper_command'),
+        ],
+    )
+    planner = Node(
+        package='jepa_mpc', executable='planner_node', name='jepa_mpc_planner', output='screen',
+        parameters=[
+            LaunchConfiguration('params_file'),
+            {
+                'model_dir': LaunchConfiguration('model_dir'),
+                'goal_dir': LaunchConfiguration('goal_dir'),
+                'output_mode': 'twist',
+                'gripper_mode': 'joint',
+            },
+        ],
+        remappings=[
+            ('image', '/sim/camera/image_raw'),
+            ('current_pose', '/sim/current_pose'),
+            ('joint_states', '/sim/joint_states'),
+            ('delta_twist_cmds', '/sim/delta_twist_cmds'),
+            ('gripper_command', '/sim/gripper_command'),
+        ],
+    )
+    return LaunchDescription(args + [sim, planner])
