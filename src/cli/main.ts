@@ -39,6 +39,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the built-in simulator as a ROS 2 node (needs ROS 2)',
     load: () => import('./sim-node.js'),
   },
+  scenario: {
+    summary: 'pick-and-place over ROS 2 against a running planner and simulator, with a verdict',
+    load: () => import('./scenario.js'),
+  },
   'send-goal': {
     summary: 'send goal image(s) to a running planner node (needs ROS 2)',
     load: () => import('./send-goal.js'),

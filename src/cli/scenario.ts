@@ -1,0 +1,137 @@
+/**
+ * `jepa-mpc scenario pick-place`: runs pick-and-place over ROS 2 against a running planner node
+ * and simulator (the built-in one via sim_mujoco.launch.py, or Gazebo), and prints a verdict.
+ * Goal images come from --goals DIR (grasped.png, near.png, placed.png) or, for the built-in
+ * simulator, are rendered here by the scripted expert from the same seed.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encode } from 'fast-png';
+import { TABLE_TOP_Z, SCENE_DEFAULTS } from '../../sim/scene.js';
+import { createLogger } from '../log.js';
+import { DEFAULT_SUBGOAL_STEPS } from '../loop/episode.js';
+import { expertGoals } from '../loop/goals.js';
+import { decodePng, type RgbImage } from '../model/image.js';
+import { loadRclnodejs } from '../ros/load-rclnodejs.js';
+import { runScenario } from '../ros/scenario.js';
+import { intFlag, numberFlag } from './args.js';
+import { CliError } from './cli-error.js';
+
+/** File names of the three subgoal images in a --goals folder. */
+export const GOAL_FILES = ['grasped.png', 'near.png', 'placed.png'] as const;
+
+const HELP = `usage: jepa-mpc scenario pick-place [options] [--ros-args ...]
+
+options:
+  --seed S            layout seed of the built-in simulator node (default 0; must match its seed)
+  --image-size N      camera size of the simulator node (default 128)
+  --goals DIR         use DIR/${GOAL_FILES.join(', DIR/')} instead of rendering goals
+  --save-goals DIR    write the goal images used
+  --steps LIST        step budget per subgoal (default ${DEFAULT_SUBGOAL_STEPS['pick-place'].join(',')})
+  --timeout S         seconds to wait for the planner to finish (default 120)
+  --planner NAME      planner node (default /jepa_mpc_planner)
+  --sim NAME          simulator node to reset first (default /jepa_mpc_sim; '' for none)
+  --cube-topic T      cube PoseStamped (default /sim/cube_pose)
+  --target-topic T    target PoseStamped (default /sim/target_pose)
+  --pose-topic T      tool PoseStamped (default /sim/current_pose)
+  --joints-topic T    JointState with the finger joints (default /sim/joint_states)
+  --cube-rest-z Z     cube centre height on the table (default ${TABLE_TOP_Z + SCENE_DEFAULTS.cubeSize / 2} m)
+  --json              print the verdict as JSON`;
+
+/** Entry point of `jepa-mpc scenario`. */
+export async function main(argv: string[]): Promise<number> {
+  const rosArgs = argv.indexOf('--ros-args');
+  const { values, positionals } = parseArgs({
+    args: rosArgs >= 0 ? argv.slice(0, rosArgs) : argv,
+    allowPositionals: true,
+    options: {
+      seed: { type: 'string' },
+      'image-size': { type: 'string' },
+      goals: { type: 'string' },
+      'save-goals': { type: 'string' },
+      steps: { type: 'string' },
+      timeout: { type: 'string' },
+      planner: { type: 'string' },
+      sim: { type: 'string' },
+      'cube-topic': { type: 'string' },
+      'target-topic': { type: 'string' },
+      'pose-topic': { type: 'string' },
+      'joints-topic': { type: 'string' },
+      'cube-rest-z': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
+  const seed = intFlag('seed', values.seed, 0);
+  const size = intFlag('image-size', values['image-size'], 128, 64, 256);
+  const steps = (values.steps ?? DEFAULT_SUBGOAL_STEPS['pick-place'].join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
+  if (steps.length !== 3) throw new CliError(`--steps needs 3 values (grasped, near, placed), got ${steps.length}`);
+  let goals: RgbImage[];
+  if (values.goals) {
+    const dir = values.goals;
+    goals = await Promise.all(
+      GOAL_FILES.map(async (f) => {
+        try {
+          return decodePng(await readFile(join(dir, f)));
+        } catch (error) {
+          throw new CliError(`cannot read goal image ${join(dir, f)}: ${(error as Error).message}`);
+        }
+      }),
+    );
+  } else {
+    console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}`);
+    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size } }, 'pick-place', seed)).frames;
+  }
+  if (values['save-goals']) {
+    await mkdir(values['save-goals'], { recursive: true });
+    await Promise.all(goals.map((g, i) => writeFile(join(values['save-goals'] as string, GOAL_FILES[i] as string), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
+  }
+  let rcl;
+  try {
+    rcl = await loadRclnodejs();
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  await rcl.init();
+  try {
+    const sim = values.sim ?? '/jepa_mpc_sim';
+    const verdict = await runScenario(
+      rcl,
+      {
+        planner: values.planner ?? '/jepa_mpc_planner',
+        ...(sim ? { sim } : {}),
+        goals,
+        steps,
+        timeoutS: numberFlag('timeout', values.timeout, 120, 1, 36_000),
+        topics: {
+          cube: values['cube-topic'] ?? '/sim/cube_pose',
+          target: values['target-topic'] ?? '/sim/target_pose',
+          pose: values['pose-topic'] ?? '/sim/current_pose',
+          joints: values['joints-topic'] ?? '/sim/joint_states',
+        },
+        cubeRestZ: numberFlag('cube-rest-z', values['cube-rest-z'], TABLE_TOP_Z + SCENE_DEFAULTS.cubeSize / 2),
+      },
+      createLogger('scenario'),
+    );
+    if (values.json) console.log(JSON.stringify(verdict));
+    else {
+      const i = verdict.info;
+      console.log(
+        `pick-place: ${verdict.success ? 'SUCCESS' : 'FAILURE'} after ${verdict.elapsedS.toFixed(1)} s` +
+          (i ? ` — cube ${(i.cubeToTarget * 100).toFixed(1)} cm from the target, lift ${(i.cubeLift * 100).toFixed(1)} cm, tool ${(i.cubeToTcp * 100).toFixed(1)} cm from the cube` : ' — poses never arrived') +
+          (verdict.lastStatus ? `; planner: ${verdict.lastStatus}` : ''),
+      );
+    }
+    return verdict.success ? 0 : 1;
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  } finally {
+    rcl.shutdown();
+  }
+}
