@@ -57,6 +57,7 @@ export const PARAMETERS = {
   max_decel: { type: 'double', default: 1.0, min: 0.01, max: 13, unit: 'm/s^2', description: 'Deceleration of the smooth halt when inputs go stale (twist mode)' },
   image_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'A camera frame older than this holds the arm (STALE_IMAGE)' },
   state_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'An end-effector pose older than this holds the arm (STALE_STATE)' },
+  pose_source: { type: 'string', default: 'topic', choices: ['topic', 'joints'], description: "Where the tool pose comes from: the PoseStamped topic, or the project's Panda forward kinematics of joint_states (Gazebo, where no pose is published)" },
   compressed_image: { type: 'bool', default: false, description: 'Subscribe to sensor_msgs/CompressedImage (PNG) instead of Image', readOnly: true },
   joint_prefix: { type: 'string', default: 'fr3_', description: "Prefix of the arm's joint names in JointTrajectory commands (fr3_ or panda_)" },
   gripper_mode: { type: 'string', default: 'franka', choices: ['franka', 'joint', 'none'], description: 'franka: franka_gripper Move/Grasp actions; joint: finger position command; none: no gripper output' },

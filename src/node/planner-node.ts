@@ -17,6 +17,8 @@ import { latentDistance } from '../loop/landscape.js';
 import { decodePng, rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
 import { plannerConfigFor } from '../model/planner-config.js';
 import { fingerPosition, gripperStep, jointTargetFromDelta, poseTarget, stateFromPose, twistFromDelta, type ToolPose, type Twist } from '../robot/commands.js';
+import { forwardKinematics } from '../robot/panda-kinematics.js';
+import { matrixToQuaternion } from '../robot/quaternion.js';
 import { readGoalFile } from './goal-files.js';
 import { type ParamValues, updateParameters, type UpdateResult } from './parameters.js';
 import type { ArmCommand, CameraFrame, NodeModel, NodeOutputs, SecondsClock, StatusReport } from './ports.js';
@@ -122,15 +124,22 @@ export class PlannerNode {
     this.image = { value: frame, stamp };
   }
 
-  /** End-effector pose callback. */
+  /** End-effector pose callback (ignored when the pose comes from joint states). */
   onPose(pose: ToolPose, stamp: number): void {
-    this.pose = { value: pose, stamp };
+    if (this.params.pose_source === 'topic') this.pose = { value: pose, stamp };
   }
 
   /** Joint state callback: arm joints (for joint output) and the finger opening (initial gripper state). */
   onJointState(names: readonly string[], positions: ArrayLike<number>, stamp: number): void {
     const q = ARM_JOINT_SUFFIXES.map((suffix) => names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger')));
-    if (q.every((i) => i >= 0)) this.joints = { value: q.map((i) => positions[i] as number), stamp };
+    if (q.every((i) => i >= 0)) {
+      const joints = q.map((i) => positions[i] as number);
+      this.joints = { value: joints, stamp };
+      if (this.params.pose_source === 'joints' && joints.every(Number.isFinite)) {
+        const fk = forwardKinematics(joints);
+        this.pose = { value: { position: [fk.position[0] as number, fk.position[1] as number, fk.position[2] as number], orientation: matrixToQuaternion(fk.rotation) }, stamp };
+      }
+    }
     const f = names.findIndex((n) => n.endsWith(FINGER_SUFFIX));
     if (f >= 0 && !this.closednessKnown && Number.isFinite(positions[f] as number)) {
       this.closedness = 1 - Math.min(1, Math.max(0, (positions[f] as number) / (this.params.gripper_max_width / 2)));

@@ -247,6 +247,22 @@ describe('PlannerNode', () => {
     expect(outputs.lastStatus.codeName).toBe('HOLDING');
   });
 
+  it('takes the tool pose from joint states through the own forward kinematics when asked', async () => {
+    const { node, outputs } = makeNode({ pose_source: 'joints', output_mode: 'pose' });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100); // ignored
+    await node.setGoal({ useCurrentFrame: true });
+    node.tick();
+    expect(outputs.lastStatus.codeName).toBe('STALE_STATE');
+    node.onJointState([...Array(7)].map((_, i) => `fr3_joint${i + 1}`), [0, -0.785, 0, -2.356, 0, 1.571, 0.785], 100);
+    node.tick();
+    await node.idle();
+    const target = outputs.commands.at(-1) as Extract<ArmCommand, { kind: 'pose' }>;
+    // The ready pose's tool centre is at about (0.307, 0, 0.487); the target is within one step of it.
+    expect(Math.abs(target.pose.position[0] - 0.307)).toBeLessThan(0.08);
+    expect(Math.abs(target.pose.position[2] - 0.487)).toBeLessThan(0.08);
+  });
+
   it('needs joint states for joint output, then commands all seven joints', async () => {
     const { node, outputs } = makeNode({ output_mode: 'joint', joint_prefix: 'panda_' });
     node.onImage(frame(1), 100);
