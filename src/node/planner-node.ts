@@ -241,10 +241,15 @@ export class PlannerNode {
       const generation = this.goalGeneration;
       const frame = this.image as Stamped<CameraFrame>;
       const pose = this.pose as Stamped<ToolPose>;
-      this.planning = this.planAndAct(frame.value, pose.value, generation).finally(() => {
-        this.planning = undefined;
-        this.publishStatus(); // report the plan's outcome at once, not a cycle later
-      });
+      this.planning = this.planAndAct(frame.value, pose.value, generation)
+        .catch((error: unknown) => {
+          // Nothing may escape into the timer: an unexpected failure holds with a status.
+          this.setLast(PlannerStatus.INVALID_INPUT, `planning cycle failed: ${(error as Error).message}`);
+        })
+        .finally(() => {
+          this.planning = undefined;
+          this.publishStatus(); // report the plan's outcome at once, not a cycle later
+        });
     }
     if (!hold) this.streamTwist(now);
     this.publishStatus();
@@ -270,6 +275,8 @@ export class PlannerNode {
       if (!this.joints) return { code: PlannerStatus.STALE_STATE, message: 'joint output needs joint states; none received yet' };
       const age = now - this.joints.stamp;
       if (age > this.params.state_stale_s) return { code: PlannerStatus.STALE_STATE, message: `joint states are ${age.toFixed(2)} s old` };
+      const bad = this.joints.value.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) return { code: PlannerStatus.INVALID_INPUT, message: `joint ${bad + 1} position is ${this.joints.value[bad]}` };
     }
     return undefined;
   }

@@ -276,6 +276,9 @@ describe('PlannerNode', () => {
     await node.idle();
     const j = outputs.commands.at(-1) as Extract<ArmCommand, { kind: 'joint' }>;
     expect(j.kind).toBe('joint');
+    node.onJointState(names, [0, NaN, 0, -2.356, 0, 1.571, 0.785, 0.04], 100);
+    node.tick();
+    expect(outputs.lastStatus.message).toMatch(/joint 2 position is NaN/);
     expect(j.names).toEqual(names.slice(0, 7));
     expect(j.positions).toHaveLength(7);
     expect(j.timeFromStartS).toBeCloseTo(0.25, 9);
