@@ -34,7 +34,8 @@ export interface SafetyResult {
 const XYZ = [0, 1, 2] as const;
 const RPY = [3, 4, 5] as const;
 const GRIPPER = 6;
-const EPS = 1e-9;
+/** Tolerance for "changed": float32 actions differ from float64 limits by rounding alone. */
+const EPS = 1e-6;
 
 /** Checks limits for consistency. @throws RangeError naming the bad field. */
 export function validateSafetyLimits(l: SafetyLimits): void {

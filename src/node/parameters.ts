@@ -170,12 +170,17 @@ function yamlValue(v: unknown): string {
   return String(v);
 }
 
-/** The parameters file (ROS 2 `--params-file` format) for a node, with every default and its description. */
-export function parametersYaml(nodeName = 'jepa_mpc_planner', values: ParamValues = defaultParameters()): string {
+/**
+ * The parameters file (ROS 2 `--params-file` format) with every default and its description.
+ * Keyed `/**` rather than by node name: rclnodejs applies node-name entries after wildcard ones,
+ * so a node-name file would silently beat the `/**` overrides launch files add after it.
+ */
+export function parametersYaml(values: ParamValues = defaultParameters()): string {
   const lines = [
     '# Parameters of the jepa-mpc planner node. Generated from src/node/parameters.ts by',
-    '# `jepa-mpc params --yaml`; a test keeps this file and the schema in step.',
-    `${nodeName}:`,
+    '# `jepa-mpc params --yaml`; a test keeps this file and the schema in step. Pass it to the',
+    '# planner node only (--params-file); `/**` lets later overrides (launch arguments) win.',
+    '/**:',
     '  ros__parameters:',
   ];
   for (const name of Object.keys(PARAMETERS) as ParamName[]) {

@@ -38,7 +38,7 @@ describe('ROS packaging', () => {
     expect(remapped.length).toBeGreaterThan(5);
     for (const name of remapped) expect(relative).toContain(name);
     expect(launch).toContain(`name='${NODE_NAME}'`);
-    expect(readFileSync(join(root, 'config', 'planner.yaml'), 'utf8')).toContain(`${NODE_NAME}:`);
+    expect(readFileSync(join(root, 'config', 'planner.yaml'), 'utf8')).toContain('/**:\n  ros__parameters:');
   });
 
   it.each([
