@@ -2,7 +2,7 @@
  * Quick closed-loop sanity check of a world model on the built-in simulator's reach task:
  *
  *   npx tsx scripts/reach-check.ts --model models/sim-jepa-ac --episodes 10 --seed 1000 \
- *       [--samples 200 --iterations 5 --elites 10 --horizon 1 --max-steps 20] [--json]
+ *       [--samples 200 --iterations 5 --elites 10 --horizon 1 --max-steps 20] [--json] [--verbose]
  *
  * Goal images come from the scripted expert run from the same layout in a second simulator; the
  * planner sees camera frames and the 7-D state only. Prints one line per episode and a summary.
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     'max-steps': { type: 'string', default: '20' },
     task: { type: 'string', default: 'reach' },
     json: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
@@ -51,7 +52,11 @@ const results = [];
 try {
   for (let k = 0; k < episodes; k++) {
     const planner = new MpcPlanner(model, config, { rng: createRng(seed0 + k), clock: () => performance.now() });
-    const r = await runGoalEpisode({ sim, goalSim, model, planner, seed: seed0 + k, maxSteps: Number(values['max-steps']) });
+    const onStep = values.verbose
+      ? (s: { step: number; action: Float32Array; energy: number; tcpToTarget: number }) =>
+        console.log(`  step ${s.step}  action ${Array.from(s.action, (v) => v.toFixed(3)).join(' ')}  energy ${s.energy.toFixed(4)}  tcp→target ${(100 * s.tcpToTarget).toFixed(1)} cm`)
+      : undefined;
+    const r = await runGoalEpisode({ sim, goalSim, model, planner, seed: seed0 + k, maxSteps: Number(values['max-steps']), onStep });
     results.push(r);
     if (!values.json) {
       console.log(`seed ${r.seed}  ${r.success ? 'success' : 'FAIL   '}  steps ${String(r.steps).padStart(2)}  start ${(100 * r.startDistance).toFixed(1)} cm  final ${(100 * r.finalDistance).toFixed(1)} cm  best ${(100 * r.bestDistance).toFixed(1)} cm  ${r.meanPlanMs.toFixed(0)} ms/plan${r.expertSuccess ? '' : '  (expert failed)'}`);

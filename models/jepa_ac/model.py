@@ -85,6 +85,9 @@ class PredictorConfig:
     # "sincos": the three Euler angles enter as (sin, cos) pairs instead, so a roll that wraps
     # between +pi and -pi (a tool pointing straight down) is continuous: S + 3 input features.
     angle_encoding: str = "raw"
+    # True: block t outputs z_t + delta (the predictor learns the change of the frame, so "nothing
+    # moves" is the default and its error floor near a goal is low); False: z_{t+1} directly (paper).
+    residual: bool = False
     action_scale: List[float] = field(default_factory=lambda: list(DEFAULT_ACTION_SCALE))
     state_center: List[float] = field(default_factory=lambda: list(DEFAULT_STATE_CENTER))
     state_scale: List[float] = field(default_factory=lambda: list(DEFAULT_STATE_SCALE))
@@ -321,7 +324,8 @@ class ACPredictor(nn.Module):
         for blk in self.blocks:
             x = blk(x, T * K, mask)
         x = x.reshape(-1, T, K, W)[:, :, 2:, :].reshape(-1, T * N, W)
-        return self.out_proj(self.norm(x))
+        out = self.out_proj(self.norm(x))
+        return out + z if cfg.residual else out
 
 
 def count_params(module: nn.Module) -> int:

@@ -83,6 +83,12 @@ PRESETS: Dict[str, TrainConfig] = {
         encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=3, heads=4, mlp_ratio=4.0),
         predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos"),
     ),
+    # sim64 with a residual predictor (block t outputs z_t + delta)
+    "sim64-residual": TrainConfig(
+        encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=3, heads=4, mlp_ratio=4.0),
+        predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
+        warmup=20,
+    ),
     # CI smoke run: a few steps on a tiny dataset
     "smoke": TrainConfig(
         encoder=EncoderConfig(image_size=32, patch_size=16, dim=16, depth=1, heads=2, mlp_ratio=2.0),
@@ -315,6 +321,10 @@ def train(
         e0, p0, _ = load_weights(init)
         encoder.load_state_dict(e0.state_dict())
         predictor.load_state_dict(p0.state_dict())
+        if cfg.predictor.residual and not p0.cfg.residual:
+            # switching to a residual predictor: start from "copy the frame" (zero delta)
+            torch.nn.init.zeros_(predictor.out_proj.weight)
+            torch.nn.init.zeros_(predictor.out_proj.bias)
     encoder.train()
     predictor.train()
     params = list(encoder.parameters()) + list(predictor.parameters())

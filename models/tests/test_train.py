@@ -95,6 +95,18 @@ class TrainTest(unittest.TestCase):
         # yaw 3.1 vs -3.1 is 0.083 rad apart, not 6.2
         self.assertAlmostEqual(float(state_distance(a, b, cfg)), 0.3 + cfg.w_gripper + cfg.w_yaw * (2 * np.pi - 6.2), places=4)
 
+    def test_residual_predictor_starts_as_copy(self):
+        """residual=True with a zero output projection predicts 'nothing changes' (z_t itself)."""
+        from models.jepa_ac.model import PredictorConfig, normalise_latents, ACPredictor
+
+        torch.manual_seed(0)
+        pred = ACPredictor(PredictorConfig(embed_dim=16, grid=2, width=16, depth=1, heads=2, max_frames=4, residual=True)).eval()
+        torch.nn.init.zeros_(pred.out_proj.weight)
+        torch.nn.init.zeros_(pred.out_proj.bias)
+        z = normalise_latents(torch.randn(3, 2 * 4, 16), 16)
+        out = pred(z, torch.zeros(3, 2, 7), torch.zeros(3, 2, 7))
+        self.assertLess(float((out - z).abs().max()), 1e-6)
+
     def test_smoke_run_trains_saves_and_exports(self):
         """A few steps of the real training loop on a tiny dataset, then load + export (< 30 s)."""
         started = time.time()
