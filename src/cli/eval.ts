@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { TabletopSim } from '../../sim/tabletop.js';
-import { runPlannedEpisode, type PlannedEpisode } from '../loop/episode.js';
+import { statusName } from '../core/status.js';
+import { runPlannedEpisode, type EpisodeStep, type PlannedEpisode } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
 import { modelDir } from '../paths.js';
 import { intFlag } from './args.js';
@@ -19,6 +20,7 @@ const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
 
 options:
   --episodes N         episodes, seeds S, S+1, … (default 20)
+  --verbose            a line per control step (action, energy, status)
 ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --json               print one JSON object`;
@@ -31,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
       ...MODEL_OPTIONS,
       ...RUN_OPTIONS,
       episodes: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -50,7 +53,11 @@ export async function main(argv: string[]): Promise<number> {
     for (let k = 0; k < episodes; k++) {
       const seed = s.seed + k;
       const goals = await expertGoals(s.sim, s.task, seed);
-      const ep = await runPlannedEpisode(sim, model, goals, { seed, planner: s.planner, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}) });
+      const onStep = values.verbose
+        ? (r: EpisodeStep) =>
+            console.error(`  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${Array.from(r.action, (v) => v.toFixed(3)).join(' ')}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}${r.success ? '  success' : ''}`)
+        : undefined;
+      const ep = await runPlannedEpisode(sim, model, goals, { seed, planner: s.planner, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) });
       results.push(ep);
       const f = ep.finalTask;
       const line =

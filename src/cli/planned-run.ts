@@ -37,7 +37,7 @@ export const RUN_HELP = [
   "  --horizon H          planning horizon (default: the model's; needs a rollout graph for H)",
   '  --warm-start         start each plan from the previous plan shifted by one step',
   '  --subgoal-steps LIST step budget per subgoal, e.g. 8,14,8',
-  '  --image-size N       camera resolution (default 128)',
+  "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
 ].join('\n');
 
 /** Parsed shared flags. */
@@ -51,6 +51,8 @@ export interface RunSettings {
 
 /** Camera resolutions the simulator renders. */
 const IMAGE_SIZES = [64, 96, 128, 160, 192, 224, 256];
+/** Camera resolution for models whose input is not one of those. */
+const DEFAULT_IMAGE_SIZE = 128;
 
 /** Turns the shared flags into settings for a model. */
 export function runSettings(values: Record<string, string | boolean | undefined>, model: OnnxWorldModel, defaultTask: TaskName): RunSettings {
@@ -75,7 +77,11 @@ export function runSettings(values: Record<string, string | boolean | undefined>
   }
   const stepsText = str('subgoal-steps');
   const subgoalSteps = stepsText?.split(',').map((s, i) => intFlag(`subgoal-steps[${i}]`, s.trim(), 1, 1, 1000));
-  const size = intFlag('image-size', str('image-size'), 128, 64, 256);
+  // Render at the model's own resolution by default: a model trained on 64 px renders sees a
+  // different (aliased) picture than a 128 px render shrunk to 64.
+  const input = m.encoder.input;
+  const modelSize = input.height === input.width && IMAGE_SIZES.includes(input.height) ? input.height : DEFAULT_IMAGE_SIZE;
+  const size = intFlag('image-size', str('image-size'), modelSize, 64, 256);
   if (!IMAGE_SIZES.includes(size)) throw new CliError(`--image-size must be one of ${IMAGE_SIZES.join(', ')}, got ${size}`);
   return {
     task,
