@@ -31,6 +31,7 @@ ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --out DIR            output folder (default out)
   --landscape N        landscape grid points per axis, 0 to skip (default 9)
+  --stop-on-success    end the episode when the task succeeds (default: spend every budget)
   --json               print the summary as JSON`;
 
 /** Entry point of `jepa-mpc demo`. */
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       ...RUN_OPTIONS,
       out: { type: 'string' },
       landscape: { type: 'string' },
+      'stop-on-success': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -67,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: s.seed,
       planner: s.planner,
       ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}),
-      stopOnSuccess: false,
+      stopOnSuccess: values['stop-on-success'],
       keepFrames: true,
       onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${goals.frames.length} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
     });

@@ -36,7 +36,7 @@ export function formatTick(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-function finiteRange(values: readonly number[]): [number, number] {
+function finiteRange(values: readonly number[], padFraction = 0.05): [number, number] {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return [0, 1];
   let lo = Math.min(...finite);
@@ -45,7 +45,7 @@ function finiteRange(values: readonly number[]): [number, number] {
     lo -= 0.5;
     hi += 0.5;
   }
-  const pad = (hi - lo) * 0.05;
+  const pad = (hi - lo) * padFraction;
   return [lo - pad, hi + pad];
 }
 
@@ -132,7 +132,7 @@ export function heatmap(values: readonly (readonly number[])[], o: HeatmapOption
   const width = MARGIN.left + cols * cell + 90;
   const height = MARGIN.top + rows * cell + MARGIN.bottom;
   const c = new Canvas(width, height);
-  const [lo, hi] = finiteRange(values.flat());
+  const [lo, hi] = finiteRange(values.flat(), 0);
   c.text(Math.max(4, (width - textWidth(o.title, 2)) / 2), 6, o.title, COLORS.black, 2);
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < cols; k++) {
