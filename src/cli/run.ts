@@ -3,9 +3,8 @@
  * Without a sourced ROS 2 it fails at once, saying what to source.
  */
 import { createLogger } from '../log.js';
-import { loadRclnodejs } from '../ros/load-rclnodejs.js';
 import { startPlannerShell } from '../ros/shell.js';
-import { CliError } from './cli-error.js';
+import { initRclnodejs } from './ros-cli.js';
 
 /** Entry point of `jepa-mpc run`. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,14 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  let rcl;
-  try {
-    rcl = await loadRclnodejs();
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
+  const rcl = await initRclnodejs(); // reads --ros-args (remaps, params files) from process.argv
   const log = createLogger('ros');
-  await rcl.init(); // reads --ros-args (remaps, params files) from process.argv
   rcl.removeSignalHandlers?.();
   const shell = await startPlannerShell(rcl, { log });
   let stopping = false;

@@ -13,10 +13,10 @@ import { createLogger } from '../log.js';
 import { DEFAULT_SUBGOAL_STEPS } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
 import { decodePng, type RgbImage } from '../model/image.js';
-import { loadRclnodejs } from '../ros/load-rclnodejs.js';
 import { runScenario } from '../ros/scenario.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { initRclnodejs } from './ros-cli.js';
 
 /** File names of the three subgoal images in a --goals folder. */
 export const GOAL_FILES = ['grasped.png', 'near.png', 'placed.png'] as const;
@@ -92,13 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     await mkdir(values['save-goals'], { recursive: true });
     await Promise.all(goals.map((g, i) => writeFile(join(values['save-goals'] as string, GOAL_FILES[i] as string), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
   }
-  let rcl;
-  try {
-    rcl = await loadRclnodejs();
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  await rcl.init();
+  const rcl = await initRclnodejs();
   try {
     const sim = values.sim ?? '/jepa_mpc_sim';
     const verdict = await runScenario(

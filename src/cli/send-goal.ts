@@ -8,10 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodePng } from '../model/image.js';
-import { loadRclnodejs } from '../ros/load-rclnodejs.js';
 import { sendGoal, type GoalRequest } from '../ros/send-goal.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { initRclnodejs } from './ros-cli.js';
 
 const HELP = `usage: jepa-mpc send-goal IMAGE.png | --current-frame | --file NAME | --sequence A.png B.png ... --steps 4,10,4
 
@@ -66,13 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     if (sources !== 1 || positionals.length > 1) throw new CliError('give one goal: an IMAGE.png, --file NAME or --current-frame (see --help)');
     request = positionals[0] ? { kind: 'single', image: await readPng(positionals[0]) } : values.file ? { kind: 'single', fileName: values.file } : { kind: 'single', useCurrentFrame: true };
   }
-  let rcl;
-  try {
-    rcl = await loadRclnodejs();
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  await rcl.init();
+  const rcl = await initRclnodejs();
   try {
     const timeoutMs = numberFlag('timeout', values.timeout, 10, 0.1, 3600) * 1000;
     const response = await sendGoal(rcl, values.node ?? '/jepa_mpc_planner', request, timeoutMs);

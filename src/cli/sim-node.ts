@@ -3,9 +3,8 @@
  * joint states, cube/target poses out; twist/pose/joint/gripper commands in).
  */
 import { createLogger } from '../log.js';
-import { loadRclnodejs } from '../ros/load-rclnodejs.js';
 import { startSimShell } from '../ros/sim-shell.js';
-import { CliError } from './cli-error.js';
+import { initRclnodejs } from './ros-cli.js';
 
 /** Entry point of `jepa-mpc sim-node`. */
 export async function main(argv: string[]): Promise<number> {
@@ -13,13 +12,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log('usage: jepa-mpc sim-node [--ros-args -p task:=pick-place -p seed:=0 -p image_size:=128 ...]');
     return 0;
   }
-  let rcl;
-  try {
-    rcl = await loadRclnodejs();
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  await rcl.init();
+  const rcl = await initRclnodejs();
   rcl.removeSignalHandlers?.();
   const shell = await startSimShell(rcl, { log: createLogger('sim-node') });
   const stop = () => {

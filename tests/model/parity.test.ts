@@ -1,7 +1,7 @@
 /**
- * onnxruntime-node against PyTorch: the test model's generator saved fixed inputs and the
- * PyTorch outputs (models/test-tiny/parity.json); the TypeScript path (preprocessing included)
- * must reproduce them.
+ * onnxruntime-node against PyTorch, for every shipped model: each model's exporter saved fixed
+ * inputs and the PyTorch outputs (models/<name>/parity.json); the TypeScript path (preprocessing
+ * included) must reproduce them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +27,8 @@ interface Parity {
   rollouts: { horizon: number; actions: number[]; energy: number[] }[];
 }
 
-const DIR = modelDir('test-tiny');
-const parity = JSON.parse(readFileSync(join(DIR, 'parity.json'), 'utf8')) as Parity;
+/** Models shipped with a parity fixture. */
+const MODELS = ['test-tiny', 'sim-jepa-ac'];
 
 function image(p: ParityImage) {
   return { width: p.width, height: p.height, data: new Uint8Array(Buffer.from(p.base64, 'base64')) };
@@ -41,7 +41,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-describe('ONNX vs PyTorch parity (test-tiny)', () => {
+describe.each(MODELS)('ONNX vs PyTorch parity (%s)', (name) => {
+  const DIR = modelDir(name);
+  const parity = JSON.parse(readFileSync(join(DIR, 'parity.json'), 'utf8')) as Parity;
   let model: OnnxWorldModel;
   beforeAll(async () => {
     model = await OnnxWorldModel.load(DIR);
