@@ -2,15 +2,14 @@
  * `jepa-mpc plan`: plan one action from a current frame and a goal frame (PNG files) with a world
  * model, the way the node does each cycle. Prints the action, its energy and the timings.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MpcPlanner } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
-import { decodePng } from '../model/image.js';
 import { plannerConfigFor } from '../model/planner-config.js';
 import { choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { readPngFile } from './png-file.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 
 const HELP = `usage: jepa-mpc plan --current FRAME.png --goal GOAL.png [options]
@@ -25,16 +24,6 @@ options:
   --seed S             planner seed (default 0)
 ${MODEL_HELP}
   --json               print one JSON object`;
-
-async function readPng(path: string) {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new CliError(`cannot read ${path}: ${(cause as Error).message}`);
-  }
-  return decodePng(bytes);
-}
 
 function parseState(text: string | undefined, dim: number): Float32Array {
   if (text === undefined) return new Float32Array(dim);
@@ -67,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.current || !values.goal) throw new CliError('--current and --goal are required (see --help)');
-  const [current, goalImage] = await Promise.all([readPng(values.current), readPng(values.goal)]);
+  const [current, goalImage] = await Promise.all([readPngFile(values.current, 'the current frame'), readPngFile(values.goal, 'a goal image')]);
   const model = await loadModelFromFlags(values);
   try {
     const m = model.manifest;

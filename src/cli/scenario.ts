@@ -4,7 +4,7 @@
  * Goal images come from --goals DIR (grasped.png, near.png, placed.png) or, for the built-in
  * simulator, are rendered here by the scripted expert from the same seed.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
@@ -12,10 +12,11 @@ import { TABLE_TOP_Z, SCENE_DEFAULTS } from '../../sim/scene.js';
 import { createLogger } from '../log.js';
 import { DEFAULT_SUBGOAL_STEPS } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
-import { decodePng, type RgbImage } from '../model/image.js';
+import type { RgbImage } from '../model/image.js';
 import { runScenario } from '../ros/scenario.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { readPngFile } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 
 /** File names of the three subgoal images in a --goals folder. */
@@ -76,13 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.goals) {
     const dir = values.goals;
     goals = await Promise.all(
-      GOAL_FILES.map(async (f) => {
-        try {
-          return decodePng(await readFile(join(dir, f)));
-        } catch (error) {
-          throw new CliError(`cannot read goal image ${join(dir, f)}: ${(error as Error).message}`);
-        }
-      }),
+      GOAL_FILES.map((f) => readPngFile(join(dir, f), 'a goal image')),
     );
   } else {
     console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}`);

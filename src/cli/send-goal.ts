@@ -5,12 +5,11 @@
  *   jepa-mpc send-goal --file pick/grasped.png          (a file inside the node's goal_dir)
  *   jepa-mpc send-goal --sequence a.png b.png c.png --steps 4,10,4 [--thresholds 0,0,0.2]
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { decodePng } from '../model/image.js';
 import { sendGoal, type GoalRequest } from '../ros/send-goal.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { readPngFile } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 
 const HELP = `usage: jepa-mpc send-goal IMAGE.png | --current-frame | --file NAME | --sequence A.png B.png ... --steps 4,10,4
@@ -21,14 +20,6 @@ options:
   --thresholds LIST  energy thresholds per goal (optional; 0 = budget only)
   --timeout S        seconds to wait for the service (default 10)
   [--ros-args ...]   passed to rclnodejs`;
-
-async function readPng(path: string) {
-  try {
-    return decodePng(await readFile(path));
-  } catch (error) {
-    throw new CliError(`cannot use ${path} as a goal image: ${(error as Error).message}`);
-  }
-}
 
 /** Entry point of `jepa-mpc send-goal`. */
 export async function main(argv: string[]): Promise<number> {
@@ -60,11 +51,11 @@ export async function main(argv: string[]): Promise<number> {
     if (steps.length !== positionals.length) throw new CliError(`--steps needs ${positionals.length} values (one per image), got ${steps.length}`);
     const thresholds = list('thresholds', values.thresholds, (n, v) => numberFlag(n, v, 0, 0));
     if (thresholds.length !== 0 && thresholds.length !== positionals.length) throw new CliError(`--thresholds needs none or ${positionals.length} values`);
-    request = { kind: 'sequence', images: await Promise.all(positionals.map(readPng)), steps, thresholds };
+    request = { kind: 'sequence', images: await Promise.all(positionals.map((p) => readPngFile(p, 'a goal image'))), steps, thresholds };
   } else {
     const sources = [positionals.length > 0, !!values.file, values['current-frame']].filter(Boolean).length;
     if (sources !== 1 || positionals.length > 1) throw new CliError('give one goal: an IMAGE.png, --file NAME or --current-frame (see --help)');
-    request = positionals[0] ? { kind: 'single', image: await readPng(positionals[0]) } : values.file ? { kind: 'single', fileName: values.file } : { kind: 'single', useCurrentFrame: true };
+    request = positionals[0] ? { kind: 'single', image: await readPngFile(positionals[0], 'a goal image') } : values.file ? { kind: 'single', fileName: values.file } : { kind: 'single', useCurrentFrame: true };
   }
   const rcl = await initRclnodejs();
   try {

@@ -1,0 +1,17 @@
+/** Reading PNG files named on the command line. */
+import { readFile } from 'node:fs/promises';
+import { decodePng, type RgbImage } from '../model/image.js';
+import { CliError } from './cli-error.js';
+
+/**
+ * Reads and decodes a PNG file.
+ * @param what what the image is for, in the error message (e.g. "a goal image").
+ * @throws CliError naming the file when it is unreadable or not a PNG.
+ */
+export async function readPngFile(path: string, what: string): Promise<RgbImage> {
+  try {
+    return decodePng(await readFile(path));
+  } catch (error) {
+    throw new CliError(`cannot read ${path} as ${what}: ${(error as Error).message}`);
+  }
+}
