@@ -23,6 +23,11 @@ export interface ExpertOptions {
   carryHeight?: number;
   /** Position tolerance for ending a motion phase (m, default 0.012). */
   tolerance?: number;
+  /**
+   * Turn the wrist to the cube's yaw before descending (default true). False keeps the hand's yaw
+   * fixed — what a planner with pinned rotations can reproduce; the closing fingers square the cube.
+   */
+  alignYaw?: boolean;
 }
 
 const DEFAULTS: Required<ExpertOptions> = {
@@ -32,6 +37,7 @@ const DEFAULTS: Required<ExpertOptions> = {
   hoverHeight: 0.1,
   carryHeight: 0.1,
   tolerance: 0.012,
+  alignYaw: true,
 };
 
 /** Steps spent waiting for the fingers to close or open. */
@@ -59,6 +65,10 @@ export type ExpertPhase =
 
 /** The three pick-and-place subgoal frames (RGB8) and states, filled in as they happen. */
 export interface SubgoalFrames {
+  /** Above the cube, fingers open, ready to descend (a pre-grasp waypoint). */
+  hover?: Observation;
+  /** Fingers open around the cube, before closing. */
+  atCube?: Observation;
   grasped?: Observation;
   nearTarget?: Observation;
   placed?: Observation;
@@ -93,6 +103,8 @@ export class ScriptedExpert {
   reset(): void {
     this.phase = 'approach';
     this.wait = 0;
+    delete this.frames.hover;
+    delete this.frames.atCube;
     delete this.frames.grasped;
     delete this.frames.nearTarget;
     delete this.frames.placed;
@@ -122,7 +134,7 @@ export class ScriptedExpert {
     const target = this.sim.targetPosition();
     const grip = this.sim.gripperCommand;
     const open = grip > 0 ? -o.gripperStep : 0;
-    const yawError = this.yawError(cube.quaternion);
+    const yawError = o.alignYaw ? this.yawError(cube.quaternion) : 0;
     const near = (goal: ArrayLike<number>): boolean => dist(tcp, goal) < o.tolerance;
     const carrying = this.phase === 'lift' || this.phase === 'transport' || this.phase === 'lower';
     if (carrying && dist(tcp, c) > DROP_DISTANCE) this.phase = 'approach';
@@ -132,6 +144,7 @@ export class ScriptedExpert {
         case 'approach': {
           const goal = [c[0] as number, c[1] as number, (c[2] as number) + o.hoverHeight];
           if (near(goal) && Math.abs(yawError) < YAW_TOLERANCE && grip === 0) {
+            this.frames.hover = obs;
             this.phase = 'descend';
             continue;
           }
@@ -140,6 +153,7 @@ export class ScriptedExpert {
         case 'descend': {
           const goal = [c[0] as number, c[1] as number, (c[2] as number) - GRASP_DEPTH];
           if (near(goal)) {
+            this.frames.atCube = obs;
             this.phase = 'close';
             this.wait = 0;
             continue;
@@ -153,13 +167,14 @@ export class ScriptedExpert {
         case 'close': {
           if (grip < 1) return action(0, 0, 0, 0, o.gripperStep);
           if (this.wait++ < GRIPPER_WAIT_STEPS) return action(0, 0, 0, 0, 0);
+          // The paper's first subgoal: the hand closed on the object, still on the table.
+          this.frames.grasped = obs;
           this.phase = 'lift';
           continue;
         }
         case 'lift': {
           const goal = [tcp[0] as number, tcp[1] as number, restZ + o.carryHeight];
           if (Math.abs((tcp[2] as number) - (goal[2] as number)) < o.tolerance) {
-            this.frames.grasped = obs;
             if (this.task === 'grasp') {
               this.phase = 'done';
               continue;

@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     const results: PlannedEpisode[] = [];
     for (let k = 0; k < episodes; k++) {
       const seed = s.seed + k;
-      const goals = await expertGoals(s.sim, s.task, seed);
+      const goals = await expertGoals(s.sim, s.task, seed, s.expert);
       const onStep = values.verbose
         ? (r: EpisodeStep) =>
             console.error(`  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${Array.from(r.action, (v) => v.toFixed(3)).join(' ')}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}${r.success ? '  success' : ''}`)

@@ -3,6 +3,7 @@
  * the simulator options that match the model (control period from its manifest).
  */
 import type { ParseArgsConfig } from 'node:util';
+import type { ExpertOptions } from '../../sim/expert.js';
 import type { TabletopOptions } from '../../sim/tabletop.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import type { PlannerConfig } from '../core/mpc.js';
@@ -47,7 +48,12 @@ export interface RunSettings {
   planner: PlannerConfig;
   subgoalSteps: number[] | undefined;
   sim: TabletopOptions;
+  /** How the scripted expert that renders the goal images moves: only what the planner can do. */
+  expert: ExpertOptions;
 }
+
+/** Index of the yaw delta in the 7-D action. */
+const YAW_INDEX = 5;
 
 /** Camera resolutions the simulator renders. */
 const IMAGE_SIZES = [64, 96, 128, 160, 192, 224, 256];
@@ -89,5 +95,6 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     planner,
     subgoalSteps,
     sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size } },
+    expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },
   };
 }

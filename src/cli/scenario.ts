@@ -81,7 +81,8 @@ export async function main(argv: string[]): Promise<number> {
     );
   } else {
     console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}`);
-    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size } }, 'pick-place', seed)).frames;
+    // The node's planners pin the wrist rotation, so the expert keeps its yaw too.
+    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size } }, 'pick-place', seed, { alignYaw: false })).frames;
   }
   if (values['save-goals']) {
     await mkdir(values['save-goals'], { recursive: true });

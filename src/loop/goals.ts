@@ -4,7 +4,7 @@
  * instance from the same initial layout (same seed); the planner receives only the rendered
  * frames — never the expert's actions or the cube's pose.
  */
-import { runExpertEpisode } from '../../sim/expert.js';
+import { runExpertEpisode, type ExpertOptions } from '../../sim/expert.js';
 import { TabletopSim, type Observation, type TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
 import type { RgbImage } from '../model/image.js';
@@ -32,13 +32,14 @@ function frameOf(o: Observation): RgbImage {
 
 /**
  * Renders the goal frames of a task for a seed by running the scripted expert in its own
- * simulator (same options, so the camera and image size match the episode's).
+ * simulator (same options, so the camera and image size match the episode's). `expert` tunes the
+ * demonstration: a planner whose wrist rotation is pinned wants goals made with `alignYaw: false`.
  * @throws Error when the expert does not reach a subgoal (the seed cannot be evaluated).
  */
-export async function expertGoals(options: TabletopOptions, task: TaskName, seed: number): Promise<GoalSet> {
+export async function expertGoals(options: TabletopOptions, task: TaskName, seed: number, expert: ExpertOptions = {}): Promise<GoalSet> {
   const sim = await TabletopSim.create({ ...options, task, render: true });
   try {
-    const episode = runExpertEpisode(sim, seed, { keepObservations: true, extraSteps: SETTLE_STEPS });
+    const episode = runExpertEpisode(sim, seed, { keepObservations: true, extraSteps: SETTLE_STEPS, expert });
     if (!episode.success) throw new Error(`the scripted expert failed ${task} for seed ${seed}; no goal images`);
     const last = episode.observations.at(-1) as Observation;
     const tcp = (o: Observation) => Float64Array.from(o.state.subarray(0, 3));

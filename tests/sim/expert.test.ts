@@ -44,7 +44,8 @@ describe('pick-and-place subgoal frames', () => {
       if (!grasped || !nearTarget || !placed) throw new Error('missing subgoal frames');
       for (const f of [grasped, nearTarget, placed]) expect(f.rgb.length).toBe(128 * 128 * 3);
       expect(grasped.task.held).toBe(true);
-      expect(grasped.task.cubeLift).toBeGreaterThan(0.05);
+      expect(grasped.task.cubeLift).toBeLessThan(0.01);
+      expect(nearTarget.task.cubeLift).toBeGreaterThan(0.05);
       expect(nearTarget.task.held).toBe(true);
       expect(nearTarget.task.cubeToTarget).toBeLessThan(0.02);
       expect(placed.task.success).toBe(true);
