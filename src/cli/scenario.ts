@@ -2,7 +2,8 @@
  * `jepa-mpc scenario pick-place`: runs pick-and-place over ROS 2 against a running planner node
  * and simulator (the built-in one via sim_mujoco.launch.py, or Gazebo), and prints a verdict.
  * Goal images come from --goals DIR (grasped.png, near.png, placed.png) or, for the built-in
- * simulator, are rendered here by the scripted expert from the same seed.
+ * simulator, are rendered here by the scripted expert from the same seed. `--gazebo` switches the
+ * topics to the Gazebo harness's (cube as TFMessage, fixed target, tool from joint states).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { createLogger } from '../log.js';
 import { DEFAULT_SUBGOAL_STEPS } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
 import type { RgbImage } from '../model/image.js';
-import { runScenario } from '../ros/scenario.js';
+import { GAZEBO_SCENARIO, runScenario } from '../ros/scenario.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { readPngFile } from './png-file.js';
@@ -38,7 +39,23 @@ options:
   --pose-topic T      tool PoseStamped (default /sim/current_pose)
   --joints-topic T    JointState with the finger joints (default /sim/joint_states)
   --cube-rest-z Z     cube centre height on the table (default ${TABLE_TOP_Z + SCENE_DEFAULTS.cubeSize / 2} m)
+  --cube-frame NAME   the cube topic is a tf2_msgs/TFMessage; use the transform with this child_frame_id
+  --target-xyz=X,Y,Z  fixed target point (m, base frame) instead of --target-topic
+  --tcp-from-joints   tool position from forward kinematics of the arm joints in --joints-topic
+  --gazebo            the Gazebo harness (launch/sim_gazebo.launch.py): --cube-topic ${GAZEBO_SCENARIO.cubeTopic}
+                      --cube-frame ${GAZEBO_SCENARIO.cubeFrame} --target-xyz=${GAZEBO_SCENARIO.target.join(',')} --tcp-from-joints
+                      --joints-topic ${GAZEBO_SCENARIO.jointsTopic} --sim ''; needs --goals (images from Gazebo's camera)
   --json              print the verdict as JSON`;
+
+/** Parses --target-xyz: three finite numbers separated by commas. */
+function pointFlag(value: string): number[] {
+  const parts = value.split(',');
+  const xyz = parts.map(Number);
+  if (parts.length !== 3 || parts.some((v) => v.trim() === '') || !xyz.every(Number.isFinite)) {
+    throw new CliError(`--target-xyz must be X,Y,Z (three numbers, metres), got '${value}'`);
+  }
+  return xyz;
+}
 
 /** Entry point of `jepa-mpc scenario`. */
 export async function main(argv: string[]): Promise<number> {
@@ -60,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
       'pose-topic': { type: 'string' },
       'joints-topic': { type: 'string' },
       'cube-rest-z': { type: 'string' },
+      'cube-frame': { type: 'string' },
+      'target-xyz': { type: 'string' },
+      'tcp-from-joints': { type: 'boolean', default: false },
+      gazebo: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -73,6 +94,12 @@ export async function main(argv: string[]): Promise<number> {
   const size = intFlag('image-size', values['image-size'], 128, 64, 256);
   const steps = (values.steps ?? DEFAULT_SUBGOAL_STEPS['pick-place'].join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
   if (steps.length !== 3) throw new CliError(`--steps needs 3 values (grasped, near, placed), got ${steps.length}`);
+  // Goals rendered by the built-in simulator would not look like Gazebo's camera.
+  if (values.gazebo && !values.goals) throw new CliError('--gazebo needs --goals DIR with grasped.png, near.png and placed.png from the Gazebo camera (docs/gazebo.md)');
+  const gazebo = values.gazebo ? GAZEBO_SCENARIO : undefined;
+  const targetFlag = values['target-xyz'] ?? gazebo?.target.join(',');
+  const target = targetFlag === undefined ? undefined : pointFlag(targetFlag);
+  const cubeFrame = values['cube-frame'] ?? gazebo?.cubeFrame;
   let goals: RgbImage[];
   if (values.goals) {
     const dir = values.goals;
@@ -90,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const rcl = await initRclnodejs();
   try {
-    const sim = values.sim ?? '/jepa_mpc_sim';
+    const sim = values.sim ?? (gazebo ? '' : '/jepa_mpc_sim');
     const verdict = await runScenario(
       rcl,
       {
@@ -100,12 +127,15 @@ export async function main(argv: string[]): Promise<number> {
         steps,
         timeoutS: numberFlag('timeout', values.timeout, 120, 1, 36_000),
         topics: {
-          cube: values['cube-topic'] ?? '/sim/cube_pose',
+          cube: values['cube-topic'] ?? gazebo?.cubeTopic ?? '/sim/cube_pose',
           target: values['target-topic'] ?? '/sim/target_pose',
           pose: values['pose-topic'] ?? '/sim/current_pose',
-          joints: values['joints-topic'] ?? '/sim/joint_states',
+          joints: values['joints-topic'] ?? gazebo?.jointsTopic ?? '/sim/joint_states',
         },
         cubeRestZ: numberFlag('cube-rest-z', values['cube-rest-z'], TABLE_TOP_Z + SCENE_DEFAULTS.cubeSize / 2),
+        ...(cubeFrame ? { cubeFrame } : {}),
+        ...(target ? { target } : {}),
+        tcpFromJoints: values['tcp-from-joints'] || values.gazebo,
       },
       createLogger('scenario'),
     );

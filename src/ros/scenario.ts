@@ -3,11 +3,14 @@
  * SetGoalSequence, let it run until its budgets are spent (GOAL_REACHED) or a timeout, and judge
  * the outcome from the cube, target and tool poses and the finger opening — the same criterion as
  * the built-in simulator's (cube within 5 cm of the target, on the table, released, gripper away).
+ * Against the built-in simulator node every pose arrives as PoseStamped; against Gazebo the cube
+ * comes from the ros_gz bridge as a TFMessage (one transform per child frame), the target is a
+ * fixed point of the world, and the tool position is the forward kinematics of the joint states.
  */
 import { evaluateTask, type TaskInfo } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
-import { FINGER_TRAVEL } from '../robot/panda-kinematics.js';
+import { FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
 import type { JointStateMsg, PoseStampedMsg } from './convert.js';
 import type { RclModule } from './rcl-types.js';
 import { imageToMsg } from './send-goal.js';
@@ -24,6 +27,32 @@ export interface ScenarioOptions {
   readonly topics: { readonly cube: string; readonly target: string; readonly pose: string; readonly joints: string };
   /** Cube centre height when resting on the table (m). */
   readonly cubeRestZ: number;
+  /** When set, topics.cube carries tf2_msgs/TFMessage and the cube is the transform with this child frame. */
+  readonly cubeFrame?: string;
+  /** A fixed target point [3] (m, base frame) instead of the topics.target PoseStamped. */
+  readonly target?: readonly number[];
+  /** Take the tool position from the arm joints of topics.joints (forward kinematics), not topics.pose. */
+  readonly tcpFromJoints?: boolean;
+}
+
+/**
+ * Where launch/sim_gazebo.launch.py puts things (sim/gazebo/worlds/tabletop.sdf and
+ * sim/gazebo/bridge.yaml; tests/ros/gazebo-harness.test.ts keeps these in step with them).
+ */
+export const GAZEBO_SCENARIO = {
+  /** TFMessage topic of the task cube's pose (the bridge's ROS name). */
+  cubeTopic: '/gz/task_cube/pose',
+  /** child_frame_id of the task cube (the SDF model name). */
+  cubeFrame: 'task_cube',
+  /** The world's place_target disc (m, world = robot base frame). */
+  target: [0.5129, -0.1902, 0],
+  /** joint_state_broadcaster's topic. */
+  jointsTopic: '/joint_states',
+} as const;
+
+/** tf2_msgs/TFMessage (the fields used). */
+export interface TFMessageMsg {
+  transforms: ReadonlyArray<{ child_frame_id: string; transform: { translation: { x: number; y: number; z: number } } }>;
 }
 
 /** The latest poses the verdict is made from. */
@@ -44,18 +73,51 @@ export function judgePickPlace(s: SceneSnapshot, cubeRestZ: number): TaskInfo | 
 
 const position = (m: PoseStampedMsg) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
 
+/** Arm joint name suffixes in kinematic order (fr3_joint1 / panda_joint1 …). */
+const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
+
+/**
+ * Position [3] of the transform whose child frame is `frame` (exactly, or as the last part of a
+ * gz scoped name such as `tabletop::task_cube`); undefined when the message has none.
+ */
+export function positionFromTransforms(msg: TFMessageMsg, frame: string): number[] | undefined {
+  const t = msg.transforms.find((x) => x.child_frame_id === frame || x.child_frame_id.endsWith(`::${frame}`));
+  return t ? [t.transform.translation.x, t.transform.translation.y, t.transform.translation.z] : undefined;
+}
+
+/** Tool-centre position [3] by forward kinematics of the 7 arm joints in a joint state; undefined if one is missing or not finite. */
+export function tcpFromJointState(names: readonly string[], positions: ArrayLike<number>): number[] | undefined {
+  const q = ARM_JOINT_SUFFIXES.map((suffix) => {
+    const i = names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger'));
+    return i >= 0 ? (positions[i] as number) : NaN;
+  });
+  if (!q.every(Number.isFinite)) return undefined;
+  return Array.from(forwardKinematics(q).position.slice(0, 3));
+}
+
+/** Mean opening of the finger joints (m per finger) in a joint state; undefined without fingers. */
+export function fingerOpeningFromJointState(names: readonly string[], positions: ArrayLike<number>): number | undefined {
+  const fingers = names.map((n, i) => (n.includes('finger') ? (positions[i] as number) : NaN)).filter(Number.isFinite);
+  return fingers.length ? fingers.reduce((a, b) => a + b, 0) / fingers.length : undefined;
+}
+
 /** Runs the scenario; resolves with the verdict (undefined info when poses never arrived). */
 export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logger): Promise<{ success: boolean; info?: TaskInfo; lastStatus?: string; elapsedS: number }> {
   const node = rcl.createNode('jepa_mpc_scenario');
-  const snapshot: SceneSnapshot = {};
+  const snapshot: SceneSnapshot = o.target ? { target: [...o.target] } : {};
   let lastStatus: { code_name: string; message: string; subgoal_index: number; subgoal_count: number } | undefined;
   const opts = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
-  node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.cube, opts, (m: PoseStampedMsg) => (snapshot.cube = position(m)));
-  node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.target, opts, (m: PoseStampedMsg) => (snapshot.target = position(m)));
-  node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.pose, opts, (m: PoseStampedMsg) => (snapshot.tcp = position(m)));
+  const cubeFrame = o.cubeFrame;
+  if (cubeFrame) {
+    node.createSubscription('tf2_msgs/msg/TFMessage', o.topics.cube, opts, (m: TFMessageMsg) => (snapshot.cube = positionFromTransforms(m, cubeFrame) ?? snapshot.cube));
+  } else {
+    node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.cube, opts, (m: PoseStampedMsg) => (snapshot.cube = position(m)));
+  }
+  if (!o.target) node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.target, opts, (m: PoseStampedMsg) => (snapshot.target = position(m)));
+  if (!o.tcpFromJoints) node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.pose, opts, (m: PoseStampedMsg) => (snapshot.tcp = position(m)));
   node.createSubscription('sensor_msgs/msg/JointState', o.topics.joints, opts, (m: JointStateMsg) => {
-    const fingers = m.name.map((n, i) => (n.includes('finger') ? (m.position[i] as number) : NaN)).filter(Number.isFinite);
-    if (fingers.length) snapshot.fingerOpening = fingers.reduce((a, b) => a + b, 0) / fingers.length;
+    snapshot.fingerOpening = fingerOpeningFromJointState(m.name, m.position) ?? snapshot.fingerOpening;
+    if (o.tcpFromJoints) snapshot.tcp = tcpFromJointState(m.name, m.position) ?? snapshot.tcp;
   });
   node.createSubscription('jepa_mpc_interfaces/msg/PlannerStatus', `${o.planner}/status`, { enableTypedArray: true }, (m: typeof lastStatus) => (lastStatus = m));
   rcl.spin(node);
