@@ -312,6 +312,18 @@ describe('Gazebo harness packaging', () => {
     for (const name of names) expect(packageXml, name).toContain(`<exec_depend>${name}</exec_depend>`);
   });
 
+  it('docs/gazebo.md documents every launch argument and the README links to it', () => {
+    const names = [...gazeboLaunch.matchAll(/DeclareLaunchArgument\(\s*'([a-z_]+)'/g)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    const docs = read('docs/gazebo.md');
+    for (const name of names) {
+      // A literal default must read the same in the table (computed paths are written out by hand).
+      const literal = launchDefault(gazeboLaunch, name);
+      expect(docs, name).toContain(literal === undefined ? `| \`${name}\` | \`` : `| \`${name}\` | \`${literal}\` |`);
+    }
+    expect(read('README.md')).toContain('(docs/gazebo.md)');
+  });
+
   it('the launch test skips where Gazebo is missing instead of failing', () => {
     const test = read('launch/test/sim_gazebo.test.py');
     expect(test).toMatch(/@unittest\.skipIf\(MISSING,[^\n]*\n@pytest\.mark\.launch_test\ndef generate_test_description/);
