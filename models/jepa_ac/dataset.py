@@ -156,6 +156,33 @@ class Dataset:
             episodes=cat["episodes"],
         )
 
+    @classmethod
+    def concat(cls, parts: Sequence["Dataset"]) -> "Dataset":
+        """One dataset of several (e.g. a general and a grasp-heavy collection); they must share
+        image size and privileged columns. Episode starts are re-based; ``root`` joins the roots."""
+        _require(len(parts) > 0, "no datasets to join")
+        first = parts[0]
+        for d in parts[1:]:
+            _require(d.image_size == first.image_size, f"{d.root}: images are {d.image_size} px, {first.root} has {first.image_size} px")
+            _require(d.privileged_fields == first.privileged_fields, f"{d.root}: privileged columns differ from {first.root}'s")
+        if len(parts) == 1:
+            return first
+        offsets = np.cumsum([0] + [len(d.frames) for d in parts[:-1]])
+        episodes = []
+        for d, off in zip(parts, offsets):
+            e = d.episodes.copy()
+            e[:, 0] += off
+            episodes.append(e)
+        return cls(
+            root=" + ".join(d.root for d in parts),
+            manifest=first.manifest,
+            frames=np.concatenate([d.frames for d in parts]),
+            states=np.concatenate([d.states for d in parts]),
+            actions=np.concatenate([d.actions for d in parts]),
+            privileged=np.concatenate([d.privileged for d in parts]),
+            episodes=np.concatenate(episodes),
+        )
+
 
 PRIVILEGED_FIELDS = [
     "cube_x", "cube_y", "cube_z", "cube_qw", "cube_qx", "cube_qy", "cube_qz",

@@ -16,8 +16,15 @@ Losses (all on LayerNormed latents, the planner's energy space; ``z = encoder(fr
   privileged), with a hinge: e below d is penalised (expansion: far states can never look alike,
   so the encoder cannot collapse; the scale kappa is fixed, so the trivial e = 0 costs kappa*E|d|),
   e above d + margin too (contraction: near states look alike, no energy floor). The margin
-  leaves room for what the state does not measure (the cube's pose).
+  leaves room for what the state does not measure (the cube's pose). ``--cube-weight w`` adds
+  w |c_i - c_j| for the task cube's centre c: simulator truth used as a TRAINING target only (the
+  planner never sees it), so that pushing or carrying the cube shows in the energy.
 Targets are stop-gradient (sg); there is no EMA teacher.
+
+A third stage, ``--freeze-encoder``, trains the predictor alone on latents cached once from the
+frozen encoder (teacher-forcing and rollout losses only): for when the encoder's landscape is
+already good and predictions are the planner's limit. On this CPU the predictor dominates a step
+(4 frames x 18 tokens through 4 blocks, plus the 3-step rollout), so it saves only ~30 %.
 
 Diagnostics (``evaluate``) on held-out episodes: Spearman correlation of the latent energy against
 the true end-effector distance (and against the cube distance, from the privileged columns, which
@@ -70,6 +77,7 @@ class TrainConfig:
     kappa: float = 2.0  # energy per metre of end-effector displacement
     w_gripper: float = 0.1  # metres of displacement per unit of gripper closedness
     w_yaw: float = 0.05  # metres per radian of yaw
+    w_cube: float = 0.0  # metres per metre of task-cube displacement (simulator truth; 0 = state only)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -116,6 +124,7 @@ class ClipSampler:
         self.T = clip_steps
         self.rng = rng
         eps = ds.episodes
+        self.cube = ds.priv("cube_pos")
         self.starts = eps[:, 0]
         self.lengths = eps[:, 1]
         if int(self.lengths.min()) < clip_steps + 1:
@@ -134,6 +143,29 @@ class ClipSampler:
             "actions": torch.from_numpy(ds.actions[idx[:, :-1]]),
             "goal_frame": images_to_tensor(ds.frames[goal]),
             "goal_state": torch.from_numpy(ds.states[goal]),
+            "cube": torch.from_numpy(self.cube[idx]),
+            "goal_cube": torch.from_numpy(self.cube[goal]),
+        }
+
+
+class LatentClipSampler:
+    """Training clips from cached latents (frozen encoder): the same clips as ClipSampler."""
+
+    def __init__(self, ds: Dataset, latents: torch.Tensor, clip_steps: int, rng: np.random.Generator):
+        self.clips = ClipSampler(ds, clip_steps, rng)
+        self.latents = latents
+
+    def sample(self, batch: int) -> Dict[str, torch.Tensor]:
+        """latents [B, T+1, N, D], states [B, T+1, 7], actions [B, T, 7]."""
+        c = self.clips
+        e = c.rng.integers(0, len(c.starts), size=batch)
+        first = c.starts[e] + c.rng.integers(0, c.lengths[e] - c.T, size=batch)
+        idx = first[:, None] + np.arange(c.T + 1)[None, :]
+        ds = c.ds
+        return {
+            "latents": self.latents[torch.from_numpy(idx)],
+            "states": torch.from_numpy(ds.states[idx]),
+            "actions": torch.from_numpy(ds.actions[idx[:, :-1]]),
         }
 
 
@@ -200,11 +232,27 @@ def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch
     d_goal = state_distance(batch["states"], batch["goal_state"][:, None], cfg)
     e_step = energy(z[:, 1:], z[:, :-1])
     d_step = state_distance(batch["states"][:, 1:], batch["states"][:, :-1], cfg)
+    if cfg.w_cube:
+        d_goal = d_goal + cfg.w_cube * (batch["cube"] - batch["goal_cube"][:, None]).norm(dim=-1)
+        d_step = d_step + cfg.w_cube * (batch["cube"][:, 1:] - batch["cube"][:, :-1]).norm(dim=-1)
     l_metric = metric_loss(torch.cat([e_goal.flatten(), e_step.flatten()]), torch.cat([d_goal.flatten(), d_step.flatten()]), cfg)
     total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric
     with torch.no_grad():
         std = z.reshape(-1, D).std(dim=0).mean()
     return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, "latent_std": std}
+
+
+def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
+    """Teacher-forcing and rollout losses on cached latents (the frozen-encoder stage)."""
+    z = batch["latents"]
+    B, T1, N, D = z.shape
+    T = T1 - 1
+    target = z[:, 1:]
+    out = predictor(z[:, :T].reshape(B, T * N, D), batch["actions"], batch["states"][:, :T], T)
+    l_tf = (normalise_latents(out, D).reshape(B, T, N, D) - target).abs().mean()
+    outs = rollout(predictor, z[:, 0], batch["states"][:, 0], batch["actions"])
+    l_ro = torch.stack([(o - target[:, k]).abs().mean() for k, o in enumerate(outs)]).mean()
+    return {"loss": cfg.w_teacher * l_tf + cfg.w_rollout * l_ro, "teacher": l_tf, "rollout": l_ro}
 
 
 # ------------------------------------------------------------------------------ evaluation
@@ -309,6 +357,7 @@ def train(
     max_minutes: float = 0.0,
     log_path: Optional[str] = None,
     init: Optional[str] = None,
+    freeze_encoder: bool = False,
 ) -> Dict[str, object]:
     """Trains from scratch (or from ``init`` weights); saves ``out`` (and ``out``-stamped
     checkpoints at each evaluation). Returns a summary with the last losses and metrics."""
@@ -325,12 +374,23 @@ def train(
             # switching to a residual predictor: start from "copy the frame" (zero delta)
             torch.nn.init.zeros_(predictor.out_proj.weight)
             torch.nn.init.zeros_(predictor.out_proj.bias)
-    encoder.train()
-    predictor.train()
-    params = list(encoder.parameters()) + list(predictor.parameters())
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sampler = ClipSampler(data, cfg.clip_steps, rng)
+    if freeze_encoder and not init:
+        raise ValueError("--freeze-encoder needs --init weights (an untrained encoder has nothing to keep)")
     started = time.time()
+    sampler: "ClipSampler | LatentClipSampler"
+    if freeze_encoder:
+        encoder.eval()
+        for p_ in encoder.parameters():
+            p_.requires_grad_(False)
+        print(f"caching latents of {len(data.frames)} frames with the frozen encoder", file=sys.stderr, flush=True)
+        sampler = LatentClipSampler(data, encode_frames(encoder, data.frames), cfg.clip_steps, rng)
+        params = list(predictor.parameters())
+    else:
+        encoder.train()
+        sampler = ClipSampler(data, cfg.clip_steps, rng)
+        params = list(encoder.parameters()) + list(predictor.parameters())
+    predictor.train()
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     budget = max_minutes * 60.0
     history: List[dict] = []
     log = open(log_path, "a", encoding="utf-8") if log_path else None
@@ -356,7 +416,8 @@ def train(
         lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup)) * 0.5 * (1 + math.cos(math.pi * p))
         for group in opt.param_groups:
             group["lr"] = lr
-        parts = losses(encoder, predictor, sampler.sample(cfg.batch), cfg)
+        batch = sampler.sample(cfg.batch)
+        parts = predictor_losses(predictor, batch, cfg) if freeze_encoder else losses(encoder, predictor, batch, cfg)
         opt.zero_grad(set_to_none=True)
         parts["loss"].backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -381,6 +442,9 @@ def train(
                 log.flush()
             history.append({"step": step, **metrics})
             checkpoint(False)
+            predictor.train()
+            if not freeze_encoder:
+                encoder.train()
     if val is not None:
         metrics = evaluate(encoder, predictor, val)
         history.append({"step": step, **metrics})
@@ -393,7 +457,7 @@ def train(
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Train the sim JEPA world model (CPU).")
-    ap.add_argument("--data", required=True, help="dataset folder written by `jepa-mpc collect`")
+    ap.add_argument("--data", required=True, nargs="+", help="dataset folder(s) written by `jepa-mpc collect` (several are joined)")
     ap.add_argument("--val", help="held-out dataset folder for the diagnostics")
     ap.add_argument("--out", required=True, help="weights file to write (export.py's format)")
     ap.add_argument("--preset", default="sim64", choices=sorted(PRESETS))
@@ -405,6 +469,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--log", help="append JSON lines of losses and metrics here")
     ap.add_argument("--init", help="start from these weights (same preset sizes)")
+    ap.add_argument("--cube-weight", type=float, help="metric term for the task cube's displacement, metres per metre (training-time simulator truth; default: the preset's, 0)")
+    ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
     args = ap.parse_args(argv)
@@ -417,12 +483,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.batch = args.batch
     if args.lr:
         cfg.lr = args.lr
-    data = Dataset.open(args.data, verify=not args.no_verify)
+    if args.cube_weight is not None:
+        cfg.w_cube = args.cube_weight
+    data = Dataset.concat([Dataset.open(d, verify=not args.no_verify) for d in args.data])
     val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
     if data.image_size != cfg.encoder.image_size:
         raise SystemExit(f"dataset images are {data.image_size} px, preset {args.preset} expects {cfg.encoder.image_size}")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init)
+    summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init, args.freeze_encoder)
     if args.summary:
         with open(args.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=2)

@@ -134,6 +134,57 @@ class TrainTest(unittest.TestCase):
                     self.assertLess(v, 1e-4, k)
         self.assertLess(time.time() - started, 30)
 
+    def test_frozen_encoder_stage_keeps_the_encoder_and_trains_the_predictor(self):
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            cfg = PRESETS["smoke"]
+            first = os.path.join(tmp, "a.pt")
+            train(cfg, ds, first)
+            with self.assertRaises(ValueError):
+                train(cfg, ds, os.path.join(tmp, "x.pt"), freeze_encoder=True)  # nothing to keep
+            second = os.path.join(tmp, "b.pt")
+            summary = train(cfg, ds, second, init=first, freeze_encoder=True)
+            self.assertEqual(set(summary["losses"]), {"loss", "teacher", "rollout"})
+            e0, p0, _ = load_weights(first)
+            e1, p1, _ = load_weights(second)
+            for (k, a), b in zip(e0.state_dict().items(), e1.state_dict().values()):
+                self.assertTrue(torch.equal(a, b), f"encoder {k} changed")
+            changed = [not torch.equal(a, b) for a, b in zip(p0.state_dict().values(), p1.state_dict().values())]
+            self.assertTrue(any(changed), "predictor did not change")
+
+    def test_cube_weight_enters_the_metric_target(self):
+        """With a cube term, a clip whose cube moved has a larger metric loss when the energy ignores the cube."""
+        from models.jepa_ac.train import ClipSampler, losses
+        from models.jepa_ac.model import build
+
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            g = Dataset.open(os.path.join(tmp, "data"))
+            g.privileged[:, g.privileged_fields.index("cube_x")] = np.linspace(0.0, 2.0, len(g.frames))  # 2 m: dominates d
+            cfg = PRESETS["smoke"]
+            enc, pred = build(cfg.encoder, cfg.predictor)
+            batch = ClipSampler(g, cfg.clip_steps, np.random.default_rng(0)).sample(8)
+            plain = losses(enc, pred, batch, cfg)["metric"]
+            cubed = losses(enc, pred, batch, TrainConfig(**{**cfg.__dict__, "w_cube": 1.0}))["metric"]
+            self.assertGreater(float(cubed), float(plain))
+
+    def test_concat_rebases_episodes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "a"), episodes=3, seed=1)
+            synthetic(os.path.join(tmp, "b"), episodes=2, seed=2)
+            a, b = Dataset.open(os.path.join(tmp, "a")), Dataset.open(os.path.join(tmp, "b"))
+            ab = Dataset.concat([a, b])
+            self.assertEqual(len(ab.frames), len(a.frames) + len(b.frames))
+            self.assertEqual(len(ab.episodes), 5)
+            start, n = int(ab.episodes[3, 0]), int(ab.episodes[3, 1])
+            np.testing.assert_array_equal(ab.frames[start : start + n], b.frames[:n])
+            synthetic(os.path.join(tmp, "c"), size=16)
+            with self.assertRaises(DatasetError):
+                Dataset.concat([a, Dataset.open(os.path.join(tmp, "c"))])
+
     def test_seeded(self):
         """Same seed and data: same losses."""
         torch.set_num_threads(1)

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { COLLECT_DEFAULTS, collectDataset } from '../data/collect.js';
-import { IMAGE_SIZES } from '../data/format.js';
+import { COLLECT_MIXES, IMAGE_SIZES } from '../data/format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES } from '../data/episode.js';
-import { intFlag } from './args.js';
+import { choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { ProgressBar } from './progress.js';
 
@@ -23,6 +23,7 @@ options:
   --steps N        actions per episode (default ${COLLECT_DEFAULTS.steps})
   --workers K      worker threads (default ${COLLECT_DEFAULTS.workers})
   --shard N        episodes per shard file (default ${COLLECT_DEFAULTS.episodesPerShard})
+  --mix NAME       policy mix: general (free motion + demonstrations) | grasp (mostly grasping near the cube) (default general)
   --force          replace a dataset already in DIR
   --json           print the manifest summary as JSON`;
 
@@ -38,6 +39,7 @@ function parse(argv: string[]) {
         steps: { type: 'string' },
         workers: { type: 'string' },
         shard: { type: 'string' },
+        mix: { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -71,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       steps: intFlag('steps', values.steps, COLLECT_DEFAULTS.steps, 1, 1000),
       workers: intFlag('workers', values.workers, COLLECT_DEFAULTS.workers, 1, 64),
       episodesPerShard: intFlag('shard', values.shard, COLLECT_DEFAULTS.episodesPerShard, 1, MAX_EPISODES),
+      mix: choiceFlag('mix', values.mix, COLLECT_MIXES, 'general'),
       force: values.force,
       onProgress: (_done, kind) => bar.tick(1, kind),
     });

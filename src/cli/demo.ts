@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     const s = runSettings(values, model, 'pick-place');
     await mkdir(outDir, { recursive: true });
     console.error(`rendering the goal images: the scripted expert runs ${s.task} from seed ${s.seed} in a separate simulator`);
-    const goals = await expertGoals(s.sim, s.task, s.seed, s.expert);
+    const goals = await expertGoals(s.sim, s.task, s.seed, s.expert, s.subgoals);
     const sim = await TabletopSim.create(s.sim);
     sims.push(sim);
     const budget = (s.subgoalSteps ?? [0]).reduce((a, b) => a + b, 0) || undefined;

@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     const results: PlannedEpisode[] = [];
     for (let k = 0; k < episodes; k++) {
       const seed = s.seed + k;
-      const goals = await expertGoals(s.sim, s.task, seed, s.expert);
+      const goals = await expertGoals(s.sim, s.task, seed, s.expert, s.subgoals);
       const onStep = values.verbose
         ? (r: EpisodeStep) =>
             console.error(`  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${Array.from(r.action, (v) => v.toFixed(3)).join(' ')}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}${r.success ? '  success' : ''}`)
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       const f = ep.finalTask;
       const line =
         `episode ${String(k).padStart(3)}  seed ${String(seed).padStart(6)}  ${ep.success ? 'success' : 'failure'}  steps ${String(ep.steps).padStart(3)}  ` +
-        `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm  plan ${ep.meanPlanMs.toFixed(0)} ms`;
+        `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm${ep.lifted ? '  lifted' : ''}  plan ${ep.meanPlanMs.toFixed(0)} ms`;
       if (!values.json) console.log(line);
       bar.tick(1, `${results.filter((r) => r.success).length}/${results.length} ok`);
     }
@@ -76,6 +76,9 @@ export async function main(argv: string[]): Promise<number> {
       episodes,
       successes,
       successRate: successes / episodes,
+      // Episodes where the planner held the cube off the table at some point (pick-and-place: the grasp worked).
+      lifted: results.filter((r) => r.lifted).length,
+      subgoals: s.subgoals,
       meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
       meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),
       seed: s.seed,
@@ -88,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
         successStep: r.successStep,
         tcpToTarget: round(r.finalTask.tcpToTarget, 4),
         cubeToTarget: round(r.finalTask.cubeToTarget, 4),
+        lifted: r.lifted,
         meanPlanMs: round(r.meanPlanMs, 1),
       })),
     };

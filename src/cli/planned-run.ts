@@ -7,10 +7,14 @@ import type { ExpertOptions } from '../../sim/expert.js';
 import type { TabletopOptions } from '../../sim/tabletop.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import type { PlannerConfig } from '../core/mpc.js';
+import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { plannerConfigFor } from '../model/planner-config.js';
 import { choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
+
+/** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise. */
+export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'paper';
 
 /** The model `demo` and `eval` use unless --model says otherwise. */
 export const SIM_MODEL = 'sim-jepa-ac';
@@ -24,6 +28,7 @@ export const RUN_OPTIONS = {
   iterations: { type: 'string' },
   horizon: { type: 'string' },
   'warm-start': { type: 'boolean', default: false },
+  subgoals: { type: 'string' },
   'subgoal-steps': { type: 'string' },
   'image-size': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
@@ -37,7 +42,8 @@ export const RUN_HELP = [
   "  --iterations N       iterations per action (default: the model's)",
   "  --horizon H          planning horizon (default: the model's; needs a rollout graph for H)",
   '  --warm-start         start each plan from the previous plan shifted by one step',
-  '  --subgoal-steps LIST step budget per subgoal, e.g. 8,14,8',
+  `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp)`,
+  '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
 ].join('\n');
 
@@ -46,6 +52,7 @@ export interface RunSettings {
   task: TaskName;
   seed: number;
   planner: PlannerConfig;
+  subgoals: SubgoalScheme;
   subgoalSteps: number[] | undefined;
   sim: TabletopOptions;
   /** How the scripted expert that renders the goal images moves: only what the planner can do. */
@@ -93,6 +100,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     task,
     seed: intFlag('seed', str('seed'), 0),
     planner,
+    subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, DEFAULT_SUBGOAL_SCHEME),
     subgoalSteps,
     sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size } },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },

@@ -11,8 +11,7 @@ import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
 import { TABLE_TOP_Z, SCENE_DEFAULTS } from '../../sim/scene.js';
 import { createLogger } from '../log.js';
-import { DEFAULT_SUBGOAL_STEPS } from '../loop/episode.js';
-import { expertGoals } from '../loop/goals.js';
+import { defaultSubgoalSteps, expertGoals } from '../loop/goals.js';
 import type { RgbImage } from '../model/image.js';
 import { GAZEBO_SCENARIO, runScenario } from '../ros/scenario.js';
 import { intFlag, numberFlag } from './args.js';
@@ -30,7 +29,7 @@ options:
   --image-size N      camera size of the simulator node (default 128)
   --goals DIR         use DIR/${GOAL_FILES.join(', DIR/')} instead of rendering goals
   --save-goals DIR    write the goal images used
-  --steps LIST        step budget per subgoal (default ${DEFAULT_SUBGOAL_STEPS['pick-place'].join(',')})
+  --steps LIST        step budget per subgoal (default ${defaultSubgoalSteps('pick-place', 'paper').join(',')})
   --timeout S         seconds to wait for the planner to finish (default 120)
   --planner NAME      planner node (default /jepa_mpc_planner)
   --sim NAME          simulator node to reset first (default /jepa_mpc_sim; '' for none)
@@ -92,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
   const seed = intFlag('seed', values.seed, 0);
   const size = intFlag('image-size', values['image-size'], 128, 64, 256);
-  const steps = (values.steps ?? DEFAULT_SUBGOAL_STEPS['pick-place'].join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
+  const steps = (values.steps ?? defaultSubgoalSteps('pick-place', 'paper').join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
   if (steps.length !== 3) throw new CliError(`--steps needs 3 values (grasped, near, placed), got ${steps.length}`);
   // Goals rendered by the built-in simulator would not look like Gazebo's camera.
   if (values.gazebo && !values.goals) throw new CliError('--gazebo needs --goals DIR with grasped.png, near.png and placed.png from the Gazebo camera (docs/gazebo.md)');

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import {
-  DATASET_FORMAT, DATASET_TASKS, EPISODE_FIELDS, EPISODE_KINDS, IMAGE_SIZES, MANIFEST_NAME, PRIVILEGED_FIELDS,
-  type DatasetManifest, type ShardEntry,
+  COLLECT_MIXES, DATASET_FORMAT, DATASET_TASKS, EPISODE_FIELDS, EPISODE_KINDS, IMAGE_SIZES, MANIFEST_NAME, PRIVILEGED_FIELDS,
+  type CollectMix, type DatasetManifest, type ShardEntry,
 } from './format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES, planEpisode } from './episode.js';
 import { collectShard, SimPool, type ShardJob } from './shard.js';
@@ -33,6 +33,8 @@ export interface CollectOptions {
   episodesPerShard?: number;
   /** Worker threads (default 2); 1 records in this thread. */
   workers?: number;
+  /** Policy mix (default general). */
+  mix?: CollectMix;
   /** Replace a dataset already in `outDir` (default false). */
   force?: boolean;
   /** Called after every episode with the number done so far. */
@@ -57,7 +59,9 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
   if (!(Number.isSafeInteger(steps) && steps > 0 && steps <= 1000)) throw new RangeError(`steps must be an integer in [1, 1000], got ${steps}`);
   if (!(Number.isSafeInteger(perShard) && perShard > 0)) throw new RangeError(`episodesPerShard must be a positive integer, got ${perShard}`);
   if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
-  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, force: o.force ?? false };
+  const mix = o.mix ?? 'general';
+  if (!(COLLECT_MIXES as readonly string[]).includes(mix)) throw new RangeError(`mix must be one of ${COLLECT_MIXES.join(', ')}, got ${String(mix)}`);
+  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, force: o.force ?? false };
 }
 
 /** Makes `outDir`, refusing to overwrite a dataset unless forced; removes any old manifest first. */
@@ -122,7 +126,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   await prepareDir(o.outDir, o.force);
   const jobs: ShardJob[] = [];
   for (let first = 0, k = 0; first < o.episodes; first += o.episodesPerShard, k++) {
-    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size });
+    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size, mix: o.mix });
   }
   let done = 0;
   const onEpisode = (kind: string): void => {
@@ -161,9 +165,10 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     },
     privileged: { fields: [...PRIVILEGED_FIELDS], note: 'simulator truth for evaluation only; never a model input' },
     episodeTable: { fields: [...EPISODE_FIELDS] },
+    mix: o.mix,
     kinds: [...EPISODE_KINDS],
     tasks: [...DATASET_TASKS],
-    kindCounts: Object.fromEntries(EPISODE_KINDS.map((k) => [k, Array.from({ length: o.episodes }, (_, i) => planEpisode(o.seed, i)).filter((p) => p.kind === k).length])),
+    kindCounts: Object.fromEntries(EPISODE_KINDS.map((k) => [k, Array.from({ length: o.episodes }, (_, i) => planEpisode(o.seed, i, o.mix)).filter((p) => p.kind === k).length])),
     shards: entries,
   };
   const tmp = join(o.outDir, MANIFEST_NAME + TMP_SUFFIX);

@@ -4,16 +4,19 @@
  */
 import type { Observation, TabletopSim } from '../../sim/tabletop.js';
 import { createRng, type Rng } from '../core/rng.js';
-import { DATASET_TASKS, EPISODE_KINDS, PRIVILEGED_FIELDS, STATE_DIM, type DatasetTask, type EpisodeKind } from './format.js';
-import { ExpertThenRandomPolicy, NoisyExpertPolicy, Pauses, SmoothRandomPolicy, WaypointPolicy, type Policy } from './policies.js';
+import { DATASET_TASKS, EPISODE_KINDS, PRIVILEGED_FIELDS, STATE_DIM, type CollectMix, type DatasetTask, type EpisodeKind } from './format.js';
+import { ExpertThenRandomPolicy, GraspPracticePolicy, NoisyExpertPolicy, Pauses, SmoothRandomPolicy, WaypointPolicy, type Policy } from './policies.js';
 
-/** Share of each episode kind in a dataset (sums to 1). */
-export const KIND_WEIGHTS: Readonly<Record<EpisodeKind, number>> = {
-  waypoints: 0.35,
-  'smooth-random': 0.2,
-  'expert-pick-place': 0.3,
-  'expert-then-random': 0.15,
+/** Share of each episode kind per policy mix (each sums to 1). */
+export const MIX_WEIGHTS: Readonly<Record<CollectMix, Readonly<Record<EpisodeKind, number>>>> = {
+  general: { waypoints: 0.35, 'smooth-random': 0.2, 'expert-pick-place': 0.3, 'expert-then-random': 0.15, 'grasp-practice': 0 },
+  // What a planner meets in pick-and-place: hovering, descending and closing near the cube,
+  // fumbled grasps, pushes, regrasps, carrying and dropping.
+  grasp: { waypoints: 0.1, 'smooth-random': 0.1, 'expert-pick-place': 0.25, 'expert-then-random': 0.1, 'grasp-practice': 0.45 },
 };
+
+/** Share of each episode kind in a `general` dataset. */
+export const KIND_WEIGHTS = MIX_WEIGHTS.general;
 
 /** Episode indices per dataset seed: episode i of seed S draws from the stream S·2^20 + i. */
 export const MAX_EPISODES = 2 ** 20;
@@ -35,20 +38,22 @@ export interface EpisodePlan {
 }
 
 /** The plan of episode `index` of a dataset collected with `seed`. */
-export function planEpisode(seed: number, index: number): EpisodePlan {
+export function planEpisode(seed: number, index: number, mix: CollectMix = 'general'): EpisodePlan {
   if (!(Number.isSafeInteger(seed) && seed >= 0 && seed <= MAX_DATASET_SEED)) throw new RangeError(`dataset seed must be an integer in [0, ${MAX_DATASET_SEED}], got ${seed}`);
   if (!(Number.isSafeInteger(index) && index >= 0 && index < MAX_EPISODES)) throw new RangeError(`episode index must be an integer in [0, ${MAX_EPISODES}), got ${index}`);
   const rng = createRng(seed * MAX_EPISODES + index);
   let u = rng.uniform();
-  let kind: EpisodeKind = EPISODE_KINDS[EPISODE_KINDS.length - 1] as EpisodeKind;
+  const weights = MIX_WEIGHTS[mix];
+  // Rounding can leave u just above the sum: fall back to the last kind the mix uses.
+  let kind = EPISODE_KINDS.filter((k) => weights[k] > 0).at(-1) as EpisodeKind;
   for (const k of EPISODE_KINDS) {
-    if (u < KIND_WEIGHTS[k]) {
+    if (u < weights[k]) {
       kind = k;
       break;
     }
-    u -= KIND_WEIGHTS[k];
+    u -= weights[k];
   }
-  const expert = kind === 'expert-pick-place' || kind === 'expert-then-random';
+  const expert = kind === 'expert-pick-place' || kind === 'expert-then-random' || kind === 'grasp-practice';
   const task: DatasetTask = expert || rng.uniform() < 0.5 ? 'pick-place' : 'reach';
   return { index, kind, task, layoutSeed: rng.int(MAX_LAYOUT_SEED), policySeed: rng.int(MAX_LAYOUT_SEED) };
 }
@@ -62,6 +67,8 @@ export function policyFor(plan: EpisodePlan, sim: TabletopSim, rng: Rng): Policy
       return new Pauses(new SmoothRandomPolicy(rng), rng);
     case 'expert-pick-place':
       return new Pauses(new NoisyExpertPolicy(sim, rng), rng);
+    case 'grasp-practice':
+      return new Pauses(new GraspPracticePolicy(sim, rng), rng);
     case 'expert-then-random': {
       const switchStep = SWITCH_STEPS[0] + rng.int(SWITCH_STEPS[1] - SWITCH_STEPS[0] + 1);
       return new Pauses(new ExpertThenRandomPolicy(sim, rng, switchStep), rng);

@@ -33,9 +33,14 @@ export const PRIVILEGED_FIELDS = [
 export const EPISODE_FIELDS = ['start', 'frames', 'kind', 'task', 'layoutSeed'] as const;
 
 /** Episode kinds (policy mixes); the id is the index. */
-export const EPISODE_KINDS = ['waypoints', 'smooth-random', 'expert-pick-place', 'expert-then-random'] as const;
+export const EPISODE_KINDS = ['waypoints', 'smooth-random', 'expert-pick-place', 'expert-then-random', 'grasp-practice'] as const;
 /** One of {@link EPISODE_KINDS}. */
 export type EpisodeKind = (typeof EPISODE_KINDS)[number];
+
+/** Policy mixes `collect` offers: `general` (free motion + demonstrations), `grasp` (mostly grasping near the cube). */
+export const COLLECT_MIXES = ['general', 'grasp'] as const;
+/** One of {@link COLLECT_MIXES}. */
+export type CollectMix = (typeof COLLECT_MIXES)[number];
 
 /** Simulator tasks an episode can run in (decides the scene: the place target is drawn only for pick-place). */
 export const DATASET_TASKS = ['reach', 'pick-place'] as const;
@@ -94,6 +99,8 @@ export const datasetManifestSchema = z.object({
   action: z.object({ dim: z.literal(STATE_DIM), names: z.array(z.string()).length(STATE_DIM), semantics: z.string() }),
   privileged: z.object({ fields: z.array(z.string()), note: z.string() }),
   episodeTable: z.object({ fields: z.array(z.string()) }),
+  /** Policy mix (absent in datasets from before mixes: general). */
+  mix: z.enum(COLLECT_MIXES).default('general'),
   kinds: z.array(z.string()),
   tasks: z.array(z.string()),
   kindCounts: z.record(z.string(), nonNegInt),

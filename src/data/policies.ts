@@ -40,7 +40,16 @@ export const POLICY_TUNING = {
   smoothStd: 0.045,
   /** Gain pulling smooth random motion back into {@link ROAM_BOX} (per m outside). */
   boxPull: 0.6,
+  /** Largest per-episode translation noise of grasp practice (m). */
+  maxPracticeNoise: 0.025,
+  /** Probability per step of grasp practice closing the fingers too early while approaching or descending. */
+  fumbleProbability: 0.12,
+  /** Probability that a grasp-practice episode turns the wrist to the cube (else it keeps its yaw, like a planner with pinned rotations). */
+  alignYawProbability: 0.3,
 } as const;
+
+/** Index of the gripper delta in the 7-D action. */
+const GRIPPER_INDEX = 6;
 
 const clip = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
 const between = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
@@ -162,6 +171,34 @@ export class NoisyExpertPolicy implements Policy {
     if (this.expert.currentPhase === 'done') return this.after.act(obs);
     const a = Float64Array.from(this.expert.act(obs));
     for (let i = 0; i < 3; i++) a[i] = (a[i] as number) + this.noise * this.rng.normal();
+    return limitAction(a);
+  }
+}
+
+/**
+ * Grasping with mistakes: the scripted expert (wrist turned or not), stronger translation noise,
+ * and fingers closed too early now and then while approaching or descending — the expert then
+ * opens them and tries again. Shows the model what a planner does near the cube: misaligned
+ * descents, pushes, fumbled and repeated grasps.
+ */
+export class GraspPracticePolicy implements Policy {
+  private readonly expert: ScriptedExpert;
+  private readonly noise: number;
+  private readonly after: Policy;
+
+  constructor(sim: TabletopSim, private readonly rng: Rng) {
+    const alignYaw = rng.uniform() < POLICY_TUNING.alignYawProbability;
+    this.expert = new ScriptedExpert(sim, 'pick-place', { ...expertOptions(rng), alignYaw });
+    this.noise = between(rng, 0, POLICY_TUNING.maxPracticeNoise);
+    this.after = new WaypointPolicy(rng);
+  }
+
+  act(obs: Observation): Float64Array {
+    const phase = this.expert.currentPhase;
+    if (phase === 'done') return this.after.act(obs);
+    const a = Float64Array.from(this.expert.act(obs));
+    for (let i = 0; i < 3; i++) a[i] = (a[i] as number) + this.noise * this.rng.normal();
+    if ((phase === 'approach' || phase === 'descend') && this.rng.uniform() < POLICY_TUNING.fumbleProbability) a[GRIPPER_INDEX] = ACTION_LIMITS.gripper;
     return limitAction(a);
   }
 }

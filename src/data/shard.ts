@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TabletopSim } from '../../sim/tabletop.js';
-import { EPISODE_FIELDS, shardFile, SHARD_ARRAYS, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
+import { EPISODE_FIELDS, shardFile, SHARD_ARRAYS, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
 import { kindId, planEpisode, recordEpisode, taskId, type EpisodeRecord } from './episode.js';
 
 /** What to collect into one shard. */
@@ -23,6 +23,8 @@ export interface ShardJob {
   steps: number;
   /** Image side (px). */
   size: number;
+  /** Policy mix. */
+  mix: CollectMix;
 }
 
 /** Simulators per task, created on first use and reused across episodes and shards. */
@@ -71,7 +73,7 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
   assertLittleEndian();
   const records: EpisodeRecord[] = [];
   for (let i = 0; i < job.episodes; i++) {
-    const plan = planEpisode(job.seed, job.firstEpisode + i);
+    const plan = planEpisode(job.seed, job.firstEpisode + i, job.mix);
     const rec = recordEpisode(await pool.get(plan.task), plan, job.steps);
     records.push(rec);
     onEpisode(rec);

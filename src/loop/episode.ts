@@ -5,7 +5,7 @@
  * what the ROS node does over topics.
  */
 import type { TabletopSim } from '../../sim/tabletop.js';
-import type { TaskInfo, TaskName } from '../../sim/tasks.js';
+import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
 import { MpcPlanner, type MpcStepResult, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus } from '../core/status.js';
@@ -15,20 +15,13 @@ import type { RgbImage } from '../model/image.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import type { GoalSet } from './goals.js';
 
-/** Default step budget per subgoal (the paper's 4/10/4 stretched to this simulator's expert, which needs ~22 steps). */
-export const DEFAULT_SUBGOAL_STEPS: Readonly<Record<TaskName, readonly number[]>> = {
-  reach: [20],
-  grasp: [10, 10],
-  'pick-place': [8, 14, 8],
-};
-
 /** Options of {@link runPlannedEpisode}. */
 export interface EpisodeOptions {
   readonly seed: number;
   readonly planner: PlannerConfig;
   /** Seed of the planner's sampling (default: the episode seed). */
   readonly plannerSeed?: number;
-  /** Step budget per subgoal (default {@link DEFAULT_SUBGOAL_STEPS} of the task). */
+  /** Step budget per subgoal (default: the goal set's). */
   readonly subgoalSteps?: readonly number[];
   /** Optional energy thresholds per subgoal for early switching. */
   readonly energyThresholds?: readonly (number | undefined)[];
@@ -70,6 +63,8 @@ export interface PlannedEpisode {
   readonly meanPlanMs: number;
   /** The task's final metrics (distances, lift, held), from the simulator: for scoring only. */
   readonly finalTask: TaskInfo;
+  /** Whether the cube was ever held at least {@link TASK_THRESHOLDS}.graspLift above the table (grasp achieved). */
+  readonly lifted: boolean;
 }
 
 function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImage {
@@ -81,7 +76,7 @@ function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImag
  * frames and the 7-D state until the subgoal budgets are spent (or the task succeeds).
  */
 export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel, goals: GoalSet, o: EpisodeOptions): Promise<PlannedEpisode> {
-  const budgets = o.subgoalSteps ?? DEFAULT_SUBGOAL_STEPS[goals.task];
+  const budgets = o.subgoalSteps ?? goals.steps;
   if (budgets.length !== goals.frames.length) {
     throw new RangeError(`${goals.task} has ${goals.frames.length} goal frames but ${budgets.length} subgoal budgets`);
   }
@@ -100,6 +95,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
   const switches: number[] = [];
   let successStep: number | null = obs.task.success ? 0 : null;
   let step = 0;
+  let lifted = false;
   while (!sequencer.done && !(stopOnSuccess && successStep !== null)) {
     const current = sequencer.current as NonNullable<typeof sequencer.current>;
     const latents = await model.encode(frameOf(obs));
@@ -108,6 +104,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     obs = sim.step(result.action);
     step++;
     if (obs.task.success && successStep === null) successStep = step;
+    lifted ||= obs.task.held && obs.task.cubeLift >= TASK_THRESHOLDS.graspLift;
     const progress = sequencer.record(result.energy);
     if (progress.switched) {
       switches.push(step);
@@ -142,5 +139,6 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     frameSubgoals,
     meanPlanMs: planned.length ? planned.reduce((a, r) => a + r.planMs, 0) / planned.length : NaN,
     finalTask: obs.task,
+    lifted,
   };
 }

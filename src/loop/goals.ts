@@ -4,7 +4,7 @@
  * instance from the same initial layout (same seed); the planner receives only the rendered
  * frames — never the expert's actions or the cube's pose.
  */
-import { runExpertEpisode, type ExpertOptions } from '../../sim/expert.js';
+import { runExpertEpisode, type ExpertOptions, type SubgoalFrames } from '../../sim/expert.js';
 import { TabletopSim, type Observation, type TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
 import type { RgbImage } from '../model/image.js';
@@ -12,14 +12,63 @@ import type { RgbImage } from '../model/image.js';
 /** Steps the expert keeps holding after success before its final frame is taken. */
 const SETTLE_STEPS = 2;
 
+/**
+ * How a task is split into goal images. `paper`: V-JEPA 2-AC's pick-and-place subgoals (grasped,
+ * near the target, placed). `waypoints`: those plus two pre-grasp frames (hovering over the cube,
+ * fingers open around it), for a short-horizon planner that would otherwise knock the cube on a
+ * diagonal descent or close its fingers before they surround the cube.
+ */
+export const SUBGOAL_SCHEMES = ['paper', 'waypoints'] as const;
+/** One of {@link SUBGOAL_SCHEMES}. */
+export type SubgoalScheme = (typeof SUBGOAL_SCHEMES)[number];
+
+/** A goal frame: one of the expert's recorded subgoal frames, or its last frame. */
+type FrameKey = keyof SubgoalFrames | 'last';
+
+/** One subgoal of a plan: its name, where its frame comes from, its default step budget. */
+interface SubgoalSpec {
+  readonly name: string;
+  readonly frame: FrameKey;
+  readonly steps: number;
+}
+
+const HOVER: SubgoalSpec = { name: 'hover', frame: 'hover', steps: 8 };
+const AT_CUBE: SubgoalSpec = { name: 'at cube', frame: 'atCube', steps: 5 };
+
+/**
+ * Subgoals per task and scheme, with step budgets sized from the scripted expert (it needs ~21
+ * steps for pick-and-place at up to 7.5 cm per step) plus room to correct.
+ */
+export const SUBGOAL_PLANS: Readonly<Record<TaskName, Readonly<Record<SubgoalScheme, readonly SubgoalSpec[]>>>> = {
+  reach: {
+    paper: [{ name: 'reached', frame: 'last', steps: 20 }],
+    waypoints: [{ name: 'reached', frame: 'last', steps: 20 }],
+  },
+  grasp: {
+    paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'lifted', frame: 'last', steps: 8 }],
+    waypoints: [HOVER, AT_CUBE, { name: 'grasped', frame: 'grasped', steps: 4 }, { name: 'lifted', frame: 'last', steps: 8 }],
+  },
+  'pick-place': {
+    paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'near target', frame: 'nearTarget', steps: 10 }, { name: 'placed', frame: 'placed', steps: 8 }],
+    waypoints: [HOVER, AT_CUBE, { name: 'grasped', frame: 'grasped', steps: 4 }, { name: 'near target', frame: 'nearTarget', steps: 10 }, { name: 'placed', frame: 'placed', steps: 6 }],
+  },
+};
+
+/** The default step budgets of a task's subgoals under a scheme. */
+export function defaultSubgoalSteps(task: TaskName, scheme: SubgoalScheme): number[] {
+  return SUBGOAL_PLANS[task][scheme].map((s) => s.steps);
+}
+
 /** The goal frames of one episode. */
 export interface GoalSet {
   readonly task: TaskName;
   readonly seed: number;
-  /** One frame per subgoal (pick-and-place: grasped, near target, placed). */
+  /** One frame per subgoal (e.g. pick-and-place, paper scheme: grasped, near target, placed). */
   readonly frames: RgbImage[];
   /** Subgoal names, parallel to frames. */
   readonly names: string[];
+  /** Default step budget per subgoal, parallel to frames. */
+  readonly steps: number[];
   /** The expert's tool-centre position at each goal frame (diagnostics only; never given to the planner). */
   readonly tcpPositions: Float64Array[];
   /** Control steps the expert needed. */
@@ -34,26 +83,29 @@ function frameOf(o: Observation): RgbImage {
  * Renders the goal frames of a task for a seed by running the scripted expert in its own
  * simulator (same options, so the camera and image size match the episode's). `expert` tunes the
  * demonstration: a planner whose wrist rotation is pinned wants goals made with `alignYaw: false`.
- * @throws Error when the expert does not reach a subgoal (the seed cannot be evaluated).
+ * @throws Error when the expert fails or skips a subgoal (the seed cannot be evaluated).
  */
-export async function expertGoals(options: TabletopOptions, task: TaskName, seed: number, expert: ExpertOptions = {}): Promise<GoalSet> {
+export async function expertGoals(options: TabletopOptions, task: TaskName, seed: number, expert: ExpertOptions = {}, scheme: SubgoalScheme = 'paper'): Promise<GoalSet> {
   const sim = await TabletopSim.create({ ...options, task, render: true });
   try {
     const episode = runExpertEpisode(sim, seed, { keepObservations: true, extraSteps: SETTLE_STEPS, expert });
     if (!episode.success) throw new Error(`the scripted expert failed ${task} for seed ${seed}; no goal images`);
     const last = episode.observations.at(-1) as Observation;
-    const tcp = (o: Observation) => Float64Array.from(o.state.subarray(0, 3));
-    if (task === 'pick-place') {
-      const { grasped, nearTarget, placed } = episode.subgoals;
-      if (!grasped || !nearTarget || !placed) throw new Error(`the scripted expert skipped a pick-and-place subgoal for seed ${seed}`);
-      const obs = [grasped, nearTarget, placed];
-      return { task, seed, frames: obs.map(frameOf), names: ['grasped', 'near target', 'placed'], tcpPositions: obs.map(tcp), expertSteps: episode.steps };
-    }
-    if (task === 'grasp') {
-      const grasped = episode.subgoals.grasped ?? last;
-      return { task, seed, frames: [frameOf(grasped), frameOf(last)], names: ['grasped', 'lifted'], tcpPositions: [tcp(grasped), tcp(last)], expertSteps: episode.steps };
-    }
-    return { task, seed, frames: [frameOf(last)], names: ['reached'], tcpPositions: [tcp(last)], expertSteps: episode.steps };
+    const specs = SUBGOAL_PLANS[task][scheme];
+    const obs = specs.map((spec) => {
+      const o = spec.frame === 'last' ? last : episode.subgoals[spec.frame];
+      if (!o) throw new Error(`the scripted expert skipped the '${spec.name}' subgoal of ${task} for seed ${seed}`);
+      return o;
+    });
+    return {
+      task,
+      seed,
+      frames: obs.map(frameOf),
+      names: specs.map((s) => s.name),
+      steps: specs.map((s) => s.steps),
+      tcpPositions: obs.map((o) => Float64Array.from(o.state.subarray(0, 3))),
+      expertSteps: episode.steps,
+    };
   } finally {
     sim.close();
   }

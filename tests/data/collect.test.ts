@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectDataset } from '../../src/data/collect.js';
-import { KIND_WEIGHTS, planEpisode } from '../../src/data/episode.js';
+import { KIND_WEIGHTS, MIX_WEIGHTS, planEpisode } from '../../src/data/episode.js';
 import { DatasetError, EPISODE_KINDS, MANIFEST_NAME, PRIVILEGED_FIELDS } from '../../src/data/format.js';
 import { openDataset } from '../../src/data/reader.js';
 
@@ -39,6 +39,16 @@ describe('planEpisode', () => {
       if (p.kind.startsWith('expert')) expect(p.task).toBe('pick-place');
     }
     for (const k of EPISODE_KINDS) expect(Math.abs((counts[k] ?? 0) / n - KIND_WEIGHTS[k])).toBeLessThan(0.03);
+  });
+
+  it('draws grasp practice only in the grasp mix, at its weight', () => {
+    const n = 4000;
+    const share = (mix: 'general' | 'grasp') => Array.from({ length: n }, (_, i) => planEpisode(1, i, mix)).filter((p) => p.kind === 'grasp-practice').length / n;
+    expect(share('general')).toBe(0);
+    expect(Math.abs(share('grasp') - MIX_WEIGHTS.grasp['grasp-practice'])).toBeLessThan(0.03);
+    const practice = Array.from({ length: 200 }, (_, i) => planEpisode(1, i, 'grasp')).filter((p) => p.kind === 'grasp-practice');
+    expect(practice.length).toBeGreaterThan(0);
+    for (const p of practice) expect(p.task).toBe('pick-place');
   });
 
   it.each([[-1, 0], [0, -1], [1.5, 0], [0, 2 ** 20]])('rejects seed %s / index %s', (seed, index) => {

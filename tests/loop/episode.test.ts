@@ -9,7 +9,7 @@ import { PLANNER_DEFAULTS, type PlannerConfig } from '../../src/core/mpc.js';
 import { CEM_DEFAULTS } from '../../src/core/cem.js';
 import { PlannerStatus } from '../../src/core/status.js';
 import { runPlannedEpisode } from '../../src/loop/episode.js';
-import { expertGoals, type GoalSet } from '../../src/loop/goals.js';
+import { defaultSubgoalSteps, expertGoals, type GoalSet } from '../../src/loop/goals.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
 
@@ -36,6 +36,21 @@ describe('planned episode in the built-in simulator', () => {
     for (const f of goals.frames) expect(f.data.length).toBe(64 * 64 * 3);
     // The goal frames differ from each other (the arm and cube moved).
     expect(Buffer.compare(Buffer.from(goals.frames[0]!.data), Buffer.from(goals.frames[2]!.data))).not.toBe(0);
+  });
+
+  it('makes waypoint goals: hover over the cube, fingers around it, closed on it, near the target, placed', async () => {
+    const w = await expertGoals(SIM, 'pick-place', 3, { alignYaw: false }, 'waypoints');
+    expect(w.names).toEqual(['hover', 'at cube', 'grasped', 'near target', 'placed']);
+    expect(w.steps).toEqual(defaultSubgoalSteps('pick-place', 'waypoints'));
+    const [hover, atCube, grasped, near] = w.tcpPositions as [Float64Array, Float64Array, Float64Array, Float64Array];
+    // Hover is straight above the at-cube pose; grasping happens where the fingers were; carrying lifts.
+    expect(Math.hypot(hover[0]! - atCube[0]!, hover[1]! - atCube[1]!)).toBeLessThan(0.02);
+    expect(hover[2]! - atCube[2]!).toBeGreaterThan(0.05);
+    expect(Math.hypot(grasped[0]! - atCube[0]!, grasped[1]! - atCube[1]!, grasped[2]! - atCube[2]!)).toBeLessThan(0.02);
+    expect(near[2]! - grasped[2]!).toBeGreaterThan(0.04);
+    // The paper's three frames are the last three of the waypoint set.
+    const paper = await expertGoals(SIM, 'pick-place', 3, { alignYaw: false });
+    for (let i = 0; i < 3; i++) expect(Buffer.from(w.frames[i + 2]!.data).equals(Buffer.from(paper.frames[i]!.data))).toBe(true);
   });
 
   it('spends exactly the subgoal budgets, switching subgoals at their boundaries', async () => {
