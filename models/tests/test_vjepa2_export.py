@@ -21,7 +21,6 @@ from models.vjepa2 import export as vexport
 from models.vjepa2.checkpoint import CheckpointError, load_vjepa2, save_released_layout
 from models.vjepa2.config import TINY
 from models.vjepa2.make_tiny import generate, tiny_networks
-from models.vjepa2.model import ACPredictor, VJepa2Encoder
 
 torch.set_num_threads(1)
 

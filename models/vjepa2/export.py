@@ -321,7 +321,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.checkpoint, args.out, args.config, args.image_size, args.horizons, args.predicted, args.fp16,
             args.name, check=not args.no_parity, force=args.force, encoder_key=args.encoder_key,
         )
-    except (CheckpointError, ExportError) as e:
+    except (CheckpointError, ExportError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2))
