@@ -82,6 +82,13 @@ def _expand(x, shape):
     return x * np.ones([int(v) for v in shape], dtype=x.dtype) if x.dtype != bool else np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(int(v) for v in shape)))
 
 
+def _np_dtype(onnx_type: int) -> np.dtype:
+    """NumPy dtype of an ONNX tensor type (onnx >= 1.13 has helper.tensor_dtype_to_np_dtype;
+    Debian's 1.12 only the mapping table)."""
+    helper = getattr(onnx.helper, "tensor_dtype_to_np_dtype", None)
+    return np.dtype(helper(onnx_type) if helper else onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx_type])
+
+
 _OPS: Dict[str, Callable[..., np.ndarray]] = {
     "Add": lambda a, x, y: x + y,
     "Sub": lambda a, x, y: x - y,
@@ -114,7 +121,7 @@ _OPS: Dict[str, Callable[..., np.ndarray]] = {
     "Clip": lambda a, x, lo=None, hi=None: np.clip(x, lo, hi).astype(x.dtype),
     "ReduceMean": lambda a, x: np.mean(x, axis=tuple(a["axes"]), keepdims=bool(a.get("keepdims", 1)), dtype=np.float64).astype(x.dtype),
     "Identity": lambda a, x: x,
-    "Cast": lambda a, x: x.astype(onnx.helper.tensor_dtype_to_np_dtype(a["to"])),
+    "Cast": lambda a, x: x.astype(_np_dtype(a["to"])),
 }
 
 

@@ -63,8 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     const goals = await expertGoals(s.sim, s.task, s.seed, s.expert, s.subgoals);
     const sim = await TabletopSim.create(s.sim);
     sims.push(sim);
-    const budget = (s.subgoalSteps ?? [0]).reduce((a, b) => a + b, 0) || undefined;
-    const bar = new ProgressBar({ label: `demo ${s.task}`, total: budget ?? sim.maxSteps });
+    const budget = (s.subgoalSteps ?? goals.steps).reduce((a, b) => a + b, 0);
+    const bar = new ProgressBar({ label: `demo ${s.task}`, total: budget });
     const episode = await runPlannedEpisode(sim, model, goals, {
       seed: s.seed,
       planner: s.planner,

@@ -28,7 +28,7 @@ interface Parity {
 }
 
 /** Models shipped with a parity fixture. */
-const MODELS = ['test-tiny', 'sim-jepa-ac'];
+const MODELS = ['test-tiny', 'sim-jepa-ac', 'vjepa2-tiny'];
 
 function image(p: ParityImage) {
   return { width: p.width, height: p.height, data: new Uint8Array(Buffer.from(p.base64, 'base64')) };
