@@ -13,6 +13,8 @@ import { statusName } from '../core/status.js';
 import { expertGoals } from '../loop/goals.js';
 import { runPlannedEpisode } from '../loop/episode.js';
 import { energyLandscape } from '../loop/landscape.js';
+import { rayProbe, type RayProbe } from '../loop/ray-probe.js';
+import type { RgbImage } from '../model/image.js';
 import { modelDir } from '../paths.js';
 import { energyPlot, sideBySide } from '../viz/episode-video.js';
 import { heatmap } from '../viz/plot.js';
@@ -91,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     await writeFile(files['energy'] as string, energyPlot(episode.records.map((r) => r.energy), episode.switches, `${s.task} seed ${s.seed}: energy per step`).toPng());
 
     let spearman: number | null = null;
+    let depth: RayProbe | null = null;
     if (landscapePoints > 1) {
       const lsim = await TabletopSim.create({ ...s.sim, task: 'reach' });
       sims.push(lsim);
@@ -103,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
       });
       lbar.finish();
       spearman = land.spearman;
+      depth = await rayProbe(lsim, model, goals.frames[0] as RgbImage, goals.tcpPositions[0] as Float64Array, s.seed);
       files['landscape'] = join(outDir, 'landscape.png');
       await writeFile(
         files['landscape'],
@@ -121,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
       meanPlanMs: Math.round(episode.meanPlanMs),
       final: episode.finalTask,
       landscapeSpearman: spearman,
+      // Energy 4 cm from the first goal along the camera ray vs across it: depth sensitivity.
+      depthProbe: depth,
       files,
     };
     await writeFile(files['summary'] as string, `${JSON.stringify(summary, null, 2)}\n`);
@@ -130,6 +136,11 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${s.task} seed ${s.seed}: ${episode.success ? `SUCCESS at step ${episode.successStep}` : 'not solved'} in ${episode.steps} steps, ${summary.meanPlanMs} ms per plan on ${model.provider}`);
       console.log(`  final: tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm, cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm, cube lift ${(f.cubeLift * 100).toFixed(1)} cm`);
       if (spearman !== null) console.log(`  energy landscape rank correlation with distance: ${spearman.toFixed(2)}`);
+      if (depth) {
+        console.log(
+          `  energy ${depth.distance * 100} cm from goal 1: along the camera ray ${depth.along.toFixed(3)}, across it ${depth.horizontal.toFixed(3)} (horizontal) / ${depth.vertical.toFixed(3)} (vertical)`,
+        );
+      }
       console.log(`  wrote ${Object.values(files).join(', ')}`);
     }
     return 0;

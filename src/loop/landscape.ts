@@ -84,7 +84,7 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Drives the tool centre to `target` with bounded steps; returns the reached position. */
-function driveTo(sim: TabletopSim, target: ArrayLike<number>): { frame: RgbImage; position: Float64Array } {
+export function driveTo(sim: TabletopSim, target: ArrayLike<number>): { frame: RgbImage; position: Float64Array } {
   let obs = sim.step(new Float64Array(7));
   for (let s = 0; s < DRIVE_STEPS; s++) {
     const err = [0, 1, 2].map((d) => (target[d] as number) - (obs.state[d] as number));
