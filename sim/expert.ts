@@ -3,7 +3,8 @@
  * pose, target) and emit actions inside the planner's default bounds (|Δxyz| ≤ 7.5 cm, gripper
  * Δ of ±0.75 or 0). They provide demonstrations, success baselines and goal images; for
  * pick-and-place the expert records the paper's three subgoal frames: grasped, object near the
- * target, object placed.
+ * target, object placed (and two pre-grasp waypoints). The pick-and-place script itself is a pure
+ * function of the scene ({@link pickPlaceStep}), shared with the ROS goal capture.
  */
 import { matrixToEuler, wrapAngle } from '../src/robot/euler.js';
 import type { Observation, TabletopSim } from './tabletop.js';
@@ -74,10 +75,147 @@ export interface SubgoalFrames {
   placed?: Observation;
 }
 
+/** A subgoal frame the pick-and-place script reaches (a key of {@link SubgoalFrames}). */
+export type SubgoalEvent = keyof SubgoalFrames;
+
+/** What one pick-and-place decision reads: positions (m, base frame) and the commanded gripper. */
+export interface PickPlaceScene {
+  /** Tool-centre position [3]. */
+  readonly tcp: ArrayLike<number>;
+  /** Cube-centre position [3]. */
+  readonly cube: ArrayLike<number>;
+  /** Cube-centre height when resting on the table (m). */
+  readonly restZ: number;
+  /** Place target [3]. */
+  readonly target: ArrayLike<number>;
+  /** Commanded gripper closedness (0 open … 1 closed). */
+  readonly gripper: number;
+  /** Hand yaw minus the nearest equivalent cube yaw (rad; 0 when the wrist is not turned). */
+  readonly yawError: number;
+  /** Whether the task already counts as done (ends the retreat early). */
+  readonly success: boolean;
+}
+
+/** Where the pick-and-place script is. */
+export interface PickPlaceState {
+  readonly phase: ExpertPhase;
+  /** Steps waited so far for the fingers (close and release phases). */
+  readonly wait: number;
+}
+
+/** The start of an episode. */
+export const PICK_PLACE_START: PickPlaceState = { phase: 'approach', wait: 0 };
+
+/** One decision of the script: the next state, the action [7] and the subgoals reached on this scene. */
+export interface PickPlaceDecision {
+  readonly state: PickPlaceState;
+  readonly action: Float64Array;
+  /** Subgoal frames completed by the scene just read, in order (usually none, at most a few). */
+  readonly reached: SubgoalEvent[];
+}
+
+/**
+ * The scripted grasp / pick-and-place as a pure function: from the state and the scene, the next
+ * state and action, and which subgoals the scene completes. The simulator's {@link ScriptedExpert}
+ * and the ROS goal capture (src/ros/goal-capture.ts) both drive it; each action assumes the one
+ * before it was carried out.
+ */
+export function pickPlaceStep(state: PickPlaceState, scene: PickPlaceScene, task: 'grasp' | 'pick-place', options: ExpertOptions = {}): PickPlaceDecision {
+  const o: Required<ExpertOptions> = { ...DEFAULTS, ...options };
+  const { tcp, cube: c, restZ, target, gripper: grip, yawError } = scene;
+  let phase = state.phase;
+  let wait = state.wait;
+  const reached: SubgoalEvent[] = [];
+  const decide = (a: Float64Array): PickPlaceDecision => ({ state: { phase, wait }, action: a, reached });
+  const moveTo = (goal: ArrayLike<number>, yaw: number, gripper: number) => decide(moveToward(tcp, goal, yaw, gripper, o));
+  const open = grip > 0 ? -o.gripperStep : 0;
+  const near = (goal: ArrayLike<number>): boolean => dist(tcp, goal) < o.tolerance;
+  const carrying = phase === 'lift' || phase === 'transport' || phase === 'lower';
+  if (carrying && dist(tcp, c) > DROP_DISTANCE) phase = 'approach';
+
+  for (;;) {
+    switch (phase) {
+      case 'approach': {
+        const goal = [c[0] as number, c[1] as number, (c[2] as number) + o.hoverHeight];
+        if (near(goal) && Math.abs(yawError) < YAW_TOLERANCE && grip === 0) {
+          reached.push('hover');
+          phase = 'descend';
+          continue;
+        }
+        return moveTo(goal, yawError, open);
+      }
+      case 'descend': {
+        const goal = [c[0] as number, c[1] as number, (c[2] as number) - GRASP_DEPTH];
+        if (near(goal)) {
+          reached.push('atCube');
+          phase = 'close';
+          wait = 0;
+          continue;
+        }
+        if (dist2d(tcp, c) > 2 * o.tolerance) {
+          phase = 'approach';
+          continue;
+        }
+        return moveTo(goal, 0, 0);
+      }
+      case 'close': {
+        if (grip < 1) return decide(action(0, 0, 0, 0, o.gripperStep));
+        if (wait++ < GRIPPER_WAIT_STEPS) return decide(action(0, 0, 0, 0, 0));
+        // The paper's first subgoal: the hand closed on the object, still on the table.
+        reached.push('grasped');
+        phase = 'lift';
+        continue;
+      }
+      case 'lift': {
+        const goal = [tcp[0] as number, tcp[1] as number, restZ + o.carryHeight];
+        if (Math.abs((tcp[2] as number) - (goal[2] as number)) < o.tolerance) {
+          phase = task === 'grasp' ? 'done' : 'transport';
+          continue;
+        }
+        return moveTo(goal, 0, 0);
+      }
+      case 'transport': {
+        const goal = [target[0] as number, target[1] as number, restZ + o.carryHeight];
+        if (near(goal)) {
+          reached.push('nearTarget');
+          phase = 'lower';
+          continue;
+        }
+        return moveTo(goal, 0, 0);
+      }
+      case 'lower': {
+        const goal = [target[0] as number, target[1] as number, restZ + RELEASE_CLEARANCE];
+        if (near(goal)) {
+          phase = 'release';
+          wait = 0;
+          continue;
+        }
+        return moveTo(goal, 0, 0);
+      }
+      case 'release': {
+        if (grip > 0) return decide(action(0, 0, 0, 0, -o.gripperStep));
+        if (wait++ < GRIPPER_WAIT_STEPS) return decide(action(0, 0, 0, 0, 0));
+        phase = 'retreat';
+        continue;
+      }
+      case 'retreat': {
+        const goal = [tcp[0] as number, tcp[1] as number, restZ + o.hoverHeight];
+        if (scene.success || (tcp[2] as number) > (goal[2] as number) - o.tolerance) {
+          reached.push('placed');
+          phase = 'done';
+          continue;
+        }
+        return moveTo(goal, 0, 0);
+      }
+      case 'done':
+        return decide(action(0, 0, 0, 0, 0));
+    }
+  }
+}
+
 /** A scripted expert for one episode of one task; create a new one (or call reset) per episode. */
 export class ScriptedExpert {
-  private phase: ExpertPhase = 'approach';
-  private wait = 0;
+  private state: PickPlaceState = PICK_PLACE_START;
   private readonly o: Required<ExpertOptions>;
   private readonly frames: SubgoalFrames = {};
 
@@ -91,7 +229,7 @@ export class ScriptedExpert {
 
   /** The current phase. */
   get currentPhase(): ExpertPhase {
-    return this.phase;
+    return this.state.phase;
   }
 
   /** Subgoal frames recorded so far (pick-and-place only; grasp records `grasped`). */
@@ -101,8 +239,7 @@ export class ScriptedExpert {
 
   /** Starts over for a new episode. */
   reset(): void {
-    this.phase = 'approach';
-    this.wait = 0;
+    this.state = PICK_PLACE_START;
     delete this.frames.hover;
     delete this.frames.atCube;
     delete this.frames.grasped;
@@ -115,112 +252,21 @@ export class ScriptedExpert {
    * it completes a subgoal).
    */
   act(obs: Observation): Float64Array {
-    if (this.task === 'reach') return this.reach();
-    return this.pickPlace(obs);
-  }
-
-  private reach(): Float64Array {
-    const tcp = this.sim.tcpPose().position;
-    const target = this.sim.targetPosition();
-    return this.moveToward(tcp, target, 0, 0);
-  }
-
-  private pickPlace(obs: Observation): Float64Array {
-    const o = this.o;
-    const tcp = this.sim.tcpPose().position;
+    if (this.task === 'reach') return moveToward(this.sim.tcpPose().position, this.sim.targetPosition(), 0, 0, this.o);
     const cube = this.sim.cubePose(0);
-    const c = cube.position;
-    const restZ = this.sim.cubeRestHeight;
-    const target = this.sim.targetPosition();
-    const grip = this.sim.gripperCommand;
-    const open = grip > 0 ? -o.gripperStep : 0;
-    const yawError = o.alignYaw ? this.yawError(cube.quaternion) : 0;
-    const near = (goal: ArrayLike<number>): boolean => dist(tcp, goal) < o.tolerance;
-    const carrying = this.phase === 'lift' || this.phase === 'transport' || this.phase === 'lower';
-    if (carrying && dist(tcp, c) > DROP_DISTANCE) this.phase = 'approach';
-
-    for (;;) {
-      switch (this.phase) {
-        case 'approach': {
-          const goal = [c[0] as number, c[1] as number, (c[2] as number) + o.hoverHeight];
-          if (near(goal) && Math.abs(yawError) < YAW_TOLERANCE && grip === 0) {
-            this.frames.hover = obs;
-            this.phase = 'descend';
-            continue;
-          }
-          return this.moveToward(tcp, goal, yawError, open);
-        }
-        case 'descend': {
-          const goal = [c[0] as number, c[1] as number, (c[2] as number) - GRASP_DEPTH];
-          if (near(goal)) {
-            this.frames.atCube = obs;
-            this.phase = 'close';
-            this.wait = 0;
-            continue;
-          }
-          if (dist2d(tcp, c) > 2 * o.tolerance) {
-            this.phase = 'approach';
-            continue;
-          }
-          return this.moveToward(tcp, goal, 0, 0);
-        }
-        case 'close': {
-          if (grip < 1) return action(0, 0, 0, 0, o.gripperStep);
-          if (this.wait++ < GRIPPER_WAIT_STEPS) return action(0, 0, 0, 0, 0);
-          // The paper's first subgoal: the hand closed on the object, still on the table.
-          this.frames.grasped = obs;
-          this.phase = 'lift';
-          continue;
-        }
-        case 'lift': {
-          const goal = [tcp[0] as number, tcp[1] as number, restZ + o.carryHeight];
-          if (Math.abs((tcp[2] as number) - (goal[2] as number)) < o.tolerance) {
-            if (this.task === 'grasp') {
-              this.phase = 'done';
-              continue;
-            }
-            this.phase = 'transport';
-            continue;
-          }
-          return this.moveToward(tcp, goal, 0, 0);
-        }
-        case 'transport': {
-          const goal = [target[0] as number, target[1] as number, restZ + o.carryHeight];
-          if (near(goal)) {
-            this.frames.nearTarget = obs;
-            this.phase = 'lower';
-            continue;
-          }
-          return this.moveToward(tcp, goal, 0, 0);
-        }
-        case 'lower': {
-          const goal = [target[0] as number, target[1] as number, restZ + RELEASE_CLEARANCE];
-          if (near(goal)) {
-            this.phase = 'release';
-            this.wait = 0;
-            continue;
-          }
-          return this.moveToward(tcp, goal, 0, 0);
-        }
-        case 'release': {
-          if (grip > 0) return action(0, 0, 0, 0, -o.gripperStep);
-          if (this.wait++ < GRIPPER_WAIT_STEPS) return action(0, 0, 0, 0, 0);
-          this.phase = 'retreat';
-          continue;
-        }
-        case 'retreat': {
-          const goal = [tcp[0] as number, tcp[1] as number, restZ + o.hoverHeight];
-          if (obs.task.success || (tcp[2] as number) > (goal[2] as number) - o.tolerance) {
-            this.frames.placed = obs;
-            this.phase = 'done';
-            continue;
-          }
-          return this.moveToward(tcp, goal, 0, 0);
-        }
-        case 'done':
-          return action(0, 0, 0, 0, 0);
-      }
-    }
+    const scene: PickPlaceScene = {
+      tcp: this.sim.tcpPose().position,
+      cube: cube.position,
+      restZ: this.sim.cubeRestHeight,
+      target: this.sim.targetPosition(),
+      gripper: this.sim.gripperCommand,
+      yawError: this.o.alignYaw ? this.yawError(cube.quaternion) : 0,
+      success: obs.task.success,
+    };
+    const d = pickPlaceStep(this.state, scene, this.task, this.o);
+    this.state = d.state;
+    for (const event of d.reached) this.frames[event] = obs;
+    return d.action;
   }
 
   /** Yaw of the hand minus the nearest equivalent cube yaw (cube symmetric every 90°), wrapped. */
@@ -234,18 +280,19 @@ export class ScriptedExpert {
     d -= quarter * Math.round(d / quarter);
     return d;
   }
+}
 
-  private moveToward(tcp: ArrayLike<number>, goal: ArrayLike<number>, yaw: number, gripper: number): Float64Array {
-    const m = this.o.maxTranslation;
-    const clip = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
-    // Scale the whole translation so the direction is kept when clipping.
-    const dx = (goal[0] as number) - (tcp[0] as number);
-    const dy = (goal[1] as number) - (tcp[1] as number);
-    const dz = (goal[2] as number) - (tcp[2] as number);
-    const s = Math.min(1, m / Math.max(Math.abs(dx), Math.abs(dy), Math.abs(dz), 1e-12));
-    // clip() again so rounding in the scaling can never exceed the bound.
-    return action(clip(dx * s, m), clip(dy * s, m), clip(dz * s, m), clip(yaw, this.o.maxYaw), gripper);
-  }
+/** A bounded step toward `goal`: the translation scaled (direction kept) to the per-step bound. */
+function moveToward(tcp: ArrayLike<number>, goal: ArrayLike<number>, yaw: number, gripper: number, o: Required<ExpertOptions>): Float64Array {
+  const m = o.maxTranslation;
+  const clip = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
+  // Scale the whole translation so the direction is kept when clipping.
+  const dx = (goal[0] as number) - (tcp[0] as number);
+  const dy = (goal[1] as number) - (tcp[1] as number);
+  const dz = (goal[2] as number) - (tcp[2] as number);
+  const s = Math.min(1, m / Math.max(Math.abs(dx), Math.abs(dy), Math.abs(dz), 1e-12));
+  // clip() again so rounding in the scaling can never exceed the bound.
+  return action(clip(dx * s, m), clip(dy * s, m), clip(dz * s, m), clip(yaw, o.maxYaw), gripper);
 }
 
 function action(dx: number, dy: number, dz: number, dyaw: number, dgripper: number): Float64Array {

@@ -43,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'pick-and-place over ROS 2 against a running planner and simulator, with a verdict',
     load: () => import('./scenario.js'),
   },
+  'capture-goals': { summary: 'drive a scripted pick-and-place over ROS 2 and save the subgoal camera frames (needs ROS 2)', load: () => import('./capture-goals.js') },
   'send-goal': {
     summary: 'send goal image(s) to a running planner node (needs ROS 2)',
     load: () => import('./send-goal.js'),

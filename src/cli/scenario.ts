@@ -1,7 +1,8 @@
 /**
  * `jepa-mpc scenario pick-place`: runs pick-and-place over ROS 2 against a running planner node
  * and simulator (the built-in one via sim_mujoco.launch.py, or Gazebo), and prints a verdict.
- * Goal images come from --goals DIR (grasped.png, near.png, placed.png) or, for the built-in
+ * Goal images come from --goals DIR (the --subgoals scheme's files, e.g. from `jepa-mpc
+ * capture-goals`: grasped.png, near.png, placed.png for the paper scheme) or, for the built-in
  * simulator, are rendered here by the scripted expert from the same seed. `--gazebo` switches the
  * topics to the Gazebo harness's (cube as TFMessage, fixed target, tool from joint states).
  */
@@ -11,25 +12,27 @@ import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
 import { TABLE_TOP_Z, SCENE_DEFAULTS } from '../../sim/scene.js';
 import { createLogger } from '../log.js';
-import { defaultSubgoalSteps, expertGoals } from '../loop/goals.js';
+import { defaultSubgoalSteps, expertGoals, SUBGOAL_SCHEMES } from '../loop/goals.js';
 import type { RgbImage } from '../model/image.js';
+import { goalFiles } from '../ros/goal-capture.js';
 import { GAZEBO_SCENARIO, runScenario } from '../ros/scenario.js';
-import { intFlag, numberFlag } from './args.js';
+import { choiceFlag, intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { readPngFile } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 
-/** File names of the three subgoal images in a --goals folder. */
-export const GOAL_FILES = ['grasped.png', 'near.png', 'placed.png'] as const;
+/** File names of the paper scheme's three subgoal images in a --goals folder (goalFiles(scheme) for any scheme). */
+export const GOAL_FILES = goalFiles('paper');
 
 const HELP = `usage: jepa-mpc scenario pick-place [options] [--ros-args ...]
 
 options:
   --seed S            layout seed of the built-in simulator node (default 0; must match its seed)
   --image-size N      camera size of the simulator node (default 128)
-  --goals DIR         use DIR/${GOAL_FILES.join(', DIR/')} instead of rendering goals
+  --subgoals NAME     ${SUBGOAL_SCHEMES.join('|')} (default paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
+  --goals DIR         use the scheme's images in DIR (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering goals
   --save-goals DIR    write the goal images used
-  --steps LIST        step budget per subgoal (default ${defaultSubgoalSteps('pick-place', 'paper').join(',')})
+  --steps LIST        step budget per subgoal (default paper ${defaultSubgoalSteps('pick-place', 'paper').join(',')}, waypoints ${defaultSubgoalSteps('pick-place', 'waypoints').join(',')})
   --timeout S         seconds to wait for the planner to finish (default 120)
   --planner NAME      planner node (default /jepa_mpc_planner)
   --sim NAME          simulator node to reset first (default /jepa_mpc_sim; '' for none)
@@ -47,7 +50,7 @@ options:
   --json              print the verdict as JSON`;
 
 /** Parses --target-xyz: three finite numbers separated by commas. */
-function pointFlag(value: string): number[] {
+export function pointFlag(value: string): number[] {
   const parts = value.split(',');
   const xyz = parts.map(Number);
   if (parts.length !== 3 || parts.some((v) => v.trim() === '') || !xyz.every(Number.isFinite)) {
@@ -65,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       seed: { type: 'string' },
       'image-size': { type: 'string' },
+      subgoals: { type: 'string' },
       goals: { type: 'string' },
       'save-goals': { type: 'string' },
       steps: { type: 'string' },
@@ -91,10 +95,12 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
   const seed = intFlag('seed', values.seed, 0);
   const size = intFlag('image-size', values['image-size'], 128, 64, 256);
-  const steps = (values.steps ?? defaultSubgoalSteps('pick-place', 'paper').join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
-  if (steps.length !== 3) throw new CliError(`--steps needs 3 values (grasped, near, placed), got ${steps.length}`);
+  const scheme = choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'paper');
+  const files = goalFiles(scheme);
+  const steps = (values.steps ?? defaultSubgoalSteps('pick-place', scheme).join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
+  if (steps.length !== files.length) throw new CliError(`--steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
   // Goals rendered by the built-in simulator would not look like Gazebo's camera.
-  if (values.gazebo && !values.goals) throw new CliError('--gazebo needs --goals DIR with grasped.png, near.png and placed.png from the Gazebo camera (docs/gazebo.md)');
+  if (values.gazebo && !values.goals) throw new CliError(`--gazebo needs --goals DIR with ${files.join(', ')} from the Gazebo camera ('jepa-mpc capture-goals --gazebo --out DIR'; docs/gazebo.md)`);
   const gazebo = values.gazebo ? GAZEBO_SCENARIO : undefined;
   const targetFlag = values['target-xyz'] ?? gazebo?.target.join(',');
   const target = targetFlag === undefined ? undefined : pointFlag(targetFlag);
@@ -103,16 +109,16 @@ export async function main(argv: string[]): Promise<number> {
   if (values.goals) {
     const dir = values.goals;
     goals = await Promise.all(
-      GOAL_FILES.map((f) => readPngFile(join(dir, f), 'a goal image')),
+      files.map((f) => readPngFile(join(dir, f), 'a goal image')),
     );
   } else {
     console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}`);
     // The node's planners pin the wrist rotation, so the expert keeps its yaw too.
-    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size } }, 'pick-place', seed, { alignYaw: false })).frames;
+    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size } }, 'pick-place', seed, { alignYaw: false }, scheme)).frames;
   }
   if (values['save-goals']) {
     await mkdir(values['save-goals'], { recursive: true });
-    await Promise.all(goals.map((g, i) => writeFile(join(values['save-goals'] as string, GOAL_FILES[i] as string), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
+    await Promise.all(goals.map((g, i) => writeFile(join(values['save-goals'] as string, files[i] as string), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
   }
   const rcl = await initRclnodejs();
   try {

@@ -48,6 +48,11 @@ export const GAZEBO_SCENARIO = {
   target: [0.5129, -0.1902, 0],
   /** joint_state_broadcaster's topic. */
   jointsTopic: '/joint_states',
+  /** The camera as the bridge publishes it (the planner launch's camera_topic default). */
+  cameraTopic: '/camera/image_raw',
+  /** Controller names after the joint prefix (fr3_ → fr3_arm_controller; sim/gazebo/config/controllers.yaml). */
+  armControllerSuffix: 'arm_controller',
+  gripperControllerSuffix: 'gripper_controller',
 } as const;
 
 /** tf2_msgs/TFMessage (the fields used). */
@@ -74,7 +79,7 @@ export function judgePickPlace(s: SceneSnapshot, cubeRestZ: number): TaskInfo | 
 const position = (m: PoseStampedMsg) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
 
 /** Arm joint name suffixes in kinematic order (fr3_joint1 / panda_joint1 …). */
-const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
+export const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
 
 /**
  * Position [3] of the transform whose child frame is `frame` (exactly, or as the last part of a
@@ -85,14 +90,21 @@ export function positionFromTransforms(msg: TFMessageMsg, frame: string): number
   return t ? [t.transform.translation.x, t.transform.translation.y, t.transform.translation.z] : undefined;
 }
 
+/** Index of each arm joint (kinematic order) in a joint-state name list; -1 where missing. */
+export function armJointIndices(names: readonly string[]): number[] {
+  return ARM_JOINT_SUFFIXES.map((suffix) => names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger')));
+}
+
+/** The 7 arm joint positions in kinematic order, in any message order; undefined if one is missing or not finite. */
+export function armJointPositions(names: readonly string[], positions: ArrayLike<number>): number[] | undefined {
+  const q = armJointIndices(names).map((i) => (i >= 0 ? (positions[i] as number) : NaN));
+  return q.every(Number.isFinite) ? q : undefined;
+}
+
 /** Tool-centre position [3] by forward kinematics of the 7 arm joints in a joint state; undefined if one is missing or not finite. */
 export function tcpFromJointState(names: readonly string[], positions: ArrayLike<number>): number[] | undefined {
-  const q = ARM_JOINT_SUFFIXES.map((suffix) => {
-    const i = names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger'));
-    return i >= 0 ? (positions[i] as number) : NaN;
-  });
-  if (!q.every(Number.isFinite)) return undefined;
-  return Array.from(forwardKinematics(q).position.slice(0, 3));
+  const q = armJointPositions(names, positions);
+  return q ? Array.from(forwardKinematics(q).position.slice(0, 3)) : undefined;
 }
 
 /** Mean opening of the finger joints (m per finger) in a joint state; undefined without fingers. */
