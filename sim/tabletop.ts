@@ -14,7 +14,7 @@ import { ACTION_DIM, checkAction, resolveBounds, SIM_STATUS, type ActionBounds, 
 import { compileModel, MJ_OBJ, mujoco, type MainModule, type MjData, type MjModel } from './mujoco.js';
 import { createCamera, projectPoint, type Camera, type CameraSpec, type Projection } from './render/camera.js';
 import { meshForGeomType, SceneRenderer, type RenderGeom } from './render/scene-renderer.js';
-import { buildSceneXml, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
+import { buildSceneXml, SCENE_COLOURS, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
 import { checkSeed, DEFAULT_MAX_STEPS, evaluateTask, parseTaskName, sampleLayout, type Layout, type TaskInfo, type TaskName } from './tasks.js';
 
 /** Default exocentric camera: in front of the robot and to its right, looking down at the workspace. */
@@ -51,6 +51,12 @@ export interface TabletopOptions {
   camera?: Partial<CameraSpec>;
   /** Render a frame on every reset/step (default true); when false, `rgb` is empty. */
   render?: boolean;
+  /**
+   * Draw hard shadows of the arm and cubes straight down onto the table (default false: the
+   * shipped model was trained without them). A depth cue for the single oblique camera, which
+   * otherwise hardly sees motion along its viewing ray (see src/loop/ray-probe.ts).
+   */
+  shadows?: boolean;
   /** Per-step action bounds (defaults {@link DEFAULT_ACTION_BOUNDS}). */
   actionBounds?: ActionBounds;
   /** Tool-centre workspace (default {@link DEFAULT_WORKSPACE}). */
@@ -92,6 +98,11 @@ export interface CubePose {
   position: Float64Array;
   quaternion: Float64Array;
 }
+
+/** MuJoCo's world body id. */
+const WORLD_BODY = 0;
+/** Shadow colour as a fraction of the table's base colour. */
+const SHADOW_SHADE = 0.4;
 
 /** Target pose drift beyond which a new action starts from the measured pose (anti-windup). */
 const RESYNC_POSITION = 0.02;
@@ -182,11 +193,17 @@ export class TabletopSim {
     const sizes = model.geom_size as Float64Array;
     const rgba = model.geom_rgba as Float32Array;
     const geoms: Array<RenderGeom | undefined> = [];
+    const geomBody = model.geom_bodyid as Int32Array;
+    const targetBody = id(MJ_OBJ.body, SCENE_NAMES.target);
     for (let g = 0; g < model.ngeom; g++) {
       const mesh = (rgba[4 * g + 3] as number) > 0 ? meshForGeomType(types[g] as number, sizes.subarray(3 * g, 3 * g + 3)) : undefined;
-      geoms.push(mesh && { mesh, colour: [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number] });
+      // Everything but the world's own geoms (table, floor) and the flat target disc casts a shadow.
+      const castsShadow = geomBody[g] !== WORLD_BODY && geomBody[g] !== targetBody;
+      geoms.push(mesh && { mesh, colour: [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number], castsShadow });
     }
-    this.renderer = new SceneRenderer(this.camera, geoms);
+    const table = SCENE_COLOURS.table.split(' ').map(Number);
+    const shadow = { planeZ: TABLE_TOP_Z, colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number] };
+    this.renderer = new SceneRenderer(this.camera, geoms, options.shadows ? { shadow } : {});
   }
 
   /**

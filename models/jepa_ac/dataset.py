@@ -165,6 +165,8 @@ class Dataset:
         for d in parts[1:]:
             _require(d.image_size == first.image_size, f"{d.root}: images are {d.image_size} px, {first.root} has {first.image_size} px")
             _require(d.privileged_fields == first.privileged_fields, f"{d.root}: privileged columns differ from {first.root}'s")
+            shadows = [bool(x.manifest.get("render", {}).get("shadows", False)) for x in (first, d)]
+            _require(shadows[0] == shadows[1], f"{d.root}: shadows {shadows[1]}, {first.root} has {shadows[0]}: frames drawn differently")
         if len(parts) == 1:
             return first
         offsets = np.cumsum([0] + [len(d.frames) for d in parts[:-1]])

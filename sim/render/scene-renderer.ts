@@ -12,6 +12,8 @@ export interface RenderGeom {
   mesh: Mesh;
   /** Base colour, 0–1 per channel. */
   colour: readonly [number, number, number];
+  /** Whether it casts a shadow when shadows are on (default false). */
+  castsShadow?: boolean;
 }
 
 /** Per-frame geom poses, aligned with the geoms: positions [G*3] and row-major rotations [G*9]. */
@@ -30,7 +32,24 @@ export interface ShadingOptions {
   ambient?: number;
   key?: number;
   head?: number;
+  /**
+   * Hard shadows straight down onto a horizontal plane (off when absent): the one depth cue a
+   * single oblique camera gets for free — where the hand is over the table and how high above its
+   * shadow. Drawn just above the plane, so anything between it and the camera hides it.
+   */
+  shadow?: ShadowOptions;
 }
+
+/** A shadow plane and colour. */
+export interface ShadowOptions {
+  /** Height of the receiving plane (m). */
+  planeZ: number;
+  /** Shadow colour 0–255. */
+  colour: Rgb;
+}
+
+/** Height of drawn shadows above their plane (m): clears the plane in the z-buffer, never an object on it. */
+const SHADOW_LIFT = 0.0005;
 
 const DEFAULT_BACKGROUND: Rgb = [190, 200, 214];
 const DEFAULT_KEY_LIGHT = [0.35, 0.45, 1] as const;
@@ -77,6 +96,7 @@ export class SceneRenderer {
   private readonly ambient: number;
   private readonly key: number;
   private readonly head: number;
+  private readonly shadow: ShadowOptions | undefined;
 
   /**
    * @param camera the camera (its size fixes the frame size).
@@ -95,6 +115,7 @@ export class SceneRenderer {
     this.ambient = shading.ambient ?? 0.35;
     this.key = shading.key ?? 0.55;
     this.head = shading.head ?? 0.25;
+    this.shadow = shading.shadow;
     const l = shading.keyLight ?? DEFAULT_KEY_LIGHT;
     const n = Math.hypot(l[0], l[1], l[2]);
     const r = camera.rotation;
@@ -155,8 +176,40 @@ export class SceneRenderer {
         dst[k + 2] = (m[6] as number) * x + (m[7] as number) * y + (m[8] as number) * z + tz;
       }
       this.drawMesh(geom, dst);
+      if (this.shadow && geom.castsShadow) this.drawShadow(geom, poses, g, this.shadow);
     }
     return raster.rgb;
+  }
+
+  /** Projects a geom's vertices straight down onto the shadow plane and fills its triangles. */
+  private drawShadow(geom: RenderGeom, poses: GeomPoses, g: number, shadow: ShadowOptions): void {
+    const rc = this.camera.rotation;
+    const eye = this.camera.eye;
+    const src = geom.mesh.vertices;
+    const dst = this.scratch;
+    const z = shadow.planeZ + SHADOW_LIFT - (eye[2] as number);
+    for (let k = 0; k < src.length; k += 3) {
+      const lx = src[k] as number;
+      const ly = src[k + 1] as number;
+      const lz = src[k + 2] as number;
+      // World x, y of the vertex (rotation rows 0 and 1 of the geom), then camera space at the plane.
+      const x = (poses.xpos[3 * g] as number) + (poses.xmat[9 * g] as number) * lx + (poses.xmat[9 * g + 1] as number) * ly + (poses.xmat[9 * g + 2] as number) * lz - (eye[0] as number);
+      const y = (poses.xpos[3 * g + 1] as number) + (poses.xmat[9 * g + 3] as number) * lx + (poses.xmat[9 * g + 4] as number) * ly + (poses.xmat[9 * g + 5] as number) * lz - (eye[1] as number);
+      dst[k] = (rc[0] as number) * x + (rc[1] as number) * y + (rc[2] as number) * z;
+      dst[k + 1] = (rc[3] as number) * x + (rc[4] as number) * y + (rc[5] as number) * z;
+      dst[k + 2] = (rc[6] as number) * x + (rc[7] as number) * y + (rc[8] as number) * z;
+    }
+    const tris = geom.mesh.triangles;
+    const tri = this.tri;
+    for (let t = 0; t < tris.length; t += 3) {
+      for (let i = 0; i < 3; i++) {
+        const v = 3 * (tris[t + i] as number);
+        tri[3 * i] = dst[v] as number;
+        tri[3 * i + 1] = dst[v + 1] as number;
+        tri[3 * i + 2] = dst[v + 2] as number;
+      }
+      this.raster.drawTriangle(tri, 0, shadow.colour);
+    }
   }
 
   private drawMesh(geom: RenderGeom, v: Float64Array): void {

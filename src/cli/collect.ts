@@ -24,6 +24,7 @@ options:
   --workers K      worker threads (default ${COLLECT_DEFAULTS.workers})
   --shard N        episodes per shard file (default ${COLLECT_DEFAULTS.episodesPerShard})
   --mix NAME       policy mix: general (free motion + demonstrations) | grasp (mostly grasping near the cube) (default general)
+  --shadows        draw the arm's and cubes' shadows on the table (a depth cue; default off)
   --force          replace a dataset already in DIR
   --json           print the manifest summary as JSON`;
 
@@ -40,6 +41,7 @@ function parse(argv: string[]) {
         workers: { type: 'string' },
         shard: { type: 'string' },
         mix: { type: 'string' },
+        shadows: { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -74,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       workers: intFlag('workers', values.workers, COLLECT_DEFAULTS.workers, 1, 64),
       episodesPerShard: intFlag('shard', values.shard, COLLECT_DEFAULTS.episodesPerShard, 1, MAX_EPISODES),
       mix: choiceFlag('mix', values.mix, COLLECT_MIXES, 'general'),
+      shadows: values.shadows,
       force: values.force,
       onProgress: (_done, kind) => bar.tick(1, kind),
     });

@@ -31,6 +31,7 @@ export const RUN_OPTIONS = {
   subgoals: { type: 'string' },
   'subgoal-steps': { type: 'string' },
   'image-size': { type: 'string' },
+  shadows: { type: 'boolean', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Help text of {@link RUN_OPTIONS}. */
@@ -45,6 +46,7 @@ export const RUN_HELP = [
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp)`,
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
+  '  --shadows            render shadows (only for a model trained on frames with shadows)',
 ].join('\n');
 
 /** Parsed shared flags. */
@@ -102,7 +104,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     planner,
     subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, DEFAULT_SUBGOAL_SCHEME),
     subgoalSteps,
-    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size } },
+    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: values['shadows'] === true },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },
   };
 }

@@ -16,8 +16,8 @@ export type FromWorker =
 
 const port = parentPort;
 if (port) {
-  const { size, steps } = workerData as { size: number; steps: number };
-  const pool = new SimPool(size, steps);
+  const { size, steps, shadows } = workerData as { size: number; steps: number; shadows: boolean };
+  const pool = new SimPool(size, steps, shadows);
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'close') {
       pool.close();

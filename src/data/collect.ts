@@ -35,6 +35,8 @@ export interface CollectOptions {
   workers?: number;
   /** Policy mix (default general). */
   mix?: CollectMix;
+  /** Render shadows (default false; see TabletopOptions.shadows). */
+  shadows?: boolean;
   /** Replace a dataset already in `outDir` (default false). */
   force?: boolean;
   /** Called after every episode with the number done so far. */
@@ -61,7 +63,7 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
   if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
   const mix = o.mix ?? 'general';
   if (!(COLLECT_MIXES as readonly string[]).includes(mix)) throw new RangeError(`mix must be one of ${COLLECT_MIXES.join(', ')}, got ${String(mix)}`);
-  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, force: o.force ?? false };
+  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, shadows: o.shadows ?? false, force: o.force ?? false };
 }
 
 /** Makes `outDir`, refusing to overwrite a dataset unless forced; removes any old manifest first. */
@@ -75,8 +77,8 @@ async function prepareDir(outDir: string, force: boolean): Promise<void> {
 }
 
 /** Starts a collect worker thread (under tsx, where the sources are .ts, through tsx's loader). */
-function startWorker(size: number, steps: number): Worker {
-  const workerData = { size, steps };
+function startWorker(size: number, steps: number, shadows: boolean): Worker {
+  const workerData = { size, steps, shadows };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./collect-worker.js', import.meta.url), { workerData });
   const href = new URL('./collect-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(href)}); })`;
@@ -84,10 +86,10 @@ function startWorker(size: number, steps: number): Worker {
 }
 
 /** Runs the jobs on `count` worker threads; resolves with the shard entries (any order). */
-async function runOnWorkers(jobs: ShardJob[], count: number, size: number, steps: number, onEpisode: (kind: string) => void): Promise<ShardEntry[]> {
+async function runOnWorkers(jobs: ShardJob[], count: number, size: number, steps: number, shadows: boolean, onEpisode: (kind: string) => void): Promise<ShardEntry[]> {
   const queue = [...jobs];
   const entries: ShardEntry[] = [];
-  const workers = Array.from({ length: Math.min(count, jobs.length) }, () => startWorker(size, steps));
+  const workers = Array.from({ length: Math.min(count, jobs.length) }, () => startWorker(size, steps, shadows));
   try {
     await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
       const next = (): void => {
@@ -136,7 +138,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   log.debug({ shards: jobs.length, workers: o.workers }, 'collecting');
   let entries: ShardEntry[];
   if (o.workers === 1 || jobs.length === 1) {
-    const pool = new SimPool(o.size, o.steps);
+    const pool = new SimPool(o.size, o.steps, o.shadows);
     try {
       entries = [];
       for (const job of jobs) entries.push(await collectShard(job, pool, (rec) => onEpisode(rec.plan.kind)));
@@ -144,7 +146,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
       pool.close();
     }
   } else {
-    entries = await runOnWorkers(jobs, o.workers, o.size, o.steps, onEpisode);
+    entries = await runOnWorkers(jobs, o.workers, o.size, o.steps, o.shadows, onEpisode);
   }
   entries.sort((a, b) => a.index - b.index);
   const manifest: DatasetManifest = {
@@ -156,6 +158,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     stepsPerEpisode: o.steps,
     episodesPerShard: o.episodesPerShard,
     image: { height: o.size, width: o.size, channels: 3, dtype: 'uint8' },
+    render: { shadows: o.shadows },
     controlPeriodS: SIM_CONTROL_PERIOD_S,
     state: { dim: 7, names: ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'] },
     action: {

@@ -30,13 +30,17 @@ export interface ShardJob {
 /** Simulators per task, created on first use and reused across episodes and shards. */
 export class SimPool {
   private readonly sims = new Map<DatasetTask, TabletopSim>();
-  constructor(private readonly size: number, private readonly steps: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly steps: number,
+    private readonly shadows = false,
+  ) {}
 
   /** The simulator for a task. */
   async get(task: DatasetTask): Promise<TabletopSim> {
     let sim = this.sims.get(task);
     if (!sim) {
-      sim = await TabletopSim.create({ task, camera: { width: this.size, height: this.size }, maxSteps: this.steps + 1 });
+      sim = await TabletopSim.create({ task, camera: { width: this.size, height: this.size }, maxSteps: this.steps + 1, shadows: this.shadows });
       this.sims.set(task, sim);
     }
     return sim;
