@@ -194,7 +194,7 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
       }
       if (elapsed > o.timeoutS) {
         const have = core.capturedNames();
-        throw new Error(`timed out after ${o.timeoutS} s in phase '${core.phase}' (captured: ${have.join(', ') || 'none'}; missing: ${core.missingNames().join(', ')}); nothing was written`);
+        throw new Error(`timed out after ${o.timeoutS} s in phase '${core.phase}' (captured: ${have.join(', ') || 'none'}; missing: ${core.missingNames().join(', ')}); nothing was written. Did the arm follow the commands on ${o.topics.trajectory}? A running planner node also commands it (the built-in simulator obeys its twists first)`);
       }
       if (core.phase !== lastPhase) {
         lastPhase = core.phase;
