@@ -18,7 +18,8 @@ def generate_launch_description():
     args = [
         DeclareLaunchArgument('task', default_value='pick-place', description='reach | grasp | pick-place'),
         DeclareLaunchArgument('seed', default_value='0', description='Layout seed'),
-        DeclareLaunchArgument('image_size', default_value='128', description='Camera resolution'),
+        DeclareLaunchArgument('image_size', default_value='64',
+                              description="Camera resolution (the shipped model's own: a larger render shrunk to 64 px looks different)"),
         DeclareLaunchArgument('params_file', default_value=os.path.join(share, 'config', 'planner.yaml'),
                               description='Planner parameters file'),
         DeclareLaunchArgument('model_dir', default_value=os.path.join(share, 'models', 'sim-jepa-ac'),
@@ -40,6 +41,8 @@ def generate_launch_description():
             ('cube_pose', '/sim/cube_pose'),
             ('target_pose', '/sim/target_pose'),
             ('delta_twist_cmds', '/sim/delta_twist_cmds'),
+            ('pose_target', '/sim/pose_target'),
+            ('joint_trajectory', '/sim/joint_trajectory'),
             ('gripper_command', '/sim/gripper_command'),
         ],
     )
