@@ -94,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
 
     let spearman: number | null = null;
     let depth: RayProbe | null = null;
+    let probed = 0;
     if (landscapePoints > 1) {
       const lsim = await TabletopSim.create({ ...s.sim, task: 'reach' });
       sims.push(lsim);
@@ -106,7 +107,9 @@ export async function main(argv: string[]): Promise<number> {
       });
       lbar.finish();
       spearman = land.spearman;
-      depth = await rayProbe(lsim, model, goals.frames[0] as RgbImage, goals.tcpPositions[0] as Float64Array, s.seed);
+      // Probe at the goal held highest above the table: ±4 cm along the ray must stay reachable.
+      probed = goals.tcpPositions.reduce((best, p, i) => ((p[2] as number) > (goals.tcpPositions[best] as Float64Array)[2]! ? i : best), 0);
+      depth = await rayProbe(lsim, model, goals.frames[probed] as RgbImage, goals.tcpPositions[probed] as Float64Array, s.seed);
       files['landscape'] = join(outDir, 'landscape.png');
       await writeFile(
         files['landscape'],
@@ -125,8 +128,8 @@ export async function main(argv: string[]): Promise<number> {
       meanPlanMs: Math.round(episode.meanPlanMs),
       final: episode.finalTask,
       landscapeSpearman: spearman,
-      // Energy 4 cm from the first goal along the camera ray vs across it: depth sensitivity.
-      depthProbe: depth,
+      // Energy 4 cm from a goal along the camera ray vs across it: depth sensitivity.
+      depthProbe: depth && { ...depth, goal: goals.names[probed] },
       files,
     };
     await writeFile(files['summary'] as string, `${JSON.stringify(summary, null, 2)}\n`);
@@ -138,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       if (spearman !== null) console.log(`  energy landscape rank correlation with distance: ${spearman.toFixed(2)}`);
       if (depth) {
         console.log(
-          `  energy ${depth.distance * 100} cm from goal 1: along the camera ray ${depth.along.toFixed(3)}, across it ${depth.horizontal.toFixed(3)} (horizontal) / ${depth.vertical.toFixed(3)} (vertical)`,
+          `  energy ${depth.distance * 100} cm from the '${goals.names[probed] ?? ''}' goal: along the camera ray ${depth.along.toFixed(3)}, across it ${depth.horizontal.toFixed(3)} (horizontal) / ${depth.vertical.toFixed(3)} (vertical)`,
         );
       }
       console.log(`  wrote ${Object.values(files).join(', ')}`);
