@@ -126,12 +126,15 @@ _OPS: Dict[str, Callable[..., np.ndarray]] = {
 
 
 class NumpyOnnx:
-    """Evaluates an ONNX model (path or ModelProto) with NumPy: ``run(feeds) -> {name: array}``."""
+    """Evaluates an ONNX model (path or ModelProto) with NumPy: ``run(feeds) -> {name: array}``.
+    Subclasses extend ``OPS`` for graphs with more operators."""
+
+    OPS: Dict[str, Callable[..., np.ndarray]] = _OPS
 
     def __init__(self, model):
         self.model = model if isinstance(model, onnx.ModelProto) else onnx.load(model)
         self.init = {t.name: numpy_helper.to_array(t) for t in self.model.graph.initializer}
-        unknown = sorted({n.op_type for n in self.model.graph.node if n.op_type not in _OPS and n.op_type != "Constant"})
+        unknown = sorted({n.op_type for n in self.model.graph.node if n.op_type not in self.OPS and n.op_type != "Constant"})
         if unknown:
             raise NotImplementedError(f"operators not supported by the NumPy evaluator: {unknown}")
 
@@ -151,7 +154,7 @@ class NumpyOnnx:
             while args and args[-1] is None:
                 args.pop()
             try:
-                out = _OPS[node.op_type](a, *args)
+                out = self.OPS[node.op_type](a, *args)
             except Exception as e:  # name the node: the only useful clue when a graph changes
                 raise RuntimeError(f"{node.op_type} node {node.name!r} failed: {e}") from e
             env[node.output[0]] = np.asarray(out)

@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import onnx
@@ -16,7 +16,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from ..jepa_ac.export import OPSET, _set_output_shape
-from ..jepa_ac.onnx_numpy import _OPS, NumpyOnnx, _attrs
+from ..jepa_ac.onnx_numpy import NumpyOnnx
 
 set_output_shape = _set_output_shape
 
@@ -97,14 +97,7 @@ def to_float16(model: onnx.ModelProto, keep_float32: Sequence[str] = FLOAT32_OPS
 
 # --------------------------------------------------------------------------- NumPy evaluator
 
-def _np_dtype(onnx_type: int) -> np.dtype:
-    # onnx.helper.tensor_dtype_to_np_dtype only exists from onnx 1.13; Debian 12 has 1.12
-    convert = getattr(helper, "tensor_dtype_to_np_dtype", None)
-    return np.dtype(convert(onnx_type)) if convert else np.dtype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx_type])
-
-
 _EXTRA_OPS = {
-    "Cast": lambda a, x: x.astype(_np_dtype(a["to"])),
     "Atan": lambda a, x: np.arctan(x),
     "Sign": lambda a, x: np.sign(x),
     "Neg": lambda a, x: -x,
@@ -115,37 +108,13 @@ _EXTRA_OPS = {
     "And": lambda a, x, y: np.logical_and(x, y),
     "Or": lambda a, x, y: np.logical_or(x, y),
 }
-OPS = {**_OPS, **_EXTRA_OPS}
+OPS = {**NumpyOnnx.OPS, **_EXTRA_OPS}
 
 
 class NumpyGraph(NumpyOnnx):
     """``models.jepa_ac.onnx_numpy.NumpyOnnx`` plus the operators the pose update adds."""
 
-    def __init__(self, model):
-        proto = model if isinstance(model, onnx.ModelProto) else onnx.load(model)
-        unknown = sorted({n.op_type for n in proto.graph.node if n.op_type not in OPS and n.op_type != "Constant"})
-        if unknown:
-            raise NotImplementedError(f"operators not supported by the NumPy evaluator: {unknown}")
-        self.model = proto
-        self.init = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
-
-    def run(self, feeds: Dict[str, np.ndarray], outputs: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
-        env: Dict[str, np.ndarray] = dict(self.init)
-        env.update({k: np.asarray(v) for k, v in feeds.items()})
-        for node in self.model.graph.node:
-            a = _attrs(node)
-            if node.op_type == "Constant":
-                env[node.output[0]] = numpy_helper.to_array(a["value"])
-                continue
-            args = [env[i] if i else None for i in node.input]
-            while args and args[-1] is None:
-                args.pop()
-            try:
-                out = OPS[node.op_type](a, *args)
-            except Exception as e:  # name the node: the only useful clue when a graph changes
-                raise RuntimeError(f"{node.op_type} node {node.name!r} failed: {e}") from e
-            env[node.output[0]] = np.asarray(out)
-        return {name: env[name] for name in (outputs or self.output_names)}
+    OPS = OPS
 
 
 def graph_runner(path: str):
