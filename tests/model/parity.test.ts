@@ -3,47 +3,17 @@
  * inputs and the PyTorch outputs (models/<name>/parity.json); the TypeScript path (preprocessing
  * included) must reproduce them.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
-
-interface ParityImage {
-  height: number;
-  width: number;
-  encoding: 'rgb8';
-  base64: string;
-}
-interface Parity {
-  format: string;
-  tolerance: number;
-  image: ParityImage;
-  goalImage: ParityImage;
-  latents: number[];
-  goalLatents: number[];
-  state: number[];
-  batch: number;
-  rollouts: { horizon: number; actions: number[]; energy: number[] }[];
-}
+import { image, maxAbsDiff, readParity } from './parity-fixture.js';
 
 /** Models shipped with a parity fixture. */
 const MODELS = ['test-tiny', 'sim-jepa-ac', 'vjepa2-tiny'];
 
-function image(p: ParityImage) {
-  return { width: p.width, height: p.height, data: new Uint8Array(Buffer.from(p.base64, 'base64')) };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
-
 describe.each(MODELS)('ONNX vs PyTorch parity (%s)', (name) => {
   const DIR = modelDir(name);
-  const parity = JSON.parse(readFileSync(join(DIR, 'parity.json'), 'utf8')) as Parity;
+  const parity = readParity(DIR);
   let model: OnnxWorldModel;
   beforeAll(async () => {
     model = await OnnxWorldModel.load(DIR);

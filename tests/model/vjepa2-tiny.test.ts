@@ -5,7 +5,6 @@
  * (float32 tightly, float16 loosely), and the paper's CEM plans with it through the same
  * OnnxWorldModel + MpcPlanner path as every other model.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MpcPlanner, PLANNER_DEFAULTS } from '../../src/core/mpc.js';
@@ -14,41 +13,14 @@ import { PlannerStatus } from '../../src/core/status.js';
 import { loadManifest } from '../../src/model/manifest.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
+import { image, maxAbsDiff, readParity } from './parity-fixture.js';
 
 const DIR = modelDir('vjepa2-tiny');
 const FP16_MANIFEST = join(DIR, 'manifest-fp16.json');
 /** float16 graphs against float64 PyTorch: half precision through two blocks. */
 const FP16_TOLERANCE = { latents: 2e-2, energy: 2e-3 };
 
-interface ParityImage {
-  height: number;
-  width: number;
-  base64: string;
-}
-interface Parity {
-  format: string;
-  tolerance: number;
-  image: ParityImage;
-  goalImage: ParityImage;
-  latents: number[];
-  goalLatents: number[];
-  state: number[];
-  batch: number;
-  rollouts: { horizon: number; actions: number[]; energy: number[]; predicted?: number[] }[];
-}
-
-const parity = JSON.parse(readFileSync(join(DIR, 'parity.json'), 'utf8')) as Parity;
-
-function image(p: ParityImage) {
-  return { width: p.width, height: p.height, data: new Uint8Array(Buffer.from(p.base64, 'base64')) };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
+const parity = readParity(DIR);
 
 /** Encodes the parity images and scores every fixture rollout; returns the max differences. */
 async function parityDiffs(model: OnnxWorldModel): Promise<{ latents: number; energy: number }> {
