@@ -220,6 +220,11 @@ def image_to_tensor(image_u8: np.ndarray, dtype: torch.dtype = torch.float32) ->
     return x.permute(2, 0, 1).unsqueeze(0).contiguous()
 
 
+def parity_image(a: np.ndarray) -> dict:
+    """An HxWx3 uint8 image as the parity fixture stores it (rgb8, base64)."""
+    return {"height": a.shape[0], "width": a.shape[1], "encoding": "rgb8", "base64": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
 def _floats(t: torch.Tensor) -> List[float]:
     """Flat float32 values, each printed with enough digits to round-trip exactly."""
     return [float(f"{v:.9g}") for v in t.detach().reshape(-1).numpy().astype(np.float32).tolist()]
@@ -267,9 +272,6 @@ def parity_fixture(
                 entry["predicted"] = _floats(z_h)
             rollouts.append(entry)
 
-    def img(a: np.ndarray) -> dict:
-        return {"height": a.shape[0], "width": a.shape[1], "encoding": "rgb8", "base64": base64.b64encode(a.tobytes()).decode("ascii")}
-
     return {
         "format": PARITY_FORMAT,
         "description": (
@@ -282,8 +284,8 @@ def parity_fixture(
         "tokens": enc.num_tokens,
         "dim": enc.dim,
         "batch": int(inp["actions"].shape[0]),
-        "image": img(inp["image"]),
-        "goalImage": img(inp["goalImage"]),
+        "image": parity_image(inp["image"]),
+        "goalImage": parity_image(inp["goalImage"]),
         "latents": _floats(z),
         "goalLatents": _floats(goal),
         "state": _floats(state),

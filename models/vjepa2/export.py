@@ -18,7 +18,6 @@ failed export leaves no half-written model folder.
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
 import json
 import os
@@ -32,7 +31,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..jepa_ac.export import IMAGE_MEAN, IMAGE_SCALE, IMAGE_STD, PAPER_PLANNING, PARITY_FORMAT, _floats, manifest_dict, write_json
+from ..jepa_ac.export import IMAGE_MEAN, IMAGE_SCALE, IMAGE_STD, PAPER_PLANNING, PARITY_FORMAT, _floats, manifest_dict, parity_image, write_json
 from .checkpoint import DEFAULT_ENCODER_KEY, CheckpointError, LoadReport, load_vjepa2
 from .config import PRESETS, VJepa2Config, preset
 from .graphs import EncoderGraph, RolloutGraph
@@ -145,9 +144,6 @@ def parity_fixture(encoder: VJepa2Encoder, predictor: ACPredictor, rollouts: Seq
                 entry["predicted"] = _floats(z_h)
             entries.append(entry)
 
-    def img(a: np.ndarray) -> dict:
-        return {"height": a.shape[0], "width": a.shape[1], "encoding": "rgb8", "base64": base64.b64encode(a.tobytes()).decode("ascii")}
-
     return {
         "format": PARITY_FORMAT,
         "description": (
@@ -160,8 +156,8 @@ def parity_fixture(encoder: VJepa2Encoder, predictor: ACPredictor, rollouts: Seq
         "tokens": cfg.num_tokens,
         "dim": cfg.enc_dim,
         "batch": FIXTURE_BATCH,
-        "image": img(image),
-        "goalImage": img(goal_image),
+        "image": parity_image(image),
+        "goalImage": parity_image(goal_image),
         "latents": _floats(z),
         "goalLatents": _floats(goal),
         "state": _floats(state),
