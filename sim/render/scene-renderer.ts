@@ -46,6 +46,11 @@ export interface ShadowOptions {
   planeZ: number;
   /** Shadow colour 0–255. */
   colour: Rgb;
+  /**
+   * Where the light comes from, as the shadow's horizontal shift (world x, y) per metre of height
+   * above the plane (default [0, 0]: light straight overhead).
+   */
+  slant?: readonly [number, number];
 }
 
 /** Height of drawn shadows above their plane (m): clears the plane in the z-buffer, never an object on it. */
@@ -188,13 +193,15 @@ export class SceneRenderer {
     const src = geom.mesh.vertices;
     const dst = this.scratch;
     const z = shadow.planeZ + SHADOW_LIFT - (eye[2] as number);
+    const [sx, sy] = shadow.slant ?? [0, 0];
     for (let k = 0; k < src.length; k += 3) {
       const lx = src[k] as number;
       const ly = src[k + 1] as number;
       const lz = src[k + 2] as number;
-      // World x, y of the vertex (rotation rows 0 and 1 of the geom), then camera space at the plane.
-      const x = (poses.xpos[3 * g] as number) + (poses.xmat[9 * g] as number) * lx + (poses.xmat[9 * g + 1] as number) * ly + (poses.xmat[9 * g + 2] as number) * lz - (eye[0] as number);
-      const y = (poses.xpos[3 * g + 1] as number) + (poses.xmat[9 * g + 3] as number) * lx + (poses.xmat[9 * g + 4] as number) * ly + (poses.xmat[9 * g + 5] as number) * lz - (eye[1] as number);
+      // World position of the vertex, shifted along the light by its height, then camera space at the plane.
+      const h = (poses.xpos[3 * g + 2] as number) + (poses.xmat[9 * g + 6] as number) * lx + (poses.xmat[9 * g + 7] as number) * ly + (poses.xmat[9 * g + 8] as number) * lz - shadow.planeZ;
+      const x = (poses.xpos[3 * g] as number) + (poses.xmat[9 * g] as number) * lx + (poses.xmat[9 * g + 1] as number) * ly + (poses.xmat[9 * g + 2] as number) * lz + sx * h - (eye[0] as number);
+      const y = (poses.xpos[3 * g + 1] as number) + (poses.xmat[9 * g + 3] as number) * lx + (poses.xmat[9 * g + 4] as number) * ly + (poses.xmat[9 * g + 5] as number) * lz + sy * h - (eye[1] as number);
       dst[k] = (rc[0] as number) * x + (rc[1] as number) * y + (rc[2] as number) * z;
       dst[k + 1] = (rc[3] as number) * x + (rc[4] as number) * y + (rc[5] as number) * z;
       dst[k + 2] = (rc[6] as number) * x + (rc[7] as number) * y + (rc[8] as number) * z;
