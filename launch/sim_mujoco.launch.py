@@ -20,6 +20,8 @@ def generate_launch_description():
         DeclareLaunchArgument('seed', default_value='0', description='Layout seed'),
         DeclareLaunchArgument('image_size', default_value='64',
                               description="Camera resolution (the shipped model's own: a larger render shrunk to 64 px looks different)"),
+        DeclareLaunchArgument('shadows', default_value='false',
+                              description="Draw shadows in the simulator (as the model's manifest simulator.shadows says)"),
         DeclareLaunchArgument('params_file', default_value=os.path.join(share, 'config', 'planner.yaml'),
                               description='Planner parameters file'),
         DeclareLaunchArgument('model_dir', default_value=os.path.join(share, 'models', 'sim-jepa-ac'),
@@ -33,6 +35,7 @@ def generate_launch_description():
             'task': LaunchConfiguration('task'),
             'seed': LaunchConfiguration('seed'),
             'image_size': LaunchConfiguration('image_size'),
+            'shadows': LaunchConfiguration('shadows'),
         }],
         remappings=[
             ('camera/image_raw', '/sim/camera/image_raw'),

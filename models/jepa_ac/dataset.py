@@ -67,6 +67,11 @@ class Dataset:
         return int(self.manifest["image"]["height"])
 
     @property
+    def shadows(self) -> bool:
+        """Whether the frames were drawn with shadows (manifest ``render``; absent = no)."""
+        return bool(self.manifest.get("render", {}).get("shadows", False))
+
+    @property
     def privileged_fields(self) -> List[str]:
         return list(self.manifest["privileged"]["fields"])
 
@@ -165,8 +170,7 @@ class Dataset:
         for d in parts[1:]:
             _require(d.image_size == first.image_size, f"{d.root}: images are {d.image_size} px, {first.root} has {first.image_size} px")
             _require(d.privileged_fields == first.privileged_fields, f"{d.root}: privileged columns differ from {first.root}'s")
-            shadows = [bool(x.manifest.get("render", {}).get("shadows", False)) for x in (first, d)]
-            _require(shadows[0] == shadows[1], f"{d.root}: shadows {shadows[1]}, {first.root} has {shadows[0]}: frames drawn differently")
+            _require(d.shadows == first.shadows, f"{d.root}: shadows {d.shadows}, {first.root} has {first.shadows}: frames drawn differently")
         if len(parts) == 1:
             return first
         offsets = np.cumsum([0] + [len(d.frames) for d in parts[:-1]])

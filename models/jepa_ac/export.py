@@ -174,9 +174,11 @@ def manifest_dict(
     enc: EncoderConfig,
     rollouts: Sequence[Tuple[str, int, bool]],
     planning: Optional[dict] = None,
+    shadows: bool = False,
 ) -> dict:
-    """The manifest, keys in the contract document's order. ``rollouts``: (file, horizon, outputsPredicted)."""
-    return {
+    """The manifest, keys in the contract document's order. ``rollouts``: (file, horizon, outputsPredicted).
+    ``shadows``: the training frames were drawn with shadows, so the simulator must draw them too."""
+    manifest = {
         "format": MANIFEST_FORMAT,
         "name": name,
         "description": description,
@@ -203,6 +205,9 @@ def manifest_dict(
         "planning": dict(planning or PAPER_PLANNING),
         "batchSizes": BATCH_SIZES,
     }
+    if shadows:  # absent = the contract's default (no shadows); real-camera models never carry it
+        manifest["simulator"] = {"shadows": True}
+    return manifest
 
 
 def write_json(path: str, obj: dict) -> None:
@@ -345,6 +350,7 @@ def export_model(
     predicted: Iterable[int] = (),
     planning: Optional[dict] = None,
     parity: bool = True,
+    shadows: bool = False,
 ) -> dict:
     """Writes encoder.onnx, rollout-h{H}.onnx, manifest.json and parity.json into ``out_dir``.
 
@@ -361,7 +367,7 @@ def export_model(
         file = f"rollout-h{h}.onnx"
         _save(rollout_graph(predictor, h, h in predicted), os.path.join(out_dir, file))
         rollouts.append((file, h, h in predicted))
-    write_json(os.path.join(out_dir, "manifest.json"), manifest_dict(name, description, encoder.cfg, rollouts, planning))
+    write_json(os.path.join(out_dir, "manifest.json"), manifest_dict(name, description, encoder.cfg, rollouts, planning, shadows))
     write_json(os.path.join(out_dir, "parity.json"), parity_fixture(encoder, predictor, horizons, predicted))
     report = {
         "params": {"encoder": count_params(encoder), "predictor": count_params(predictor)},
@@ -382,13 +388,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--predicted", type=int, nargs="*", default=[], help="horizons whose graph also outputs `predicted`")
     ap.add_argument("--no-parity", action="store_true", help="skip the ONNX-vs-PyTorch check")
     ap.add_argument("--planning", help="JSON file with the manifest's planning block (default: the paper's CEM settings)")
+    ap.add_argument("--shadows", action="store_true",
+                    help="the model was trained on frames with shadows (default: what the weights' training data says)")
     args = ap.parse_args(argv)
-    encoder, predictor, _ = load_weights(args.weights)
+    encoder, predictor, ckpt = load_weights(args.weights)
+    shadows = args.shadows or bool(ckpt.get("extra", {}).get("render", {}).get("shadows", False))
     planning = None
     if args.planning:
         with open(args.planning, encoding="utf-8") as f:
             planning = json.load(f)
-    report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, planning, parity=not args.no_parity)
+    report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, planning, parity=not args.no_parity, shadows=shadows)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -405,7 +405,8 @@ def train(
         return min(1.0, p)
 
     def checkpoint(final: bool) -> None:
-        extra = {"train_config": asdict(cfg), "step": step, "minutes": (time.time() - started) / 60, "metrics": metrics, "data": data.root}
+        extra = {"train_config": asdict(cfg), "step": step, "minutes": (time.time() - started) / 60, "metrics": metrics, "data": data.root,
+                 "render": {"shadows": data.shadows}}
         save_weights(out, encoder, predictor, extra)
 
     print(f"training: encoder {count_params(encoder):,} + predictor {count_params(predictor):,} params, "

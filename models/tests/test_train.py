@@ -3,6 +3,8 @@ repository root: /usr/bin/python3 -m unittest discover -s models/tests -t .
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import tempfile
@@ -127,11 +129,22 @@ class TrainTest(unittest.TestCase):
             self.assertEqual(lines[0]["step"], 1)
             enc, pred, ckpt = load_weights(out)
             self.assertEqual(ckpt["extra"]["step"], cfg.steps)
+            self.assertEqual(ckpt["extra"]["render"], {"shadows": False})
             self.assertEqual(pred.cfg.angle_encoding, "sincos")
             report = export_model(os.path.join(tmp, "model"), enc, pred, "smoke", "smoke", horizons=[1, 2], predicted=[1])
             for k, v in report["parity"].items():
                 if k != "engine":
                     self.assertLess(v, 1e-4, k)
+            with open(os.path.join(tmp, "model", "manifest.json"), encoding="utf-8") as f:
+                self.assertNotIn("simulator", json.load(f))  # the contract's default: no shadows
+            # Weights trained on shadowed frames export a manifest that makes the simulator draw them.
+            ckpt["extra"]["render"] = {"shadows": True}
+            torch.save(ckpt, out)
+            from models.jepa_ac.export import main as export_main
+            with contextlib.redirect_stdout(io.StringIO()):
+                export_main(["--weights", out, "--out", os.path.join(tmp, "shadowed"), "--name", "s", "--no-parity"])
+            with open(os.path.join(tmp, "shadowed", "manifest.json"), encoding="utf-8") as f:
+                self.assertEqual(json.load(f)["simulator"], {"shadows": True})
         self.assertLess(time.time() - started, 30)
 
     def test_frozen_encoder_stage_keeps_the_encoder_and_trains_the_predictor(self):

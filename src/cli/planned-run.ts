@@ -31,7 +31,7 @@ export const RUN_OPTIONS = {
   subgoals: { type: 'string' },
   'subgoal-steps': { type: 'string' },
   'image-size': { type: 'string' },
-  shadows: { type: 'boolean', default: false },
+  shadows: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Help text of {@link RUN_OPTIONS}. */
@@ -46,7 +46,7 @@ export const RUN_HELP = [
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp)`,
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
-  '  --shadows            render shadows (only for a model trained on frames with shadows)',
+  "  --shadows on|off     draw shadows in the simulator (default: the model's manifest, simulator.shadows: what it was trained on)",
 ].join('\n');
 
 /** Parsed shared flags. */
@@ -68,6 +68,11 @@ const YAW_INDEX = 5;
 const IMAGE_SIZES = [64, 96, 128, 160, 192, 224, 256];
 /** Camera resolution for models whose input is not one of those. */
 const DEFAULT_IMAGE_SIZE = 128;
+
+/** `--shadows on|off`, else the model's own setting. */
+function shadowsFlag(text: string | undefined, modelDefault: boolean): boolean {
+  return choiceFlag('shadows', text, ['on', 'off'] as const, modelDefault ? 'on' : 'off') === 'on';
+}
 
 /** Turns the shared flags into settings for a model. */
 export function runSettings(values: Record<string, string | boolean | undefined>, model: OnnxWorldModel, defaultTask: TaskName): RunSettings {
@@ -104,7 +109,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     planner,
     subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, DEFAULT_SUBGOAL_SCHEME),
     subgoalSteps,
-    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: values['shadows'] === true },
+    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: shadowsFlag(str('shadows'), m.simulator.shadows) },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },
   };
 }

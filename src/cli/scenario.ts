@@ -29,6 +29,7 @@ const HELP = `usage: jepa-mpc scenario pick-place [options] [--ros-args ...]
 options:
   --seed S            layout seed of the built-in simulator node (default 0; must match its seed)
   --image-size N      camera size of the simulator node (default 128)
+  --shadows on|off    whether the simulator node draws shadows (default off; must match its 'shadows' parameter)
   --subgoals NAME     ${SUBGOAL_SCHEMES.join('|')} (default paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
   --goals DIR         use the scheme's images in DIR (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering goals
   --save-goals DIR    write the goal images used
@@ -68,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       seed: { type: 'string' },
       'image-size': { type: 'string' },
+      shadows: { type: 'string' },
       subgoals: { type: 'string' },
       goals: { type: 'string' },
       'save-goals': { type: 'string' },
@@ -95,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
   const seed = intFlag('seed', values.seed, 0);
   const size = intFlag('image-size', values['image-size'], 128, 64, 256);
+  const shadows = choiceFlag('shadows', values.shadows, ['on', 'off'] as const, 'off') === 'on';
   const scheme = choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'paper');
   const files = goalFiles(scheme);
   const steps = (values.steps ?? defaultSubgoalSteps('pick-place', scheme).join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
@@ -112,9 +115,9 @@ export async function main(argv: string[]): Promise<number> {
       files.map((f) => readPngFile(join(dir, f), 'a goal image')),
     );
   } else {
-    console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}`);
+    console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${shadows ? ', shadows' : ''}`);
     // The node's planners pin the wrist rotation, so the expert keeps its yaw too.
-    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size } }, 'pick-place', seed, { alignYaw: false }, scheme)).frames;
+    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size }, shadows }, 'pick-place', seed, { alignYaw: false }, scheme)).frames;
   }
   if (values['save-goals']) {
     await mkdir(values['save-goals'], { recursive: true });

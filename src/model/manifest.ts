@@ -108,6 +108,11 @@ export const manifestSchema = z
     planning: planningSchema,
     /** Batch sizes the rollout is run at; a candidate batch is padded up to the next one (chunked above the largest). */
     batchSizes: z.array(positiveInt).min(1).default([1, 64, 800]),
+    /**
+     * How the built-in simulator must draw frames for this model (its training data's render
+     * settings); absent for models not trained on the simulator: no shadows.
+     */
+    simulator: z.object({ shadows: z.boolean().default(false) }).default({ shadows: false }),
   })
   .superRefine((m, ctx) => {
     const a = m.action.dim;

@@ -35,6 +35,7 @@ const SIM_PARAMS = {
   task: ['string', 'pick-place', `Task scored: ${TASK_NAMES.join(' | ')}`],
   seed: ['integer', 0, 'Layout seed used by ~/reset'],
   image_size: ['integer', 128, 'Camera resolution (square, 64-256)'],
+  shadows: ['bool', false, "Draw shadows on the table (as the model's manifest `simulator.shadows` says)"],
   control_period_s: ['double', 0.25, 'Seconds simulated per step (one command per step)'],
   command_timeout_s: ['double', 0.5, 'A twist older than this is ignored (the arm holds)'],
   frame_id: ['string', 'fr3_link0', 'Base frame of published poses'],
@@ -62,7 +63,7 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   const T = rcl.ParameterType;
   const p: Record<string, unknown> = {};
   for (const [name, [type, value, description]] of Object.entries(SIM_PARAMS)) {
-    const t = (type === 'string' ? T['PARAMETER_STRING'] : type === 'integer' ? T['PARAMETER_INTEGER'] : T['PARAMETER_DOUBLE']) as number;
+    const t = (type === 'string' ? T['PARAMETER_STRING'] : type === 'integer' ? T['PARAMETER_INTEGER'] : type === 'bool' ? T['PARAMETER_BOOL'] : T['PARAMETER_DOUBLE']) as number;
     const declared = node.declareParameter(new rcl.Parameter(name, t, type === 'integer' ? BigInt(value) : value), new rcl.ParameterDescriptor(name, t, description, true));
     p[name] = typeof declared.value === 'bigint' ? Number(declared.value) : declared.value;
   }
@@ -72,7 +73,7 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   const size = p['image_size'] as number;
   const frameId = p['frame_id'] as string;
   const prefix = p['joint_prefix'] as string;
-  const sim = await TabletopSim.create({ task, controlPeriod: period, camera: { width: size, height: size } });
+  const sim = await TabletopSim.create({ task, controlPeriod: period, camera: { width: size, height: size }, shadows: p['shadows'] === true });
   const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
 
   const pubs = {

@@ -55,6 +55,23 @@ describe('simulator node + planner node over ROS doubles', () => {
     expect(end.z - start.z).toBeCloseTo(status.last_action[2] as number, 2);
   });
 
+  it("draws shadows when its 'shadows' parameter is true (the same frame, darker only)", async () => {
+    const frame = async (shadows: boolean) => {
+      const rcl = fakeRclnodejs({ image_size: 64n, shadows });
+      const shell = await startSimShell(rcl, { log });
+      shell.close();
+      return ((rcl.nodes[0] as FakeNode).messages(SIM_NAMES.image).at(-1) as { data: Uint8Array }).data;
+    };
+    const plain = await frame(false);
+    const shaded = await frame(true);
+    let darker = 0;
+    for (let i = 0; i < plain.length; i++) {
+      expect(shaded[i]).toBeLessThanOrEqual(plain[i] as number);
+      if ((shaded[i] as number) < (plain[i] as number)) darker++;
+    }
+    expect(darker).toBeGreaterThan(60);
+  });
+
   it('refuses an unknown task', async () => {
     const rcl = fakeRclnodejs({ task: 'juggle' });
     await expect(startSimShell(rcl, { log })).rejects.toThrow(/task must be one of reach, grasp, pick-place, got 'juggle'/);
