@@ -41,7 +41,7 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -78,6 +78,7 @@ class TrainConfig:
     w_gripper: float = 0.1  # metres of displacement per unit of gripper closedness
     w_yaw: float = 0.05  # metres per radian of yaw
     w_cube: float = 0.0  # metres per metre of task-cube displacement (simulator truth; 0 = state only)
+    gripper_clips: float = 0.0  # fraction of each batch drawn around gripper events (ClipSampler)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -116,10 +117,19 @@ def images_to_tensor(frames_u8: np.ndarray) -> torch.Tensor:
     return x.movedim(-1, -3).contiguous()
 
 
-class ClipSampler:
-    """Random training clips: T + 1 consecutive frames of an episode plus one other frame of it."""
+# An action that changes the gripper's closedness by more than this is a gripper event.
+GRIPPER_EVENT = 0.1
 
-    def __init__(self, ds: Dataset, clip_steps: int, rng: np.random.Generator):
+
+class ClipSampler:
+    """Random training clips: T + 1 consecutive frames of an episode plus one other frame of it.
+
+    ``gripper_fraction`` of each batch (rounded) are clips whose actions include a gripper event:
+    closing and opening are rare in the data (a few steps per pick-and-place episode), yet the
+    planner's grasp depends on the predictor knowing what they look like.
+    """
+
+    def __init__(self, ds: Dataset, clip_steps: int, rng: np.random.Generator, gripper_fraction: float = 0.0):
         self.ds = ds
         self.T = clip_steps
         self.rng = rng
@@ -129,13 +139,36 @@ class ClipSampler:
         self.lengths = eps[:, 1]
         if int(self.lengths.min()) < clip_steps + 1:
             raise ValueError(f"episodes of {int(self.lengths.min())} frames are shorter than a clip of {clip_steps + 1}")
+        if not 0.0 <= gripper_fraction <= 1.0:
+            raise ValueError(f"gripper_fraction must be in [0, 1], got {gripper_fraction}")
+        self.gripper_fraction = gripper_fraction
+        # (episode, global frame) of every gripper event; the action of the episode's last frame leads nowhere.
+        episode_of = np.repeat(np.arange(len(self.starts)), self.lengths)
+        last = np.zeros(len(ds.frames), bool)
+        last[self.starts + self.lengths - 1] = True
+        frames = np.flatnonzero((np.abs(ds.actions[:, GRIPPER]) > GRIPPER_EVENT) & ~last)
+        self.events = (episode_of[frames], frames)
+        if gripper_fraction > 0 and len(frames) == 0:
+            raise ValueError("gripper_fraction > 0 but the data has no gripper events")
+
+    def indices(self, batch: int) -> Tuple[np.ndarray, np.ndarray]:
+        """Frame indices of the clips [B, T+1] and of their goal frames [B]."""
+        k = int(round(batch * self.gripper_fraction))
+        e = self.rng.integers(0, len(self.starts), size=batch)
+        first = self.starts[e] + self.rng.integers(0, self.lengths[e] - self.T, size=batch)
+        if k:
+            j = self.rng.integers(0, len(self.events[1]), size=k)
+            e[:k] = self.events[0][j]
+            # The event's action at a random position of the clip, the clip kept inside its episode.
+            lo, hi = self.starts[e[:k]], self.starts[e[:k]] + self.lengths[e[:k]] - self.T - 1
+            first[:k] = np.clip(self.events[1][j] - self.rng.integers(0, self.T, size=k), lo, hi)
+        idx = first[:, None] + np.arange(self.T + 1)[None, :]
+        goal = self.starts[e] + self.rng.integers(0, self.lengths[e], size=batch)
+        return idx, goal
 
     def sample(self, batch: int) -> Dict[str, torch.Tensor]:
         """frames [B, T+1, 3, H, W], states [B, T+1, 7], actions [B, T, 7], goal frame/state [B, ...]."""
-        e = self.rng.integers(0, len(self.starts), size=batch)
-        first = self.starts[e] + self.rng.integers(0, self.lengths[e] - self.T, size=batch)
-        idx = first[:, None] + np.arange(self.T + 1)[None, :]
-        goal = self.starts[e] + self.rng.integers(0, self.lengths[e], size=batch)
+        idx, goal = self.indices(batch)
         ds = self.ds
         return {
             "frames": images_to_tensor(ds.frames[idx]),
@@ -151,17 +184,14 @@ class ClipSampler:
 class LatentClipSampler:
     """Training clips from cached latents (frozen encoder): the same clips as ClipSampler."""
 
-    def __init__(self, ds: Dataset, latents: torch.Tensor, clip_steps: int, rng: np.random.Generator):
-        self.clips = ClipSampler(ds, clip_steps, rng)
+    def __init__(self, ds: Dataset, latents: torch.Tensor, clip_steps: int, rng: np.random.Generator, gripper_fraction: float = 0.0):
+        self.clips = ClipSampler(ds, clip_steps, rng, gripper_fraction)
         self.latents = latents
 
     def sample(self, batch: int) -> Dict[str, torch.Tensor]:
         """latents [B, T+1, N, D], states [B, T+1, 7], actions [B, T, 7]."""
-        c = self.clips
-        e = c.rng.integers(0, len(c.starts), size=batch)
-        first = c.starts[e] + c.rng.integers(0, c.lengths[e] - c.T, size=batch)
-        idx = first[:, None] + np.arange(c.T + 1)[None, :]
-        ds = c.ds
+        idx, _ = self.clips.indices(batch)
+        ds = self.clips.ds
         return {
             "latents": self.latents[torch.from_numpy(idx)],
             "states": torch.from_numpy(ds.states[idx]),
@@ -383,11 +413,11 @@ def train(
         for p_ in encoder.parameters():
             p_.requires_grad_(False)
         print(f"caching latents of {len(data.frames)} frames with the frozen encoder", file=sys.stderr, flush=True)
-        sampler = LatentClipSampler(data, encode_frames(encoder, data.frames), cfg.clip_steps, rng)
+        sampler = LatentClipSampler(data, encode_frames(encoder, data.frames), cfg.clip_steps, rng, cfg.gripper_clips)
         params = list(predictor.parameters())
     else:
         encoder.train()
-        sampler = ClipSampler(data, cfg.clip_steps, rng)
+        sampler = ClipSampler(data, cfg.clip_steps, rng, cfg.gripper_clips)
         params = list(encoder.parameters()) + list(predictor.parameters())
     predictor.train()
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -471,6 +501,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--log", help="append JSON lines of losses and metrics here")
     ap.add_argument("--init", help="start from these weights (same preset sizes)")
     ap.add_argument("--cube-weight", type=float, help="metric term for the task cube's displacement, metres per metre (training-time simulator truth; default: the preset's, 0)")
+    ap.add_argument("--gripper-clips", type=float, help="fraction of each batch drawn around gripper open/close actions (default: the preset's, 0)")
     ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
@@ -486,6 +517,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.lr = args.lr
     if args.cube_weight is not None:
         cfg.w_cube = args.cube_weight
+    if args.gripper_clips is not None:
+        cfg.gripper_clips = args.gripper_clips
     data = Dataset.concat([Dataset.open(d, verify=not args.no_verify) for d in args.data])
     val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
     if data.image_size != cfg.encoder.image_size:

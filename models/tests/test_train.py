@@ -184,6 +184,28 @@ class TrainTest(unittest.TestCase):
             cubed = losses(enc, pred, batch, TrainConfig(**{**cfg.__dict__, "w_cube": 1.0}))["metric"]
             self.assertGreater(float(cubed), float(plain))
 
+    def test_gripper_clips_are_drawn_around_gripper_events_inside_their_episode(self):
+        from models.jepa_ac.train import ClipSampler
+
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"), episodes=4, length=6)
+            g = Dataset.open(os.path.join(tmp, "data"))
+            with self.assertRaises(ValueError):  # no gripper action in the data
+                ClipSampler(g, 2, np.random.default_rng(0), 0.5)
+            g.actions[[3, 14], 6] = [1.0, -0.5]  # episode 0 step 3 closes, episode 2 step 2 opens
+            g.actions[5, 6] = 1.0  # an episode's last action leads nowhere: not an event
+            sampler = ClipSampler(g, 2, np.random.default_rng(0), 0.5)
+            self.assertEqual(sorted(sampler.events[1].tolist()), [3, 14])
+            for _ in range(20):
+                idx, goal = sampler.indices(8)
+                has = (np.abs(g.actions[idx[:, :-1], 6]) > 0.1).any(axis=1)
+                self.assertTrue(has[:4].all(), idx[:4])
+                episode = idx // 6
+                self.assertTrue((episode == episode[:, :1]).all(), idx)  # clips never cross episodes
+                self.assertTrue((goal // 6 == episode[:, 0]).all())
+            with self.assertRaises(ValueError):
+                ClipSampler(g, 2, np.random.default_rng(0), 1.5)
+
     def test_concat_rebases_episodes(self):
         with tempfile.TemporaryDirectory() as tmp:
             synthetic(os.path.join(tmp, "a"), episodes=3, seed=1)
