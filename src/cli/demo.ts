@@ -13,6 +13,7 @@ import { statusName } from '../core/status.js';
 import { expertGoals } from '../loop/goals.js';
 import { runPlannedEpisode } from '../loop/episode.js';
 import { energyLandscape } from '../loop/landscape.js';
+import { graspProbe, type GraspProbe } from '../loop/grasp-probe.js';
 import { rayProbe, type RayProbe } from '../loop/ray-probe.js';
 import type { RgbImage } from '../model/image.js';
 import { modelDir } from '../paths.js';
@@ -116,6 +117,12 @@ export async function main(argv: string[]): Promise<number> {
         heatmap(land.energies, { title: `energy to goal 1, rank corr ${land.spearman.toFixed(2)}`, xLabel: 'dx from goal (m)', yLabel: 'dy (m)', xs: land.xs, ys: land.ys, mark: [0, 0] }).toPng(),
       );
     }
+    // At the 'grasped' goal's pose with the fingers open: does the model want to close them?
+    const graspIndex = goals.names.indexOf('grasped');
+    let grasp: GraspProbe | null = null;
+    if (landscapePoints > 1 && graspIndex >= 0 && model.manifest.planning.gripperIndex !== null) {
+      grasp = await graspProbe(sim, model, goals.frames[graspIndex] as RgbImage, goals.tcpPositions[graspIndex] as Float64Array, s.seed);
+    }
     const summary = {
       task: s.task,
       seed: s.seed,
@@ -130,6 +137,8 @@ export async function main(argv: string[]): Promise<number> {
       landscapeSpearman: spearman,
       // Energy 4 cm from a goal along the camera ray vs across it: depth sensitivity.
       depthProbe: depth && { ...depth, goal: goals.names[probed] },
+      // Energy to the 'grasped' goal at its pose: fingers open vs closed, predicted close vs hold.
+      graspProbe: grasp,
       files,
     };
     await writeFile(files['summary'] as string, `${JSON.stringify(summary, null, 2)}\n`);
@@ -142,6 +151,12 @@ export async function main(argv: string[]): Promise<number> {
       if (depth) {
         console.log(
           `  energy ${depth.distance * 100} cm from the '${goals.names[probed] ?? ''}' goal: along the camera ray ${depth.along.toFixed(3)}, across it ${depth.horizontal.toFixed(3)} (horizontal) / ${depth.vertical.toFixed(3)} (vertical)`,
+        );
+      }
+      if (grasp) {
+        const verdict = grasp.predictedClose < grasp.predictedHold ? 'closes' : 'does not close';
+        console.log(
+          `  fingers open at the 'grasped' pose: energy open ${grasp.open.toFixed(3)}, after closing ${grasp.closed.toFixed(3)}; predicted close ${grasp.predictedClose.toFixed(3)} vs hold ${grasp.predictedHold.toFixed(3)} (the planner ${verdict})`,
         );
       }
       console.log(`  wrote ${Object.values(files).join(', ')}`);
