@@ -17,7 +17,7 @@ import { intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { ProgressBar } from './progress.js';
-import { formatTable, round } from './table.js';
+import { formatTable, median, round } from './table.js';
 
 const HELP = `usage: jepa-mpc bench [options]
 
@@ -66,12 +66,6 @@ function randomFrame(width: number, height: number, seed: number) {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = rng.int(256);
   return { width, height, data };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 async function measure(

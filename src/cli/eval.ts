@@ -14,7 +14,7 @@ import { intFlag } from './args.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
 import { ProgressBar } from './progress.js';
-import { round } from './table.js';
+import { median, round } from './table.js';
 
 const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
 
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       const f = ep.finalTask;
       const line =
         `episode ${String(k).padStart(3)}  seed ${String(seed).padStart(6)}  ${ep.success ? 'success' : 'failure'}  steps ${String(ep.steps).padStart(3)}  ` +
-        `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm${ep.lifted ? '  lifted' : ''}  plan ${ep.meanPlanMs.toFixed(0)} ms`;
+        `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm  closest to cube ${(ep.closestToCube * 100).toFixed(1)} cm${ep.closedAtCube ? '  closed at cube' : ''}${ep.lifted ? '  lifted' : ''}  plan ${ep.meanPlanMs.toFixed(0)} ms`;
       if (!values.json) console.log(line);
       bar.tick(1, `${results.filter((r) => r.success).length}/${results.length} ok`);
     }
@@ -78,6 +78,9 @@ export async function main(argv: string[]): Promise<number> {
       successRate: successes / episodes,
       // Episodes where the planner held the cube off the table at some point (pick-and-place: the grasp worked).
       lifted: results.filter((r) => r.lifted).length,
+      // Episodes where the gripper closed with the tool within 2 cm of the cube (a grasp attempt), and the median closest approach.
+      closedAtCube: results.filter((r) => r.closedAtCube).length,
+      medianClosestToCube: round(median(results.map((r) => r.closestToCube)), 4),
       subgoals: s.subgoals,
       meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
       meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),
@@ -92,6 +95,8 @@ export async function main(argv: string[]): Promise<number> {
         tcpToTarget: round(r.finalTask.tcpToTarget, 4),
         cubeToTarget: round(r.finalTask.cubeToTarget, 4),
         lifted: r.lifted,
+        closestToCube: round(r.closestToCube, 4),
+        closedAtCube: r.closedAtCube,
         meanPlanMs: round(r.meanPlanMs, 1),
       })),
     };

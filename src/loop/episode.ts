@@ -65,7 +65,18 @@ export interface PlannedEpisode {
   readonly finalTask: TaskInfo;
   /** Whether the cube was ever held at least {@link TASK_THRESHOLDS}.graspLift above the table (grasp achieved). */
   readonly lifted: boolean;
+  /** Smallest tool-centre → cube distance after any step (m): how close the fingers got. */
+  readonly closestToCube: number;
+  /** Whether the gripper was ever commanded closed (≥ 0.5) with the tool within {@link AT_CUBE} of the cube. */
+  readonly closedAtCube: boolean;
 }
+
+/** Tool-centre → cube distance within which closing the fingers is a grasp attempt (m). */
+export const AT_CUBE = 0.02;
+/** Commanded closedness from which the gripper counts as closed. */
+const CLOSED = 0.5;
+/** Index of the gripper closedness in the 7-D state. */
+const GRIPPER = 6;
 
 function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImage {
   return { width: o.width, height: o.height, data: o.rgb };
@@ -96,6 +107,8 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
   let successStep: number | null = obs.task.success ? 0 : null;
   let step = 0;
   let lifted = false;
+  let closestToCube = Infinity;
+  let closedAtCube = false;
   while (!sequencer.done && !(stopOnSuccess && successStep !== null)) {
     const current = sequencer.current as NonNullable<typeof sequencer.current>;
     const latents = await model.encode(frameOf(obs));
@@ -105,6 +118,8 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     step++;
     if (obs.task.success && successStep === null) successStep = step;
     lifted ||= obs.task.held && obs.task.cubeLift >= TASK_THRESHOLDS.graspLift;
+    closestToCube = Math.min(closestToCube, obs.task.cubeToTcp);
+    closedAtCube ||= obs.task.cubeToTcp < AT_CUBE && (obs.state[GRIPPER] as number) >= CLOSED;
     const progress = sequencer.record(result.energy);
     if (progress.switched) {
       switches.push(step);
@@ -140,5 +155,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     meanPlanMs: planned.length ? planned.reduce((a, r) => a + r.planMs, 0) / planned.length : NaN,
     finalTask: obs.task,
     lifted,
+    closestToCube,
+    closedAtCube,
   };
 }

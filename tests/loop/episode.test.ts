@@ -62,6 +62,11 @@ describe('planned episode in the built-in simulator', () => {
     expect(ep.records.every((r) => r.status === PlannerStatus.OK && Number.isFinite(r.energy))).toBe(true);
     // Actions stay inside the model's planning bounds.
     for (const r of ep.records) for (let d = 0; d < 3; d++) expect(Math.abs(r.action[d]!)).toBeLessThanOrEqual(0.075 + 1e-6);
+    // The closest approach to the cube is tracked over the steps; six steps from the ready pose
+    // (40+ cm away, at most 7.5 cm per axis and step) cannot reach it, so no grasp was attempted.
+    expect(ep.closestToCube).toBeLessThanOrEqual(ep.finalTask.cubeToTcp);
+    expect(ep.closestToCube).toBeGreaterThan(0.02);
+    expect(ep.closedAtCube).toBe(false);
   });
 
   it('is deterministic: same seeds give the same actions and frames', async () => {
