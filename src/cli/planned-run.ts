@@ -13,8 +13,8 @@ import { plannerConfigFor } from '../model/planner-config.js';
 import { choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 
-/** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise. */
-export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'paper';
+/** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (3/20 pick-and-place with the shipped model against 1/20 with the paper's three frames, seeds 0–19). */
+export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'waypoints';
 
 /** The model `demo` and `eval` use unless --model says otherwise. */
 export const SIM_MODEL = 'sim-jepa-ac';

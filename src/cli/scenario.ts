@@ -29,7 +29,7 @@ const HELP = `usage: jepa-mpc scenario pick-place [options] [--ros-args ...]
 options:
   --seed S            layout seed of the built-in simulator node (default 0; must match its seed)
   --image-size N      camera size of the simulator node (default 128)
-  --shadows on|off    whether the simulator node draws shadows (default off; must match its 'shadows' parameter)
+  --shadows on|off    whether the simulator node draws shadows (default on, as sim_mujoco.launch.py and the shipped model; must match the node's 'shadows' parameter)
   --subgoals NAME     ${SUBGOAL_SCHEMES.join('|')} (default paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
   --goals DIR         use the scheme's images in DIR (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering goals
   --save-goals DIR    write the goal images used
@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
   const seed = intFlag('seed', values.seed, 0);
   const size = intFlag('image-size', values['image-size'], 128, 64, 256);
-  const shadows = choiceFlag('shadows', values.shadows, ['on', 'off'] as const, 'off') === 'on';
+  const shadows = choiceFlag('shadows', values.shadows, ['on', 'off'] as const, 'on') === 'on';
   const scheme = choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'paper');
   const files = goalFiles(scheme);
   const steps = (values.steps ?? defaultSubgoalSteps('pick-place', scheme).join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));

@@ -22,8 +22,10 @@ describe('models/sim-jepa-ac', () => {
 
   it('scores a step toward an expert-rendered reach goal lower than a step away from it', async () => {
     const size = model.manifest.encoder.input.height;
-    const sim = await TabletopSim.create({ task: 'reach', camera: { width: size, height: size } });
-    const goalSim = await TabletopSim.create({ task: 'reach', camera: { width: size, height: size } });
+    // Frames drawn as the model was trained (its manifest's simulator block: shadows).
+    const options = { task: 'reach' as const, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
+    const sim = await TabletopSim.create(options);
+    const goalSim = await TabletopSim.create(options);
     try {
       for (const seed of [11, 12, 13]) {
         const expert = runExpertEpisode(goalSim, seed, { keepObservations: true, extraSteps: 2 });
