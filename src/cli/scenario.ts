@@ -111,9 +111,9 @@ export async function main(argv: string[]): Promise<number> {
   let goals: RgbImage[];
   if (values.goals) {
     const dir = values.goals;
-    goals = await Promise.all(
-      files.map((f) => readPngFile(join(dir, f), 'a goal image')),
-    );
+    // One after another, so a missing file is reported in the scheme's order (deterministically).
+    goals = [];
+    for (const f of files) goals.push(await readPngFile(join(dir, f), 'a goal image'));
   } else {
     console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${shadows ? ', shadows' : ''}`);
     // The node's planners pin the wrist rotation, so the expert keeps its yaw too.

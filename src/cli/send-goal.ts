@@ -51,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     if (steps.length !== positionals.length) throw new CliError(`--steps needs ${positionals.length} values (one per image), got ${steps.length}`);
     const thresholds = list('thresholds', values.thresholds, (n, v) => numberFlag(n, v, 0, 0));
     if (thresholds.length !== 0 && thresholds.length !== positionals.length) throw new CliError(`--thresholds needs none or ${positionals.length} values`);
-    request = { kind: 'sequence', images: await Promise.all(positionals.map((p) => readPngFile(p, 'a goal image'))), steps, thresholds };
+    // Read in order, so the first unreadable file is the one reported.
+    const images = [];
+    for (const p of positionals) images.push(await readPngFile(p, 'a goal image'));
+    request = { kind: 'sequence', images, steps, thresholds };
   } else {
     const sources = [positionals.length > 0, !!values.file, values['current-frame']].filter(Boolean).length;
     if (sources !== 1 || positionals.length > 1) throw new CliError('give one goal: an IMAGE.png, --file NAME or --current-frame (see --help)');
