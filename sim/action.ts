@@ -6,6 +6,8 @@
 
 /** Length of actions and states. */
 export const ACTION_DIM = 7;
+/** Index of the gripper closedness in states (and of its change in actions). */
+export const GRIPPER_INDEX = 6;
 
 /** Status codes reported with every observation. */
 export const SIM_STATUS = {

@@ -24,6 +24,11 @@ export function numberFlag(name: string, value: string | undefined, fallback: nu
   return n;
 }
 
+/** `--NAME on|off` → true/false; `fallback` when absent. @throws CliError for anything else. */
+export function onOffFlag(name: string, value: string | undefined, fallback: boolean): boolean {
+  return choiceFlag(name, value, ['on', 'off'] as const, fallback ? 'on' : 'off') === 'on';
+}
+
 /** Checks a flag against a list of allowed values. */
 export function choiceFlag<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;

@@ -33,7 +33,7 @@ options:
 ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --out DIR            output folder (default out)
-  --landscape N        landscape grid points per axis, 0 to skip (default 9)
+  --landscape N        landscape grid points per axis, 0 to skip it and the depth and grasp probes (default 9)
   --stop-on-success    end the episode when the task succeeds (default: spend every budget)
   --json               print the summary as JSON`;
 

@@ -10,7 +10,7 @@ import type { PlannerConfig } from '../core/mpc.js';
 import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { plannerConfigFor } from '../model/planner-config.js';
-import { choiceFlag, intFlag } from './args.js';
+import { choiceFlag, intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
 
 /** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (3/20 pick-and-place with the shipped model against 1/20 with the paper's three frames, seeds 0–19). */
@@ -69,11 +69,6 @@ const IMAGE_SIZES = [64, 96, 128, 160, 192, 224, 256];
 /** Camera resolution for models whose input is not one of those. */
 const DEFAULT_IMAGE_SIZE = 128;
 
-/** `--shadows on|off`, else the model's own setting. */
-function shadowsFlag(text: string | undefined, modelDefault: boolean): boolean {
-  return choiceFlag('shadows', text, ['on', 'off'] as const, modelDefault ? 'on' : 'off') === 'on';
-}
-
 /** Turns the shared flags into settings for a model. */
 export function runSettings(values: Record<string, string | boolean | undefined>, model: OnnxWorldModel, defaultTask: TaskName): RunSettings {
   const str = (k: string) => values[k] as string | undefined;
@@ -109,7 +104,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     planner,
     subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, DEFAULT_SUBGOAL_SCHEME),
     subgoalSteps,
-    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: shadowsFlag(str('shadows'), m.simulator.shadows) },
+    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows) },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },
   };
 }

@@ -16,7 +16,7 @@ import { defaultSubgoalSteps, expertGoals, SUBGOAL_SCHEMES } from '../loop/goals
 import type { RgbImage } from '../model/image.js';
 import { goalFiles } from '../ros/goal-capture.js';
 import { GAZEBO_SCENARIO, runScenario } from '../ros/scenario.js';
-import { choiceFlag, intFlag, numberFlag } from './args.js';
+import { choiceFlag, intFlag, numberFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { readPngFile } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
   const seed = intFlag('seed', values.seed, 0);
   const size = intFlag('image-size', values['image-size'], 128, 64, 256);
-  const shadows = choiceFlag('shadows', values.shadows, ['on', 'off'] as const, 'on') === 'on';
+  const shadows = onOffFlag('shadows', values.shadows, true);
   const scheme = choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'paper');
   const files = goalFiles(scheme);
   const steps = (values.steps ?? defaultSubgoalSteps('pick-place', scheme).join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));

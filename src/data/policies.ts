@@ -4,6 +4,7 @@
  * end-effector state only. Every policy draws from an injected seeded {@link Rng}, so an episode
  * is a pure function of its seed.
  */
+import { GRIPPER_INDEX } from '../../sim/action.js';
 import { ScriptedExpert, type ExpertOptions } from '../../sim/expert.js';
 import type { Observation, TabletopSim } from '../../sim/tabletop.js';
 import type { Rng } from '../core/rng.js';
@@ -48,8 +49,6 @@ export const POLICY_TUNING = {
   alignYawProbability: 0.3,
 } as const;
 
-/** Index of the gripper delta in the 7-D action. */
-const GRIPPER_INDEX = 6;
 
 const clip = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
 const between = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();

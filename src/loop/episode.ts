@@ -4,6 +4,7 @@
  * step budget (and optionally energy). This is what `jepa-mpc demo` and `jepa-mpc eval` run, and
  * what the ROS node does over topics.
  */
+import { GRIPPER_INDEX } from '../../sim/action.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
 import { MpcPlanner, type MpcStepResult, type PlannerConfig } from '../core/mpc.js';
@@ -75,8 +76,6 @@ export interface PlannedEpisode {
 export const AT_CUBE = 0.02;
 /** Commanded closedness from which the gripper counts as closed. */
 const CLOSED = 0.5;
-/** Index of the gripper closedness in the 7-D state. */
-const GRIPPER = 6;
 
 function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImage {
   return { width: o.width, height: o.height, data: o.rgb };
@@ -119,7 +118,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     if (obs.task.success && successStep === null) successStep = step;
     lifted ||= obs.task.held && obs.task.cubeLift >= TASK_THRESHOLDS.graspLift;
     closestToCube = Math.min(closestToCube, obs.task.cubeToTcp);
-    closedAtCube ||= obs.task.cubeToTcp < AT_CUBE && (obs.state[GRIPPER] as number) >= CLOSED;
+    closedAtCube ||= obs.task.cubeToTcp < AT_CUBE && (obs.state[GRIPPER_INDEX] as number) >= CLOSED;
     const progress = sequencer.record(result.energy);
     if (progress.switched) {
       switches.push(step);
