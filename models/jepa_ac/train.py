@@ -79,6 +79,8 @@ class TrainConfig:
     w_yaw: float = 0.05  # metres per radian of yaw
     w_cube: float = 0.0  # metres per metre of task-cube displacement (simulator truth; 0 = state only)
     gripper_clips: float = 0.0  # fraction of each batch drawn around gripper events (ClipSampler)
+    w_gripper_contrast: float = 0.0  # weight of the gripper-contrast ranking loss (0 = off)
+    gripper_margin: float = 0.01  # energy by which the true gripper action must beat its counterfactual
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -225,6 +227,40 @@ def metric_loss(e: torch.Tensor, d: torch.Tensor, cfg: TrainConfig) -> torch.Ten
     return smooth(under, zero, beta=cfg.huber) + smooth(over, zero, beta=cfg.huber)
 
 
+def gripper_events(actions: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+    """Boolean [...]: the action changes the gripper's closedness (clipped to [0, 1]) by more than
+    GRIPPER_EVENT from the state it starts from."""
+    g = states[..., GRIPPER]
+    return ((g + actions[..., GRIPPER]).clamp(0.0, 1.0) - g).abs() > GRIPPER_EVENT
+
+
+def gripper_counterfactual(actions: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+    """The other gripper choice for every step: gripper events (``gripper_events``) become "hold";
+    the other actions toggle the gripper (close when it is more open than closed, else open).
+    states [..., S] are the states the actions start from. Everything but the gripper column is kept."""
+    g = states[..., GRIPPER]
+    dg = actions[..., GRIPPER]
+    toggle = torch.where(g < 0.5, 1.0 - g, -g)
+    out = actions.clone()
+    out[..., GRIPPER] = torch.where(gripper_events(actions, states), torch.zeros_like(dg), toggle)
+    return out
+
+
+def gripper_contrast(true_energy: torch.Tensor, counterfactual_energy: torch.Tensor, margin: float,
+                     events: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Ranking hinge: the prediction under the real action must be closer to the real next frame
+    than the prediction under the other gripper choice, by ``margin``. A predictor that ignores the
+    gripper action pays ``margin``. With ``events`` (a boolean mask like the energies), the steps
+    where the gripper really moved and those where it held count half each, however rare the
+    events: a predictor that merely perturbs its output for any gripper action satisfies the hold
+    steps, only the event steps make it predict what closing and opening look like."""
+    hinge = torch.relu(margin - (counterfactual_energy - true_energy))
+    if events is None:
+        return hinge.mean()
+    groups = [hinge[m] for m in (events, ~events) if bool(m.any())]
+    return torch.stack([g.mean() for g in groups]).mean()
+
+
 def rollout(predictor: ACPredictor, z0: torch.Tensor, s0: torch.Tensor, actions: torch.Tensor) -> List[torch.Tensor]:
     """Autoregressive predictions like the exported rollout graph: z0 [B,N,D], s0 [B,S], actions
     [B,H,A] -> H normalised frames [B,N,D]; states advanced by the actions between steps."""
@@ -241,6 +277,21 @@ def rollout(predictor: ACPredictor, z0: torch.Tensor, s0: torch.Tensor, actions:
     return outs
 
 
+def teacher_gripper_contrast(predictor: ACPredictor, context: torch.Tensor, batch: Dict[str, torch.Tensor], pred_tf: torch.Tensor,
+                             target: torch.Tensor, cfg: TrainConfig) -> Dict[str, torch.Tensor]:
+    """{"gripper": loss} when the contrast is on (else {}): the teacher-forced prediction from
+    ``context`` [B, T, N, D] redone with the other gripper choice at every step, ranked against
+    ``pred_tf`` by their energies to ``target`` (the real next frames)."""
+    if not cfg.w_gripper_contrast:
+        return {}
+    B, T, N, D = context.shape
+    counter = gripper_counterfactual(batch["actions"], batch["states"][:, :T])
+    out = predictor(context.reshape(B, T * N, D), counter, batch["states"][:, :T], T)
+    pred_cf = normalise_latents(out, D).reshape(B, T, N, D)
+    events = gripper_events(batch["actions"], batch["states"][:, :T])
+    return {"gripper": gripper_contrast(energy(pred_tf, target), energy(pred_cf, target), cfg.gripper_margin, events)}
+
+
 def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
     B, T1 = batch["frames"].shape[:2]
     T = T1 - 1
@@ -254,6 +305,7 @@ def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch
     out = predictor(z[:, :T].reshape(B, T * N, D), batch["actions"], batch["states"][:, :T], T)
     pred_tf = normalise_latents(out, D).reshape(B, T, N, D)
     l_tf = (pred_tf - target).abs().mean()
+    parts = teacher_gripper_contrast(predictor, z[:, :T], batch, pred_tf, target, cfg)
     # rollout from frame 0 only
     outs = rollout(predictor, z[:, 0], batch["states"][:, 0], batch["actions"])
     l_ro = torch.stack([(o - target[:, k]).abs().mean() for k, o in enumerate(outs)]).mean()
@@ -266,10 +318,10 @@ def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch
         d_goal = d_goal + cfg.w_cube * (batch["cube"] - batch["goal_cube"][:, None]).norm(dim=-1)
         d_step = d_step + cfg.w_cube * (batch["cube"][:, 1:] - batch["cube"][:, :-1]).norm(dim=-1)
     l_metric = metric_loss(torch.cat([e_goal.flatten(), e_step.flatten()]), torch.cat([d_goal.flatten(), d_step.flatten()]), cfg)
-    total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric
+    total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
     with torch.no_grad():
         std = z.reshape(-1, D).std(dim=0).mean()
-    return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, "latent_std": std}
+    return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, **parts, "latent_std": std}
 
 
 def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
@@ -279,10 +331,13 @@ def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg
     T = T1 - 1
     target = z[:, 1:]
     out = predictor(z[:, :T].reshape(B, T * N, D), batch["actions"], batch["states"][:, :T], T)
-    l_tf = (normalise_latents(out, D).reshape(B, T, N, D) - target).abs().mean()
+    pred_tf = normalise_latents(out, D).reshape(B, T, N, D)
+    l_tf = (pred_tf - target).abs().mean()
     outs = rollout(predictor, z[:, 0], batch["states"][:, 0], batch["actions"])
     l_ro = torch.stack([(o - target[:, k]).abs().mean() for k, o in enumerate(outs)]).mean()
-    return {"loss": cfg.w_teacher * l_tf + cfg.w_rollout * l_ro, "teacher": l_tf, "rollout": l_ro}
+    parts = teacher_gripper_contrast(predictor, z[:, :T], batch, pred_tf, target, cfg)
+    total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
+    return {"loss": total, "teacher": l_tf, "rollout": l_ro, **parts}
 
 
 # ------------------------------------------------------------------------------ evaluation
@@ -347,6 +402,7 @@ def evaluate(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, pairs: 
         dists = np.linalg.norm(p[i[k]][None] + acts[:, 0, :3].numpy() - goal[None], axis=1)
         toward.append(after < now)
         gains.append((now - after) / max(now - float(dists.min()), 1e-6))
+    grip = gripper_choice(encoder, predictor, ds, rng)
     near, farp = lat[d_ee < 0.1], lat[d_ee > 0.3]
     bins = {}
     for lo, hi in DISTANCE_BINS:
@@ -366,9 +422,40 @@ def evaluate(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, pairs: 
         "choice_toward_goal": float(np.mean(toward)) if toward else float("nan"),
         "choice_gain_vs_best": float(np.mean(gains)) if gains else float("nan"),
         "choices": len(toward),
+        **grip,
         "pairs": pairs,
         **bins,
     }
+
+
+GRIPPER_CHOICES = 300  # steps of each kind scored by gripper_choice
+
+
+@torch.no_grad()
+def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, rng: np.random.Generator) -> Dict[str, float]:
+    """How well the predictor tells the gripper choices apart, on steps where the gripper really
+    opened or closed ("event") and steps where it held ("hold"): the fraction where the prediction
+    under the real action is closer to the real next frame than under the other gripper choice
+    (``gripper_counterfactual``), and the mean energy gap. A predictor blind to the gripper scores
+    about 0.5 and a gap of 0."""
+    eps = ds.episodes
+    last = np.zeros(len(ds.frames), bool)
+    last[eps[:, 0] + eps[:, 1] - 1] = True
+    g, dg = ds.states[:, GRIPPER], ds.actions[:, GRIPPER]
+    event = (np.abs(np.clip(g + dg, 0.0, 1.0) - g) > GRIPPER_EVENT) & ~last
+    out: Dict[str, float] = {}
+    for name, pool in (("event", np.flatnonzero(event)), ("hold", np.flatnonzero(~event & ~last))):
+        if len(pool) == 0:
+            out[f"gripper_{name}_choice"] = out[f"gripper_{name}_gap"] = float("nan")
+            continue
+        i = rng.choice(pool, size=min(GRIPPER_CHOICES, len(pool)), replace=False)
+        z, zn = encode_frames(encoder, ds.frames[i]), encode_frames(encoder, ds.frames[i + 1])
+        s, a = torch.from_numpy(ds.states[i]), torch.from_numpy(ds.actions[i])
+        e_true = energy(rollout(predictor, z, s, a[:, None])[0], zn)
+        e_cf = energy(rollout(predictor, z, s, gripper_counterfactual(a, s)[:, None])[0], zn)
+        out[f"gripper_{name}_choice"] = float((e_true < e_cf).float().mean())
+        out[f"gripper_{name}_gap"] = float((e_cf - e_true).mean())
+    return out
 
 
 # ---------------------------------------------------------------------------------- training
@@ -502,6 +589,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--init", help="start from these weights (same preset sizes)")
     ap.add_argument("--cube-weight", type=float, help="metric term for the task cube's displacement, metres per metre (training-time simulator truth; default: the preset's, 0)")
     ap.add_argument("--gripper-clips", type=float, help="fraction of each batch drawn around gripper open/close actions (default: the preset's, 0)")
+    ap.add_argument("--gripper-contrast", type=float, help="weight of the gripper-contrast ranking loss: the real gripper action's prediction must beat the other choice's by --gripper-margin (default: the preset's, 0)")
+    ap.add_argument("--gripper-margin", type=float, help="energy margin of the gripper contrast (default 0.01)")
     ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
@@ -519,6 +608,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.w_cube = args.cube_weight
     if args.gripper_clips is not None:
         cfg.gripper_clips = args.gripper_clips
+    if args.gripper_contrast is not None:
+        cfg.w_gripper_contrast = args.gripper_contrast
+    if args.gripper_margin is not None:
+        cfg.gripper_margin = args.gripper_margin
     data = Dataset.concat([Dataset.open(d, verify=not args.no_verify) for d in args.data])
     val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
     if data.image_size != cfg.encoder.image_size:
