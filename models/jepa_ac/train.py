@@ -289,6 +289,11 @@ def teacher_gripper_contrast(predictor: ACPredictor, context: torch.Tensor, batc
     out = predictor(context.reshape(B, T * N, D), counter, batch["states"][:, :T], T)
     pred_cf = normalise_latents(out, D).reshape(B, T, N, D)
     events = gripper_events(batch["actions"], batch["states"][:, :T])
+    # Where the counterfactual is "hold" (event steps) it is a fixed reference: the ranking may only
+    # move the prediction of the real closing/opening toward what it looks like, never spoil the
+    # prediction of holding still (which would rank just as well, and then tempts the planner to
+    # toggle the gripper wherever it is unsure).
+    pred_cf = torch.where(events[:, :, None, None], pred_cf.detach(), pred_cf)
     return {"gripper": gripper_contrast(energy(pred_tf, target), energy(pred_cf, target), cfg.gripper_margin, events)}
 
 
@@ -437,7 +442,9 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
     opened or closed ("event") and steps where it held ("hold"): the fraction where the prediction
     under the real action is closer to the real next frame than under the other gripper choice
     (``gripper_counterfactual``), and the mean energy gap. A predictor blind to the gripper scores
-    about 0.5 and a gap of 0."""
+    about 0.5 and a gap of 0. ``gripper_stay_choice``: on the event steps, with the current frame as
+    the goal, the fraction where holding beats the real closing/opening (a predictor that "wins"
+    the event choice by spoiling its hold predictions fails this one)."""
     eps = ds.episodes
     last = np.zeros(len(ds.frames), bool)
     last[eps[:, 0] + eps[:, 1] - 1] = True
@@ -447,6 +454,8 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
     for name, pool in (("event", np.flatnonzero(event)), ("hold", np.flatnonzero(~event & ~last))):
         if len(pool) == 0:
             out[f"gripper_{name}_choice"] = out[f"gripper_{name}_gap"] = float("nan")
+            if name == "event":
+                out["gripper_stay_choice"] = float("nan")
             continue
         i = rng.choice(pool, size=min(GRIPPER_CHOICES, len(pool)), replace=False)
         z, zn = encode_frames(encoder, ds.frames[i]), encode_frames(encoder, ds.frames[i + 1])
@@ -455,6 +464,11 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
         e_cf = energy(rollout(predictor, z, s, gripper_counterfactual(a, s)[:, None])[0], zn)
         out[f"gripper_{name}_choice"] = float((e_true < e_cf).float().mean())
         out[f"gripper_{name}_gap"] = float((e_cf - e_true).mean())
+        if name == "event":
+            # with the current frame as the goal, holding must still beat opening/closing
+            e_true_now = energy(rollout(predictor, z, s, a[:, None])[0], z)
+            e_cf_now = energy(rollout(predictor, z, s, gripper_counterfactual(a, s)[:, None])[0], z)
+            out["gripper_stay_choice"] = float((e_cf_now < e_true_now).float().mean())
     return out
 
 

@@ -313,3 +313,28 @@ class GripperContrastTest(unittest.TestCase):
         self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01)), 0.0025, places=7)
         self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01, events)), 0.005, places=7)
         self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01, torch.zeros(4, dtype=torch.bool))), 0.0025, places=7)
+
+    def test_contrast_never_moves_the_hold_prediction_of_an_event_step(self):
+        """On event steps the counterfactual is "hold": the loss may only pull the real closing
+        toward its frame, so with that prediction held fixed nothing is left to train."""
+        from models.jepa_ac.model import build
+        from models.jepa_ac.train import teacher_gripper_contrast
+
+        cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "w_gripper_contrast": 1.0})
+        _, pred = build(cfg.encoder, cfg.predictor)
+        B, T, N, D = 2, 2, pred.cfg.num_tokens, pred.cfg.embed_dim
+        states = torch.zeros(B, T + 1, 7)
+        actions = torch.zeros(B, T, 7)
+        context, target = torch.randn(B, T, N, D), torch.randn(B, T, N, D)
+        pred_tf = target + 5.0  # fixed (no gradient) and far: every hinge is active
+        batch = {"actions": actions, "states": states}
+
+        def grad_norm() -> float:
+            pred.zero_grad(set_to_none=True)
+            teacher_gripper_contrast(pred, context, batch, pred_tf, target, cfg)["gripper"].backward()
+            return sum(float(p.grad.abs().sum()) for p in pred.parameters() if p.grad is not None)
+
+        actions[..., 6] = 1.0  # every step closes: all events
+        self.assertEqual(grad_norm(), 0.0)
+        actions[:, 1, 6] = 0.0  # hold steps: their toggle counterfactual is trained
+        self.assertGreater(grad_norm(), 0.0)
