@@ -88,6 +88,11 @@ class PredictorConfig:
     # True: block t outputs z_t + delta (the predictor learns the change of the frame, so "nothing
     # moves" is the default and its error floor near a goal is low); False: z_{t+1} directly (paper).
     residual: bool = False
+    # Index of the gripper closedness in states and actions, or None. When set, the predictor sees
+    # the gripper action it takes effect as, clip(s + a, 0, 1) - s: "open" with the fingers open is
+    # "hold" (the simulator clips the command), so the planner cannot find spurious differences
+    # between no-ops. None: the raw action (the paper's way; checkpoints from before this field).
+    gripper_index: Optional[int] = None
     action_scale: List[float] = field(default_factory=lambda: list(DEFAULT_ACTION_SCALE))
     state_center: List[float] = field(default_factory=lambda: list(DEFAULT_STATE_CENTER))
     state_scale: List[float] = field(default_factory=lambda: list(DEFAULT_STATE_SCALE))
@@ -315,6 +320,8 @@ class ACPredictor(nn.Module):
         if T > cfg.max_frames:
             raise ValueError(f"{T} frames exceed max_frames {cfg.max_frames}")
         patches = self.patch_proj(z).reshape(-1, T, N, W) + self.spatial_embed  # [B, T, N, W]
+        if cfg.gripper_index is not None:
+            actions = effective_gripper(actions, states, cfg.gripper_index)
         act = self.action_proj(actions / self.action_scale).unsqueeze(2)  # [B, T, 1, W]
         st = self.state_proj(self.state_features(states)).unsqueeze(2)
         x = torch.cat([act, st, patches], dim=2) + self.temporal_embed[:T].reshape(1, T, 1, W)
@@ -326,6 +333,14 @@ class ACPredictor(nn.Module):
         x = x.reshape(-1, T, K, W)[:, :, 2:, :].reshape(-1, T * N, W)
         out = self.out_proj(self.norm(x))
         return out + z if cfg.residual else out
+
+
+def effective_gripper(actions: torch.Tensor, states: torch.Tensor, g: int) -> torch.Tensor:
+    """actions [..., A] with column ``g`` replaced by the change it makes to the closedness in
+    states [..., S]: clip(s_g + a_g, 0, 1) - s_g."""
+    s = states[..., g : g + 1]
+    eff = (s + actions[..., g : g + 1]).clamp(0.0, 1.0) - s
+    return torch.cat([actions[..., :g], eff, actions[..., g + 1 :]], dim=-1)
 
 
 def count_params(module: nn.Module) -> int:

@@ -40,7 +40,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -605,6 +605,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--gripper-clips", type=float, help="fraction of each batch drawn around gripper open/close actions (default: the preset's, 0)")
     ap.add_argument("--gripper-contrast", type=float, help="weight of the gripper-contrast ranking loss: the real gripper action's prediction must beat the other choice's by --gripper-margin (default: the preset's, 0)")
     ap.add_argument("--gripper-margin", type=float, help="energy margin of the gripper contrast (default 0.01)")
+    ap.add_argument("--effective-gripper", action="store_true", help="the predictor sees the gripper action as the change it makes (clipped to [0, 1]): opening open fingers is holding (default: the raw action)")
     ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
@@ -622,6 +623,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.w_cube = args.cube_weight
     if args.gripper_clips is not None:
         cfg.gripper_clips = args.gripper_clips
+    if args.effective_gripper:
+        cfg.predictor = replace(cfg.predictor, gripper_index=GRIPPER)
     if args.gripper_contrast is not None:
         cfg.w_gripper_contrast = args.gripper_contrast
     if args.gripper_margin is not None:

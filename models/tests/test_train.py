@@ -338,3 +338,42 @@ class GripperContrastTest(unittest.TestCase):
         self.assertEqual(grad_norm(), 0.0)
         actions[:, 1, 6] = 0.0  # hold steps: their toggle counterfactual is trained
         self.assertGreater(grad_norm(), 0.0)
+
+    def test_effective_gripper_makes_opening_open_fingers_a_hold(self):
+        from dataclasses import replace
+
+        from models.jepa_ac.model import build
+
+        torch.manual_seed(0)
+        cfg = PRESETS["smoke"]
+        N, D = cfg.predictor.num_tokens, cfg.predictor.embed_dim
+        z, states = torch.randn(3, N, D), torch.zeros(3, 1, 7)
+        states[2, 0, 6] = 1.0
+        actions = torch.zeros(3, 1, 7)
+        actions[:, 0, 6] = torch.tensor([0.0, -0.5, 0.5])  # hold open / open open fingers / close closed fingers
+        for index, same in ((None, False), (6, True)):
+            _, pred = build(cfg.encoder, replace(cfg.predictor, gripper_index=index))
+            torch.manual_seed(1)
+            for p in pred.parameters():
+                torch.nn.init.normal_(p, std=0.3)
+            out = pred(z[[0, 0, 0]], actions, states[[0, 0, 0]], 1)
+            self.assertEqual(torch.allclose(out[0], out[1]), same)
+            out2 = pred(z[[0, 0]], actions[[0, 2]], states[[2, 2]], 1)  # closing closed fingers vs holding them
+            self.assertEqual(torch.allclose(out2[0], out2[1]), same)
+
+    def test_effective_gripper_survives_save_load_and_export(self):
+        from dataclasses import replace
+
+        from models.jepa_ac.export import save_weights
+        from models.jepa_ac.model import build
+
+        cfg = PRESETS["smoke"]
+        enc, pred = build(cfg.encoder, replace(cfg.predictor, gripper_index=6))
+        with tempfile.TemporaryDirectory() as tmp:
+            save_weights(os.path.join(tmp, "w.pt"), enc, pred, {})
+            enc2, pred2, _ = load_weights(os.path.join(tmp, "w.pt"))
+            self.assertEqual(pred2.cfg.gripper_index, 6)
+            report = export_model(os.path.join(tmp, "model"), enc2, pred2, "g", "g", horizons=[2], predicted=[])
+            for k, v in report["parity"].items():
+                if k != "engine":
+                    self.assertLess(v, 1e-4, k)
