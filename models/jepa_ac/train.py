@@ -19,10 +19,16 @@ Losses (all on LayerNormed latents, the planner's energy space; ``z = encoder(fr
   leaves room for what the state does not measure (the cube's pose). ``--cube-weight w`` adds
   w |c_i - c_j| for the task cube's centre c: simulator truth used as a TRAINING target only (the
   planner never sees it), so that pushing or carrying the cube shows in the energy.
+- gripper contrast (``--gripper-contrast w``, off by default): the teacher-forced prediction is
+  redone with the other gripper choice at every step (closing/opening -> holding, holding ->
+  toggling; ``gripper_counterfactual``) and must be farther from sg(z_{t+1}) than the real
+  action's by a margin (hinge). Event and hold steps count half each; on event steps the "hold"
+  prediction is a fixed reference, so the loss can only teach what closing and opening look like
+  (the fingers move ~1.4 px at 64 px, too little for the L1 losses to notice).
 Targets are stop-gradient (sg); there is no EMA teacher.
 
 A third stage, ``--freeze-encoder``, trains the predictor alone on latents cached once from the
-frozen encoder (teacher-forcing and rollout losses only): for when the encoder's landscape is
+frozen encoder (teacher-forcing, rollout and gripper-contrast losses): for when the encoder's landscape is
 already good and predictions are the planner's limit. On this CPU the predictor dominates a step
 (4 frames x 18 tokens through 4 blocks, plus the 3-step rollout), so it saves only ~30 %.
 
