@@ -87,6 +87,7 @@ class TrainConfig:
     gripper_clips: float = 0.0  # fraction of each batch drawn around gripper events (ClipSampler)
     w_gripper_contrast: float = 0.0  # weight of the gripper-contrast ranking loss (0 = off)
     gripper_margin: float = 0.01  # energy by which the true gripper action must beat its counterfactual
+    gripper_hold_weight: float = 1.0  # weight of the hold steps against the event steps in the contrast (0 = events only)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -253,18 +254,21 @@ def gripper_counterfactual(actions: torch.Tensor, states: torch.Tensor) -> torch
 
 
 def gripper_contrast(true_energy: torch.Tensor, counterfactual_energy: torch.Tensor, margin: float,
-                     events: Optional[torch.Tensor] = None) -> torch.Tensor:
+                     events: Optional[torch.Tensor] = None, hold_weight: float = 1.0) -> torch.Tensor:
     """Ranking hinge: the prediction under the real action must be closer to the real next frame
     than the prediction under the other gripper choice, by ``margin``. A predictor that ignores the
     gripper action pays ``margin``. With ``events`` (a boolean mask like the energies), the steps
-    where the gripper really moved and those where it held count half each, however rare the
-    events: a predictor that merely perturbs its output for any gripper action satisfies the hold
-    steps, only the event steps make it predict what closing and opening look like."""
+    where the gripper really moved and those where it held are averaged apart and weighted 1 :
+    ``hold_weight``, however rare the events: a predictor that merely perturbs its output for any
+    gripper action satisfies the hold steps, only the event steps make it predict what closing and
+    opening look like (and with a strong hold term it learns the perturbation first)."""
     hinge = torch.relu(margin - (counterfactual_energy - true_energy))
     if events is None:
         return hinge.mean()
-    groups = [hinge[m] for m in (events, ~events) if bool(m.any())]
-    return torch.stack([g.mean() for g in groups]).mean()
+    groups = [(hinge[m].mean(), w) for m, w in ((events, 1.0), (~events, hold_weight)) if bool(m.any()) and w > 0]
+    if not groups:
+        return hinge.sum() * 0.0
+    return sum(g * w for g, w in groups) / sum(w for _, w in groups)
 
 
 def rollout(predictor: ACPredictor, z0: torch.Tensor, s0: torch.Tensor, actions: torch.Tensor) -> List[torch.Tensor]:
@@ -300,7 +304,7 @@ def teacher_gripper_contrast(predictor: ACPredictor, context: torch.Tensor, batc
     # prediction of holding still (which would rank just as well, and then tempts the planner to
     # toggle the gripper wherever it is unsure).
     pred_cf = torch.where(events[:, :, None, None], pred_cf.detach(), pred_cf)
-    return {"gripper": gripper_contrast(energy(pred_tf, target), energy(pred_cf, target), cfg.gripper_margin, events)}
+    return {"gripper": gripper_contrast(energy(pred_tf, target), energy(pred_cf, target), cfg.gripper_margin, events, cfg.gripper_hold_weight)}
 
 
 def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
@@ -611,6 +615,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--gripper-clips", type=float, help="fraction of each batch drawn around gripper open/close actions (default: the preset's, 0)")
     ap.add_argument("--gripper-contrast", type=float, help="weight of the gripper-contrast ranking loss: the real gripper action's prediction must beat the other choice's by --gripper-margin (default: the preset's, 0)")
     ap.add_argument("--gripper-margin", type=float, help="energy margin of the gripper contrast (default 0.01)")
+    ap.add_argument("--gripper-hold-weight", type=float, help="weight of the hold steps against the event steps in the gripper contrast (default 1; 0 = event steps only)")
     ap.add_argument("--effective-gripper", action="store_true", help="the predictor sees the gripper action as the change it makes (clipped to [0, 1]): opening open fingers is holding (default: the raw action)")
     ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
@@ -633,6 +638,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.predictor = replace(cfg.predictor, gripper_index=GRIPPER)
     if args.gripper_contrast is not None:
         cfg.w_gripper_contrast = args.gripper_contrast
+    if args.gripper_hold_weight is not None:
+        cfg.gripper_hold_weight = args.gripper_hold_weight
     if args.gripper_margin is not None:
         cfg.gripper_margin = args.gripper_margin
     data = Dataset.concat([Dataset.open(d, verify=not args.no_verify) for d in args.data])

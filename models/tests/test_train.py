@@ -304,7 +304,7 @@ class GripperContrastTest(unittest.TestCase):
                 gaps[w] = gripper_choice(enc, pred, val, np.random.default_rng(0))["gripper_event_gap"]
             self.assertGreater(gaps[4.0], gaps[0.0] + 0.02, gaps)
 
-    def test_contrast_weighs_events_and_holds_equally(self):
+    def test_contrast_weighs_events_against_holds(self):
         from models.jepa_ac.train import gripper_contrast
 
         true = torch.zeros(4)
@@ -313,6 +313,9 @@ class GripperContrastTest(unittest.TestCase):
         self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01)), 0.0025, places=7)
         self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01, events)), 0.005, places=7)
         self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01, torch.zeros(4, dtype=torch.bool))), 0.0025, places=7)
+        self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01, events, hold_weight=0.0)), 0.01, places=7)  # events only
+        self.assertAlmostEqual(float(gripper_contrast(true, cf, 0.01, events, hold_weight=3.0)), 0.0025, places=7)
+        self.assertEqual(float(gripper_contrast(true, cf, 0.01, torch.zeros(4, dtype=torch.bool), hold_weight=0.0)), 0.0)  # no event: nothing
 
     def test_contrast_never_moves_the_hold_prediction_of_an_event_step(self):
         """On event steps the counterfactual is "hold": the loss may only pull the real closing
