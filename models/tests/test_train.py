@@ -339,6 +339,9 @@ class GripperContrastTest(unittest.TestCase):
 
         actions[..., 6] = 1.0  # every step closes: all events
         self.assertEqual(grad_norm(), 0.0)
+        cfg.gripper_hold_fixed = False  # --gripper-hold-trained: the hold prediction may move too
+        self.assertGreater(grad_norm(), 0.0)
+        cfg.gripper_hold_fixed = True
         actions[:, 1, 6] = 0.0  # hold steps: their toggle counterfactual is trained
         self.assertGreater(grad_norm(), 0.0)
 
