@@ -89,6 +89,7 @@ class TrainConfig:
     gripper_margin: float = 0.01  # energy by which the true gripper action must beat its counterfactual
     gripper_hold_weight: float = 1.0  # weight of the hold steps against the event steps in the contrast (0 = events only)
     gripper_hold_fixed: bool = True  # on event steps the "hold" counterfactual is a fixed reference (no gradient)
+    gripper_balance: bool = True  # average event and hold steps apart (False: one plain mean over all steps)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -308,7 +309,8 @@ def teacher_gripper_contrast(predictor: ACPredictor, context: torch.Tensor, batc
     # by moving its hold predictions (``--gripper-hold-trained``; see the model card).
     if cfg.gripper_hold_fixed:
         pred_cf = torch.where(events[:, :, None, None], pred_cf.detach(), pred_cf)
-    return {"gripper": gripper_contrast(energy(pred_tf, target), energy(pred_cf, target), cfg.gripper_margin, events, cfg.gripper_hold_weight)}
+    return {"gripper": gripper_contrast(energy(pred_tf, target), energy(pred_cf, target), cfg.gripper_margin,
+                                        events if cfg.gripper_balance else None, cfg.gripper_hold_weight)}
 
 
 def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
@@ -621,6 +623,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--gripper-margin", type=float, help="energy margin of the gripper contrast (default 0.01)")
     ap.add_argument("--gripper-hold-weight", type=float, help="weight of the hold steps against the event steps in the gripper contrast (default 1; 0 = event steps only)")
     ap.add_argument("--gripper-hold-trained", action="store_true", help="let the gripper contrast move the 'hold' prediction of event steps too (default: a fixed reference)")
+    ap.add_argument("--gripper-plain-mean", action="store_true", help="one mean of the gripper contrast over all steps (default: event and hold steps averaged apart)")
     ap.add_argument("--effective-gripper", action="store_true", help="the predictor sees the gripper action as the change it makes (clipped to [0, 1]): opening open fingers is holding (default: the raw action)")
     ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
@@ -645,6 +648,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.w_gripper_contrast = args.gripper_contrast
     if args.gripper_hold_weight is not None:
         cfg.gripper_hold_weight = args.gripper_hold_weight
+    if args.gripper_plain_mean:
+        cfg.gripper_balance = False
     if args.gripper_hold_trained:
         cfg.gripper_hold_fixed = False
     if args.gripper_margin is not None:
