@@ -464,8 +464,7 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
     eps = ds.episodes
     last = np.zeros(len(ds.frames), bool)
     last[eps[:, 0] + eps[:, 1] - 1] = True
-    g, dg = ds.states[:, GRIPPER], ds.actions[:, GRIPPER]
-    event = (np.abs(np.clip(g + dg, 0.0, 1.0) - g) > GRIPPER_EVENT) & ~last
+    event = gripper_events(torch.from_numpy(ds.actions), torch.from_numpy(ds.states)).numpy() & ~last
     out: Dict[str, float] = {}
     for name, pool in (("event", np.flatnonzero(event)), ("hold", np.flatnonzero(~event & ~last))):
         if len(pool) == 0:

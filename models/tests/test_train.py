@@ -19,8 +19,9 @@ from models.jepa_ac.export import export_model, load_weights
 from models.jepa_ac.train import PRESETS, TrainConfig, evaluate, spearman, state_distance, train
 
 
-def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, seed: int = 0) -> dict:
-    """A moving bright square whose position follows the end-effector x, y."""
+def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, seed: int = 0, gripper: bool = False) -> dict:
+    """A moving bright square whose position follows the end-effector x, y. With ``gripper``: a
+    close/open action every third step and a bar at the top whose width shows the closedness."""
     g = np.random.default_rng(seed)
     F = episodes * length
     states = np.zeros((F, 7), np.float32)
@@ -29,15 +30,18 @@ def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, see
     frames = np.zeros((F, size, size, 3), np.uint8)
     for e in range(episodes):
         p = g.uniform([0.4, -0.1, 0.2], [0.6, 0.1, 0.3])
+        grip = 0.0
         for t in range(length):
             k = e * length + t
-            states[k, :3] = p
+            states[k, :3], states[k, 6] = p, grip
             a = g.uniform(-0.05, 0.05, 3) if t + 1 < length else np.zeros(3)
-            actions[k, :3] = a
-            p = p + a
-            cx = int(np.clip((states[k, 0] - 0.3) / 0.4 * size, 0, size - 4))
-            cy = int(np.clip((states[k, 1] + 0.2) / 0.4 * size, 0, size - 4))
+            dg = (1.0 - 2.0 * grip) if (gripper and t % 3 == 1 and t + 1 < length) else 0.0
+            actions[k, :3], actions[k, 6] = a, dg
+            cx = int(np.clip((p[0] - 0.3) / 0.4 * size, 0, size - 4))
+            cy = int(np.clip((p[1] + 0.2) / 0.4 * size, 4 if gripper else 0, size - 4))
             frames[k, cy : cy + 4, cx : cx + 4] = 255
+            frames[k, 0:3, : int(round(grip * size))] = 200
+            p, grip = p + a, float(np.clip(grip + dg, 0.0, 1.0))
     return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed)
 
 
@@ -236,32 +240,6 @@ if __name__ == "__main__":
     unittest.main()
 
 
-def gripper_synthetic(root: str, episodes: int = 8, length: int = 8, size: int = 32, seed: int = 0) -> dict:
-    """The moving square of ``synthetic`` plus a gripper: random close/open actions every few steps,
-    and a bright bar at the top of the frame whose width shows the closedness."""
-    g = np.random.default_rng(seed)
-    F = episodes * length
-    states = np.zeros((F, 7), np.float32)
-    states[:, 3] = np.pi
-    actions = np.zeros((F, 7), np.float32)
-    frames = np.zeros((F, size, size, 3), np.uint8)
-    for e in range(episodes):
-        p = g.uniform([0.4, -0.1, 0.2], [0.6, 0.1, 0.3])
-        grip = 0.0
-        for t in range(length):
-            k = e * length + t
-            states[k, :3], states[k, 6] = p, grip
-            a = g.uniform(-0.05, 0.05, 3) if t + 1 < length else np.zeros(3)
-            dg = (1.0 - 2.0 * grip) if (t % 3 == 1 and t + 1 < length) else 0.0
-            actions[k, :3], actions[k, 6] = a, dg
-            cx = int(np.clip((p[0] - 0.3) / 0.4 * size, 0, size - 4))
-            cy = int(np.clip((p[1] + 0.2) / 0.4 * size, 4, size - 4))
-            frames[k, cy : cy + 4, cx : cx + 4] = 255
-            frames[k, 0:3, : int(round(grip * size))] = 200
-            p, grip = p + a, float(np.clip(grip + dg, 0.0, 1.0))
-    return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed)
-
-
 class GripperContrastTest(unittest.TestCase):
     def test_counterfactual_holds_events_and_toggles_holds(self):
         from models.jepa_ac.train import gripper_counterfactual
@@ -291,8 +269,8 @@ class GripperContrastTest(unittest.TestCase):
 
         torch.set_num_threads(1)
         with tempfile.TemporaryDirectory() as tmp:
-            gripper_synthetic(os.path.join(tmp, "data"))
-            gripper_synthetic(os.path.join(tmp, "val"), seed=1)
+            synthetic(os.path.join(tmp, "data"), episodes=8, length=8, gripper=True)
+            synthetic(os.path.join(tmp, "val"), episodes=8, length=8, seed=1, gripper=True)
             ds, val = Dataset.open(os.path.join(tmp, "data")), Dataset.open(os.path.join(tmp, "val"))
             base = TrainConfig(**{**PRESETS["smoke"].__dict__, "steps": 300, "batch": 16, "lr": 3e-3, "gripper_clips": 0.5})
             gaps = {}
