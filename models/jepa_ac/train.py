@@ -54,7 +54,7 @@ import torch
 
 from .dataset import Dataset
 from .export import IMAGE_MEAN, IMAGE_SCALE, IMAGE_STD, save_weights
-from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params, normalise_latents
+from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params, effective_gripper, normalise_latents
 from .rollout import advance_state
 
 GRIPPER = 6
@@ -239,8 +239,7 @@ def metric_loss(e: torch.Tensor, d: torch.Tensor, cfg: TrainConfig) -> torch.Ten
 def gripper_events(actions: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
     """Boolean [...]: the action changes the gripper's closedness (clipped to [0, 1]) by more than
     GRIPPER_EVENT from the state it starts from."""
-    g = states[..., GRIPPER]
-    return ((g + actions[..., GRIPPER]).clamp(0.0, 1.0) - g).abs() > GRIPPER_EVENT
+    return effective_gripper(actions, states, GRIPPER)[..., GRIPPER].abs() > GRIPPER_EVENT
 
 
 def gripper_counterfactual(actions: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
@@ -475,15 +474,14 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
         i = rng.choice(pool, size=min(GRIPPER_CHOICES, len(pool)), replace=False)
         z, zn = encode_frames(encoder, ds.frames[i]), encode_frames(encoder, ds.frames[i + 1])
         s, a = torch.from_numpy(ds.states[i]), torch.from_numpy(ds.actions[i])
-        e_true = energy(rollout(predictor, z, s, a[:, None])[0], zn)
-        e_cf = energy(rollout(predictor, z, s, gripper_counterfactual(a, s)[:, None])[0], zn)
+        p_true = rollout(predictor, z, s, a[:, None])[0]
+        p_cf = rollout(predictor, z, s, gripper_counterfactual(a, s)[:, None])[0]
+        e_true, e_cf = energy(p_true, zn), energy(p_cf, zn)
         out[f"gripper_{name}_choice"] = float((e_true < e_cf).float().mean())
         out[f"gripper_{name}_gap"] = float((e_cf - e_true).mean())
         if name == "event":
             # with the current frame as the goal, holding must still beat opening/closing
-            e_true_now = energy(rollout(predictor, z, s, a[:, None])[0], z)
-            e_cf_now = energy(rollout(predictor, z, s, gripper_counterfactual(a, s)[:, None])[0], z)
-            out["gripper_stay_choice"] = float((e_cf_now < e_true_now).float().mean())
+            out["gripper_stay_choice"] = float((energy(p_cf, z) < energy(p_true, z)).float().mean())
     return out
 
 
