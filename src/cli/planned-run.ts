@@ -13,7 +13,7 @@ import { plannerConfigFor } from '../model/planner-config.js';
 import { choiceFlag, intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
 
-/** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (3/20 pick-and-place with the shipped model against 1/20 with the paper's three frames, seeds 0–19). */
+/** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (pick-and-place 3/20 against 1/20 with the paper's three frames, seeds 0–19, measured with the stage-4 model; see the model card). */
 export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'waypoints';
 
 /** The model `demo` and `eval` use unless --model says otherwise. */

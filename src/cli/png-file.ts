@@ -15,3 +15,14 @@ export async function readPngFile(path: string, what: string): Promise<RgbImage>
     throw new CliError(`cannot read ${path} as ${what}: ${(error as Error).message}`);
   }
 }
+
+/**
+ * Reads several PNG files one after another, so the first unreadable one (in the given order) is
+ * the one reported.
+ * @throws CliError naming that file.
+ */
+export async function readPngFiles(paths: readonly string[], what: string): Promise<RgbImage[]> {
+  const images: RgbImage[] = [];
+  for (const path of paths) images.push(await readPngFile(path, what));
+  return images;
+}

@@ -18,7 +18,7 @@ import { goalFiles } from '../ros/goal-capture.js';
 import { GAZEBO_SCENARIO, runScenario } from '../ros/scenario.js';
 import { choiceFlag, intFlag, numberFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
-import { readPngFile } from './png-file.js';
+import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 
 /** File names of the paper scheme's three subgoal images in a --goals folder (goalFiles(scheme) for any scheme). */
@@ -111,9 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   let goals: RgbImage[];
   if (values.goals) {
     const dir = values.goals;
-    // One after another, so a missing file is reported in the scheme's order (deterministically).
-    goals = [];
-    for (const f of files) goals.push(await readPngFile(join(dir, f), 'a goal image'));
+    goals = await readPngFiles(files.map((f) => join(dir, f)), 'a goal image');
   } else {
     console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${shadows ? ', shadows' : ''}`);
     // The node's planners pin the wrist rotation, so the expert keeps its yaw too.

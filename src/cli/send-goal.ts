@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { sendGoal, type GoalRequest } from '../ros/send-goal.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
-import { readPngFile } from './png-file.js';
+import { readPngFile, readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 
 const HELP = `usage: jepa-mpc send-goal IMAGE.png | --current-frame | --file NAME | --sequence A.png B.png ... --steps 4,10,4
@@ -51,10 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     if (steps.length !== positionals.length) throw new CliError(`--steps needs ${positionals.length} values (one per image), got ${steps.length}`);
     const thresholds = list('thresholds', values.thresholds, (n, v) => numberFlag(n, v, 0, 0));
     if (thresholds.length !== 0 && thresholds.length !== positionals.length) throw new CliError(`--thresholds needs none or ${positionals.length} values`);
-    // Read in order, so the first unreadable file is the one reported.
-    const images = [];
-    for (const p of positionals) images.push(await readPngFile(p, 'a goal image'));
-    request = { kind: 'sequence', images, steps, thresholds };
+    request = { kind: 'sequence', images: await readPngFiles(positionals, 'a goal image'), steps, thresholds };
   } else {
     const sources = [positionals.length > 0, !!values.file, values['current-frame']].filter(Boolean).length;
     if (sources !== 1 || positionals.length > 1) throw new CliError('give one goal: an IMAGE.png, --file NAME or --current-frame (see --help)');

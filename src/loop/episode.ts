@@ -68,14 +68,12 @@ export interface PlannedEpisode {
   readonly lifted: boolean;
   /** Smallest tool-centre → cube distance after any step (m): how close the fingers got. */
   readonly closestToCube: number;
-  /** Whether the gripper was ever commanded closed (≥ 0.5) with the tool within {@link AT_CUBE} of the cube. */
+  /** Whether the gripper was ever commanded closed (the tasks' {@link TASK_THRESHOLDS}.closed) with the tool within {@link AT_CUBE} of the cube. */
   readonly closedAtCube: boolean;
 }
 
 /** Tool-centre → cube distance within which closing the fingers is a grasp attempt (m). */
 export const AT_CUBE = 0.02;
-/** Commanded closedness from which the gripper counts as closed. */
-const CLOSED = 0.5;
 
 function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImage {
   return { width: o.width, height: o.height, data: o.rgb };
@@ -118,7 +116,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     if (obs.task.success && successStep === null) successStep = step;
     lifted ||= obs.task.held && obs.task.cubeLift >= TASK_THRESHOLDS.graspLift;
     closestToCube = Math.min(closestToCube, obs.task.cubeToTcp);
-    closedAtCube ||= obs.task.cubeToTcp < AT_CUBE && (obs.state[GRIPPER_INDEX] as number) >= CLOSED;
+    closedAtCube ||= obs.task.cubeToTcp < AT_CUBE && (obs.state[GRIPPER_INDEX] as number) >= TASK_THRESHOLDS.closed;
     const progress = sequencer.record(result.energy);
     if (progress.switched) {
       switches.push(step);
