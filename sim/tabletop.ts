@@ -120,6 +120,19 @@ const RESYNC_JOINTS = 0.25;
 const SETTLE_TIME = 0.1;
 
 /** A Panda tabletop simulation. Create with {@link TabletopSim.create}; free with {@link close}. */
+/** A copy of a simulator's state ({@link TabletopSim.snapshot}); opaque to callers. */
+export interface SimSnapshot {
+  readonly physics: readonly Float64Array[];
+  readonly time: number;
+  readonly qDes: Float64Array;
+  readonly targetPos: Float64Array;
+  readonly targetRot: Float64Array;
+  readonly gripperCmd: number;
+  readonly steps: number;
+  readonly layout: Layout;
+  readonly rgb: Uint8Array;
+}
+
 export class TabletopSim {
   /** The task being scored. */
   readonly task: TaskName;
@@ -338,6 +351,53 @@ export class TabletopSim {
     this.targetRot = endRot;
     this.steps++;
     return this.observe(status);
+  }
+
+  /**
+   * Everything {@link step} depends on, copied: physics state (positions, velocities, actuator
+   * state, controls, solver warm start, time, mocap bodies) and the controller's targets. With
+   * {@link restore} it branches an episode: try an action, look, go back, take another.
+   * @throws Error when called before {@link reset} or after {@link close}.
+   */
+  snapshot(): SimSnapshot {
+    this.assertOpen();
+    if (this.currentLayout === undefined) throw new Error('call reset(seed) before snapshot()');
+    const d = this.data;
+    const copy = (v: unknown) => Float64Array.from(v as Float64Array);
+    return {
+      physics: [copy(d.qpos), copy(d.qvel), copy(d.act), copy(d.ctrl), copy(d.qacc_warmstart), copy(d.mocap_pos), copy(d.mocap_quat)],
+      time: d.time,
+      qDes: this.qDes.slice(),
+      targetPos: this.targetPos.slice(),
+      targetRot: this.targetRot.slice(),
+      gripperCmd: this.gripperCmd,
+      steps: this.steps,
+      layout: this.currentLayout,
+      rgb: this.lastRgb.slice(),
+    };
+  }
+
+  /** Returns to a {@link snapshot} of this simulator (the next step is the one that followed it). */
+  restore(s: SimSnapshot): void {
+    this.assertOpen();
+    const d = this.data;
+    const fields = [d.qpos, d.qvel, d.act, d.ctrl, d.qacc_warmstart, d.mocap_pos, d.mocap_quat] as Float64Array[];
+    fields.forEach((f, i) => {
+      const v = s.physics[i] as Float64Array;
+      if (v.length !== f.length) throw new RangeError(`snapshot does not fit this simulator (array ${i}: ${v.length} values, expected ${f.length})`);
+      f.set(v);
+    });
+    d.time = s.time;
+    this.qDes = s.qDes.slice();
+    this.targetPos = s.targetPos.slice();
+    this.targetRot = s.targetRot.slice();
+    this.gripperCmd = s.gripperCmd;
+    this.steps = s.steps;
+    this.currentLayout = s.layout;
+    this.lastRgb = s.rgb.slice();
+    this.mj.mj_forward(this.model, d);
+    // forward kinematics for readers of derived quantities; the solver's warm start as it was
+    (d.qacc_warmstart as Float64Array).set(s.physics[4] as Float64Array);
   }
 
   /**

@@ -25,6 +25,8 @@ options:
   --shard N        episodes per shard file (default ${COLLECT_DEFAULTS.episodesPerShard})
   --mix NAME       policy mix: general (free motion + demonstrations) | grasp (mostly grasping near the cube) (default general)
   --shadows        draw the arm's and cubes' shadows on the table (a depth cue; default off)
+  --counterfactual branch every step: also keep the frame the other gripper choice leads to
+                   (hold instead of closing/opening, toggle instead of holding); ~2x time and space
   --force          replace a dataset already in DIR
   --json           print the manifest summary as JSON`;
 
@@ -42,6 +44,7 @@ function parse(argv: string[]) {
         shard: { type: 'string' },
         mix: { type: 'string' },
         shadows: { type: 'boolean', default: false },
+        counterfactual: { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -77,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       episodesPerShard: intFlag('shard', values.shard, COLLECT_DEFAULTS.episodesPerShard, 1, MAX_EPISODES),
       mix: choiceFlag('mix', values.mix, COLLECT_MIXES, 'general'),
       shadows: values.shadows,
+      counterfactual: values.counterfactual,
       force: values.force,
       onProgress: (_done, kind) => bar.tick(1, kind),
     });
@@ -89,6 +93,6 @@ export async function main(argv: string[]): Promise<number> {
   const bytes = manifest.shards.reduce((n, s) => n + Object.values(s.files).reduce((m, f) => m + f.bytes, 0), 0);
   const summary = { out: values.out, episodes: manifest.episodes, frames: manifest.frames, shards: manifest.shards.length, bytes, seconds: Math.round(seconds * 10) / 10, kindCounts: manifest.kindCounts };
   if (values.json) console.log(JSON.stringify(summary));
-  else console.log(`wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB to ${summary.out} in ${summary.seconds} s (${Object.entries(summary.kindCounts).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  else console.log(`wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.counterfactual ? ' (with counterfactual frames)' : ''} to ${summary.out} in ${summary.seconds} s (${Object.entries(summary.kindCounts).map(([k, n]) => `${k} ${n}`).join(', ')})`);
   return 0;
 }

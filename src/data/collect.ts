@@ -37,6 +37,8 @@ export interface CollectOptions {
   mix?: CollectMix;
   /** Render shadows (default false; see TabletopOptions.shadows). */
   shadows?: boolean;
+  /** Branch every step with the other gripper choice and keep its frame (default false; about twice the time and space). */
+  counterfactual?: boolean;
   /** Replace a dataset already in `outDir` (default false). */
   force?: boolean;
   /** Called after every episode with the number done so far. */
@@ -48,6 +50,8 @@ export const COLLECT_DEFAULTS = { size: 64, steps: 32, episodesPerShard: 50, wor
 /** Control period of the simulator the data comes from (s). */
 export const SIM_CONTROL_PERIOD_S = 0.25;
 const MAX_WORKERS = 64;
+const COUNTERFACTUAL_NOTE =
+  'every step branched: cf-actions holds the real action with the other gripper choice (an action that moves the gripper by more than 0.1 holds it; any other toggles it fully), cf-frames the frame that choice led to';
 const TMP_SUFFIX = '.tmp';
 
 function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgress'>> {
@@ -63,7 +67,7 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
   if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
   const mix = o.mix ?? 'general';
   if (!(COLLECT_MIXES as readonly string[]).includes(mix)) throw new RangeError(`mix must be one of ${COLLECT_MIXES.join(', ')}, got ${String(mix)}`);
-  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, shadows: o.shadows ?? false, force: o.force ?? false };
+  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, shadows: o.shadows ?? false, counterfactual: o.counterfactual ?? false, force: o.force ?? false };
 }
 
 /** Makes `outDir`, refusing to overwrite a dataset unless forced; removes any old manifest first. */
@@ -128,7 +132,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   await prepareDir(o.outDir, o.force);
   const jobs: ShardJob[] = [];
   for (let first = 0, k = 0; first < o.episodes; first += o.episodesPerShard, k++) {
-    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size, mix: o.mix });
+    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size, mix: o.mix, counterfactual: o.counterfactual });
   }
   let done = 0;
   const onEpisode = (kind: string): void => {
@@ -171,6 +175,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     mix: o.mix,
     kinds: [...EPISODE_KINDS],
     tasks: [...DATASET_TASKS],
+    ...(o.counterfactual ? { counterfactual: { rule: 'gripper' as const, note: COUNTERFACTUAL_NOTE } } : {}),
     kindCounts: Object.fromEntries(EPISODE_KINDS.map((k) => [k, Array.from({ length: o.episodes }, (_, i) => planEpisode(o.seed, i, o.mix)).filter((p) => p.kind === k).length])),
     shards: entries,
   };

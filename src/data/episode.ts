@@ -3,7 +3,9 @@
  * and the episode index) and its recording (frames, states, actions, privileged truth).
  */
 import type { Observation, TabletopSim } from '../../sim/tabletop.js';
+import { GRIPPER_INDEX } from '../../sim/action.js';
 import { createRng, type Rng } from '../core/rng.js';
+import { gripperCounterfactual } from './counterfactual.js';
 import { DATASET_TASKS, EPISODE_KINDS, PRIVILEGED_FIELDS, STATE_DIM, type CollectMix, type DatasetTask, type EpisodeKind } from './format.js';
 import { ExpertThenRandomPolicy, GraspPracticePolicy, NoisyExpertPolicy, Pauses, SmoothRandomPolicy, WaypointPolicy, type Policy } from './policies.js';
 
@@ -87,6 +89,10 @@ export interface EpisodeRecord {
   actions: Float32Array;
   /** float32 [F, P] (see PRIVILEGED_FIELDS). */
   privileged: Float32Array;
+  /** Branched collection only: uint8 [F, H, W, 3], the frame after cfActions[t] from frame t's state (the last row: a copy of the last frame). */
+  cfFrames?: Uint8Array;
+  /** Branched collection only: float32 [F, 7], the counterfactual action of each frame (the last row is zeros). */
+  cfActions?: Float32Array;
   frameCount: number;
 }
 
@@ -106,10 +112,12 @@ function writePrivileged(sim: TabletopSim, obs: Observation, out: Float32Array, 
 
 /**
  * Runs one planned episode of `steps` actions on `sim` (whose task must be the plan's task) and
- * records every frame.
+ * records every frame. With `counterfactual`, every step is branched first: the simulator takes
+ * the other gripper choice ({@link gripperCounterfactual}), its frame is kept, and the simulator
+ * is restored before the real action (the episode itself is the same as without).
  * @throws RangeError when the simulator runs another task than the plan.
  */
-export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number): EpisodeRecord {
+export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number, counterfactual = false): EpisodeRecord {
   if (sim.task !== plan.task) throw new RangeError(`episode ${plan.index} needs a '${plan.task}' simulator, got '${sim.task}'`);
   const rng = createRng(plan.policySeed);
   let obs = sim.reset(plan.layoutSeed);
@@ -122,6 +130,7 @@ export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number
     states: new Float32Array(F * STATE_DIM),
     actions: new Float32Array(F * STATE_DIM),
     privileged: new Float32Array(F * PRIVILEGED_DIM),
+    ...(counterfactual ? { cfFrames: new Uint8Array(F * pixels), cfActions: new Float32Array(F * STATE_DIM) } : {}),
     frameCount: F,
   };
   for (let t = 0; t < F; t++) {
@@ -129,9 +138,20 @@ export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number
     rec.frames.set(obs.rgb, t * pixels);
     rec.states.set(obs.state, t * STATE_DIM);
     writePrivileged(sim, obs, rec.privileged, t);
-    if (t === steps) break;
+    if (t === steps) {
+      rec.cfFrames?.set(obs.rgb, t * pixels);
+      break;
+    }
     const action = policy.act(obs);
     rec.actions.set(action, t * STATE_DIM);
+    if (rec.cfFrames && rec.cfActions) {
+      const cf = gripperCounterfactual(action, obs.state[GRIPPER_INDEX] as number);
+      const snap = sim.snapshot();
+      const branch = sim.step(cf);
+      rec.cfFrames.set(branch.rgb, t * pixels);
+      rec.cfActions.set(cf, t * STATE_DIM);
+      sim.restore(snap);
+    }
     obs = sim.step(action);
   }
   return rec;

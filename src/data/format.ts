@@ -59,12 +59,32 @@ export const SHARD_ARRAYS = {
   episodes: { suffix: 'episodes.i32', bytesPerElement: 4 },
 } as const;
 
+/**
+ * The optional arrays of a branched (`--counterfactual`) collection, one row per frame:
+ * `cf-frames.u8` uint8 [F, H, W, 3], the frame after the row's counterfactual action from that
+ * frame's state (an episode's last row: a copy of its last frame); `cf-actions.f32` float32
+ * [F, 7], that action (src/data/counterfactual.ts; zeros on an episode's last frame).
+ */
+export const COUNTERFACTUAL_ARRAYS = {
+  cfFrames: { suffix: 'cf-frames.u8', bytesPerElement: 1 },
+  cfActions: { suffix: 'cf-actions.f32', bytesPerElement: 4 },
+} as const;
+
+/** Names of the arrays every shard has. */
+export type RequiredShardArray = keyof typeof SHARD_ARRAYS;
 /** Names of the arrays of a shard. */
-export type ShardArray = keyof typeof SHARD_ARRAYS;
+export type ShardArray = RequiredShardArray | keyof typeof COUNTERFACTUAL_ARRAYS;
+
+const ALL_ARRAYS = { ...SHARD_ARRAYS, ...COUNTERFACTUAL_ARRAYS };
+
+/** Bytes per element of an array. */
+export function bytesPerElement(array: ShardArray): number {
+  return ALL_ARRAYS[array].bytesPerElement;
+}
 
 /** File name of one array of shard `index`. */
 export function shardFile(index: number, array: ShardArray): string {
-  return `shard-${String(index).padStart(5, '0')}.${SHARD_ARRAYS[array].suffix}`;
+  return `shard-${String(index).padStart(5, '0')}.${ALL_ARRAYS[array].suffix}`;
 }
 
 const nonNegInt = z.number().int().nonnegative();
@@ -81,6 +101,8 @@ export const shardSchema = z.object({
     actions: fileEntry,
     privileged: fileEntry,
     episodes: fileEntry,
+    cfFrames: fileEntry.optional(),
+    cfActions: fileEntry.optional(),
   }),
 });
 
@@ -106,6 +128,8 @@ export const datasetManifestSchema = z.object({
   kinds: z.array(z.string()),
   tasks: z.array(z.string()),
   kindCounts: z.record(z.string(), nonNegInt),
+  /** Present when every step was branched (`collect --counterfactual`): each shard then has the {@link COUNTERFACTUAL_ARRAYS}. */
+  counterfactual: z.object({ rule: z.literal('gripper'), note: z.string() }).optional(),
   shards: z.array(shardSchema),
 });
 

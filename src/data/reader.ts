@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DatasetError, datasetManifestSchema, EPISODE_FIELDS, MANIFEST_NAME, SHARD_ARRAYS, STATE_DIM,
+  bytesPerElement, COUNTERFACTUAL_ARRAYS, DatasetError, datasetManifestSchema, EPISODE_FIELDS, MANIFEST_NAME, SHARD_ARRAYS, STATE_DIM,
   type DatasetManifest, type ShardArray, type ShardEntry,
 } from './format.js';
 
@@ -39,9 +39,11 @@ export interface OpenedDataset {
 function columns(m: DatasetManifest, name: ShardArray): number {
   switch (name) {
     case 'frames':
+    case 'cfFrames':
       return m.image.height * m.image.width * 3;
     case 'states':
     case 'actions':
+    case 'cfActions':
       return STATE_DIM;
     case 'privileged':
       return m.privileged.fields.length;
@@ -79,9 +81,10 @@ export async function readDatasetManifest(dir: string): Promise<DatasetManifest>
 
 async function checkFile(dir: string, m: DatasetManifest, shard: ShardEntry, name: ShardArray, verify: boolean): Promise<Uint8Array | undefined> {
   const entry = shard.files[name];
+  if (!entry) throw new DatasetError(`${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the dataset is counterfactual`);
   const path = join(dir, entry.file);
   const rows = name === 'episodes' ? shard.episodes : shard.frames;
-  const want = rows * columns(m, name) * SHARD_ARRAYS[name].bytesPerElement;
+  const want = rows * columns(m, name) * bytesPerElement(name);
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -109,8 +112,9 @@ function view<T extends Float32Array | Int32Array>(bytes: Uint8Array, ctor: new 
 export async function openDataset(dir: string, options: { verify?: boolean } = {}): Promise<OpenedDataset> {
   const verify = options.verify ?? true;
   const manifest = await readDatasetManifest(dir);
+  const names = [...Object.keys(SHARD_ARRAYS), ...(manifest.counterfactual ? Object.keys(COUNTERFACTUAL_ARRAYS) : [])] as ShardArray[];
   for (const shard of manifest.shards) {
-    for (const name of Object.keys(SHARD_ARRAYS) as ShardArray[]) await checkFile(dir, manifest, shard, name, verify);
+    for (const name of names) await checkFile(dir, manifest, shard, name, verify);
   }
   const readShard = async (k: number): Promise<StoredEpisode[]> => {
     const shard = manifest.shards[k];

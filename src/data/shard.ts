@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TabletopSim } from '../../sim/tabletop.js';
-import { EPISODE_FIELDS, shardFile, SHARD_ARRAYS, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
+import { EPISODE_FIELDS, shardFile, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
 import { kindId, planEpisode, recordEpisode, taskId, type EpisodeRecord } from './episode.js';
 
 /** What to collect into one shard. */
@@ -25,6 +25,8 @@ export interface ShardJob {
   size: number;
   /** Policy mix. */
   mix: CollectMix;
+  /** Branch every step with the other gripper choice (the counterfactual arrays). */
+  counterfactual: boolean;
 }
 
 /** Simulators per task, created on first use and reused across episodes and shards. */
@@ -78,7 +80,7 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
   const records: EpisodeRecord[] = [];
   for (let i = 0; i < job.episodes; i++) {
     const plan = planEpisode(job.seed, job.firstEpisode + i, job.mix);
-    const rec = recordEpisode(await pool.get(plan.task), plan, job.steps);
+    const rec = recordEpisode(await pool.get(plan.task), plan, job.steps, job.counterfactual);
     records.push(rec);
     onEpisode(rec);
   }
@@ -88,17 +90,20 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
     table.set([start, r.frameCount, kindId(r.plan.kind), taskId(r.plan.task), r.plan.layoutSeed], k * EPISODE_FIELDS.length);
     start += r.frameCount;
   });
-  const arrays: Record<ShardArray, Uint8Array> = {
+  const arrays: Partial<Record<ShardArray, Uint8Array>> = {
     frames: concat(records.map((r) => r.frames)),
     states: concat(records.map((r) => r.states)),
     actions: concat(records.map((r) => r.actions)),
     privileged: concat(records.map((r) => r.privileged)),
     episodes: concat([table]),
   };
+  if (job.counterfactual) {
+    arrays.cfFrames = concat(records.map((r) => r.cfFrames as Uint8Array));
+    arrays.cfActions = concat(records.map((r) => r.cfActions as Float32Array));
+  }
   const files = {} as ShardEntry['files'];
-  for (const name of Object.keys(SHARD_ARRAYS) as ShardArray[]) {
+  for (const [name, bytes] of Object.entries(arrays) as [ShardArray, Uint8Array][]) {
     const file = shardFile(job.shardIndex, name);
-    const bytes = arrays[name];
     await writeFile(join(job.outDir, file), bytes);
     files[name] = { file, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   }

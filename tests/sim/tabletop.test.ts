@@ -123,6 +123,29 @@ describe('TabletopSim', () => {
     }
   });
 
+  it('branches: after snapshot, step and restore, the same action gives the same outcome and another action another', () => {
+    sim.reset(2);
+    const down: number[] = [0.02, -0.01, -0.05, 0, 0, 0, 0];
+    for (let k = 0; k < 3; k++) sim.step(down);
+    const snap = sim.snapshot();
+    const close = [0.01, 0, -0.02, 0, 0, 0, 0.75];
+    const first = [sim.step(close), sim.step(zero())];
+    sim.restore(snap);
+    expect(sim.stepCount).toBe(3);
+    const hold = sim.step([0.01, 0, -0.02, 0, 0, 0, 0]);
+    expect(hold.state[6]).toBe(0);
+    expect(Math.abs(hold.fingerClosedness - (first[0] as (typeof first)[0]).fingerClosedness)).toBeGreaterThan(0.1);
+    sim.restore(snap);
+    const again = [sim.step(close), sim.step(zero())];
+    again.forEach((o, k) => {
+      const f = first[k] as (typeof first)[0];
+      expect(Array.from(o.state)).toEqual(Array.from(f.state));
+      expect(o.fingerClosedness).toBe(f.fingerClosedness);
+      expect(o.task.cubeToTcp).toBe(f.task.cubeToTcp);
+      expect(o.step).toBe(f.step);
+    });
+  });
+
   it('throws when stepped before reset or after close', async () => {
     const fresh = await TabletopSim.create({ task: 'reach', render: false });
     expect(() => fresh.step(zero())).toThrow(/reset/);
