@@ -10,7 +10,7 @@ import type { PlannerConfig } from '../core/mpc.js';
 import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { plannerConfigFor } from '../model/planner-config.js';
-import { choiceFlag, intFlag, onOffFlag } from './args.js';
+import { choiceFlag, intFlag, numberFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
 
 /** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (pick-and-place 3/20 against 1/20 with the paper's three frames, seeds 0–19, measured with the stage-4 model; see the model card). */
@@ -28,6 +28,7 @@ export const RUN_OPTIONS = {
   iterations: { type: 'string' },
   horizon: { type: 'string' },
   'warm-start': { type: 'boolean', default: false },
+  'gripper-margin': { type: 'string' },
   subgoals: { type: 'string' },
   'subgoal-steps': { type: 'string' },
   'image-size': { type: 'string' },
@@ -43,6 +44,7 @@ export const RUN_HELP = [
   "  --iterations N       iterations per action (default: the model's)",
   "  --horizon H          planning horizon (default: the model's; needs a rollout graph for H)",
   '  --warm-start         start each plan from the previous plan shifted by one step',
+  "  --gripper-margin R   gripper hysteresis: change the gripper only when that lowers the energy by the fraction R against holding (default: the model's)",
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp)`,
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
@@ -85,6 +87,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     iterations: intFlag('iterations', str('iterations'), m.planning.iterations, 1, 1000),
     horizon: intFlag('horizon', str('horizon'), m.planning.horizon, 1, 64),
     warmStart: values['warm-start'] === true,
+    gripperMargin: numberFlag('gripper-margin', str('gripper-margin'), m.planning.gripperMargin, 0, 0.99),
   });
   const horizon = planner.optimizer === 'cem' ? planner.cem.horizon : planner.mppi.horizon;
   if (!m.rollout.some((r) => r.horizon === horizon)) {

@@ -16,15 +16,22 @@ export interface ActionSpace {
   readonly gripperIndex: number | null;
   /** |gripper| below this is snapped to 0 (0 disables). */
   readonly gripperSnap: number;
+  /**
+   * 0: the gripper is whatever the search found (then snapped). > 0: after the search, the first
+   * action's gripper is settled by scoring hold, fully open and fully close on the found arm
+   * motion; a change must bring the energy below (1 − gripperMargin) × the hold's (hysteresis).
+   */
+  readonly gripperMargin: number;
 }
 
-/** The paper's 7-D end-effector action space: ±0.075 m xyz, rotations pinned, gripper ±0.75, snap 0.25. */
+/** The paper's 7-D end-effector action space: ±0.075 m xyz, rotations pinned, gripper ±0.75, snap 0.25, no hysteresis. */
 export const PAPER_ACTION_SPACE: ActionSpace = Object.freeze({
   lower: Object.freeze([-0.075, -0.075, -0.075, 0, 0, 0, -0.75]),
   upper: Object.freeze([0.075, 0.075, 0.075, 0, 0, 0, 0.75]),
   pinned: Object.freeze([3, 4, 5]),
   gripperIndex: 6,
   gripperSnap: 0.25,
+  gripperMargin: 0,
 });
 
 /** Number of dimensions of an action space. */
@@ -52,6 +59,7 @@ export function validateActionSpace(space: ActionSpace): void {
   const g = space.gripperIndex;
   if (g !== null && (!Number.isInteger(g) || g < 0 || g >= a)) throw new RangeError(`gripperIndex ${g} out of range [0, ${a})`);
   if (!(space.gripperSnap >= 0)) throw new RangeError(`gripperSnap must be >= 0, got ${space.gripperSnap}`);
+  if (!(space.gripperMargin >= 0 && space.gripperMargin < 1)) throw new RangeError(`gripperMargin must be in [0, 1), got ${space.gripperMargin}`);
 }
 
 /** A per-dimension mask [A]: 1 where the dimension is searched, 0 where pinned. */

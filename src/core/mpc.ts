@@ -4,13 +4,13 @@
  * action, observe, call again. It never throws in the per-cycle path: bad inputs and model
  * failures come back as a status with a zero (hold) action.
  */
-import { actionDim, snapGripper } from './action-space.js';
+import { type ActionSpace, actionDim, snapGripper } from './action-space.js';
 import { type CemConfig, CEM_DEFAULTS, cem } from './cem.js';
 import { type MppiConfig, MPPI_DEFAULTS, mppi } from './mppi.js';
 import type { OptimizerResult } from './optimizer.js';
 import type { Rng } from './rng.js';
 import { PlannerStatus } from './status.js';
-import type { Clock, EnergyModel, Latents } from './types.js';
+import type { Clock, EnergyFn, EnergyModel, Latents } from './types.js';
 
 /** Which optimiser the planner runs and with what settings. */
 export interface PlannerConfig {
@@ -116,8 +116,9 @@ export class MpcPlanner {
 
     let bindMs = 0;
     let result: OptimizerResult;
+    let energy: EnergyFn;
     try {
-      const energy = await this.model.bind({ ...inputs, horizon: H });
+      energy = await this.model.bind({ ...inputs, horizon: H });
       bindMs = clock() - t0;
       const init = this.config.warmStart ? this.shiftedPrevious(H, A) : undefined;
       result =
@@ -132,18 +133,32 @@ export class MpcPlanner {
       this.previousPlan = undefined;
       return hold(PlannerStatus.NON_FINITE_ENERGY, `every candidate's energy was NaN/Inf (${result.nonFinite} of ${result.evaluations})`, bindMs);
     }
-    this.previousPlan = result.plan;
     const action = result.plan.slice(0, A);
     snapGripper(action, opt.space);
+    let planEnergy = result.energy;
+    let modelMs = result.modelMs;
+    try {
+      const gripper = await settleGripper(energy, result.plan, planEnergy, opt.space, clock);
+      modelMs += gripper.modelMs;
+      if (gripper.changed || gripper.plan !== result.plan) {
+        result.plan.set(gripper.plan);
+        action.set(gripper.plan.subarray(0, A));
+        planEnergy = gripper.energy;
+      }
+    } catch (error) {
+      this.previousPlan = undefined;
+      return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
+    }
+    this.previousPlan = result.plan;
     const totalMs = clock() - t0;
     return {
       action,
       plan: result.plan,
-      energy: result.energy,
+      energy: planEnergy,
       eliteEnergies: result.eliteEnergies,
       iterations: result.iterations,
       evaluations: result.evaluations,
-      timings: { totalMs, bindMs, modelMs: result.modelMs, optimizerMs: Math.max(0, totalMs - bindMs - result.modelMs) },
+      timings: { totalMs, bindMs, modelMs, optimizerMs: Math.max(0, totalMs - bindMs - modelMs) },
       status: PlannerStatus.OK,
       message: result.nonFinite > 0 ? `${result.nonFinite} candidates had non-finite energy and were skipped` : 'ok',
     };
@@ -156,6 +171,49 @@ export class MpcPlanner {
     init.set(prev.subarray(A));
     return init;
   }
+}
+
+/** Outcome of {@link settleGripper}. */
+interface GripperChoice {
+  /** Whether the plan's first gripper action was replaced. */
+  readonly changed: boolean;
+  /** The plan to execute [H, A] (the input plan when unchanged). */
+  readonly plan: Float32Array;
+  /** Its energy. */
+  readonly energy: number;
+  readonly modelMs: number;
+}
+
+/**
+ * The gripper rule of {@link ActionSpace}.gripperMargin > 0. After the search has settled the
+ * arm motion, the first action's gripper is one of three choices — hold (0), fully open (the
+ * lower bound) or fully close (the upper bound) — scored on that same plan in one batch of 3. A
+ * change is taken only when its energy is below (1 − margin) × the hold's (hysteresis): far from
+ * a goal the differences a gripper change makes are small against the model's error, and the
+ * search's own gripper value is mostly noise there (the energy barely depends on it).
+ */
+export async function settleGripper(energy: EnergyFn, plan: Float32Array, planEnergy: number, space: ActionSpace, clock: Clock): Promise<GripperChoice> {
+  const g = space.gripperIndex;
+  if (g === null || space.gripperMargin <= 0) return { changed: false, plan, energy: planEnergy, modelMs: 0 };
+  const choices = [0, space.lower[g] as number, space.upper[g] as number];
+  const n = plan.length;
+  const batch = new Float32Array(choices.length * n);
+  choices.forEach((c, k) => {
+    batch.set(plan, k * n);
+    batch[k * n + g] = c;
+  });
+  const t0 = clock();
+  const energies = await energy(batch, choices.length);
+  const modelMs = clock() - t0;
+  const hold = energies[0] as number;
+  let best = 0;
+  for (let k = 1; k < choices.length; k++) {
+    const e = energies[k] as number;
+    if (Number.isFinite(e) && e < (1 - space.gripperMargin) * hold && (best === 0 || e < (energies[best] as number))) best = k;
+  }
+  if (!Number.isFinite(hold) && best === 0) return { changed: false, plan, energy: planEnergy, modelMs };
+  const chosen = batch.slice(best * n, (best + 1) * n);
+  return { changed: chosen[g] !== plan[g], plan: chosen, energy: energies[best] as number, modelMs };
 }
 
 /** Describes what is wrong with the inputs, or returns undefined when they are usable. */

@@ -88,6 +88,8 @@ const planningSchema = z.object({
   gripperIndex: z.number().int().nonnegative().nullable().default(null),
   /** A planned gripper action with |value| below this is snapped to 0. */
   gripperSnap: finite.nonnegative().default(0),
+  /** Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables). */
+  gripperMargin: finite.min(0).lt(1).default(0),
   momentumMean: finite.min(0).max(1).default(0),
   momentumStd: finite.min(0).max(1).default(0),
 });

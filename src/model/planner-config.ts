@@ -14,12 +14,13 @@ export interface PlannerOverrides {
   elites?: number;
   horizon?: number;
   warmStart?: boolean;
+  gripperMargin?: number;
 }
 
-/** The action space the manifest declares. */
-export function actionSpaceOf(m: Manifest): ActionSpace {
+/** The action space the manifest declares (its gripper hysteresis replaced when given). */
+export function actionSpaceOf(m: Manifest, gripperMargin?: number): ActionSpace {
   const p = m.planning;
-  return { lower: p.lower, upper: p.upper, pinned: p.pinned, gripperIndex: p.gripperIndex, gripperSnap: p.gripperSnap };
+  return { lower: p.lower, upper: p.upper, pinned: p.pinned, gripperIndex: p.gripperIndex, gripperSnap: p.gripperSnap, gripperMargin: gripperMargin ?? p.gripperMargin };
 }
 
 /** Planner settings for a model: its manifest's planning block, then the overrides. */
@@ -27,7 +28,7 @@ export function plannerConfigFor(m: Manifest, overrides: PlannerOverrides = {}):
   const p = m.planning;
   const samples = overrides.samples ?? p.samples;
   const common = {
-    space: actionSpaceOf(m),
+    space: actionSpaceOf(m, overrides.gripperMargin),
     samples,
     iterations: overrides.iterations ?? p.iterations,
     horizon: overrides.horizon ?? p.horizon,

@@ -474,6 +474,7 @@ export function plannerConfigFromParams(p: ParamValues, model: NodeModel): Plann
     pinned: rotation === 0 ? [3, 4, 5] : [],
     gripperIndex: 6,
     gripperSnap: p.gripper_snap,
+    gripperMargin: p.gripper_margin,
   };
   const base = plannerConfigFor(model.manifest, { optimizer: p.optimizer, samples: p.samples, iterations: p.iterations, elites: p.elites, horizon: p.horizon, warmStart: p.warm_start });
   return { ...base, cem: { ...base.cem, space }, mppi: { ...base.mppi, space } };

@@ -95,6 +95,41 @@ describe('MpcPlanner', () => {
     expect(r.evaluations).toBe(512 * 6 + 1);
   });
 });
+describe('gripper hysteresis (gripperMargin)', () => {
+  const withMargin = (margin: number): PlannerConfig => ({
+    ...PLANNER_DEFAULTS,
+    cem: { ...CEM_DEFAULTS, space: { ...CEM_DEFAULTS.space, gripperMargin: margin } },
+  });
+  // the gripper counts a tenth of a metre per unit of closedness, like the training metric
+  const model = () => l1Model({ weights: [1, 1, 1, 1, 1, 1, 0.1] });
+
+  it('keeps the gripper still while a change would gain less than the margin, then settles it fully', async () => {
+    const planner = new MpcPlanner(model(), withMargin(0.2), deps());
+    // far from the goal: closing gains 0.075 of ~0.6 (12 %) — held
+    const far = await planner.step(inputs([0.3, -0.2, 0.4, 0, 0, 0, 0], [0.6, 0.1, 0.2, 0, 0, 0, 1]));
+    expect(far.status).toBe(PlannerStatus.OK);
+    expect(far.action[6]).toBe(0);
+    // at the goal's position: closing gains most of the energy — closed by the full bound
+    const near = await planner.step(inputs([0.6, 0.1, 0.2, 0, 0, 0, 0], [0.6, 0.1, 0.2, 0, 0, 0, 1]));
+    expect(near.action[6]).toBeCloseTo(0.75, 6);
+    expect(near.energy).toBeCloseTo(0.025, 2);
+    // and opening works the same way
+    const open = await planner.step(inputs([0.6, 0.1, 0.2, 0, 0, 0, 1], [0.6, 0.1, 0.2, 0, 0, 0, 0]));
+    expect(open.action[6]).toBeCloseTo(-0.75, 6);
+  });
+
+  it('with margin 0 leaves the gripper to the search (the paper planner)', async () => {
+    const r = await new MpcPlanner(model(), withMargin(0), deps()).step(inputs([0.3, -0.2, 0.4, 0, 0, 0, 0], [0.6, 0.1, 0.2, 0, 0, 0, 1]));
+    expect(r.action[6]).toBeGreaterThan(0.25);
+  });
+
+  it('rejects a margin outside [0, 1)', async () => {
+    const r = await new MpcPlanner(model(), withMargin(1), deps()).step(inputs([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]));
+    expect(r.status).toBe(PlannerStatus.MODEL_ERROR);
+    expect(r.message).toMatch(/gripperMargin must be in \[0, 1\)/);
+  });
+});
+
 
 describe('SubgoalSequencer', () => {
   it('switches by time with the paper pick-and-place budgets 4/10/4', () => {
