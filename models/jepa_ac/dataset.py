@@ -2,7 +2,8 @@
 
     ds = Dataset.open("/tmp/jepa-data/train64")          # checks sizes (and sha256 unless verify=False)
     ds.frames  # uint8 [F, H, W, 3] (memory-mapped per shard, concatenated view on demand)
-    ds.episodes  # int64 [E, 3]: global first frame, frame count, kind id
+    ds.episodes  # int64 [E, 5]: global first frame, frame count, kind, task, layout seed
+    ds.cf_frames, ds.cf_actions  # counterfactual arrays (``collect --counterfactual``), else None
 
 Every problem (missing or truncated file, wrong checksum, bad manifest, an episode table that
 does not match the arrays) raises ``DatasetError`` naming the file.
@@ -28,6 +29,13 @@ ARRAYS = {  # name -> (dtype, columns or None for frames)
     "privileged": np.float32,
     "episodes": np.int32,
 }
+# Optional counterfactual arrays, present in every shard when the manifest has "counterfactual":
+# row t is the frame after the other gripper choice (cfActions[t]) from frame t's simulator state.
+CF_ARRAYS = {  # manifest files key -> dtype
+    "cfFrames": np.uint8,
+    "cfActions": np.float32,
+}
+CF_RULES = ("gripper",)  # the manifest's counterfactual.rule values this reader knows
 HASH_CHUNK = 1 << 22
 
 
@@ -52,7 +60,8 @@ def _require(cond: bool, message: str) -> None:
 
 @dataclass
 class Dataset:
-    """All shards of a dataset loaded into memory (frames, states, actions, privileged, episodes)."""
+    """All shards of a dataset loaded into memory (frames, states, actions, privileged, episodes,
+    and the counterfactual frames and actions when the dataset has them)."""
 
     root: str
     manifest: dict
@@ -61,6 +70,13 @@ class Dataset:
     actions: np.ndarray  # float32 [F, 7]
     privileged: np.ndarray  # float32 [F, P] evaluation only
     episodes: np.ndarray  # int64 [E, 5]: global start, frames, kind, task, layout seed
+    cf_frames: Optional[np.ndarray] = None  # uint8 [F, H, W, 3]: frame after cf_actions[t] from frame t's state
+    cf_actions: Optional[np.ndarray] = None  # float32 [F, 7]: action t with the other gripper choice
+
+    @property
+    def has_counterfactual(self) -> bool:
+        """Whether the dataset carries counterfactual frames and actions (manifest ``counterfactual``)."""
+        return self.cf_frames is not None and self.cf_actions is not None
 
     @property
     def image_size(self) -> int:
@@ -101,6 +117,10 @@ class Dataset:
             _require(key in m, f"{path}: missing '{key}'")
         img = m["image"]
         _require(img.get("channels") == 3 and img.get("dtype") == "uint8", f"{path}: image must be uint8 with 3 channels")
+        if "counterfactual" in m:
+            cf = m["counterfactual"]
+            _require(isinstance(cf, dict) and cf.get("rule") in CF_RULES,
+                     f"{path}: 'counterfactual' must be an object with rule one of {list(CF_RULES)}, got {cf!r}")
         return m
 
     @classmethod
@@ -110,15 +130,21 @@ class Dataset:
         m = cls.read_manifest(root)
         H, W = int(m["image"]["height"]), int(m["image"]["width"])
         P = len(m["privileged"]["fields"])
-        cols = {"frames": H * W * 3, "states": STATE_DIM, "actions": STATE_DIM, "privileged": P, "episodes": EPISODE_FIELDS}
-        parts: Dict[str, List[np.ndarray]] = {k: [] for k in ARRAYS}
+        has_cf = "counterfactual" in m
+        wanted = {**ARRAYS, **(CF_ARRAYS if has_cf else {})}
+        cols = {"frames": H * W * 3, "states": STATE_DIM, "actions": STATE_DIM, "privileged": P, "episodes": EPISODE_FIELDS,
+                "cfFrames": H * W * 3, "cfActions": STATE_DIM}
+        parts: Dict[str, List[np.ndarray]] = {k: [] for k in wanted}
         offset = 0
         loaded_episodes = 0
         for shard in m["shards"]:
             n_frames, n_eps = int(shard["frames"]), int(shard["episodes"])
-            rows = {"frames": n_frames, "states": n_frames, "actions": n_frames, "privileged": n_frames, "episodes": n_eps}
+            rows = {"frames": n_frames, "states": n_frames, "actions": n_frames, "privileged": n_frames, "episodes": n_eps,
+                    "cfFrames": n_frames, "cfActions": n_frames}
             arrays = {}
-            for name, dtype in ARRAYS.items():
+            for name, dtype in wanted.items():
+                _require(name in shard["files"], f"{os.path.join(root, MANIFEST_NAME)}: shard {shard.get('index')} lists no '{name}' file"
+                         + (" (the manifest has 'counterfactual')" if name in CF_ARRAYS else ""))
                 entry = shard["files"][name]
                 path = os.path.join(root, entry["file"])
                 _require(os.path.isfile(path), f"{path}: missing shard file")
@@ -139,8 +165,9 @@ class Dataset:
             eps[:, 0] += offset
             offset += n_frames
             parts["episodes"].append(eps)
-            for name in ("frames", "states", "actions", "privileged"):
-                parts[name].append(arrays[name])
+            for name in wanted:
+                if name != "episodes":
+                    parts[name].append(arrays[name])
             loaded_episodes += n_eps
             if max_episodes and loaded_episodes >= max_episodes:
                 break
@@ -149,7 +176,7 @@ class Dataset:
         if not max_episodes:
             _require(offset == int(m["frames"]), f"{root}/{MANIFEST_NAME}: says {m['frames']} frames, shards hold {offset}")
             _require(len(cat["episodes"]) == int(m["episodes"]), f"{root}/{MANIFEST_NAME}: says {m['episodes']} episodes, shards hold {len(cat['episodes'])}")
-        for name in ("states", "actions", "privileged"):
+        for name in ("states", "actions", "privileged") + (("cfActions",) if has_cf else ()):
             _require(bool(np.isfinite(cat[name]).all()), f"{root}: non-finite values in {name}")
         return cls(
             root=root,
@@ -159,12 +186,15 @@ class Dataset:
             actions=cat["actions"],
             privileged=cat["privileged"],
             episodes=cat["episodes"],
+            cf_frames=cat["cfFrames"].reshape(-1, H, W, 3) if has_cf else None,
+            cf_actions=cat["cfActions"] if has_cf else None,
         )
 
     @classmethod
     def concat(cls, parts: Sequence["Dataset"]) -> "Dataset":
         """One dataset of several (e.g. a general and a grasp-heavy collection); they must share
-        image size and privileged columns. Episode starts are re-based; ``root`` joins the roots."""
+        image size and privileged columns. Episode starts are re-based; ``root`` joins the roots.
+        The counterfactual arrays are kept only when every part has them (else None)."""
         _require(len(parts) > 0, "no datasets to join")
         first = parts[0]
         for d in parts[1:]:
@@ -179,6 +209,7 @@ class Dataset:
             e = d.episodes.copy()
             e[:, 0] += off
             episodes.append(e)
+        cf = all(d.has_counterfactual for d in parts)
         return cls(
             root=" + ".join(d.root for d in parts),
             manifest=first.manifest,
@@ -187,6 +218,8 @@ class Dataset:
             actions=np.concatenate([d.actions for d in parts]),
             privileged=np.concatenate([d.privileged for d in parts]),
             episodes=np.concatenate(episodes),
+            cf_frames=np.concatenate([d.cf_frames for d in parts]) if cf else None,
+            cf_actions=np.concatenate([d.cf_actions for d in parts]) if cf else None,
         )
 
 
@@ -197,15 +230,19 @@ PRIVILEGED_FIELDS = [
 
 
 def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np.ndarray, lengths: Sequence[int],
-                  privileged: Optional[np.ndarray] = None, seed: int = 0) -> dict:
+                  privileged: Optional[np.ndarray] = None, seed: int = 0,
+                  cf_frames: Optional[np.ndarray] = None, cf_actions: Optional[np.ndarray] = None) -> dict:
     """Writes arrays as a one-shard dataset in the collect format (for tests and tools; the
-    simulator's data comes from ``jepa-mpc collect``). ``lengths``: frames per episode, in order."""
+    simulator's data comes from ``jepa-mpc collect``). ``lengths``: frames per episode, in order.
+    ``cf_frames`` and ``cf_actions`` (both or neither) add the counterfactual arrays."""
     os.makedirs(root, exist_ok=True)
     F, H, W = frames.shape[:3]
     if sum(lengths) != F:
         raise ValueError(f"episode lengths sum to {sum(lengths)}, arrays have {F} frames")
     if privileged is None:
         privileged = np.zeros((F, len(PRIVILEGED_FIELDS)), np.float32)
+    if (cf_frames is None) != (cf_actions is None):
+        raise ValueError("cf_frames and cf_actions come together")
     starts = np.cumsum([0] + list(lengths[:-1]))
     table = np.array([[s, n, 0, 0, 0] for s, n in zip(starts, lengths)], dtype="<i4").reshape(-1, EPISODE_FIELDS)
     arrays = {
@@ -215,7 +252,13 @@ def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np
         "privileged": np.ascontiguousarray(privileged, dtype="<f4"),
         "episodes": table,
     }
-    suffix = {"frames": "frames.u8", "states": "states.f32", "actions": "actions.f32", "privileged": "privileged.f32", "episodes": "episodes.i32"}
+    if cf_frames is not None and cf_actions is not None:
+        if cf_frames.shape != frames.shape or cf_actions.shape != actions.shape:
+            raise ValueError(f"counterfactual arrays {cf_frames.shape}, {cf_actions.shape} must match frames {frames.shape}, actions {actions.shape}")
+        arrays["cfFrames"] = np.ascontiguousarray(cf_frames, dtype=np.uint8)
+        arrays["cfActions"] = np.ascontiguousarray(cf_actions, dtype="<f4")
+    suffix = {"frames": "frames.u8", "states": "states.f32", "actions": "actions.f32", "privileged": "privileged.f32", "episodes": "episodes.i32",
+              "cfFrames": "cf-frames.u8", "cfActions": "cf-actions.f32"}
     files = {}
     for name, arr in arrays.items():
         file = f"shard-00000.{suffix[name]}"
@@ -234,6 +277,8 @@ def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np
         "kinds": ["waypoints"], "tasks": ["reach"], "kindCounts": {"waypoints": len(lengths)},
         "shards": [{"index": 0, "episodes": len(lengths), "frames": F, "files": files}],
     }
+    if "cfFrames" in arrays:
+        manifest["counterfactual"] = {"rule": "gripper", "note": "written by write_dataset"}
     tmp = os.path.join(root, MANIFEST_NAME + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)

@@ -25,12 +25,19 @@ Losses (all on LayerNormed latents, the planner's energy space; ``z = encoder(fr
   action's by a margin (hinge). Event and hold steps count half each; on event steps the "hold"
   prediction is a fixed reference, so the loss can only teach what closing and opening look like
   (the fingers move ~1.4 px at 64 px, too little for the L1 losses to notice).
+- counterfactual (``--counterfactual w``, frozen-encoder stage only, off by default; needs a
+  dataset collected with ``--counterfactual``, docs/dataset-format.md): from every clip step t the
+  simulator was also stepped with the other gripper choice cf_a_t and the frame it showed was
+  recorded. One-step prediction (a single context frame, like the planner's horizon-1 rollout
+  graph) predictor(z_t, cf_a_t, s_t) must match that frame's latent: L1 against sg(z_cf_t), the
+  supervised version of what the gripper contrast can only rank.
 Targets are stop-gradient (sg); there is no EMA teacher.
 
 A third stage, ``--freeze-encoder``, trains the predictor alone on latents cached once from the
-frozen encoder (teacher-forcing, rollout and gripper-contrast losses): for when the encoder's landscape is
-already good and predictions are the planner's limit. On this CPU the predictor dominates a step
-(4 frames x 18 tokens through 4 blocks, plus the 3-step rollout), so it saves only ~30 %.
+frozen encoder (teacher-forcing, rollout, gripper-contrast and counterfactual losses): for when the
+encoder's landscape is already good and predictions are the planner's limit. On this CPU the
+predictor dominates a step (4 frames x 18 tokens through 4 blocks, plus the 3-step rollout), so it
+saves only ~30 %.
 
 Diagnostics (``evaluate``) on held-out episodes: Spearman correlation of the latent energy against
 the true end-effector distance (and against the cube distance, from the privileged columns, which
@@ -90,6 +97,7 @@ class TrainConfig:
     gripper_hold_weight: float = 1.0  # weight of the hold steps against the event steps in the contrast (0 = events only)
     gripper_hold_fixed: bool = True  # on event steps the "hold" counterfactual is a fixed reference (no gradient)
     gripper_balance: bool = True  # average event and hold steps apart (False: one plain mean over all steps)
+    w_counterfactual: float = 0.0  # weight of the one-step L1 against the counterfactual frames (frozen encoder only; 0 = off)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -193,21 +201,37 @@ class ClipSampler:
 
 
 class LatentClipSampler:
-    """Training clips from cached latents (frozen encoder): the same clips as ClipSampler."""
+    """Training clips from cached latents (frozen encoder): the same clips as ClipSampler.
 
-    def __init__(self, ds: Dataset, latents: torch.Tensor, clip_steps: int, rng: np.random.Generator, gripper_fraction: float = 0.0):
+    With ``cf_latents`` (the dataset's counterfactual frames encoded by the same encoder) each batch
+    also holds the counterfactual latents and actions of the clip's first T frames (the steps with
+    an action)."""
+
+    def __init__(self, ds: Dataset, latents: torch.Tensor, clip_steps: int, rng: np.random.Generator, gripper_fraction: float = 0.0,
+                 cf_latents: Optional[torch.Tensor] = None):
         self.clips = ClipSampler(ds, clip_steps, rng, gripper_fraction)
         self.latents = latents
+        if cf_latents is not None:
+            if ds.cf_actions is None:
+                raise ValueError(f"{ds.root}: counterfactual latents given but the dataset has no counterfactual actions")
+            if cf_latents.shape != latents.shape:
+                raise ValueError(f"counterfactual latents {tuple(cf_latents.shape)} do not match the latents {tuple(latents.shape)}")
+        self.cf_latents = cf_latents
 
     def sample(self, batch: int) -> Dict[str, torch.Tensor]:
-        """latents [B, T+1, N, D], states [B, T+1, 7], actions [B, T, 7]."""
+        """latents [B, T+1, N, D], states [B, T+1, 7], actions [B, T, 7]; with counterfactual
+        latents also cf_latents [B, T, N, D] and cf_actions [B, T, 7]."""
         idx, _ = self.clips.indices(batch)
         ds = self.clips.ds
-        return {
+        out = {
             "latents": self.latents[torch.from_numpy(idx)],
             "states": torch.from_numpy(ds.states[idx]),
             "actions": torch.from_numpy(ds.actions[idx[:, :-1]]),
         }
+        if self.cf_latents is not None and ds.cf_actions is not None:
+            out["cf_latents"] = self.cf_latents[torch.from_numpy(idx[:, :-1])]
+            out["cf_actions"] = torch.from_numpy(ds.cf_actions[idx[:, :-1]])
+        return out
 
 
 # ---------------------------------------------------------------------------------- losses
@@ -344,8 +368,22 @@ def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch
     return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, **parts, "latent_std": std}
 
 
+def counterfactual_loss(predictor: ACPredictor, context: torch.Tensor, cf_actions: torch.Tensor, states: torch.Tensor,
+                        cf_latents: torch.Tensor) -> torch.Tensor:
+    """L1 of one-step predictions under the counterfactual actions against the encoded
+    counterfactual frames. context, cf_latents [B, T, N, D]; cf_actions, states [B, T, A|S] (the
+    states the steps start from). Every step is predicted from its own frame alone (context of one
+    frame), exactly like the planner's horizon-1 rollout graph."""
+    B, T, N, D = context.shape
+    out = predictor(context.reshape(B * T, N, D), cf_actions.reshape(B * T, 1, cf_actions.shape[-1]),
+                    states.reshape(B * T, 1, states.shape[-1]), 1)
+    pred = normalise_latents(out, D)
+    return (pred - cf_latents.reshape(B * T, N, D)).abs().mean()
+
+
 def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
-    """Teacher-forcing and rollout losses on cached latents (the frozen-encoder stage)."""
+    """Teacher-forcing and rollout losses on cached latents (the frozen-encoder stage), plus the
+    gripper contrast and the counterfactual loss when their weights are set."""
     z = batch["latents"]
     B, T1, N, D = z.shape
     T = T1 - 1
@@ -356,7 +394,10 @@ def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg
     outs = rollout(predictor, z[:, 0], batch["states"][:, 0], batch["actions"])
     l_ro = torch.stack([(o - target[:, k]).abs().mean() for k, o in enumerate(outs)]).mean()
     parts = teacher_gripper_contrast(predictor, z[:, :T], batch, pred_tf, target, cfg)
-    total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
+    if cfg.w_counterfactual and "cf_latents" in batch:
+        parts["counterfactual"] = counterfactual_loss(predictor, z[:, :T], batch["cf_actions"], batch["states"][:, :T], batch["cf_latents"])
+    total = (cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
+             + cfg.w_counterfactual * parts.get("counterfactual", 0.0))
     return {"loss": total, "teacher": l_tf, "rollout": l_ro, **parts}
 
 
@@ -520,6 +561,12 @@ def train(
             torch.nn.init.zeros_(predictor.out_proj.bias)
     if freeze_encoder and not init:
         raise ValueError("--freeze-encoder needs --init weights (an untrained encoder has nothing to keep)")
+    if cfg.w_counterfactual < 0:
+        raise ValueError(f"the counterfactual weight must be >= 0, got {cfg.w_counterfactual}")
+    if cfg.w_counterfactual > 0 and not freeze_encoder:
+        raise ValueError("the counterfactual loss (--counterfactual) is only implemented for the frozen-encoder stage (--freeze-encoder)")
+    if cfg.w_counterfactual > 0 and not data.has_counterfactual:
+        raise ValueError(f"the counterfactual loss (--counterfactual) needs a dataset collected with --counterfactual; {data.root} has no counterfactual arrays")
     started = time.time()
     sampler: "ClipSampler | LatentClipSampler"
     if freeze_encoder:
@@ -527,7 +574,11 @@ def train(
         for p_ in encoder.parameters():
             p_.requires_grad_(False)
         print(f"caching latents of {len(data.frames)} frames with the frozen encoder", file=sys.stderr, flush=True)
-        sampler = LatentClipSampler(data, encode_frames(encoder, data.frames), cfg.clip_steps, rng, cfg.gripper_clips)
+        cf_latents = None
+        if cfg.w_counterfactual > 0 and data.cf_frames is not None:
+            print(f"caching latents of {len(data.cf_frames)} counterfactual frames", file=sys.stderr, flush=True)
+            cf_latents = encode_frames(encoder, data.cf_frames)
+        sampler = LatentClipSampler(data, encode_frames(encoder, data.frames), cfg.clip_steps, rng, cfg.gripper_clips, cf_latents)
         params = list(predictor.parameters())
     else:
         encoder.train()
@@ -623,6 +674,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--gripper-plain-mean", action="store_true", help="one mean of the gripper contrast over all steps (default: event and hold steps averaged apart)")
     ap.add_argument("--effective-gripper", action="store_true", help="the predictor sees the gripper action as the change it makes (clipped to [0, 1]): opening open fingers is holding (default: the raw action)")
     ap.add_argument("--freeze-encoder", action="store_true", help="keep the --init encoder fixed and train the predictor on cached latents")
+    ap.add_argument("--counterfactual", type=float, metavar="W",
+                    help="weight of the L1 loss of one-step predictions under the counterfactual gripper action against the encoded "
+                         "counterfactual frames; needs a dataset collected with --counterfactual and --freeze-encoder (default: the preset's, 0)")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
     args = ap.parse_args(argv)
@@ -651,7 +705,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.gripper_hold_fixed = False
     if args.gripper_margin is not None:
         cfg.gripper_margin = args.gripper_margin
-    data = Dataset.concat([Dataset.open(d, verify=not args.no_verify) for d in args.data])
+    if args.counterfactual is not None:
+        if args.counterfactual < 0:
+            ap.error(f"--counterfactual must be >= 0, got {args.counterfactual:g}")
+        if args.counterfactual > 0 and not args.freeze_encoder:
+            ap.error("--counterfactual is only implemented for the frozen-encoder stage: add --freeze-encoder (and --init)")
+        cfg.w_counterfactual = args.counterfactual
+    parts = [Dataset.open(d, verify=not args.no_verify) for d in args.data]
+    if cfg.w_counterfactual > 0:
+        missing = [d.root for d in parts if not d.has_counterfactual]
+        if missing:
+            ap.error(f"--counterfactual needs datasets collected with --counterfactual; no counterfactual arrays in: {', '.join(missing)}")
+    data = Dataset.concat(parts)
     val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
     if data.image_size != cfg.encoder.image_size:
         raise SystemExit(f"dataset images are {data.image_size} px, preset {args.preset} expects {cfg.encoder.image_size}")
