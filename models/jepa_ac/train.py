@@ -31,6 +31,10 @@ Losses (all on LayerNormed latents, the planner's energy space; ``z = encoder(fr
   recorded. One-step prediction (a single context frame, like the planner's horizon-1 rollout
   graph) predictor(z_t, cf_a_t, s_t) must match that frame's latent: L1 against sg(z_cf_t), the
   supervised version of what the gripper contrast can only rank.
+- counterfactual difference (``--counterfactual-diff w``, same needs): the predicted effect of the
+  gripper choice, predictor(z_t, a_t, s_t) − predictor(z_t, cf_a_t, s_t), must match the real one,
+  sg(z_{t+1}) − sg(z_cf_t) (L1). The error both predictions share cancels, so all of this loss is
+  about the fingers; in the plain L1 above that signal is a few per cent of the error.
 Targets are stop-gradient (sg); there is no EMA teacher.
 
 A third stage, ``--freeze-encoder``, trains the predictor alone on latents cached once from the
@@ -98,6 +102,7 @@ class TrainConfig:
     gripper_hold_fixed: bool = True  # on event steps the "hold" counterfactual is a fixed reference (no gradient)
     gripper_balance: bool = True  # average event and hold steps apart (False: one plain mean over all steps)
     w_counterfactual: float = 0.0  # weight of the one-step L1 against the counterfactual frames (frozen encoder only; 0 = off)
+    w_counterfactual_diff: float = 0.0  # weight of the L1 between predicted and real effect of the gripper choice (frozen encoder only; 0 = off)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     huber: float = 0.05
     seed: int = 0
@@ -381,6 +386,22 @@ def counterfactual_loss(predictor: ACPredictor, context: torch.Tensor, cf_action
     return (pred - cf_latents.reshape(B * T, N, D)).abs().mean()
 
 
+def counterfactual_difference_loss(predictor: ACPredictor, context: torch.Tensor, actions: torch.Tensor, cf_actions: torch.Tensor,
+                                   states: torch.Tensor, next_latents: torch.Tensor, cf_latents: torch.Tensor) -> torch.Tensor:
+    """L1 between the predicted and the real effect of the gripper choice: one-step predictions
+    (context of one frame) under the real and the counterfactual action, their difference against
+    the difference of the two real outcomes, sg(z_{t+1}) − sg(z_cf). The prediction error both
+    share (most of the plain L1, the same for either gripper choice) cancels, so the whole loss is
+    about what the choice changes — the fingers, ~1.4 px at 64 px. context, next_latents,
+    cf_latents [B, T, N, D]; actions, cf_actions, states [B, T, A|S]."""
+    B, T, N, D = context.shape
+    both = predictor(context.reshape(B * T, N, D).repeat(2, 1, 1), torch.cat([actions, cf_actions]).reshape(2 * B * T, 1, actions.shape[-1]),
+                     states.reshape(B * T, 1, states.shape[-1]).repeat(2, 1, 1), 1)
+    pred = normalise_latents(both, D).reshape(2, B * T, N, D)
+    effect = (next_latents - cf_latents).reshape(B * T, N, D)
+    return ((pred[0] - pred[1]) - effect).abs().mean()
+
+
 def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg: TrainConfig) -> Dict[str, torch.Tensor]:
     """Teacher-forcing and rollout losses on cached latents (the frozen-encoder stage), plus the
     gripper contrast and the counterfactual loss when their weights are set."""
@@ -396,8 +417,11 @@ def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg
     parts = teacher_gripper_contrast(predictor, z[:, :T], batch, pred_tf, target, cfg)
     if cfg.w_counterfactual and "cf_latents" in batch:
         parts["counterfactual"] = counterfactual_loss(predictor, z[:, :T], batch["cf_actions"], batch["states"][:, :T], batch["cf_latents"])
+    if cfg.w_counterfactual_diff and "cf_latents" in batch:
+        parts["counterfactual_diff"] = counterfactual_difference_loss(predictor, z[:, :T], batch["actions"], batch["cf_actions"], batch["states"][:, :T],
+                                                                      target, batch["cf_latents"])
     total = (cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
-             + cfg.w_counterfactual * parts.get("counterfactual", 0.0))
+             + cfg.w_counterfactual * parts.get("counterfactual", 0.0) + cfg.w_counterfactual_diff * parts.get("counterfactual_diff", 0.0))
     return {"loss": total, "teacher": l_tf, "rollout": l_ro, **parts}
 
 
@@ -490,6 +514,7 @@ def evaluate(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, pairs: 
 
 
 GRIPPER_CHOICES = 300  # steps of each kind scored by gripper_choice
+CF_VISIBLE = 0.002  # energy between the real and the counterfactual outcome above which cf_*_pair counts a step
 
 
 @torch.no_grad()
@@ -500,7 +525,13 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
     (``gripper_counterfactual``), and the mean energy gap. A predictor blind to the gripper scores
     about 0.5 and a gap of 0. ``gripper_stay_choice``: on the event steps, with the current frame as
     the goal, the fraction where holding beats the real closing/opening (a predictor that "wins"
-    the event choice by spoiling its hold predictions fails this one)."""
+    the event choice by spoiling its hold predictions fails this one).
+
+    With counterfactual frames (a dataset collected with ``--counterfactual``) it also scores the
+    prediction under the branch's action against what the branch really showed: ``cf_{kind}_l1``
+    (one-step L1 to the real counterfactual frame) and ``cf_{kind}_pair`` — on the steps whose two
+    real outcomes differ by more than CF_VISIBLE, the fraction where each prediction is closer to
+    its own outcome than the other prediction is (a predictor blind to the gripper scores 0)."""
     eps = ds.episodes
     last = np.zeros(len(ds.frames), bool)
     last[eps[:, 0] + eps[:, 1] - 1] = True
@@ -523,6 +554,13 @@ def gripper_choice(encoder: PatchEncoder, predictor: ACPredictor, ds: Dataset, r
         if name == "event":
             # with the current frame as the goal, holding must still beat opening/closing
             out["gripper_stay_choice"] = float((energy(p_cf, z) < energy(p_true, z)).float().mean())
+        if ds.cf_frames is not None and ds.cf_actions is not None:
+            zcf = encode_frames(encoder, ds.cf_frames[i])
+            p_branch = rollout(predictor, z, s, torch.from_numpy(ds.cf_actions[i])[:, None])[0]
+            visible = energy(zn, zcf) > CF_VISIBLE
+            own = (energy(p_true, zn) < energy(p_branch, zn)) & (energy(p_branch, zcf) < energy(p_true, zcf))
+            out[f"cf_{name}_l1"] = float(energy(p_branch, zcf).mean())
+            out[f"cf_{name}_pair"] = float(own[visible].float().mean()) if bool(visible.any()) else float("nan")
     return out
 
 
@@ -561,12 +599,13 @@ def train(
             torch.nn.init.zeros_(predictor.out_proj.bias)
     if freeze_encoder and not init:
         raise ValueError("--freeze-encoder needs --init weights (an untrained encoder has nothing to keep)")
-    if cfg.w_counterfactual < 0:
-        raise ValueError(f"the counterfactual weight must be >= 0, got {cfg.w_counterfactual}")
-    if cfg.w_counterfactual > 0 and not freeze_encoder:
-        raise ValueError("the counterfactual loss (--counterfactual) is only implemented for the frozen-encoder stage (--freeze-encoder)")
-    if cfg.w_counterfactual > 0 and not data.has_counterfactual:
-        raise ValueError(f"the counterfactual loss (--counterfactual) needs a dataset collected with --counterfactual; {data.root} has no counterfactual arrays")
+    if cfg.w_counterfactual < 0 or cfg.w_counterfactual_diff < 0:
+        raise ValueError(f"the counterfactual weights must be >= 0, got {cfg.w_counterfactual}, {cfg.w_counterfactual_diff}")
+    uses_cf = cfg.w_counterfactual > 0 or cfg.w_counterfactual_diff > 0
+    if uses_cf and not freeze_encoder:
+        raise ValueError("the counterfactual losses (--counterfactual, --counterfactual-diff) are only implemented for the frozen-encoder stage (--freeze-encoder)")
+    if uses_cf and not data.has_counterfactual:
+        raise ValueError(f"the counterfactual losses (--counterfactual, --counterfactual-diff) need a dataset collected with --counterfactual; {data.root} has no counterfactual arrays")
     started = time.time()
     sampler: "ClipSampler | LatentClipSampler"
     if freeze_encoder:
@@ -575,7 +614,7 @@ def train(
             p_.requires_grad_(False)
         print(f"caching latents of {len(data.frames)} frames with the frozen encoder", file=sys.stderr, flush=True)
         cf_latents = None
-        if cfg.w_counterfactual > 0 and data.cf_frames is not None:
+        if uses_cf and data.cf_frames is not None:
             print(f"caching latents of {len(data.cf_frames)} counterfactual frames", file=sys.stderr, flush=True)
             cf_latents = encode_frames(encoder, data.cf_frames)
         sampler = LatentClipSampler(data, encode_frames(encoder, data.frames), cfg.clip_steps, rng, cfg.gripper_clips, cf_latents)
@@ -677,6 +716,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--counterfactual", type=float, metavar="W",
                     help="weight of the L1 loss of one-step predictions under the counterfactual gripper action against the encoded "
                          "counterfactual frames; needs a dataset collected with --counterfactual and --freeze-encoder (default: the preset's, 0)")
+    ap.add_argument("--counterfactual-diff", type=float, metavar="W",
+                    help="weight of the L1 between the predicted effect of the gripper choice (one-step prediction under the real action "
+                         "minus under the counterfactual one) and the real effect (next latent minus counterfactual latent); same needs as "
+                         "--counterfactual (default 0)")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
     args = ap.parse_args(argv)
@@ -705,17 +748,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.gripper_hold_fixed = False
     if args.gripper_margin is not None:
         cfg.gripper_margin = args.gripper_margin
-    if args.counterfactual is not None:
-        if args.counterfactual < 0:
-            ap.error(f"--counterfactual must be >= 0, got {args.counterfactual:g}")
-        if args.counterfactual > 0 and not args.freeze_encoder:
-            ap.error("--counterfactual is only implemented for the frozen-encoder stage: add --freeze-encoder (and --init)")
-        cfg.w_counterfactual = args.counterfactual
+    for flag, field in (("counterfactual", "w_counterfactual"), ("counterfactual_diff", "w_counterfactual_diff")):
+        w = getattr(args, flag)
+        if w is None:
+            continue
+        name = "--" + flag.replace("_", "-")
+        if w < 0:
+            ap.error(f"{name} must be >= 0, got {w:g}")
+        if w > 0 and not args.freeze_encoder:
+            ap.error(f"{name} is only implemented for the frozen-encoder stage: add --freeze-encoder (and --init)")
+        setattr(cfg, field, w)
     parts = [Dataset.open(d, verify=not args.no_verify) for d in args.data]
-    if cfg.w_counterfactual > 0:
+    if cfg.w_counterfactual > 0 or cfg.w_counterfactual_diff > 0:
         missing = [d.root for d in parts if not d.has_counterfactual]
         if missing:
-            ap.error(f"--counterfactual needs datasets collected with --counterfactual; no counterfactual arrays in: {', '.join(missing)}")
+            ap.error(f"--counterfactual/--counterfactual-diff need datasets collected with --counterfactual; no counterfactual arrays in: {', '.join(missing)}")
     data = Dataset.concat(parts)
     val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
     if data.image_size != cfg.encoder.image_size:

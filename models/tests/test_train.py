@@ -534,6 +534,29 @@ class CounterfactualTrainTest(unittest.TestCase):
             one = rollout(pred, z.reshape(B * T, N, D), states.reshape(B * T, 7), actions.reshape(B * T, 1, 7))[0]
         self.assertAlmostEqual(float(got), float((one - target.reshape(B * T, N, D)).abs().mean()), places=5)
 
+    def test_difference_loss_compares_predicted_and_real_effects_of_the_gripper_choice(self):
+        """counterfactual_difference_loss = mean |(P(a) - P(cf_a)) - (z_next - z_cf)| with one-step
+        predictions; a choice that changes nothing predicts no effect and pays the whole real one."""
+        from models.jepa_ac.model import build
+        from models.jepa_ac.train import counterfactual_difference_loss, rollout
+
+        torch.manual_seed(0)
+        cfg = PRESETS["smoke"]
+        _, pred = build(cfg.encoder, cfg.predictor)
+        pred.eval()
+        B, T, N, D = 2, 3, pred.cfg.num_tokens, pred.cfg.embed_dim
+        z, zn, zc = torch.randn(B, T, N, D), torch.randn(B, T, N, D), torch.randn(B, T, N, D)
+        actions, cf, states = torch.randn(B, T, 7) * 0.1, torch.randn(B, T, 7) * 0.1, torch.rand(B, T, 7)
+        flat = lambda x: x.reshape(B * T, *x.shape[2:])  # noqa: E731
+        with torch.no_grad():
+            got = counterfactual_difference_loss(pred, z, actions, cf, states, zn, zc)
+            p_real = rollout(pred, flat(z), flat(states), flat(actions)[:, None])[0]
+            p_cf = rollout(pred, flat(z), flat(states), flat(cf)[:, None])[0]
+            want = ((p_real - p_cf) - (flat(zn) - flat(zc))).abs().mean()
+            self.assertAlmostEqual(float(got), float(want), places=5)
+            same = counterfactual_difference_loss(pred, z, actions, actions, states, zn, zc)
+            self.assertAlmostEqual(float(same), float((zn - zc).abs().mean()), places=5)
+
     def test_cli_run_logs_the_counterfactual_loss_and_refuses_without_the_arrays(self):
         from models.jepa_ac.train import main
 
@@ -557,7 +580,7 @@ class CounterfactualTrainTest(unittest.TestCase):
             _, _, ckpt = load_weights(os.path.join(tmp, "w.pt"))
             self.assertEqual(ckpt["extra"]["train_config"]["w_counterfactual"], 1.0)
             for extra, message in (
-                (["--data", os.path.join(tmp, "plain"), "--freeze-encoder"], r"needs datasets collected with --counterfactual; no counterfactual arrays in: .*plain"),
+                (["--data", os.path.join(tmp, "plain"), "--freeze-encoder"], r"need datasets collected with --counterfactual; no counterfactual arrays in: .*plain"),
                 (["--data", os.path.join(tmp, "cf"), os.path.join(tmp, "plain"), "--freeze-encoder"], r"no counterfactual arrays in: .*plain"),
                 (["--data", os.path.join(tmp, "cf")], r"only implemented for the frozen-encoder stage"),
             ):
@@ -569,7 +592,7 @@ class CounterfactualTrainTest(unittest.TestCase):
             # the library call refuses too, and --counterfactual 0 (the default) trains without the arrays
             plain = Dataset.open(os.path.join(tmp, "plain"))
             cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "w_counterfactual": 1.0})
-            with self.assertRaisesRegex(ValueError, "needs a dataset collected with --counterfactual"):
+            with self.assertRaisesRegex(ValueError, "need a dataset collected with --counterfactual"):
                 train(cfg, plain, os.path.join(tmp, "x.pt"), init=init, freeze_encoder=True)
             with self.assertRaisesRegex(ValueError, "frozen-encoder stage"):
                 train(cfg, Dataset.open(os.path.join(tmp, "cf")), os.path.join(tmp, "x.pt"))
