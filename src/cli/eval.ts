@@ -68,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     bar.finish();
     const successes = results.filter((r) => r.success).length;
+    const opt = s.planner.optimizer === 'cem' ? s.planner.cem : s.planner.mppi;
     const summary = {
       task: s.task,
       policy: `jepa-mpc ${s.planner.optimizer}`,
@@ -85,8 +86,10 @@ export async function main(argv: string[]): Promise<number> {
       meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
       meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),
       seed: s.seed,
-      samples: s.planner.optimizer === 'cem' ? s.planner.cem.samples : s.planner.mppi.samples,
-      iterations: s.planner.optimizer === 'cem' ? s.planner.cem.iterations : s.planner.mppi.iterations,
+      samples: opt.samples,
+      iterations: opt.iterations,
+      horizon: opt.horizon,
+      gripperMargin: opt.space.gripperMargin,
       results: results.map((r) => ({
         seed: r.seed,
         success: r.success,
