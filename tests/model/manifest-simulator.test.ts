@@ -34,4 +34,15 @@ describe('manifest simulator block', () => {
     expect(runSettings({ shadows: 'on' }, plain, 'reach').sim.shadows).toBe(true);
     expect(() => runSettings({ shadows: 'yes' }, plain, 'reach')).toThrow(/--shadows must be one of on\|off/);
   });
+
+  it('takes the gripper hysteresis from the manifest (default 0), --gripper-margin overrides, bad values are refused', async () => {
+    const m = await manifestOf('test-tiny');
+    expect(m.planning.gripperMargin).toBe(0);
+    const hyst = modelWith(await manifestOf('test-tiny', { planning: { ...m.planning, gripperMargin: 0.15 } }));
+    expect(runSettings({}, hyst, 'reach').planner.cem.space.gripperMargin).toBe(0.15);
+    expect(runSettings({ 'gripper-margin': '0.3' }, hyst, 'reach').planner.cem.space.gripperMargin).toBe(0.3);
+    expect(runSettings({ 'gripper-margin': '0' }, hyst, 'reach').planner.cem.space.gripperMargin).toBe(0);
+    expect(() => runSettings({ 'gripper-margin': '1.5' }, hyst, 'reach')).toThrow(/gripper-margin/);
+    await expect(manifestOf('test-tiny', { planning: { ...m.planning, gripperMargin: 1 } })).rejects.toThrow(/planning\.gripperMargin/);
+  });
 });
