@@ -140,7 +140,7 @@ export class MpcPlanner {
     try {
       const gripper = await settleGripper(energy, result.plan, planEnergy, opt.space, clock);
       modelMs += gripper.modelMs;
-      if (gripper.changed || gripper.plan !== result.plan) {
+      if (gripper.plan !== result.plan) {
         result.plan.set(gripper.plan);
         action.set(gripper.plan.subarray(0, A));
         planEnergy = gripper.energy;
@@ -175,9 +175,7 @@ export class MpcPlanner {
 
 /** Outcome of {@link settleGripper}. */
 interface GripperChoice {
-  /** Whether the plan's first gripper action was replaced. */
-  readonly changed: boolean;
-  /** The plan to execute [H, A] (the input plan when unchanged). */
+  /** The plan to execute [H, A]: the input plan itself when the rule is off or could not score. */
   readonly plan: Float32Array;
   /** Its energy. */
   readonly energy: number;
@@ -194,7 +192,7 @@ interface GripperChoice {
  */
 export async function settleGripper(energy: EnergyFn, plan: Float32Array, planEnergy: number, space: ActionSpace, clock: Clock): Promise<GripperChoice> {
   const g = space.gripperIndex;
-  if (g === null || space.gripperMargin <= 0) return { changed: false, plan, energy: planEnergy, modelMs: 0 };
+  if (g === null || space.gripperMargin <= 0) return { plan, energy: planEnergy, modelMs: 0 };
   const choices = [0, space.lower[g] as number, space.upper[g] as number];
   const n = plan.length;
   const batch = new Float32Array(choices.length * n);
@@ -211,9 +209,8 @@ export async function settleGripper(energy: EnergyFn, plan: Float32Array, planEn
     const e = energies[k] as number;
     if (Number.isFinite(e) && e < (1 - space.gripperMargin) * hold && (best === 0 || e < (energies[best] as number))) best = k;
   }
-  if (!Number.isFinite(hold) && best === 0) return { changed: false, plan, energy: planEnergy, modelMs };
-  const chosen = batch.slice(best * n, (best + 1) * n);
-  return { changed: chosen[g] !== plan[g], plan: chosen, energy: energies[best] as number, modelMs };
+  if (!Number.isFinite(hold) && best === 0) return { plan, energy: planEnergy, modelMs };
+  return { plan: batch.slice(best * n, (best + 1) * n), energy: energies[best] as number, modelMs };
 }
 
 /** Describes what is wrong with the inputs, or returns undefined when they are usable. */
