@@ -120,9 +120,12 @@ const RESYNC_JOINTS = 0.25;
 const SETTLE_TIME = 0.1;
 
 /** A Panda tabletop simulation. Create with {@link TabletopSim.create}; free with {@link close}. */
+/** The MjData arrays a snapshot copies: everything mj_step reads that a step changes. */
+const SNAPSHOT_FIELDS = ['qpos', 'qvel', 'act', 'ctrl', 'qacc_warmstart', 'mocap_pos', 'mocap_quat'] as const;
+
 /** A copy of a simulator's state ({@link TabletopSim.snapshot}); opaque to callers. */
 export interface SimSnapshot {
-  readonly physics: readonly Float64Array[];
+  readonly physics: Readonly<Record<(typeof SNAPSHOT_FIELDS)[number], Float64Array>>;
   readonly time: number;
   readonly qDes: Float64Array;
   readonly targetPos: Float64Array;
@@ -363,9 +366,8 @@ export class TabletopSim {
     this.assertOpen();
     if (this.currentLayout === undefined) throw new Error('call reset(seed) before snapshot()');
     const d = this.data;
-    const copy = (v: unknown) => Float64Array.from(v as Float64Array);
     return {
-      physics: [copy(d.qpos), copy(d.qvel), copy(d.act), copy(d.ctrl), copy(d.qacc_warmstart), copy(d.mocap_pos), copy(d.mocap_quat)],
+      physics: Object.fromEntries(SNAPSHOT_FIELDS.map((k) => [k, Float64Array.from(d[k] as Float64Array)])) as SimSnapshot['physics'],
       time: d.time,
       qDes: this.qDes.slice(),
       targetPos: this.targetPos.slice(),
@@ -381,12 +383,12 @@ export class TabletopSim {
   restore(s: SimSnapshot): void {
     this.assertOpen();
     const d = this.data;
-    const fields = [d.qpos, d.qvel, d.act, d.ctrl, d.qacc_warmstart, d.mocap_pos, d.mocap_quat] as Float64Array[];
-    fields.forEach((f, i) => {
-      const v = s.physics[i] as Float64Array;
-      if (v.length !== f.length) throw new RangeError(`snapshot does not fit this simulator (array ${i}: ${v.length} values, expected ${f.length})`);
+    for (const k of SNAPSHOT_FIELDS) {
+      const f = d[k] as Float64Array;
+      const v = s.physics[k];
+      if (v.length !== f.length) throw new RangeError(`snapshot does not fit this simulator (${k}: ${v.length} values, expected ${f.length})`);
       f.set(v);
-    });
+    }
     d.time = s.time;
     this.qDes = s.qDes.slice();
     this.targetPos = s.targetPos.slice();
@@ -397,7 +399,7 @@ export class TabletopSim {
     this.lastRgb = s.rgb.slice();
     this.mj.mj_forward(this.model, d);
     // forward kinematics for readers of derived quantities; the solver's warm start as it was
-    (d.qacc_warmstart as Float64Array).set(s.physics[4] as Float64Array);
+    (d.qacc_warmstart as Float64Array).set(s.physics.qacc_warmstart);
   }
 
   /**
