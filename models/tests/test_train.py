@@ -71,14 +71,27 @@ def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, see
     return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed)
 
 
-class DatasetTest(unittest.TestCase):
+class SyntheticDatasetCase(unittest.TestCase):
+    """A synthetic dataset in a temporary folder (``SYNTHETIC``: its options) and a check that
+    damaging it makes ``Dataset.open`` fail with a message."""
+
+    SYNTHETIC: dict = {}
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.root = self.tmp.name
-        synthetic(self.root)
+        synthetic(self.root, **self.SYNTHETIC)
 
     def tearDown(self):
         self.tmp.cleanup()
+
+    def _damaged(self, damage, pattern):
+        damage()
+        with self.assertRaisesRegex(DatasetError, pattern):
+            Dataset.open(self.root)
+
+
+class DatasetTest(SyntheticDatasetCase):
 
     def test_reads_back(self):
         ds = Dataset.open(self.root)
@@ -86,11 +99,6 @@ class DatasetTest(unittest.TestCase):
         self.assertEqual(ds.episodes[:, 1].tolist(), [6] * 4)
         self.assertEqual(ds.episodes[:, 0].tolist(), [0, 6, 12, 18])
         self.assertEqual(ds.priv("cube_pos").shape, (24, 3))
-
-    def _damaged(self, damage, pattern):
-        damage()
-        with self.assertRaisesRegex(DatasetError, pattern):
-            Dataset.open(self.root)
 
     def test_truncated_file(self):
         path = os.path.join(self.root, "shard-00000.frames.u8")
@@ -123,19 +131,8 @@ class DatasetTest(unittest.TestCase):
         self.assertNotIn("cfFrames", ds.manifest["shards"][0]["files"])
 
 
-class CounterfactualDatasetTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.root = self.tmp.name
-        synthetic(self.root, gripper=True, counterfactual=True)
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def _damaged(self, damage, pattern):
-        damage()
-        with self.assertRaisesRegex(DatasetError, pattern):
-            Dataset.open(self.root)
+class CounterfactualDatasetTest(SyntheticDatasetCase):
+    SYNTHETIC = {"gripper": True, "counterfactual": True}
 
     def test_reads_back_the_counterfactual_arrays(self):
         ds = Dataset.open(self.root)
