@@ -139,8 +139,7 @@ class Dataset:
         loaded_episodes = 0
         for shard in m["shards"]:
             n_frames, n_eps = int(shard["frames"]), int(shard["episodes"])
-            rows = {"frames": n_frames, "states": n_frames, "actions": n_frames, "privileged": n_frames, "episodes": n_eps,
-                    "cfFrames": n_frames, "cfActions": n_frames}
+            rows = {name: n_eps if name == "episodes" else n_frames for name in wanted}  # one row per frame, the table one per episode
             arrays = {}
             for name, dtype in wanted.items():
                 _require(name in shard["files"], f"{os.path.join(root, MANIFEST_NAME)}: shard {shard.get('index')} lists no '{name}' file"
