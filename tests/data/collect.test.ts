@@ -1,21 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectDataset } from '../../src/data/collect.js';
 import { KIND_WEIGHTS, MIX_WEIGHTS, planEpisode } from '../../src/data/episode.js';
 import { DatasetError, EPISODE_KINDS, MANIFEST_NAME, PRIVILEGED_FIELDS } from '../../src/data/format.js';
 import { openDataset } from '../../src/data/reader.js';
+import { tempDirs } from './temp-dirs.js';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'jepa-ds-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('jepa-ds-');
 
 const SMALL = { episodes: 3, seed: 5, size: 64, steps: 4, episodesPerShard: 2, workers: 1 } as const;
 

@@ -1,21 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectDataset } from '../../src/data/collect.js';
 import { gripperCounterfactual } from '../../src/data/counterfactual.js';
 import { DatasetError, MANIFEST_NAME } from '../../src/data/format.js';
 import { openDataset } from '../../src/data/reader.js';
+import { tempDirs } from './temp-dirs.js';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'jepa-cf-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('jepa-cf-');
 
 const arm = [0.01, -0.02, 0.03, 0, 0, 0];
 const gripperOf = (a: Float32Array): number => a[6] as number;
