@@ -7,7 +7,8 @@ Fixed seed and config, no time-dependent metadata: re-running writes byte-identi
 manifest and parity files (``weights.pt`` too, checked by the tests). The networks are the real
 V-JEPA 2-AC-shaped ones (models/jepa_ac/model.py), untrained: 64x64 image, patch 16 → 16 tokens
 of width 64; encoder depth 1; predictor width 64, depth 2, 4 heads; rollout graphs for horizons
-1 (also outputs `predicted`) and 3.
+1 (also outputs `predicted`) and 3; a goal readout (``readout.onnx``, channels 4 and 8, random
+weights) with ``planning.goalGripperWeight`` 0 (the term off unless a caller turns it on).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import torch
 
 from .export import export_model, save_weights
 from .model import EncoderConfig, PredictorConfig, build
+from .readout import GripperReadout, ReadoutConfig, add_to_model
 
 SEED = 20260101
 
@@ -30,6 +32,7 @@ PRESETS = {
         "predictor": PredictorConfig(embed_dim=64, grid=4, width=64, depth=2, heads=4, mlp_ratio=2.0, max_frames=8),
         "horizons": [1, 3],
         "predicted": [1],
+        "readout": ReadoutConfig(image_size=64, channels=(4, 8)),
         "description": (
             "Deterministic random-weight V-JEPA 2-AC-shaped model (ViT encoder, block-causal "
             "action-conditioned predictor) for tests and benchmarks; not trained. "
@@ -54,6 +57,10 @@ def generate(out_dir: str, preset: str = "test-tiny", parity: bool = True) -> di
     )
     save_weights(os.path.join(out_dir, "weights.pt"), encoder, predictor, {"preset": preset, "seed": SEED})
     report["bytes"]["weights.pt"] = os.path.getsize(os.path.join(out_dir, "weights.pt"))
+    torch.manual_seed(SEED + 1)
+    report["readout"] = add_to_model(out_dir, GripperReadout(p["readout"]).eval(), weight=0.0)
+    for f in ("readout.onnx", "readout.pt", "readout-parity.json"):
+        report["bytes"][f] = os.path.getsize(os.path.join(out_dir, f))
     return report
 
 

@@ -82,6 +82,13 @@ def _expand(x, shape):
     return x * np.ones([int(v) for v in shape], dtype=x.dtype) if x.dtype != bool else np.broadcast_to(x, np.broadcast_shapes(x.shape, tuple(int(v) for v in shape)))
 
 
+def _gemm(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, a: dict) -> np.ndarray:
+    x = x.T if a.get("transA", 0) else x
+    w = w.T if a.get("transB", 0) else w
+    y = a.get("alpha", 1.0) * (x @ w)
+    return (y if b is None else y + a.get("beta", 1.0) * b).astype(x.dtype)
+
+
 def _np_dtype(onnx_type: int) -> np.dtype:
     """NumPy dtype of an ONNX tensor type (onnx >= 1.13 has helper.tensor_dtype_to_np_dtype;
     Debian's 1.12 only the mapping table)."""
@@ -120,6 +127,10 @@ _OPS: Dict[str, Callable[..., np.ndarray]] = {
     "Where": lambda a, c, x, y: np.where(c, x, y),
     "Clip": lambda a, x, lo=None, hi=None: np.clip(x, lo, hi).astype(x.dtype),
     "ReduceMean": lambda a, x: np.mean(x, axis=tuple(a["axes"]), keepdims=bool(a.get("keepdims", 1)), dtype=np.float64).astype(x.dtype),
+    "ReduceMax": lambda a, x: np.max(x, axis=tuple(a["axes"]), keepdims=bool(a.get("keepdims", 1))),
+    "Relu": lambda a, x: np.maximum(x, 0).astype(x.dtype),
+    "Sigmoid": lambda a, x: (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(x.dtype),
+    "Gemm": lambda a, x, w, b=None: _gemm(x, w, b, a),
     "Identity": lambda a, x: x,
     "Cast": lambda a, x: x.astype(_np_dtype(a["to"])),
 }

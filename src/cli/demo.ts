@@ -121,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     const graspIndex = goals.names.indexOf('grasped');
     let grasp: GraspProbe | null = null;
     if (landscapePoints > 1 && graspIndex >= 0 && model.manifest.planning.gripperIndex !== null) {
-      grasp = await graspProbe(sim, model, goals.frames[graspIndex] as RgbImage, goals.tcpPositions[graspIndex] as Float64Array, s.seed);
+      grasp = await graspProbe(sim, model, goals.frames[graspIndex] as RgbImage, goals.tcpPositions[graspIndex] as Float64Array, s.seed, s.planner.goalGripperWeight);
     }
     const summary = {
       task: s.task,
@@ -139,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
       depthProbe: depth && { ...depth, goal: goals.names[probed] },
       // Energy to the 'grasped' goal at its pose: fingers open vs closed, predicted close vs hold.
       graspProbe: grasp,
+      goalGripper: episode.goalGripper.length ? Object.fromEntries(goals.names.map((n, i) => [n, episode.goalGripper[i]])) : null,
+      goalGripperWeight: s.planner.goalGripperWeight,
       files,
     };
     await writeFile(files['summary'] as string, `${JSON.stringify(summary, null, 2)}\n`);
@@ -158,6 +160,10 @@ export async function main(argv: string[]): Promise<number> {
         console.log(
           `  fingers open at the 'grasped' pose: energy open ${grasp.open.toFixed(3)}, after closing ${grasp.closed.toFixed(3)}; predicted close ${grasp.predictedClose.toFixed(3)} vs hold ${grasp.predictedHold.toFixed(3)} (the planner ${verdict})`,
         );
+      }
+      if (episode.goalGripper.length) {
+        const read = goals.names.map((n, i) => `${n} ${(episode.goalGripper[i] as number).toFixed(2)}`).join(', ');
+        console.log(`  goal readout (gripper closedness each goal image shows): ${read}; goal-gripper weight ${s.planner.goalGripperWeight}`);
       }
       console.log(`  wrote ${Object.values(files).join(', ')}`);
     }

@@ -90,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       iterations: opt.iterations,
       horizon: opt.horizon,
       gripperMargin: opt.space.gripperMargin,
+      goalGripperWeight: s.planner.goalGripperWeight,
       results: results.map((r) => ({
         seed: r.seed,
         success: r.success,
@@ -100,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
         lifted: r.lifted,
         closestToCube: round(r.closestToCube, 4),
         closedAtCube: r.closedAtCube,
+        ...(r.goalGripper.length ? { goalGripper: r.goalGripper.map((g) => round(g, 3)) } : {}),
         meanPlanMs: round(r.meanPlanMs, 1),
       })),
     };

@@ -29,6 +29,7 @@ export const RUN_OPTIONS = {
   horizon: { type: 'string' },
   'warm-start': { type: 'boolean', default: false },
   'gripper-margin': { type: 'string' },
+  'goal-gripper-weight': { type: 'string' },
   subgoals: { type: 'string' },
   'subgoal-steps': { type: 'string' },
   'image-size': { type: 'string' },
@@ -45,6 +46,7 @@ export const RUN_HELP = [
   "  --horizon H          planning horizon (default: the model's; needs a rollout graph for H)",
   '  --warm-start         start each plan from the previous plan shifted by one step',
   "  --gripper-margin R   gripper hysteresis: change the gripper only when that lowers the energy by the fraction R against holding (default: the model's)",
+  "  --goal-gripper-weight W  weight of the goal-gripper term (the goal readout's closedness vs the planned one; 0 = off; default: the model's)",
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp)`,
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
@@ -62,6 +64,9 @@ export interface RunSettings {
   /** How the scripted expert that renders the goal images moves: only what the planner can do. */
   expert: ExpertOptions;
 }
+
+/** Largest --goal-gripper-weight: energies are O(1), so more than this only drowns the arm's part. */
+const MAX_GOAL_GRIPPER_WEIGHT = 10;
 
 /** Index of the yaw delta in the 7-D action. */
 const YAW_INDEX = 5;
@@ -88,7 +93,11 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     horizon: intFlag('horizon', str('horizon'), m.planning.horizon, 1, 64),
     warmStart: values['warm-start'] === true,
     gripperMargin: numberFlag('gripper-margin', str('gripper-margin'), m.planning.gripperMargin, 0, 0.99),
+    goalGripperWeight: numberFlag('goal-gripper-weight', str('goal-gripper-weight'), m.planning.goalGripperWeight, 0, MAX_GOAL_GRIPPER_WEIGHT),
   });
+  if (planner.goalGripperWeight > 0 && !m.goalReadout) {
+    throw new CliError(`--goal-gripper-weight ${planner.goalGripperWeight}: model '${m.name}' has no goal readout (manifest goalReadout) to read the goal's gripper from`);
+  }
   const horizon = planner.optimizer === 'cem' ? planner.cem.horizon : planner.mppi.horizon;
   if (!m.rollout.some((r) => r.horizon === horizon)) {
     throw new CliError(`--horizon ${horizon}: model '${m.name}' has rollout graphs for ${m.rollout.map((r) => r.horizon).join(', ')} only`);

@@ -19,6 +19,12 @@ export interface PlannerConfig {
   readonly mppi: MppiConfig;
   /** Start each plan from the previous plan shifted by one step (zeros appended) instead of zeros. */
   readonly warmStart: boolean;
+  /**
+   * Weight of the goal-gripper term (0 = off, the paper's energy): when the goal latents carry a
+   * {@link Latents}.gripperReadout, every candidate's energy gains
+   * weight · |commanded closedness after its actions − that readout| ({@link withGoalGripper}).
+   */
+  readonly goalGripperWeight: number;
 }
 
 /** The paper's planner: CEM with its defaults, no warm start. */
@@ -27,6 +33,7 @@ export const PLANNER_DEFAULTS: PlannerConfig = Object.freeze({
   cem: CEM_DEFAULTS,
   mppi: MPPI_DEFAULTS,
   warmStart: false,
+  goalGripperWeight: 0,
 });
 
 /** Inputs of one planning step. */
@@ -118,7 +125,7 @@ export class MpcPlanner {
     let result: OptimizerResult;
     let energy: EnergyFn;
     try {
-      energy = await this.model.bind({ ...inputs, horizon: H });
+      energy = withGoalGripper(await this.model.bind({ ...inputs, horizon: H }), inputs, opt.space, H, this.config.goalGripperWeight);
       bindMs = clock() - t0;
       const init = this.config.warmStart ? this.shiftedPrevious(H, A) : undefined;
       result =
@@ -173,6 +180,32 @@ export class MpcPlanner {
   }
 }
 
+/**
+ * The energy with the goal-gripper term added: weight · |g_H − gripperReadout| per candidate,
+ * where g_H is the commanded closedness after the candidate's H actions from the current state
+ * (clipped to [0, 1] at each step, as the state advances in the rollout graphs). The arm's part
+ * stays the world model's; the term only says which way the goal image's fingers are — what a
+ * 64 px JEPA latent barely shows (MODEL_CARD.md). Returns `energy` itself when the term is off,
+ * the space has no gripper, or the goal carries no readout.
+ */
+export function withGoalGripper(energy: EnergyFn, inputs: MpcInputs, space: ActionSpace, horizon: number, weight: number): EnergyFn {
+  const g = space.gripperIndex;
+  const target = inputs.goal.gripperReadout;
+  if (!(weight > 0) || g === null || target === undefined) return energy;
+  const A = actionDim(space);
+  const start = inputs.state[g] as number;
+  return async (actions, batch) => {
+    const e = await energy(actions, batch);
+    const out = Float32Array.from(e);
+    for (let b = 0; b < batch; b++) {
+      let c = start;
+      for (let h = 0; h < horizon; h++) c = Math.min(1, Math.max(0, c + (actions[(b * horizon + h) * A + g] as number)));
+      out[b] = (out[b] as number) + weight * Math.abs(c - target);
+    }
+    return out;
+  };
+}
+
 /** Outcome of {@link settleGripper}. */
 interface GripperChoice {
   /** The plan to execute [H, A]: the input plan itself when the rule is off or could not score. */
@@ -225,5 +258,7 @@ export function inputProblem(inputs: MpcInputs): string | undefined {
   }
   const bad = inputs.state.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) return `state[${bad}] is ${inputs.state[bad]}`;
+  const readout = inputs.goal.gripperReadout;
+  if (readout !== undefined && !(readout >= 0 && readout <= 1)) return `goal gripper readout is ${readout}, expected a closedness in [0, 1]`;
   return undefined;
 }

@@ -9,6 +9,11 @@ export interface Latents {
   readonly data: Float32Array;
   readonly tokens: number;
   readonly dim: number;
+  /**
+   * The gripper closedness [0, 1] a model's goal readout read from the same frame (models with a
+   * `goalReadout`, goal frames only): what the planner's goal-gripper term aims the gripper at.
+   */
+  readonly gripperReadout?: number;
 }
 
 /** Scores candidate action sequences: actions [batch, horizon, actionDim] → energies [batch]. */

@@ -68,6 +68,8 @@ export interface PlannedEpisode {
   readonly lifted: boolean;
   /** Smallest tool-centre → cube distance after any step (m): how close the fingers got. */
   readonly closestToCube: number;
+  /** The goal readout's gripper closedness per goal frame (models with a goal readout; else empty). */
+  readonly goalGripper: number[];
   /** Whether the gripper was ever commanded closed (the tasks' {@link TASK_THRESHOLDS}.closed) with the tool within {@link AT_CUBE} of the cube. */
   readonly closedAtCube: boolean;
 }
@@ -154,5 +156,6 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     lifted,
     closestToCube,
     closedAtCube,
+    goalGripper: goalLatents.flatMap((z) => (z.gripperReadout === undefined ? [] : [z.gripperReadout])),
   };
 }

@@ -6,6 +6,8 @@
  * that sees the fingers but cannot predict them is told apart from one that cannot see them.
  */
 import type { TabletopSim } from '../../sim/tabletop.js';
+import { withGoalGripper } from '../core/mpc.js';
+import { actionSpaceOf } from '../model/planner-config.js';
 import type { RgbImage } from '../model/image.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { driveTo, latentDistance } from './landscape.js';
@@ -16,10 +18,12 @@ export interface GraspProbe {
   readonly open: number;
   /** The frame after one closing action. */
   readonly closed: number;
-  /** Predicted for the closing action. */
+  /** Predicted for the closing action (the planner's energy: with the goal-gripper term when on). */
   readonly predictedClose: number;
-  /** Predicted for holding still. */
+  /** Predicted for holding still (likewise). */
   readonly predictedHold: number;
+  /** The goal readout's closedness of the goal image (models with a goal readout), else null. */
+  readonly goalGripper: number | null;
   /** The closing action's gripper delta. */
   readonly closeDelta: number;
   /** Whether the closed fingers hold the cube (simulator truth: the pose was right). */
@@ -28,10 +32,18 @@ export interface GraspProbe {
 
 /**
  * Drives the arm (from the seed's reset, fingers open) to `position`, scores closing against
- * holding with the model's shortest rollout, then closes and scores the real frame.
+ * holding with the model's shortest rollout as the planner scores them (the goal-gripper term of
+ * `goalGripperWeight`, default the manifest's, included), then closes and scores the real frame.
  * @throws RangeError when the model plans no gripper (`planning.gripperIndex` null).
  */
-export async function graspProbe(sim: TabletopSim, model: OnnxWorldModel, goal: RgbImage, position: ArrayLike<number>, seed: number): Promise<GraspProbe> {
+export async function graspProbe(
+  sim: TabletopSim,
+  model: OnnxWorldModel,
+  goal: RgbImage,
+  position: ArrayLike<number>,
+  seed: number,
+  goalGripperWeight = model.manifest.planning.goalGripperWeight,
+): Promise<GraspProbe> {
   const m = model.manifest;
   const g = m.planning.gripperIndex;
   if (g === null) throw new RangeError(`model '${m.name}' plans no gripper (planning.gripperIndex is null)`);
@@ -45,7 +57,8 @@ export async function graspProbe(sim: TabletopSim, model: OnnxWorldModel, goal: 
   // Two candidates: close on the first step, or hold; both hold afterwards.
   const actions = new Float32Array(2 * horizon * A);
   actions[g] = closeDelta;
-  const energy = await model.bind({ latents, state: Float32Array.from(sim.state()), goal: goalLatents, horizon });
+  const inputs = { latents, state: Float32Array.from(sim.state()), goal: goalLatents, horizon };
+  const energy = withGoalGripper(await model.bind(inputs), inputs, actionSpaceOf(m), horizon, goalGripperWeight);
   const [predictedClose, predictedHold] = await energy(actions, 2);
   const close = new Float64Array(A);
   close[g] = closeDelta;
@@ -57,5 +70,6 @@ export async function graspProbe(sim: TabletopSim, model: OnnxWorldModel, goal: 
     predictedHold: predictedHold as number,
     closeDelta,
     held: after.task.held,
+    goalGripper: goalLatents.gripperReadout ?? null,
   };
 }

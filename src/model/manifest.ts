@@ -7,7 +7,8 @@
  * - rollout (one graph per supported horizon H): `latents` [1, N, D], `state` [1, S],
  *   `actions` [B, H, A], `goal` [1, N, D] → `energy` [B] (mean |predicted − goal| over tokens and
  *   channels after H autoregressive predictor steps, the state advanced by each action in-graph);
- *   optionally `predicted` [B, N, D].
+ *   optionally `predicted` [B, N, D];
+ * - optionally a goal readout: `image` [1, 3, H, W] → `gripper` [1] (closedness the frame shows).
  * With precision "fp16" every float tensor above is float16 instead.
  * See docs/world-model-contract.md for the full description.
  */
@@ -90,6 +91,8 @@ const planningSchema = z.object({
   gripperSnap: finite.nonnegative().default(0),
   /** Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables). */
   gripperMargin: finite.min(0).lt(1).default(0),
+  /** Weight of the goal-gripper term (needs `goalReadout`; 0 = off, the paper's energy). */
+  goalGripperWeight: finite.min(0).default(0),
   momentumMean: finite.min(0).max(1).default(0),
   momentumStd: finite.min(0).max(1).default(0),
 });
@@ -115,6 +118,11 @@ export const manifestSchema = z
      * settings); absent for models not trained on the simulator: no shadows.
      */
     simulator: z.object({ shadows: z.boolean().default(false) }).default({ shadows: false }),
+    /**
+     * Optional goal readout: `image` [1, 3, H, W] (preprocessed like the encoder's, one frame) →
+     * `gripper` [1], the closedness [0, 1] the frame's fingers show. Read once per goal image.
+     */
+    goalReadout: z.object({ file: relativeFile, output: z.literal('gripper').default('gripper') }).optional(),
   })
   .superRefine((m, ctx) => {
     const a = m.action.dim;
@@ -135,6 +143,10 @@ export const manifestSchema = z
     if (new Set(horizons).size !== horizons.length) issue(['rollout'], `horizons must be distinct, got [${horizons.join(', ')}]`);
     if (!horizons.includes(m.planning.horizon)) {
       issue(['planning', 'horizon'], `no rollout graph for horizon ${m.planning.horizon} (have ${horizons.join(', ')})`);
+    }
+    if (m.planning.goalGripperWeight > 0) {
+      if (!m.goalReadout) issue(['planning', 'goalGripperWeight'], 'needs a goalReadout graph to read the goal gripper from');
+      if (g === null) issue(['planning', 'goalGripperWeight'], 'needs a gripperIndex');
     }
     if (m.encoder.input.layout === 'NCHW' && m.encoder.input.frames !== 1) {
       issue(['encoder', 'input', 'frames'], 'must be 1 with layout NCHW');
@@ -201,6 +213,7 @@ export function manifestFiles(m: Manifest): string[] {
     m.encoder.file,
     ...m.encoder.externalData,
     ...m.rollout.flatMap((r) => [r.file, ...r.externalData]),
+    ...(m.goalReadout ? [m.goalReadout.file] : []),
   ];
 }
 

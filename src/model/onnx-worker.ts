@@ -18,6 +18,8 @@ interface State {
   manifest: Manifest;
   encoder: ort.InferenceSession;
   rollouts: Map<number, ort.InferenceSession>;
+  /** The goal readout (manifest `goalReadout`), when the model has one. */
+  readout?: ort.InferenceSession;
   fp16: boolean;
 }
 
@@ -100,6 +102,20 @@ async function encode(s: State, chw: Float32Array): Promise<Float32Array> {
   return readFloats(latents, "encoder output 'latents'");
 }
 
+/** The goal readout on a CHW frame: the closedness its fingers show, checked to lie in [0, 1]. */
+async function readGripper(s: State, chw: Float32Array): Promise<number> {
+  const entry = s.manifest.goalReadout;
+  if (!entry || !s.readout) throw new ModelError('INPUT_INVALID', `model '${s.manifest.name}' has no goal readout`);
+  const { height, width } = s.manifest.encoder.input;
+  if (chw.length !== 3 * height * width) throw new ModelError('INPUT_INVALID', `image has ${chw.length} values, expected 3x${height}x${width}`);
+  const out = await s.readout.run({ image: tensor(chw, [1, 3, height, width], s.fp16) });
+  const g = readFloats(out[entry.output], `readout output '${entry.output}'`);
+  if (g.length !== 1) throw new ModelError('SHAPE_MISMATCH', `${entry.file} output '${entry.output}' has ${g.length} values, expected 1`);
+  const v = g[0] as number;
+  if (!(v >= 0 && v <= 1)) throw new ModelError('SHAPE_MISMATCH', `${entry.file} read a gripper closedness of ${v}, expected [0, 1]`);
+  return v;
+}
+
 /** What a rollout run returns: energies [B] and, when asked, the predicted latents [B, N, D]. */
 interface RolloutOutputs {
   energies: Float32Array;
@@ -166,9 +182,14 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
     rollouts.set(h, session);
   }
   const s: State = { manifest, encoder, rollouts, fp16 };
+  if (manifest.goalReadout) {
+    s.readout = await open(manifest.goalReadout.file);
+    expectNames(s.readout, manifest.goalReadout.file, ['image'], [manifest.goalReadout.output]);
+  }
   // Dry runs: prove the encoder's output fits every rollout graph (catches mismatched models).
   const { height, width } = manifest.encoder.input;
   const z = await encode(s, new Float32Array(3 * height * width));
+  if (s.readout) await readGripper(s, new Float32Array(3 * height * width));
   for (const h of rollouts.keys()) {
     const file = rolloutFor(manifest, h).file;
     try {
@@ -222,6 +243,8 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
       const copy = z.slice();
       return { value: copy, transfer: [copy.buffer] };
     }
+    case 'readout':
+      return { value: await readGripper(ready(), msg.image), transfer: [] };
     case 'bind':
       return { value: bind(ready(), msg.latents, msg.state, msg.goal, msg.horizon), transfer: [] };
     case 'rollout': {
@@ -240,7 +263,7 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
       const s = state;
       state = undefined;
       contexts.clear();
-      if (s) await Promise.all([s.encoder.release(), ...[...s.rollouts.values()].map((r) => r.release())]);
+      if (s) await Promise.all([s.encoder.release(), ...[...s.rollouts.values(), ...(s.readout ? [s.readout] : [])].map((r) => r.release())]);
       return { value: null, transfer: [] };
     }
   }

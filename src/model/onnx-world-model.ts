@@ -128,7 +128,19 @@ export class OnnxWorldModel implements EnergyModel {
     return { data, tokens, dim };
   }
 
-  /** Like {@link encode}, but remembers the latents of the last few goal images (keyed by content). */
+  /**
+   * The gripper closedness [0, 1] the model's goal readout reads from a frame, or undefined when
+   * the model has no readout.
+   */
+  async readGripper(image: RgbImage): Promise<number | undefined> {
+    if (!this.manifest.goalReadout) return undefined;
+    const chw = preprocess(image, this.manifest.encoder.input);
+    return (await this.request({ type: 'readout', image: chw }, [chw.buffer as ArrayBuffer])) as number;
+  }
+
+  /**
+   * Like {@link encode}, plus the goal readout's gripper closedness when the model has one, and
+   * remembers the latents of the last few goal images (keyed by content). */
   async encodeGoal(image: RgbImage): Promise<Latents> {
     const key = createHash('sha1').update(`${image.width}x${image.height}:`).update(image.data).digest('hex');
     const hit = this.goalCache.get(key);
@@ -137,7 +149,9 @@ export class OnnxWorldModel implements EnergyModel {
       this.goalCache.set(key, hit);
       return hit;
     }
-    const z = await this.encode(image);
+    const latents = await this.encode(image);
+    const gripperReadout = await this.readGripper(image);
+    const z = gripperReadout === undefined ? latents : { ...latents, gripperReadout };
     this.goalCache.set(key, z);
     while (this.goalCache.size > this.goalCacheSize) this.goalCache.delete(this.goalCache.keys().next().value as string);
     return z;

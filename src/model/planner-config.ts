@@ -15,6 +15,7 @@ export interface PlannerOverrides {
   horizon?: number;
   warmStart?: boolean;
   gripperMargin?: number;
+  goalGripperWeight?: number;
 }
 
 /** The action space the manifest declares (its gripper hysteresis replaced when given). */
@@ -36,6 +37,7 @@ export function plannerConfigFor(m: Manifest, overrides: PlannerOverrides = {}):
   return {
     optimizer: overrides.optimizer ?? p.optimizer,
     warmStart: overrides.warmStart ?? PLANNER_DEFAULTS.warmStart,
+    goalGripperWeight: overrides.goalGripperWeight ?? p.goalGripperWeight,
     cem: { ...PLANNER_DEFAULTS.cem, ...common, elites: Math.min(overrides.elites ?? p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
     mppi: { ...PLANNER_DEFAULTS.mppi, ...common, elites: Math.min(overrides.elites ?? PLANNER_DEFAULTS.mppi.elites, samples) },
   };

@@ -24,6 +24,7 @@ export interface SessionSettings {
 export type WorkerRequest =
   | { type: 'init'; dir: string; manifest: Manifest; horizons: number[]; settings: SessionSettings }
   | { type: 'encode'; image: Float32Array }
+  | { type: 'readout'; image: Float32Array }
   | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: Float32Array; horizon: number }
   | { type: 'rollout'; context: number; actions: Float32Array; batch: number }
   | { type: 'predict'; context: number; actions: Float32Array; batch: number }

@@ -51,6 +51,7 @@ export const PARAMETERS = {
   max_step_gripper: { type: 'double', default: 0.75, min: 0, max: 1, description: 'Largest |delta| of gripper closedness per step' },
   gripper_snap: { type: 'double', default: 0.25, min: 0, max: 1, description: 'Planned gripper deltas with smaller magnitude are snapped to 0' },
   gripper_margin: { type: 'double', default: 0, min: 0, max: 0.99, description: 'Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)' },
+  goal_gripper_weight: { type: 'double', default: -1, min: -1, max: 10, description: "Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness); -1 = the model's planning.goalGripperWeight, 0 = off" },
   workspace_min: { type: 'double_array', length: 3, default: [0.25, -0.45, 0.02], unit: 'm', description: 'Lower corner of the box the tool centre must stay in (base frame)' },
   workspace_max: { type: 'double_array', length: 3, default: [0.8, 0.45, 0.6], unit: 'm', description: 'Upper corner of the workspace box' },
   max_speed: { type: 'double', default: 0.3, min: 0.001, max: 1.7, unit: 'm/s', description: 'Largest tool-centre speed (Panda limit 1.7 m/s)' },

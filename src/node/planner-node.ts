@@ -162,7 +162,7 @@ export class PlannerNode {
       const threshold = this.params.goal_energy_threshold;
       this.installGoals([{ goal, maxSteps: budget, ...(threshold > 0 ? { energyThreshold: threshold } : {}) }]);
       const energy = await this.currentEnergy(goal);
-      this.deps.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), energy }, 'goal set');
+      this.deps.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), energy, goalGripper: goal.gripperReadout }, 'goal set');
       return { accepted: true, message: `goal set (${budget} steps budget)`, energy };
     } catch (error) {
       return { accepted: false, message: (error as Error).message, energy: NaN };
@@ -189,7 +189,8 @@ export class PlannerNode {
         subgoals.push({ goal, maxSteps: req.maxSteps[i] as number, ...(t !== undefined && t > 0 ? { energyThreshold: t } : {}) });
       }
       this.installGoals(subgoals);
-      this.deps.log.info({ goals: count, budgets: req.maxSteps }, 'goal sequence set');
+      const goalGripper = subgoals.map((s) => s.goal.gripperReadout);
+      this.deps.log.info({ goals: count, budgets: req.maxSteps, ...(goalGripper.some((g) => g !== undefined) ? { goalGripper } : {}) }, 'goal sequence set');
       return { accepted: true, message: `${count} goals set`, goalCount: count };
     } catch (error) {
       return refuse((error as Error).message);
@@ -461,7 +462,11 @@ export class PlannerNode {
   private rebuildPlanner(): void {
     const model = this.model;
     if (!model) return;
-    this.planner = new MpcPlanner(model, plannerConfigFromParams(this.params, model), { rng: createRng(this.params.planner_seed), clock: () => performance.now() });
+    const config = plannerConfigFromParams(this.params, model);
+    if (config.goalGripperWeight > 0 && !model.manifest.goalReadout) {
+      this.deps.log.warn({ goal_gripper_weight: config.goalGripperWeight, model: model.manifest.name }, 'the model has no goal readout: the goal-gripper term stays off');
+    }
+    this.planner = new MpcPlanner(model, config, { rng: createRng(this.params.planner_seed), clock: () => performance.now() });
   }
 }
 
@@ -476,7 +481,8 @@ export function plannerConfigFromParams(p: ParamValues, model: NodeModel): Plann
     gripperSnap: p.gripper_snap,
     gripperMargin: p.gripper_margin,
   };
-  const base = plannerConfigFor(model.manifest, { optimizer: p.optimizer, samples: p.samples, iterations: p.iterations, elites: p.elites, horizon: p.horizon, warmStart: p.warm_start });
+  const goalGripperWeight = p.goal_gripper_weight < 0 ? model.manifest.planning.goalGripperWeight : p.goal_gripper_weight;
+  const base = plannerConfigFor(model.manifest, { optimizer: p.optimizer, samples: p.samples, iterations: p.iterations, elites: p.elites, horizon: p.horizon, warmStart: p.warm_start, goalGripperWeight });
   return { ...base, cem: { ...base.cem, space }, mppi: { ...base.mppi, space } };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CEM_DEFAULTS } from '../../src/core/cem.js';
-import { MpcPlanner, PLANNER_DEFAULTS, type PlannerConfig } from '../../src/core/mpc.js';
+import { MpcPlanner, PLANNER_DEFAULTS, type PlannerConfig, withGoalGripper } from '../../src/core/mpc.js';
 import { createRng } from '../../src/core/rng.js';
 import { PlannerStatus } from '../../src/core/status.js';
 import { PICK_PLACE_STEPS, SubgoalSequencer } from '../../src/core/subgoals.js';
@@ -130,6 +130,57 @@ describe('gripper hysteresis (gripperMargin)', () => {
   });
 });
 
+describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
+  const withWeight = (w: number): PlannerConfig => ({ ...PLANNER_DEFAULTS, goalGripperWeight: w });
+  // gripper-blind, like a 64 px JEPA whose latents barely show the fingers
+  const blind = () => l1Model({ weights: [1, 1, 1, 1, 1, 1, 0] });
+  const readGoal = (state: number[], goal: number[], readout: number) => {
+    const i = inputs(state, goal);
+    return { ...i, goal: { ...i.goal, gripperReadout: readout } };
+  };
+
+  it('closes for a goal that reads closed and opens for one that reads open, while the arm still goes to the goal', async () => {
+    const planner = new MpcPlanner(blind(), withWeight(0.1), deps());
+    const close = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.55, 0.03, 0.25, 0, 0, 0, 0], 0.97));
+    expect(close.status).toBe(PlannerStatus.OK);
+    expect(close.action[6]).toBeCloseTo(0.75, 2);
+    expect(close.action[0]).toBeCloseTo(0.05, 2);
+    expect(close.action[2]).toBeCloseTo(-0.05, 2);
+    const open = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 1], [0.5, 0, 0.3, 0, 0, 0, 1], 0.02));
+    expect(open.action[6]).toBeCloseTo(-0.75, 2);
+    const stay = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3, 0, 0, 0, 0], 0.02));
+    expect(stay.action[6]).toBe(0);
+  });
+
+  it('is off at weight 0 and without a readout: the energy is the model\'s alone', async () => {
+    const blindModel = blind();
+    const x = readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3, 0, 0, 0, 0], 1);
+    const raw = await blindModel.bind({ ...x, horizon: 1 });
+    const actions = Float32Array.from([0, 0, 0, 0, 0, 0, 0.75]);
+    expect(withGoalGripper(raw, x, CEM_DEFAULTS.space, 1, 0)).toBe(raw);
+    expect(withGoalGripper(raw, inputs([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]), CEM_DEFAULTS.space, 1, 0.1)).toBe(raw);
+    expect((await withGoalGripper(raw, x, CEM_DEFAULTS.space, 1, 0.1)(actions, 1))[0]).toBeCloseTo(0.1 * 0.25, 6);
+  });
+
+  it('follows the closedness through the horizon, clipped to [0, 1] at each step', async () => {
+    const zero = async (_a: Float32Array, batch: number) => new Float32Array(batch);
+    const x = readGoal([0, 0, 0, 0, 0, 0, 0.5], [0, 0, 0, 0, 0, 0, 0], 0.25);
+    const a = new Float32Array(2 * 2 * 7);
+    a[6] = 0.75; // 0.5 → 1 (clipped) …
+    a[13] = -0.5; // … → 0.5: |0.5 − 0.25|
+    a[20] = -0.75; // 0.5 → 0 (clipped) …
+    a[27] = 0.5; // … → 0.5 (not −0.25 + 0.5)
+    const e = await withGoalGripper(zero, x, CEM_DEFAULTS.space, 2, 2)(a, 2);
+    expect(e[0]).toBeCloseTo(0.5, 6);
+    expect(e[1]).toBeCloseTo(0.5, 6);
+  });
+
+  it('holds with INVALID_INPUT on a readout outside [0, 1]', async () => {
+    const r = await new MpcPlanner(blind(), withWeight(0.1), deps()).step(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], NaN));
+    expect(r.status).toBe(PlannerStatus.INVALID_INPUT);
+    expect(r.message).toMatch(/goal gripper readout is NaN/);
+  });
+});
 
 describe('SubgoalSequencer', () => {
   it('switches by time with the paper pick-and-place budgets 4/10/4', () => {

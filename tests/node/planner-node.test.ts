@@ -11,7 +11,7 @@ import { PlannerStatus } from '../../src/core/status.js';
 import { createLogger } from '../../src/log.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { defaultParameters, type ParamValues } from '../../src/node/parameters.js';
-import { PlannerNode } from '../../src/node/planner-node.js';
+import { PlannerNode, plannerConfigFromParams } from '../../src/node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../../src/node/ports.js';
 import { modelDir } from '../../src/paths.js';
 import type { ToolPose } from '../../src/robot/commands.js';
@@ -282,5 +282,13 @@ describe('PlannerNode', () => {
     expect(j.names).toEqual(names.slice(0, 7));
     expect(j.positions).toHaveLength(7);
     expect(j.timeFromStartS).toBeCloseTo(0.25, 9);
+  });
+
+  it("takes goal_gripper_weight from the model's manifest at -1 (the default), else as given", () => {
+    const config = (w: number) => plannerConfigFromParams({ ...defaultParameters(), goal_gripper_weight: w }, model).goalGripperWeight;
+    expect(defaultParameters().goal_gripper_weight).toBe(-1);
+    expect(config(-1)).toBe(model.manifest.planning.goalGripperWeight);
+    expect(config(0.3)).toBe(0.3);
+    expect(config(0)).toBe(0);
   });
 });
