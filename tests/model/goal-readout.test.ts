@@ -3,7 +3,7 @@
  * the PyTorch outputs the exporter wrote (readout-parity.json), goal latents carry the reading,
  * the planner's goal-gripper term uses it, and bad readout set-ups are refused clearly.
  */
-import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,10 @@ import { runSettings } from '../../src/cli/planned-run.js';
 import { MpcPlanner } from '../../src/core/mpc.js';
 import { createRng } from '../../src/core/rng.js';
 import { PlannerStatus } from '../../src/core/status.js';
-import { ModelError } from '../../src/model/errors.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { plannerConfigFor } from '../../src/model/planner-config.js';
 import { modelDir } from '../../src/paths.js';
+import { expectModelError, modelVariant } from './model-folders.js';
 import { image, type ParityImage } from './parity-fixture.js';
 
 const TINY = modelDir('test-tiny');
@@ -91,27 +91,7 @@ describe('bad goal readouts', () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  async function variant(name: string, edit: (m: Record<string, unknown>) => void): Promise<string> {
-    const dir = join(tmp, name);
-    await cp(TINY, dir, { recursive: true });
-    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    edit(manifest);
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    return dir;
-  }
-
-  async function expectModelError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-    const error = await promise.then(
-      async (m) => {
-        if (m instanceof OnnxWorldModel) await m.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ModelError);
-    expect((error as ModelError).code).toBe(code);
-    expect((error as Error).message).toMatch(message);
-  }
+  const variant = (name: string, edit?: (m: Record<string, unknown>) => void) => modelVariant(TINY, tmp, name, edit);
 
   it('refuses a goal-gripper weight without a readout to read the goal with', async () => {
     const dir = await variant('no-readout', (m) => {
@@ -122,10 +102,10 @@ describe('bad goal readouts', () => {
   });
 
   it('reports a missing readout file and one that does not follow the contract', async () => {
-    const missing = await variant('missing-readout', () => {});
+    const missing = await variant('missing-readout');
     await rm(join(missing, 'readout.onnx'));
     await expectModelError(OnnxWorldModel.load(missing), 'FILE_MISSING', /readout\.onnx is missing/);
-    const wrong = await variant('wrong-readout', () => {});
+    const wrong = await variant('wrong-readout');
     await copyFile(join(wrong, 'encoder.onnx'), join(wrong, 'readout.onnx'));
     await expectModelError(OnnxWorldModel.load(wrong), 'SHAPE_MISMATCH', /readout\.onnx does not follow the contract: .*need gripper/);
   });

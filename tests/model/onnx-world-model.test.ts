@@ -3,7 +3,7 @@
  * models/make_test_model.py): sessions in a worker, padded batches, goal cache, planning, and
  * every kind of bad model folder.
  */
-import { copyFile, cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +11,9 @@ import { CEM_DEFAULTS } from '../../src/core/cem.js';
 import { MpcPlanner, PLANNER_DEFAULTS } from '../../src/core/mpc.js';
 import { createRng } from '../../src/core/rng.js';
 import { PlannerStatus } from '../../src/core/status.js';
-import { ModelError } from '../../src/model/errors.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
+import { expectModelError, modelVariant } from './model-folders.js';
 
 const TINY = modelDir('test-tiny');
 
@@ -24,17 +24,6 @@ function randomImage(width: number, height: number, seed: number) {
   return { width, height, data };
 }
 
-async function expectModelError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  try {
-    const m = await promise;
-    if (m instanceof OnnxWorldModel) await m.close();
-    expect.unreachable(`expected ModelError ${code}`);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelError);
-    expect((e as ModelError).code).toBe(code);
-    expect((e as Error).message).toMatch(message);
-  }
-}
 
 describe('OnnxWorldModel on the test model', () => {
   let model: OnnxWorldModel;
@@ -169,14 +158,7 @@ describe('OnnxWorldModel with bad model folders', () => {
   });
 
   /** A fresh copy of the test model whose manifest is changed by `edit`. */
-  async function variant(name: string, edit: (m: Record<string, unknown>) => void = () => {}): Promise<string> {
-    const dir = join(tmp, name);
-    await cp(TINY, dir, { recursive: true });
-    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    edit(manifest);
-    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
-    return dir;
-  }
+  const variant = (name: string, edit?: (m: Record<string, unknown>) => void) => modelVariant(TINY, tmp, name, edit);
 
   it('reports a missing manifest', async () => {
     await expectModelError(OnnxWorldModel.load(join(tmp, 'nowhere')), 'MANIFEST_NOT_FOUND', /no world-model manifest at .*nowhere/);
