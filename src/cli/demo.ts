@@ -91,7 +91,8 @@ export async function main(argv: string[]): Promise<number> {
     const first = composed[0] as NonNullable<(typeof composed)[number]>;
     const files: Record<string, string> = { gif: join(outDir, 'demo.gif'), energy: join(outDir, 'energy.png'), summary: join(outDir, 'summary.json') };
     await writeFile(files['gif'] as string, encodeGif({ frames: composed.map((c) => c.data), width: first.width, height: first.height }, 300));
-    await writeFile(files['energy'] as string, energyPlot(episode.records.map((r) => r.energy), episode.switches, `${s.task} seed ${s.seed}: energy per step`).toPng());
+    const yLabel = episode.goalGripper.length && s.planner.goalGripperWeight > 0 ? `energy (mean |z - z_goal| + ${s.planner.goalGripperWeight}|g - g_goal|)` : undefined;
+    await writeFile(files['energy'] as string, energyPlot(episode.records.map((r) => r.energy), episode.switches, `${s.task} seed ${s.seed}: energy per step`, yLabel).toPng());
 
     let spearman: number | null = null;
     let depth: RayProbe | null = null;

@@ -34,11 +34,11 @@ export function sideBySide(frame: RgbImage, goal: RgbImage, caption: FrameCaptio
 }
 
 /** The energy-per-step plot of an episode, subgoal switches dashed. */
-export function energyPlot(energies: readonly number[], switches: readonly number[], title: string): Canvas {
+export function energyPlot(energies: readonly number[], switches: readonly number[], title: string, yLabel = 'energy (mean |z - z_goal|)'): Canvas {
   return linePlot([{ label: 'energy to goal', values: energies }], {
     title,
     xLabel: 'control step',
-    yLabel: 'energy (mean |z - z_goal|)',
+    yLabel,
     markers: switches.map((s) => s - 1),
   });
 }
