@@ -72,6 +72,8 @@ export interface SubgoalFrames {
   atCube?: Observation;
   grasped?: Observation;
   nearTarget?: Observation;
+  /** The cube set down on the target, fingers still closed (a pre-release waypoint). */
+  lowered?: Observation;
   placed?: Observation;
 }
 
@@ -186,6 +188,7 @@ export function pickPlaceStep(state: PickPlaceState, scene: PickPlaceScene, task
       case 'lower': {
         const goal = [target[0] as number, target[1] as number, restZ + RELEASE_CLEARANCE];
         if (near(goal)) {
+          reached.push('lowered');
           phase = 'release';
           wait = 0;
           continue;
@@ -244,6 +247,7 @@ export class ScriptedExpert {
     delete this.frames.atCube;
     delete this.frames.grasped;
     delete this.frames.nearTarget;
+    delete this.frames.lowered;
     delete this.frames.placed;
   }
 

@@ -47,7 +47,7 @@ export const RUN_HELP = [
   '  --warm-start         start each plan from the previous plan shifted by one step',
   "  --gripper-margin R   gripper hysteresis: change the gripper only when that lowers the energy by the fraction R against holding (default: the model's)",
   "  --goal-gripper-weight W  weight of the goal-gripper term (the goal readout's closedness vs the planned one; 0 = off; default: the model's)",
-  `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp)`,
+  `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp and a lowered one before the release)`,
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
   "  --shadows on|off     draw shadows in the simulator (default: the model's manifest, simulator.shadows: what it was trained on)",

@@ -15,8 +15,9 @@ const SETTLE_STEPS = 2;
 /**
  * How a task is split into goal images. `paper`: V-JEPA 2-AC's pick-and-place subgoals (grasped,
  * near the target, placed). `waypoints`: those plus two pre-grasp frames (hovering over the cube,
- * fingers open around it), for a short-horizon planner that would otherwise knock the cube on a
- * diagonal descent or close its fingers before they surround the cube.
+ * fingers open around it) and a pre-release one (the cube set down on the target, fingers still
+ * closed), for a short-horizon planner that would otherwise knock the cube on a diagonal descent,
+ * close its fingers before they surround the cube, or open them above the target and drop it.
  */
 export const SUBGOAL_SCHEMES = ['paper', 'waypoints'] as const;
 /** One of {@link SUBGOAL_SCHEMES}. */
@@ -50,7 +51,14 @@ export const SUBGOAL_PLANS: Readonly<Record<TaskName, Readonly<Record<SubgoalSch
   },
   'pick-place': {
     paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'near target', frame: 'nearTarget', steps: 10 }, { name: 'placed', frame: 'placed', steps: 8 }],
-    waypoints: [HOVER, AT_CUBE, { name: 'grasped', frame: 'grasped', steps: 4 }, { name: 'near target', frame: 'nearTarget', steps: 10 }, { name: 'placed', frame: 'placed', steps: 6 }],
+    waypoints: [
+      HOVER,
+      AT_CUBE,
+      { name: 'grasped', frame: 'grasped', steps: 4 },
+      { name: 'near target', frame: 'nearTarget', steps: 10 },
+      { name: 'lowered', frame: 'lowered', steps: 4 },
+      { name: 'placed', frame: 'placed', steps: 6 },
+    ],
   },
 };
 

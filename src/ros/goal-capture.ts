@@ -19,6 +19,7 @@ export const GOAL_FILE_NAMES: Readonly<Record<SubgoalEvent, string>> = {
   atCube: 'atcube.png',
   grasped: 'grasped.png',
   nearTarget: 'near.png',
+  lowered: 'lowered.png',
   placed: 'placed.png',
 };
 

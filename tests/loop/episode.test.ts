@@ -38,9 +38,9 @@ describe('planned episode in the built-in simulator', () => {
     expect(Buffer.compare(Buffer.from(goals.frames[0]!.data), Buffer.from(goals.frames[2]!.data))).not.toBe(0);
   });
 
-  it('makes waypoint goals: hover over the cube, fingers around it, closed on it, near the target, placed', async () => {
+  it('makes waypoint goals: hover over the cube, fingers around it, closed on it, near the target, lowered, placed', async () => {
     const w = await expertGoals(SIM, 'pick-place', 3, { alignYaw: false }, 'waypoints');
-    expect(w.names).toEqual(['hover', 'at cube', 'grasped', 'near target', 'placed']);
+    expect(w.names).toEqual(['hover', 'at cube', 'grasped', 'near target', 'lowered', 'placed']);
     expect(w.steps).toEqual(defaultSubgoalSteps('pick-place', 'waypoints'));
     const [hover, atCube, grasped, near] = w.tcpPositions as [Float64Array, Float64Array, Float64Array, Float64Array];
     // Hover is straight above the at-cube pose; grasping happens where the fingers were; carrying lifts.
@@ -48,9 +48,13 @@ describe('planned episode in the built-in simulator', () => {
     expect(hover[2]! - atCube[2]!).toBeGreaterThan(0.05);
     expect(Math.hypot(grasped[0]! - atCube[0]!, grasped[1]! - atCube[1]!, grasped[2]! - atCube[2]!)).toBeLessThan(0.02);
     expect(near[2]! - grasped[2]!).toBeGreaterThan(0.04);
-    // The paper's three frames are the last three of the waypoint set.
+    // Lowered: straight below near-target, back at the grasp height (the cube on the table).
+    const lowered = w.tcpPositions[4] as Float64Array;
+    expect(Math.hypot(lowered[0]! - near[0]!, lowered[1]! - near[1]!)).toBeLessThan(0.02);
+    expect(Math.abs(lowered[2]! - grasped[2]!)).toBeLessThan(0.012);
+    // The paper's three frames are grasped, near target and placed of the waypoint set.
     const paper = await expertGoals(SIM, 'pick-place', 3, { alignYaw: false });
-    for (let i = 0; i < 3; i++) expect(Buffer.from(w.frames[i + 2]!.data).equals(Buffer.from(paper.frames[i]!.data))).toBe(true);
+    for (const [i, k] of [2, 3, 5].entries()) expect(Buffer.from(w.frames[k]!.data).equals(Buffer.from(paper.frames[i]!.data))).toBe(true);
   });
 
   it('spends exactly the subgoal budgets, switching subgoals at their boundaries', async () => {

@@ -134,10 +134,11 @@ describe('capture-goals against a Gazebo-like graph (kinematic arm)', () => {
       await Promise.resolve();
     }
     const frames = await result;
-    expect(frames.map((f) => f.file)).toEqual(['hover.png', 'atcube.png', 'grasped.png', 'near.png', 'placed.png']);
-    // Converted to RGB; the grasped frame shows the fingers on the cube, the placed one open.
+    expect(frames.map((f) => f.file)).toEqual(['hover.png', 'atcube.png', 'grasped.png', 'near.png', 'lowered.png', 'placed.png']);
+    // Converted to RGB; the grasped and lowered frames show the fingers on the cube, the placed one open.
     expect(frames[2]?.image.data[0]).toBe(Math.round(CUBE_HALF * 1000));
-    expect(frames[4]?.image.data[0]).toBe(40);
+    expect(frames[4]?.image.data[0]).toBe(Math.round(CUBE_HALF * 1000));
+    expect(frames[5]?.image.data[0]).toBe(40);
     const target = GAZEBO_SCENARIO.target;
     expect(Math.hypot(robot.cube[0]! - target[0], robot.cube[1]! - target[1])).toBeLessThan(0.05);
     expect(robot.cube[2]).toBeCloseTo(REST, 9);

@@ -64,7 +64,7 @@ function runCapture(scheme: 'paper' | 'waypoints', withVelocity: boolean, maxSec
 describe('goal file names per subgoal scheme', () => {
   it('names one PNG per subgoal of SUBGOAL_PLANS, the paper scheme as the scenario reads them', () => {
     expect(goalFiles('paper')).toEqual(['grasped.png', 'near.png', 'placed.png']);
-    expect(goalFiles('waypoints')).toEqual(['hover.png', 'atcube.png', 'grasped.png', 'near.png', 'placed.png']);
+    expect(goalFiles('waypoints')).toEqual(['hover.png', 'atcube.png', 'grasped.png', 'near.png', 'lowered.png', 'placed.png']);
     expect(GOAL_FILES).toEqual(goalFiles('paper'));
     for (const scheme of ['paper', 'waypoints'] as const) expect(goalFiles(scheme)).toHaveLength(SUBGOAL_PLANS['pick-place'][scheme].length);
   });
@@ -108,7 +108,7 @@ describe.each([
   it('captures hover and at-cube first with the waypoints scheme', () => {
     const { snapshots, result } = runCapture('waypoints', withVelocity);
     expect(result).toEqual({ kind: 'done' });
-    expect(snapshots.map((s) => s.file)).toEqual(['hover.png', 'atcube.png', 'grasped.png', 'near.png', 'placed.png']);
+    expect(snapshots.map((s) => s.file)).toEqual(['hover.png', 'atcube.png', 'grasped.png', 'near.png', 'lowered.png', 'placed.png']);
     const [hover, atCube, grasped] = snapshots as [Snapshot, Snapshot, Snapshot];
     expect(hover.finger).toBeCloseTo(FINGER_TRAVEL, 6);
     expect(Math.abs((hover.tcp[2] as number) - (REST + 0.1))).toBeLessThan(0.012);
@@ -186,6 +186,6 @@ describe('pacing', () => {
     expect(command.kind).toBe('command');
     if (command.kind === 'command') expect(command.delta[2]).toBeLessThan(0);
     expect(core.capturedNames()).toEqual(['hover']);
-    expect(core.missingNames()).toEqual(['atCube', 'grasped', 'nearTarget', 'placed']);
+    expect(core.missingNames()).toEqual(['atCube', 'grasped', 'nearTarget', 'lowered', 'placed']);
   });
 });
