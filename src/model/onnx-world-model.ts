@@ -139,8 +139,9 @@ export class OnnxWorldModel implements EnergyModel {
   }
 
   /**
-   * Like {@link encode}, plus the goal readout's gripper closedness when the model has one, and
-   * remembers the latents of the last few goal images (keyed by content). */
+   * Like {@link encode}, plus the goal readout's gripper closedness when the model has one; the
+   * last few goal images' results are remembered (keyed by content).
+   */
   async encodeGoal(image: RgbImage): Promise<Latents> {
     const key = createHash('sha1').update(`${image.width}x${image.height}:`).update(image.data).digest('hex');
     const hit = this.goalCache.get(key);
