@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -116,7 +116,7 @@ def evaluate_readout(model: GripperReadout, ds: Dataset) -> Dict[str, float]:
 
 
 def train_readout(data: Dataset, val: Optional[Dataset], frames: int, epochs: int, batch: int = 128, lr: float = 2e-3,
-                  seed: int = 0, cfg: Optional[ReadoutConfig] = None) -> tuple:
+                  seed: int = 0, cfg: Optional[ReadoutConfig] = None) -> Tuple[GripperReadout, dict]:
     """Trains on ``frames`` frames drawn without replacement (all when 0 or more than there are);
     returns (model, report). Binary cross-entropy, AdamW, cosine decay; progress on stderr."""
     torch.manual_seed(seed)
