@@ -79,16 +79,17 @@ describe('models/sim-jepa-ac', () => {
     }
   });
 
-  it('reads open fingers in the hover, at-cube and placed goal images and closed ones in grasped and near-target', async () => {
+  it('reads open fingers in the hover, at-cube and placed goal images and closed ones in grasped, near-target and lowered', async () => {
     // Held-out accuracy of the readout: 98.6 % of frames, 97.4 % at the cube (MODEL_CARD.md).
     const size = model.manifest.encoder.input.height;
     const options = { task: 'pick-place' as const, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
-    const closed: Record<string, boolean> = { hover: false, 'at cube': false, grasped: true, 'near target': true, placed: false };
+    const closed: Record<string, boolean> = { hover: false, 'at cube': false, grasped: true, 'near target': true, lowered: true, placed: false };
     for (const seed of [0, 1, 2, 3]) {
       const goals = await expertGoals(options, 'pick-place', seed, { alignYaw: false }, 'waypoints');
       for (const [k, frame] of goals.frames.entries()) {
         const g = (await model.encodeGoal(frame)).gripperReadout as number;
         const name = goals.names[k] as string;
+        expect(closed, name).toHaveProperty([name]);
         if (closed[name]) expect(g, `${name}, seed ${seed}`).toBeGreaterThan(0.8);
         else expect(g, `${name}, seed ${seed}`).toBeLessThan(0.2);
       }
