@@ -122,10 +122,7 @@ export class OnnxWorldModel implements EnergyModel {
 
   /** Preprocesses an RGB frame and encodes it: latents [N, D]. */
   async encode(image: RgbImage): Promise<Latents> {
-    const chw = preprocess(image, this.manifest.encoder.input);
-    const data = (await this.request({ type: 'encode', image: chw }, [chw.buffer as ArrayBuffer])) as Float32Array;
-    const { tokens, dim } = this.manifest.encoder.output;
-    return { data, tokens, dim };
+    return this.encodeChw(preprocess(image, this.manifest.encoder.input));
   }
 
   /**
@@ -134,8 +131,7 @@ export class OnnxWorldModel implements EnergyModel {
    */
   async readGripper(image: RgbImage): Promise<number | undefined> {
     if (!this.manifest.goalReadout) return undefined;
-    const chw = preprocess(image, this.manifest.encoder.input);
-    return (await this.request({ type: 'readout', image: chw }, [chw.buffer as ArrayBuffer])) as number;
+    return this.readGripperChw(preprocess(image, this.manifest.encoder.input));
   }
 
   /**
@@ -150,8 +146,10 @@ export class OnnxWorldModel implements EnergyModel {
       this.goalCache.set(key, hit);
       return hit;
     }
-    const latents = await this.encode(image);
-    const gripperReadout = await this.readGripper(image);
+    // One preprocessing for both graphs (the readout gets a copy: each request transfers its buffer).
+    const chw = preprocess(image, this.manifest.encoder.input);
+    const gripperReadout = this.manifest.goalReadout ? await this.readGripperChw(chw.slice()) : undefined;
+    const latents = await this.encodeChw(chw);
     const z = gripperReadout === undefined ? latents : { ...latents, gripperReadout };
     this.goalCache.set(key, z);
     while (this.goalCache.size > this.goalCacheSize) this.goalCache.delete(this.goalCache.keys().next().value as string);
@@ -199,6 +197,18 @@ export class OnnxWorldModel implements EnergyModel {
     this.closed = true;
     await this.worker.terminate();
     this.fail(new ModelError('CLOSED', 'the world model was closed'));
+  }
+
+  /** Encodes a preprocessed CHW frame (its buffer is transferred to the worker). */
+  private async encodeChw(chw: Float32Array): Promise<Latents> {
+    const data = (await this.request({ type: 'encode', image: chw }, [chw.buffer as ArrayBuffer])) as Float32Array;
+    const { tokens, dim } = this.manifest.encoder.output;
+    return { data, tokens, dim };
+  }
+
+  /** The goal readout on a preprocessed CHW frame (its buffer is transferred to the worker). */
+  private async readGripperChw(chw: Float32Array): Promise<number> {
+    return (await this.request({ type: 'readout', image: chw }, [chw.buffer as ArrayBuffer])) as number;
   }
 
   /** Uploads the shared inputs of a planning step to the worker; returns its context id. */
