@@ -1,8 +1,9 @@
 /**
  * The shipped sim world model (models/sim-jepa-ac): its energy prefers actions that move the tool
- * toward an expert-rendered goal, and closing the fingers around the cube toward the 'grasped' goal;
- * its goal readout reads the expert's goal images right (ONNX/PyTorch parity of the graphs is
- * checked in tests/model/parity.test.ts and tests/model/goal-readout.test.ts).
+ * toward an expert-rendered goal; with its goal readout the planner's energy closes the fingers
+ * around the cube toward the 'grasped' goal and not toward the open 'at cube' one; the readout reads
+ * the expert's goal images right (ONNX/PyTorch parity of the graphs is checked in
+ * tests/model/parity.test.ts and tests/model/goal-readout.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExpertEpisode } from '../../sim/expert.js';
@@ -55,9 +56,11 @@ describe('models/sim-jepa-ac', () => {
     }
   });
 
-  it("predicts that closing the fingers at the grasp pose brings it closer to the 'grasped' goal", async () => {
-    // Stage 4 of the model scored closing and holding within ±0.001 (blind to the fingers); the
-    // gripper contrast (stage 5) put closing 0.006–0.011 lower in every probed seed.
+  it("plans to close the fingers at the grasp pose toward the 'grasped' goal", async () => {
+    // The planner's energy (the manifest's goal-gripper weight) puts closing well ahead of holding.
+    // The world model alone does not: with the term off this model scores closing within ±0.0015
+    // of holding (seeds 0–5, MODEL_CARD.md), though the real closed frame is nearer the goal in 5
+    // of 6 — at 64 px the fingers move about 1.4 px, which is why the goal readout exists.
     const size = model.manifest.encoder.input.height;
     const options = { task: 'pick-place' as const, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
     const sim = await TabletopSim.create(options);
@@ -65,14 +68,14 @@ describe('models/sim-jepa-ac', () => {
       for (const seed of [0, 1, 2]) {
         const goals = await expertGoals(options, 'pick-place', seed, { alignYaw: false }, 'waypoints');
         const i = goals.names.indexOf('grasped');
-        // the world model's own preference: the goal-gripper term off
-        const probe = await graspProbe(sim, model, goals.frames[i]!, goals.tcpPositions[i]!, seed, 0);
-        expect(probe.held).toBe(true);
-        expect(probe.predictedClose).toBeLessThan(probe.predictedHold - 0.003);
-        // the planner's energy (term on, the manifest's weight): closing clearly ahead
         const planned = await graspProbe(sim, model, goals.frames[i]!, goals.tcpPositions[i]!, seed);
+        expect(planned.held).toBe(true);
         expect(planned.goalGripper).toBeGreaterThan(0.5);
         expect(planned.predictedClose).toBeLessThan(planned.predictedHold - 0.03);
+        // and the same goal with the fingers' reading flipped (an open-fingered goal) prefers holding
+        const open = await graspProbe(sim, model, goals.frames[goals.names.indexOf('at cube')]!, goals.tcpPositions[i]!, seed);
+        expect(open.goalGripper).toBeLessThan(0.5);
+        expect(open.predictedHold).toBeLessThan(open.predictedClose);
       }
     } finally {
       sim.close();

@@ -1,0 +1,63 @@
+"""The shipped sim model's PyTorch weights are the ones its ONNX files were exported from: the
+parity fixtures regenerated from ``weights.pt`` and ``readout.pt`` match the committed ones (the
+TypeScript tests check the ONNX files against the same fixtures). Run from the repository root:
+
+    /usr/bin/python3 -m unittest discover -s models/tests -t .
+"""
+from __future__ import annotations
+
+import json
+import os
+import unittest
+
+import numpy as np
+
+from models.jepa_ac.export import load_weights, parity_fixture
+from models.jepa_ac.readout import load_readout, readout_parity
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SIM = os.path.join(ROOT, "models", "sim-jepa-ac")
+# The fixtures are float64 forwards rounded to float32; a regenerated one differs by rounding only.
+TOLERANCE = 1e-6
+
+
+def read_json(path: str) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def max_diff(a, b) -> float:
+    return float(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)).max())
+
+
+class ShippedSimModelTest(unittest.TestCase):
+    def test_weights_reproduce_the_parity_fixture(self):
+        encoder, predictor, _ = load_weights(os.path.join(SIM, "weights.pt"))
+        committed = read_json(os.path.join(SIM, "parity.json"))
+        manifest = read_json(os.path.join(SIM, "manifest.json"))
+        horizons = [r["horizon"] for r in manifest["rollout"]]
+        predicted = [r["horizon"] for r in manifest["rollout"] if r.get("outputsPredicted")]
+        fresh = parity_fixture(encoder, predictor, horizons, predicted)
+        self.assertEqual(fresh["image"], committed["image"])
+        self.assertLess(max_diff(fresh["latents"], committed["latents"]), TOLERANCE)
+        self.assertLess(max_diff(fresh["goalLatents"], committed["goalLatents"]), TOLERANCE)
+        self.assertEqual([r["horizon"] for r in fresh["rollouts"]], [r["horizon"] for r in committed["rollouts"]])
+        for f, c in zip(fresh["rollouts"], committed["rollouts"]):
+            self.assertLess(max_diff(f["energy"], c["energy"]), TOLERANCE, f"h{f['horizon']}")
+            self.assertEqual("predicted" in f, "predicted" in c)
+            if "predicted" in f:
+                self.assertLess(max_diff(f["predicted"], c["predicted"]), TOLERANCE, f"h{f['horizon']}")
+
+    def test_readout_weights_reproduce_the_readout_fixture(self):
+        fresh = readout_parity(load_readout(os.path.join(SIM, "readout.pt")))
+        committed = read_json(os.path.join(SIM, "readout-parity.json"))
+        self.assertEqual(fresh["images"], committed["images"])
+        self.assertLess(max_diff(fresh["gripper"], committed["gripper"]), TOLERANCE)
+
+    def test_folder_fits_the_size_budget(self):
+        total = sum(os.path.getsize(os.path.join(SIM, f)) for f in os.listdir(SIM))
+        self.assertLess(total, 20_000_000)
+
+
+if __name__ == "__main__":
+    unittest.main()
