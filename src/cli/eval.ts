@@ -20,7 +20,8 @@ const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
 
 options:
   --episodes N         episodes, seeds S, S+1, … (default 20)
-  --verbose            a line per control step (action, energy, status)
+  --verbose            a line per control step (action, energy, status; the simulator's gripper,
+                       tool→cube distance, cube lift and grasp, for diagnosis)
 ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --json               print one JSON object`;
@@ -53,10 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     for (let k = 0; k < episodes; k++) {
       const seed = s.seed + k;
       const goals = await expertGoals(s.sim, s.task, seed, s.expert, s.subgoals);
-      const onStep = values.verbose
-        ? (r: EpisodeStep) =>
-            console.error(`  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${Array.from(r.action, (v) => v.toFixed(3)).join(' ')}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}${r.success ? '  success' : ''}`)
-        : undefined;
+      const onStep = values.verbose ? (r: EpisodeStep) => console.error(stepLine(r)) : undefined;
       const ep = await runPlannedEpisode(sim, model, goals, { seed, planner: s.planner, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) });
       results.push(ep);
       const f = ep.finalTask;
@@ -112,4 +110,14 @@ export async function main(argv: string[]): Promise<number> {
     sim?.close();
     await model.close();
   }
+}
+
+/** One --verbose line: the planner's choice, then the simulator's truth after the step. */
+function stepLine(r: EpisodeStep): string {
+  const cm = (m: number): string => `${(m * 100).toFixed(1)} cm`;
+  const action = Array.from(r.action, (v) => v.toFixed(3)).join(' ');
+  return (
+    `  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${action}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}` +
+    `  gripper ${r.gripper.toFixed(2)}  tool→cube ${cm(r.task.cubeToTcp)}  cube lift ${cm(r.task.cubeLift)}${r.task.held ? '  held' : ''}${r.success ? '  success' : ''}`
+  );
 }

@@ -44,6 +44,10 @@ export interface EpisodeStep {
   readonly planMs: number;
   /** Task progress after the step (the sim's ground truth, for scoring only). */
   readonly success: boolean;
+  /** The task's metrics after the step (tool→cube, lift, held…): simulator truth, for diagnostics only. */
+  readonly task: TaskInfo;
+  /** The commanded gripper closedness after the step (the state's gripper entry, 0 open … 1 closed). */
+  readonly gripper: number;
 }
 
 /** Outcome of a planned episode. */
@@ -132,6 +136,8 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
       status: result.status,
       planMs: result.timings.totalMs,
       success: obs.task.success,
+      task: { ...obs.task },
+      gripper: obs.state[GRIPPER_INDEX] as number,
     };
     records.push(record);
     if (o.keepFrames) {

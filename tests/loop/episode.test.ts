@@ -71,6 +71,15 @@ describe('planned episode in the built-in simulator', () => {
     expect(ep.closestToCube).toBeLessThanOrEqual(ep.finalTask.cubeToTcp);
     expect(ep.closestToCube).toBeGreaterThan(0.02);
     expect(ep.closedAtCube).toBe(false);
+    // Each record carries the simulator's truth after its step: the closest approach is their
+    // minimum, the last one is the final state, and the arm moved (the distances differ).
+    expect(Math.min(...ep.records.map((r) => r.task.cubeToTcp))).toBe(ep.closestToCube);
+    expect(ep.records.at(-1)!.task).toEqual(ep.finalTask);
+    expect(new Set(ep.records.map((r) => r.task.cubeToTcp)).size).toBe(ep.records.length);
+    for (const r of ep.records) {
+      expect(r.gripper).toBeGreaterThanOrEqual(0);
+      expect(r.gripper).toBeLessThanOrEqual(1);
+    }
   });
 
   it('is deterministic: same seeds give the same actions and frames', async () => {
