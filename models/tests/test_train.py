@@ -16,8 +16,9 @@ import numpy as np
 import torch
 
 from models.jepa_ac.dataset import MANIFEST_NAME, Dataset, DatasetError, write_dataset
+from models.jepa_ac.diagnostics import evaluate, spearman
 from models.jepa_ac.export import export_model, load_weights
-from models.jepa_ac.train import PRESETS, TrainConfig, evaluate, spearman, state_distance, train
+from models.jepa_ac.train import PRESETS, TrainConfig, state_distance, train
 
 
 def cf_gripper_action(state_g: float, a_g: float) -> float:
@@ -364,7 +365,7 @@ if __name__ == "__main__":
 
 class GripperContrastTest(unittest.TestCase):
     def test_counterfactual_holds_events_and_toggles_holds(self):
-        from models.jepa_ac.train import gripper_counterfactual
+        from models.jepa_ac.latent_ops import gripper_counterfactual
 
         states = torch.zeros(5, 7)
         states[:, 6] = torch.tensor([0.0, 0.0, 1.0, 1.0, 0.3])
@@ -387,7 +388,7 @@ class GripperContrastTest(unittest.TestCase):
     def test_contrast_makes_the_predictor_tell_gripper_choices_apart(self):
         """Same seed and steps on data where the gripper shows in the frame: with the contrast the
         held-out gripper gap is larger than without, and the loss is reported."""
-        from models.jepa_ac.train import gripper_choice
+        from models.jepa_ac.diagnostics import gripper_choice
 
         torch.set_num_threads(1)
         with tempfile.TemporaryDirectory() as tmp:
@@ -518,7 +519,8 @@ class CounterfactualTrainTest(unittest.TestCase):
     def test_one_step_loss_is_the_planner_horizon_one_prediction(self):
         """counterfactual_loss predicts every step from its own frame alone, like rollout(..., H=1)."""
         from models.jepa_ac.model import build
-        from models.jepa_ac.train import counterfactual_loss, rollout
+        from models.jepa_ac.latent_ops import rollout
+        from models.jepa_ac.train import counterfactual_loss
 
         torch.manual_seed(0)
         cfg = PRESETS["smoke"]
@@ -603,7 +605,8 @@ class CounterfactualTrainTest(unittest.TestCase):
         closing looks like: with the loss, 80 predictor-only steps lower the held-out one-step
         counterfactual L1 clearly more than the same steps without it (measured over data/init
         seeds 0-4: 0.56-0.72 of the L1 without the loss)."""
-        from models.jepa_ac.train import counterfactual_loss, encode_frames, gripper_choice
+        from models.jepa_ac.diagnostics import encode_frames, gripper_choice
+        from models.jepa_ac.train import counterfactual_loss
 
         started = time.time()
         torch.set_num_threads(1)
