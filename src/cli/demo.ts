@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}),
       stopOnSuccess: values['stop-on-success'],
       keepFrames: true,
-      onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${goals.frames.length} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
+      onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${goals.frames.length} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.task.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
     });
     bar.finish();
 

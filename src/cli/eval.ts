@@ -118,6 +118,6 @@ function stepLine(r: EpisodeStep): string {
   const action = Array.from(r.action, (v) => v.toFixed(3)).join(' ');
   return (
     `  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${action}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}` +
-    `  gripper ${r.gripper.toFixed(2)}  tool→cube ${cm(r.task.cubeToTcp)}  cube lift ${cm(r.task.cubeLift)}${r.task.held ? '  held' : ''}${r.success ? '  success' : ''}`
+    `  gripper ${r.gripper.toFixed(2)}  tool→cube ${cm(r.task.cubeToTcp)}  cube lift ${cm(r.task.cubeLift)}${r.task.held ? '  held' : ''}${r.task.success ? '  success' : ''}`
   );
 }

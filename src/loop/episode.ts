@@ -42,9 +42,7 @@ export interface EpisodeStep {
   readonly energy: number;
   readonly status: number;
   readonly planMs: number;
-  /** Task progress after the step (the sim's ground truth, for scoring only). */
-  readonly success: boolean;
-  /** The task's metrics after the step (tool→cube, lift, held…): simulator truth, for diagnostics only. */
+  /** The task's metrics and success after the step (tool→cube, lift, held…): simulator truth, for scoring and diagnostics only. */
   readonly task: TaskInfo;
   /** The commanded gripper closedness after the step (the state's gripper entry, 0 open … 1 closed). */
   readonly gripper: number;
@@ -109,9 +107,6 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
   const switches: number[] = [];
   let successStep: number | null = obs.task.success ? 0 : null;
   let step = 0;
-  let lifted = false;
-  let closestToCube = Infinity;
-  let closedAtCube = false;
   while (!sequencer.done && !(stopOnSuccess && successStep !== null)) {
     const current = sequencer.current as NonNullable<typeof sequencer.current>;
     const latents = await model.encode(frameOf(obs));
@@ -120,9 +115,6 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     obs = sim.step(result.action);
     step++;
     if (obs.task.success && successStep === null) successStep = step;
-    lifted ||= obs.task.held && obs.task.cubeLift >= TASK_THRESHOLDS.graspLift;
-    closestToCube = Math.min(closestToCube, obs.task.cubeToTcp);
-    closedAtCube ||= obs.task.cubeToTcp < AT_CUBE && (obs.state[GRIPPER_INDEX] as number) >= TASK_THRESHOLDS.closed;
     const progress = sequencer.record(result.energy);
     if (progress.switched) {
       switches.push(step);
@@ -135,7 +127,6 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
       energy: result.energy,
       status: result.status,
       planMs: result.timings.totalMs,
-      success: obs.task.success,
       task: { ...obs.task },
       gripper: obs.state[GRIPPER_INDEX] as number,
     };
@@ -159,9 +150,9 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     frameSubgoals,
     meanPlanMs: planned.length ? planned.reduce((a, r) => a + r.planMs, 0) / planned.length : NaN,
     finalTask: obs.task,
-    lifted,
-    closestToCube,
-    closedAtCube,
+    lifted: records.some((r) => r.task.held && r.task.cubeLift >= TASK_THRESHOLDS.graspLift),
+    closestToCube: Math.min(...records.map((r) => r.task.cubeToTcp)),
+    closedAtCube: records.some((r) => r.task.cubeToTcp < AT_CUBE && r.gripper >= TASK_THRESHOLDS.closed),
     goalGripper: goalLatents.flatMap((z) => (z.gripperReadout === undefined ? [] : [z.gripperReadout])),
   };
 }
