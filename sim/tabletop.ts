@@ -7,6 +7,7 @@
  * closedness 0 open … 1 closed] in the robot base frame, the task's progress and a status.
  * Same seed ⇒ same layout, same physics and byte-identical frames.
  */
+import { TABLETOP_WORKSPACE } from '../src/robot/workspace.js';
 import { eulerToMatrix, matrixToEuler, mul3, rotationFromVector, rotationVector, transpose3, type Mat3 } from '../src/robot/euler.js';
 import { dlsStep, type IkOptions } from '../src/robot/ik.js';
 import { FINGER_TRAVEL, forwardKinematics, PANDA_DOF, PANDA_READY_Q } from '../src/robot/panda-kinematics.js';
@@ -32,8 +33,8 @@ export interface Workspace {
   max: [number, number, number];
 }
 
-/** Default workspace: fingertips stay above the table top. */
-export const DEFAULT_WORKSPACE: Workspace = { min: [0.2, -0.45, 0.015], max: [0.8, 0.45, 0.6] };
+/** Default workspace: fingertips stay above the table top ({@link TABLETOP_WORKSPACE}, shared with the node's safety defaults). */
+export const DEFAULT_WORKSPACE: Workspace = { min: [...TABLETOP_WORKSPACE.min], max: [...TABLETOP_WORKSPACE.max] };
 
 /** Options of {@link TabletopSim.create}; every field has a default. */
 export interface TabletopOptions {
@@ -132,6 +133,8 @@ export interface SimSnapshot {
   readonly targetRot: Float64Array;
   readonly gripperCmd: number;
   readonly steps: number;
+  /** Whether the cube had been lifted in the episode (pick-and-place's memory). */
+  readonly lifted: boolean;
   readonly layout: Layout;
   readonly rgb: Uint8Array;
 }
@@ -166,6 +169,8 @@ export class TabletopSim {
   private targetRot: Mat3 = new Float64Array(9);
   private gripperCmd = 0;
   private steps = 0;
+  /** The cube was lifted at an observation of this episode (see {@link evaluateTask}). */
+  private lifted = false;
   private currentLayout: Layout | undefined;
   private lastRgb: Uint8Array = new Uint8Array(0);
   private closed = false;
@@ -287,6 +292,7 @@ export class TabletopSim {
     const settleSteps = Math.round(SETTLE_TIME / model.opt.timestep);
     for (let i = 0; i < settleSteps; i++) mj.mj_step(model, data);
     this.steps = 0;
+    this.lifted = false;
     this.currentLayout = layout;
     return this.observe({ code: SIM_STATUS.RESET, message: `reset with seed ${seed}` });
   }
@@ -374,6 +380,7 @@ export class TabletopSim {
       targetRot: this.targetRot.slice(),
       gripperCmd: this.gripperCmd,
       steps: this.steps,
+      lifted: this.lifted,
       layout: this.currentLayout,
       rgb: this.lastRgb.slice(),
     };
@@ -395,6 +402,7 @@ export class TabletopSim {
     this.targetRot = s.targetRot.slice();
     this.gripperCmd = s.gripperCmd;
     this.steps = s.steps;
+    this.lifted = s.lifted;
     this.currentLayout = s.layout;
     this.lastRgb = s.rgb.slice();
     this.mj.mj_forward(this.model, d);
@@ -488,15 +496,19 @@ export class TabletopSim {
     return projectPoint(this.camera, point);
   }
 
-  /** Task progress now. */
+  /** Task progress now (pick-and-place counts the lift seen at earlier observations of the episode). */
   taskInfo(): TaskInfo {
-    return evaluateTask(this.task, {
-      tcp: this.tcpPose().position,
-      cube: this.cubePose(0).position,
-      target: this.layout.target,
-      restZ: this.restZ,
-      gripperCommand: this.gripperCmd,
-    });
+    return evaluateTask(
+      this.task,
+      {
+        tcp: this.tcpPose().position,
+        cube: this.cubePose(0).position,
+        target: this.layout.target,
+        restZ: this.restZ,
+        gripperCommand: this.gripperCmd,
+      },
+      this.lifted,
+    );
   }
 
   /** Frees the MuJoCo model and data. Further calls throw. */
@@ -518,6 +530,7 @@ export class TabletopSim {
   private observe(status: SimStatus, advanced = true): Observation {
     if (this.renderEnabled && (advanced || this.lastRgb.length === 0)) this.lastRgb = this.renderFrame();
     const task = this.taskInfo();
+    this.lifted = task.lifted;
     return {
       rgb: this.lastRgb.slice(),
       width: this.camera.spec.width,

@@ -2,8 +2,10 @@
  * Tasks of the tabletop: seeded initial layouts and success metrics.
  * - `reach`: the tool centre within 4 cm of a target point in the air (the paper's criterion).
  * - `grasp`: the cube lifted at least 5 cm above its resting height and held in the gripper.
- * - `pick-place`: the cube within 5 cm (horizontally) of the target marker, resting on the
- *   table, released, and the gripper at least 6 cm away from it.
+ * - `pick-place`: the cube was picked (lifted at least 5 cm while held, at some point of the
+ *   episode) and is now within 5 cm (horizontally) of the target marker, resting on the table,
+ *   released, with the gripper at least 6 cm away from it. A cube pushed onto the target is not
+ *   a pick-and-place.
  */
 import { createRng, type Rng } from '../src/core/rng.js';
 
@@ -143,13 +145,19 @@ export interface TaskInfo {
   cubeToTcp: number;
   /** Cube between closed fingers. */
   held: boolean;
+  /** The cube has been held at least {@link TASK_THRESHOLDS}.graspLift above the table, now or earlier in the episode. */
+  lifted: boolean;
 }
 
 const dist3 = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
   Math.hypot((a[0] as number) - (b[0] as number), (a[1] as number) - (b[1] as number), (a[2] as number) - (b[2] as number));
 
-/** Evaluates a task's metrics and success at one instant. */
-export function evaluateTask(task: TaskName, s: TaskSnapshot): TaskInfo {
+/**
+ * Evaluates a task's metrics and success at one instant.
+ * @param liftedBefore whether the episode's cube was lifted at an earlier instant (the previous
+ *   {@link TaskInfo}.lifted): pick-and-place needs the pick as well as the place.
+ */
+export function evaluateTask(task: TaskName, s: TaskSnapshot, liftedBefore = false): TaskInfo {
   const t = TASK_THRESHOLDS;
   const tcpToTarget = dist3(s.tcp, s.target);
   const cubeToTarget = Math.hypot((s.cube[0] as number) - (s.target[0] as number), (s.cube[1] as number) - (s.target[1] as number));
@@ -157,6 +165,7 @@ export function evaluateTask(task: TaskName, s: TaskSnapshot): TaskInfo {
   const cubeToTcp = dist3(s.cube, s.tcp);
   const closed = s.gripperCommand >= t.closed;
   const held = closed && cubeToTcp < t.heldDistance;
+  const lifted = liftedBefore || (held && cubeLift >= t.graspLift);
   let success: boolean;
   switch (task) {
     case 'reach':
@@ -166,8 +175,8 @@ export function evaluateTask(task: TaskName, s: TaskSnapshot): TaskInfo {
       success = held && cubeLift >= t.graspLift;
       break;
     case 'pick-place':
-      success = cubeToTarget < t.placeDistance && Math.abs(cubeLift) < t.onTableTolerance && !closed && cubeToTcp > t.awayDistance;
+      success = lifted && cubeToTarget < t.placeDistance && Math.abs(cubeLift) < t.onTableTolerance && !closed && cubeToTcp > t.awayDistance;
       break;
   }
-  return { name: task, success, tcpToTarget, cubeToTarget, cubeLift, cubeToTcp, held };
+  return { name: task, success, tcpToTarget, cubeToTarget, cubeLift, cubeToTcp, held, lifted };
 }

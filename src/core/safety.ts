@@ -52,6 +52,35 @@ export function validateSafetyLimits(l: SafetyLimits): void {
   }
 }
 
+/** Settings of {@link safetyLimitsFor} beyond the planner's own bounds. */
+export interface SafetySettings {
+  readonly workspaceMin: readonly [number, number, number];
+  readonly workspaceMax: readonly [number, number, number];
+  /** Largest tool speed (m/s); 0 = what the planner's own per-step bound allows (never cuts a planned step). */
+  readonly maxSpeed: number;
+  /** Largest rotation speed (rad/s); 0 = likewise. */
+  readonly maxAngularSpeed: number;
+}
+
+/**
+ * The limits for a planner's action space: the per-step clamp is the space's own bound, and an
+ * unset (0) speed limit is the speed of the largest step the planner can take, so the defaults
+ * never cut the model's own action bound (a diagonal 7.5 cm step at 4 Hz is 0.52 m/s).
+ */
+export function safetyLimitsFor(space: { readonly lower: readonly number[]; readonly upper: readonly number[] }, controlPeriodS: number, s: SafetySettings): SafetyLimits {
+  const bound = space.upper.map((hi, i) => Math.max(Math.abs(hi), Math.abs(space.lower[i] as number)));
+  const own = (idx: readonly number[]) => Math.hypot(...idx.map((i) => bound[i] ?? 0)) / controlPeriodS;
+  // Float32 actions sit a rounding above float64 bounds; the pipeline's EPS absorbs that.
+  return {
+    maxStep: bound,
+    workspaceMin: s.workspaceMin,
+    workspaceMax: s.workspaceMax,
+    maxSpeed: s.maxSpeed > 0 ? s.maxSpeed : Math.max(own(XYZ), Number.MIN_VALUE),
+    maxAngularSpeed: s.maxAngularSpeed > 0 ? s.maxAngularSpeed : Math.max(own(RPY), Number.MIN_VALUE),
+    controlPeriodS,
+  };
+}
+
 /**
  * Runs the whole pipeline on a planned action given the current state [7].
  * A non-finite state rejects the action too (nothing can be checked against it).

@@ -23,6 +23,10 @@ export const PlannerStatus = {
   HOLDING: 8,
   /** The last subgoal's budget is spent or its energy threshold met. */
   GOAL_REACHED: 9,
+  /** A plan is running (slower than the control period); the arm holds until it is done. */
+  PLANNING: 10,
+  /** Waiting for a camera frame and a state stamped after the last command finished (plus the settle time); the arm holds. */
+  WAITING_FOR_OBSERVATION: 11,
 } as const;
 
 /** One of the {@link PlannerStatus} names. */

@@ -1,7 +1,8 @@
 /**
- * Fixed batch sizes: a candidate batch is padded up to the smallest configured size that holds
- * it, or split into chunks of the largest, so the rollout graph only ever sees a few shapes and
- * the runtime can reuse its memory plans.
+ * Candidate batches for the rollout graph. Providers that need fixed shapes get a batch padded up
+ * to the smallest configured size that holds it (a few shapes, reused memory plans); the CPU
+ * provider runs the exact candidate count (dynamic batch: padding 300 candidates to 800 threw
+ * away 2.7x of the compute). Either way a batch larger than the largest size is split in chunks.
  */
 
 /** One run of the rollout: candidates [offset, offset + count) padded to `size`. */
@@ -12,10 +13,11 @@ export interface BatchChunk {
 }
 
 /**
- * Splits `batch` candidates into padded chunks.
+ * Splits `batch` candidates into chunks, padded unless `exact`.
  * @param sizes allowed batch sizes (any order, positive integers)
+ * @param exact run each chunk at its own count (dynamic batch) instead of padding it
  */
-export function planBatches(batch: number, sizes: readonly number[]): BatchChunk[] {
+export function planBatches(batch: number, sizes: readonly number[], exact = false): BatchChunk[] {
   if (!Number.isSafeInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
   const sorted = [...new Set(sizes)].sort((a, b) => a - b);
   const largest = sorted.at(-1);
@@ -25,7 +27,7 @@ export function planBatches(batch: number, sizes: readonly number[]): BatchChunk
   const chunks: BatchChunk[] = [];
   for (let offset = 0; offset < batch; offset += largest) {
     const count = Math.min(largest, batch - offset);
-    const size = sorted.find((s) => s >= count) ?? largest;
+    const size = exact ? count : (sorted.find((s) => s >= count) ?? largest);
     chunks.push({ offset, count, size });
   }
   return chunks;

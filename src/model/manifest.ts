@@ -93,6 +93,8 @@ const planningSchema = z.object({
   gripperMargin: finite.min(0).lt(1).default(0),
   /** Weight of the goal-gripper term (needs `goalReadout`; 0 = off, the paper's energy). */
   goalGripperWeight: finite.min(0).default(0),
+  /** Start each plan from the previous plan shifted by one step. */
+  warmStart: z.boolean().default(false),
   momentumMean: finite.min(0).max(1).default(0),
   momentumStd: finite.min(0).max(1).default(0),
 });

@@ -21,7 +21,12 @@ interface State {
   /** The goal readout (manifest `goalReadout`), when the model has one. */
   readout?: ort.InferenceSession;
   fp16: boolean;
+  /** Run candidate batches at their exact size (the CPU provider: dynamic shapes cost nothing). */
+  exactBatches: boolean;
 }
+
+/** Providers that run a dynamic batch dimension without recompiling: no padding for them. */
+const DYNAMIC_BATCH_PROVIDERS: readonly Provider[] = ['cpu'];
 
 let state: State | undefined;
 const contexts = new Map<number, { horizon: number; feeds: Record<string, ort.Tensor> }>();
@@ -138,7 +143,7 @@ async function runRollout(s: State, contextId: number, actions: Float32Array, ba
   const tokenValues = s.manifest.encoder.output.tokens * s.manifest.encoder.output.dim;
   const energies = new Float32Array(batch);
   const predicted = withPredicted ? new Float32Array(batch * tokenValues) : undefined;
-  for (const chunk of planBatches(batch, s.manifest.batchSizes)) {
+  for (const chunk of planBatches(batch, s.manifest.batchSizes, s.exactBatches)) {
     const rows = padRows(actions, H * A, chunk);
     const out = await session.run({ ...ctx.feeds, actions: tensor(rows, [chunk.size, H, A], s.fp16) }, withPredicted ? ['energy', 'predicted'] : ['energy']);
     const e = readFloats(out['energy'], "rollout output 'energy'");
@@ -181,7 +186,7 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
     expectNames(session, entry.file, ['latents', 'state', 'actions', 'goal'], ['energy']);
     rollouts.set(h, session);
   }
-  const s: State = { manifest, encoder, rollouts, fp16 };
+  const s: State = { manifest, encoder, rollouts, fp16, exactBatches: DYNAMIC_BATCH_PROVIDERS.includes(provider) };
   if (manifest.goalReadout) {
     s.readout = await open(manifest.goalReadout.file);
     expectNames(s.readout, manifest.goalReadout.file, ['image'], [manifest.goalReadout.output]);

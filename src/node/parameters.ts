@@ -4,28 +4,13 @@
  * config/planner.yaml is generated from it (`jepa-mpc params --yaml`), and every update — from a
  * params file or live — goes through {@link validateParameters}, which also holds the
  * cross-parameter rules. An invalid live update is rejected with the reasons and the old values
- * are kept.
+ * are kept. The planner's settings (samples, iterations, …, goal_gripper_weight) are
+ * {@link PLANNER_SETTINGS}, shared with the CLI flags: unset means the model's value.
  */
+import { PLANNER_SETTINGS, isUnset, type ParamSpec } from '../model/planner-settings.js';
+import { TABLETOP_WORKSPACE } from '../robot/workspace.js';
 
-/** Kinds of parameter value (ROS parameter types). */
-export type ParamType = 'string' | 'double' | 'integer' | 'bool' | 'double_array';
-
-/** A parameter's specification. */
-export interface ParamSpec {
-  readonly type: ParamType;
-  readonly default: string | number | boolean | readonly number[];
-  readonly description: string;
-  /** Unit shown in the description (SI). */
-  readonly unit?: string;
-  readonly min?: number;
-  readonly max?: number;
-  /** Allowed values of a string parameter. */
-  readonly choices?: readonly string[];
-  /** Fixed length of a double_array. */
-  readonly length?: number;
-  /** Set at start-up only (a live change is refused). */
-  readonly readOnly?: boolean;
-}
+export type { ParamSpec, ParamType } from '../model/planner-settings.js';
 
 /** Every parameter of the planner node. */
 export const PARAMETERS = {
@@ -34,28 +19,18 @@ export const PARAMETERS = {
   provider_fallback: { type: 'string', default: 'error', choices: ['error', 'cpu'], description: "What to do when the provider is unavailable: fail, or run on the CPU (logged)", readOnly: true },
   device_id: { type: 'integer', default: 0, min: 0, max: 64, description: 'GPU index for cuda/tensorrt', readOnly: true },
   goal_dir: { type: 'string', default: 'goals', description: 'Folder SetGoal/SetGoalSequence file names are resolved in (no path may leave it)', readOnly: true },
-  control_rate_hz: { type: 'double', default: 4, min: 0.1, max: 50, unit: 'Hz', description: 'Rate of the planning/command loop (the model was trained at 1 / controlPeriodS)', readOnly: true },
+  control_rate_hz: { type: 'double', default: 0, min: 0, max: 50, unit: 'Hz', description: "Rate of the command loop; one command lasts one period. 0 = the model's (1 / manifest controlPeriodS, what it was trained at)", readOnly: true },
+  settle_s: { type: 'double', default: 0, min: 0, max: 10, unit: 's', description: 'Extra time after a command finishes before a frame and pose count as showing its result (the plan starts from those only)' },
   output_mode: { type: 'string', default: 'twist', choices: ['twist', 'pose', 'joint'], description: 'twist: TwistStamped for MoveIt Servo; pose: PoseStamped target; joint: JointTrajectory from the own Panda IK' },
   command_frame: { type: 'string', default: 'fr3_link0', description: 'frame_id of published commands (the robot base frame)' },
-  optimizer: { type: 'string', default: 'cem', choices: ['cem', 'mppi'], description: 'Planner optimiser' },
-  samples: { type: 'integer', default: 800, min: 1, max: 100000, description: 'Candidate action sequences per iteration' },
-  iterations: { type: 'integer', default: 10, min: 1, max: 1000, description: 'Optimiser iterations per action' },
-  elites: { type: 'integer', default: 10, min: 1, max: 100000, description: 'Elites kept per iteration (<= samples)' },
-  horizon: { type: 'integer', default: 1, min: 1, max: 64, description: 'Actions per candidate sequence (the model needs a rollout graph for it)' },
   goal_max_steps: { type: 'integer', default: 40, min: 1, max: 100000, description: 'Step budget of a single goal set with SetGoal (then GOAL_REACHED, holding)' },
   goal_energy_threshold: { type: 'double', default: 0, min: 0, max: 1000, description: 'A single goal counts as reached at or below this energy (0 = budget only)' },
-  warm_start: { type: 'bool', default: false, description: 'Start each plan from the previous plan shifted by one step' },
+  ...PLANNER_SETTINGS,
   planner_seed: { type: 'integer', default: 0, min: 0, max: 2147483647, description: 'Seed of the planner sampling' },
-  max_step_xyz: { type: 'double', default: 0.075, min: 0, max: 0.2, unit: 'm', description: 'Largest |delta| per axis per step (planner bound and safety clamp)' },
-  max_step_rotation: { type: 'double', default: 0.0, min: 0, max: 0.5, unit: 'rad', description: 'Largest |delta| per rotation axis per step (0 = rotations pinned, as in the paper)' },
-  max_step_gripper: { type: 'double', default: 0.75, min: 0, max: 1, description: 'Largest |delta| of gripper closedness per step' },
-  gripper_snap: { type: 'double', default: 0.25, min: 0, max: 1, description: 'Planned gripper deltas with smaller magnitude are snapped to 0' },
-  gripper_margin: { type: 'double', default: 0, min: 0, max: 0.99, description: 'Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)' },
-  goal_gripper_weight: { type: 'double', default: -1, min: -1, max: 10, description: "Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness); -1 = the model's planning.goalGripperWeight, 0 = off" },
-  workspace_min: { type: 'double_array', length: 3, default: [0.25, -0.45, 0.02], unit: 'm', description: 'Lower corner of the box the tool centre must stay in (base frame)' },
-  workspace_max: { type: 'double_array', length: 3, default: [0.8, 0.45, 0.6], unit: 'm', description: 'Upper corner of the workspace box' },
-  max_speed: { type: 'double', default: 0.3, min: 0.001, max: 1.7, unit: 'm/s', description: 'Largest tool-centre speed (Panda limit 1.7 m/s)' },
-  max_angular_speed: { type: 'double', default: 1.0, min: 0.001, max: 2.5, unit: 'rad/s', description: 'Largest tool rotation speed' },
+  workspace_min: { type: 'double_array', length: 3, default: TABLETOP_WORKSPACE.min, unit: 'm', description: 'Lower corner of the box the tool centre must stay in (base frame)' },
+  workspace_max: { type: 'double_array', length: 3, default: TABLETOP_WORKSPACE.max, unit: 'm', description: 'Upper corner of the workspace box' },
+  max_speed: { type: 'double', default: 0, min: 0, max: 1.7, unit: 'm/s', description: "Largest tool-centre speed (Panda limit 1.7 m/s); 0 = the speed of the planner's largest step (never cuts a planned step)" },
+  max_angular_speed: { type: 'double', default: 0, min: 0, max: 2.5, unit: 'rad/s', description: "Largest tool rotation speed; 0 = the speed of the planner's largest rotation step" },
   max_decel: { type: 'double', default: 1.0, min: 0.01, max: 13, unit: 'm/s^2', description: 'Deceleration of the smooth halt when inputs go stale (twist mode)' },
   image_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'A camera frame older than this holds the arm (STALE_IMAGE)' },
   state_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'An end-effector pose older than this holds the arm (STALE_STATE)' },
@@ -85,7 +60,8 @@ export function defaultParameters(): ParamValues {
   return out as ParamValues;
 }
 
-function checkOne(name: string, spec: ParamSpec, value: unknown): string | undefined {
+/** Checks one value against its spec; returns the problem in words, or undefined when it fits. */
+export function checkParameter(name: string, spec: ParamSpec, value: unknown): string | undefined {
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') return `${name} must be a string, got ${typeof value}`;
@@ -118,18 +94,22 @@ function checkOne(name: string, spec: ParamSpec, value: unknown): string | undef
 export function validateParameters(values: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(PARAMETERS) as [string, ParamSpec][]) {
-    const p = checkOne(name, spec, values[name]);
+    const p = checkParameter(name, spec, values[name]);
     if (p) problems.push(p);
   }
   for (const name of Object.keys(values)) if (!(name in PARAMETERS)) problems.push(`unknown parameter '${name}'`);
   if (problems.length) return problems;
   const v = values as ParamValues;
-  if (v.elites > v.samples) problems.push(`elites (${v.elites}) must not exceed samples (${v.samples})`);
+  for (const [name, spec] of Object.entries(PLANNER_SETTINGS) as [keyof typeof PLANNER_SETTINGS, ParamSpec][]) {
+    const value = v[name];
+    if (spec.type === 'double' && typeof value === 'number' && value < 0 && !isUnset(name, value)) problems.push(`${name} must be >= 0, or -1 for the model's value, got ${value}`);
+  }
+  if (!isUnset('elites', v.elites) && !isUnset('samples', v.samples) && v.elites > v.samples) problems.push(`elites (${v.elites}) must not exceed samples (${v.samples})`);
   v.workspace_min.forEach((lo, i) => {
     const hi = v.workspace_max[i] as number;
     if (!(hi > lo)) problems.push(`workspace_max[${i}] (${hi}) must exceed workspace_min[${i}] (${lo})`);
   });
-  if (v.gripper_snap > v.max_step_gripper) problems.push(`gripper_snap (${v.gripper_snap}) above max_step_gripper (${v.max_step_gripper}) would snap every gripper action`);
+  if (!isUnset('gripper_snap', v.gripper_snap) && !isUnset('max_step_gripper', v.max_step_gripper) && v.gripper_snap > v.max_step_gripper) problems.push(`gripper_snap (${v.gripper_snap}) above max_step_gripper (${v.max_step_gripper}) would snap every gripper action`);
   return problems;
 }
 

@@ -1,30 +1,36 @@
 /**
  * The planner node's behaviour, free of ROS: callbacks only store the latest inputs; one
- * fixed-rate `tick()` checks staleness, starts a plan (in the model's worker, so callbacks keep
- * flowing), runs the safety pipeline on the result, maps it to the configured output and
- * publishes a status every cycle — also while it holds. Services set, sequence, clear, start and
- * stop goals. Nothing here throws into the caller's loop: failures become statuses.
+ * fixed-rate `tick()` runs the control cycle of docs/ARCHITECTURE (observe → plan → step → act
+ * once) and publishes a status every cycle — also while it holds:
+ * 1. observe: a frame and a pose stamped after the previous command finished (+ settle_s);
+ * 2. plan in the model's worker (callbacks keep flowing; the arm holds, status PLANNING);
+ * 3. the core's control step (gripper settle → safety → subgoal bookkeeping, the same function
+ *    the direct loop calls);
+ * 4. act exactly once ({@link CommandExecutor}).
+ * Services set, sequence, clear, start and stop goals. Nothing here throws into the caller's
+ * loop: failures become statuses.
  */
-import type { ActionSpace } from '../core/action-space.js';
-import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
+import { controlStep } from '../core/control-step.js';
+import { MpcPlanner } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
-import { applySafety, rampDown, type SafetyLimits } from '../core/safety.js';
+import { safetyLimitsFor, type SafetyLimits } from '../core/safety.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import { SubgoalSequencer, type Subgoal } from '../core/subgoals.js';
 import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { latentDistance } from '../loop/landscape.js';
 import { decodePng, rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
-import { plannerConfigFor } from '../model/planner-config.js';
-import { fingerPosition, gripperStep, jointTargetFromDelta, poseTarget, stateFromPose, twistFromDelta, type ToolPose, type Twist } from '../robot/commands.js';
+import { resolvePlannerConfig, type PLANNER_SETTINGS, type PlannerSettings } from '../model/planner-settings.js';
+import { stateFromPose, type ToolPose } from '../robot/commands.js';
 import { forwardKinematics } from '../robot/panda-kinematics.js';
 import { matrixToQuaternion } from '../robot/quaternion.js';
+import { ARM_JOINT_SUFFIXES, CommandExecutor } from './command-executor.js';
 import { readGoalFile } from './goal-files.js';
 import { type ParamValues, updateParameters, type UpdateResult } from './parameters.js';
-import type { ArmCommand, CameraFrame, NodeModel, NodeOutputs, SecondsClock, StatusReport } from './ports.js';
+import type { CameraFrame, NodeModel, NodeOutputs, Scheduler, SecondsClock, StatusReport } from './ports.js';
 
-/** Joint names of the arm in command order, matched by suffix (panda_joint1 / fr3_joint1 …). */
-const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'];
+/** Control period when neither the parameters nor a model give one (s). */
+const FALLBACK_PERIOD_S = 0.25;
 /** Finger joint name suffix. */
 const FINGER_SUFFIX = 'finger_joint1';
 
@@ -68,6 +74,8 @@ export interface PlannerNodeDeps {
   readonly params: ParamValues;
   readonly outputs: NodeOutputs;
   readonly clock: SecondsClock;
+  /** Ends twist streams on time (see {@link CommandExecutor}). */
+  readonly schedule?: Scheduler;
   /** Absolute goal folder. */
   readonly goalDir: string;
   readonly log: Logger;
@@ -82,24 +90,23 @@ interface Stamped<T> {
 export class PlannerNode {
   private params: ParamValues;
   private planner: MpcPlanner | undefined;
+  /** Why the parameters' planner settings cannot run on the model (set at start-up), if they cannot. */
+  private configError: string | undefined;
   private image: Stamped<CameraFrame> | undefined;
   private pose: Stamped<ToolPose> | undefined;
   private joints: Stamped<number[]> | undefined;
-  private closedness = 0;
-  private closednessKnown = false;
+  private readonly executor: CommandExecutor;
   private sequencer: SubgoalSequencer<Latents> | undefined;
   private goalGeneration = 0;
   private stopped = false;
-  private planning: Promise<void> | undefined;
+  private planning: { done: Promise<void>; frameStamp: number } | undefined;
   private stepCount = 0;
   private lastAction: number[] = [];
   private last = { code: PlannerStatus.WAITING_FOR_GOAL as number, message: 'no goal set', energy: NaN, planTimeMs: 0 };
-  private streamed: { twist: Twist; until: number } | undefined;
-  private publishedVelocity: number[] = [0, 0, 0, 0, 0, 0];
-  private holdPublished = false;
 
   constructor(private readonly deps: PlannerNodeDeps) {
     this.params = deps.params;
+    this.executor = new CommandExecutor(deps, () => this.params, () => this.periodS);
     this.rebuildPlanner();
   }
 
@@ -112,9 +119,15 @@ export class PlannerNode {
     return this.params;
   }
 
-  /** Seconds per control step. */
+  /** Seconds per control step: 1 / control_rate_hz, or the model's control period when that is 0. */
   get periodS(): number {
-    return 1 / this.params.control_rate_hz;
+    if (this.params.control_rate_hz > 0) return 1 / this.params.control_rate_hz;
+    return this.model?.manifest.controlPeriodS ?? FALLBACK_PERIOD_S;
+  }
+
+  /** Whether a plan is running (tests and virtual-clock harnesses wait for it with {@link idle}). */
+  get planInFlight(): boolean {
+    return this.planning !== undefined;
   }
 
   // ---- inputs: store the latest only ----
@@ -141,10 +154,7 @@ export class PlannerNode {
       }
     }
     const f = names.findIndex((n) => n.endsWith(FINGER_SUFFIX));
-    if (f >= 0 && !this.closednessKnown && Number.isFinite(positions[f] as number)) {
-      this.closedness = 1 - Math.min(1, Math.max(0, (positions[f] as number) / (this.params.gripper_max_width / 2)));
-      this.closednessKnown = true;
-    }
+    if (f >= 0) this.executor.observeFingers(positions[f] as number);
   }
 
   // ---- services ----
@@ -219,13 +229,20 @@ export class PlannerNode {
     return { success: true, message: this.sequencer ? 'planning resumed' : 'started; waiting for a goal' };
   }
 
-  /** A live parameter update: all accepted or none, with the reason. */
+  /** A live parameter update: all accepted or none, with the reason (planner settings must fit the model). */
   updateParameters(changes: Record<string, unknown>): UpdateResult {
     const result = updateParameters(this.params, changes);
-    if (result.ok) {
-      this.params = result.values;
-      this.rebuildPlanner();
+    if (!result.ok) return result;
+    const model = this.model;
+    if (model) {
+      try {
+        resolvePlannerConfig(model.manifest, plannerSettingsOf(result.values));
+      } catch (error) {
+        return { ok: false, reason: (error as Error).message, values: this.params };
+      }
     }
+    this.params = result.values;
+    this.rebuildPlanner();
     return result;
   }
 
@@ -237,32 +254,55 @@ export class PlannerNode {
     const hold = this.holdReason(now);
     if (hold) {
       this.setLast(hold.code, hold.message);
-      this.hold(now);
-    } else if (!this.planning) {
-      const generation = this.goalGeneration;
-      const frame = this.image as Stamped<CameraFrame>;
-      const pose = this.pose as Stamped<ToolPose>;
-      this.planning = this.planAndAct(frame.value, pose.value, generation)
-        .catch((error: unknown) => {
-          // Nothing may escape into the timer: an unexpected failure holds with a status.
-          this.setLast(PlannerStatus.INVALID_INPUT, `planning cycle failed: ${(error as Error).message}`);
-        })
-        .finally(() => {
-          this.planning = undefined;
-          this.publishStatus(); // report the plan's outcome at once, not a cycle later
-        });
+      this.executor.hold(now, this.pose?.value, this.joints?.value);
+    } else {
+      this.executor.tick(now);
+      if (this.planning) {
+        this.setLast(PlannerStatus.PLANNING, `planning from the frame stamped ${this.planning.frameStamp.toFixed(3)} s; holding`);
+      } else if (now >= this.executor.busyUntil) {
+        const waiting = this.observationProblem();
+        if (waiting) this.setLast(PlannerStatus.WAITING_FOR_OBSERVATION, waiting);
+        else this.startPlan();
+      }
     }
-    if (!hold) this.streamTwist(now);
     this.publishStatus();
   }
 
-  /** Waits for a plan in flight (tests and shutdown). */
+  /** Waits for a plan in flight (tests, shutdown and virtual-clock harnesses). */
   async idle(): Promise<void> {
-    await this.planning;
+    await this.planning?.done;
+  }
+
+  private startPlan(): void {
+    const generation = this.goalGeneration;
+    const frame = this.image as Stamped<CameraFrame>;
+    const pose = this.pose as Stamped<ToolPose>;
+    const done = this.planAndAct(frame.value, pose.value, generation)
+      .catch((error: unknown) => {
+        // Nothing may escape into the timer: an unexpected failure holds with a status.
+        this.setLast(PlannerStatus.INVALID_INPUT, `planning cycle failed: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.planning = undefined;
+        this.publishStatus(); // report the plan's outcome at once, not a cycle later
+      });
+    this.planning = { done, frameStamp: frame.stamp };
+  }
+
+  /** Why the latest frame/pose cannot be planned from yet: taken before the last command finished (+ settle). */
+  private observationProblem(): string | undefined {
+    const after = this.executor.busyUntil + this.params.settle_s;
+    if (!Number.isFinite(after)) return undefined;
+    const early = [['camera frame', this.image], ['pose', this.pose], ...(this.params.output_mode === 'joint' ? [['joint states', this.joints] as const] : [])] as const;
+    for (const [name, input] of early) {
+      if (input && input.stamp < after) return `waiting for a ${name} stamped after ${after.toFixed(3)} s (the last command's end + settle_s); latest ${input.stamp.toFixed(3)} s`;
+    }
+    return undefined;
   }
 
   private holdReason(now: number): { code: number; message: string } | undefined {
     if (!this.model) return { code: PlannerStatus.MODEL_ERROR, message: `no world model loaded: ${(this.deps.model as { error: string }).error}` };
+    if (this.configError) return { code: PlannerStatus.MODEL_ERROR, message: `planner settings do not fit the model: ${this.configError}` };
     if (this.stopped) return { code: PlannerStatus.HOLDING, message: 'stopped by request' };
     if (!this.sequencer) return { code: PlannerStatus.WAITING_FOR_GOAL, message: 'no goal set' };
     if (this.sequencer.done) return { code: PlannerStatus.GOAL_REACHED, message: `all ${this.sequencer.count} goals done` };
@@ -286,13 +326,11 @@ export class PlannerNode {
     const model = this.model as NodeModel;
     const planner = this.planner as MpcPlanner;
     const sequencer = this.sequencer as SubgoalSequencer<Latents>;
-    const current = sequencer.current;
-    if (!current) return;
     let rgb: RgbImage;
     let state: Float32Array;
     try {
       rgb = frameToRgb(frame);
-      state = stateFromPose(pose, this.closedness);
+      state = stateFromPose(pose, this.executor.closedness);
     } catch (error) {
       this.setLast(PlannerStatus.INVALID_INPUT, (error as Error).message);
       return;
@@ -304,90 +342,19 @@ export class PlannerNode {
       this.setLast(PlannerStatus.MODEL_ERROR, `encoder failed: ${(error as Error).message}`);
       return;
     }
-    const result = await planner.step({ latents, state, goal: current.goal });
+    if (generation !== this.goalGeneration) return; // goal changed or stop requested while encoding
+    const step = await controlStep(planner, sequencer, { latents, state }, this.safetyLimits(planner));
     if (generation !== this.goalGeneration) return; // goal changed or stop requested while planning
-    this.last.planTimeMs = result.timings.totalMs;
-    if (result.status !== PlannerStatus.OK) {
-      this.setLast(result.status, result.message, result.energy);
+    this.last.planTimeMs = step.planMs;
+    if (!step.executed) {
+      this.setLast(step.status, step.message, step.energy);
       return;
     }
-    const safe = applySafety(result.action, state, this.safetyLimits());
-    if (safe.verdict === 'rejected') {
-      this.setLast(PlannerStatus.INVALID_INPUT, `action rejected: ${safe.reasons.join(', ')}`, result.energy);
-      return;
-    }
-    this.execute(safe.action, pose);
-    this.publishPlanPath(pose, result.plan);
+    this.lastAction = Array.from(step.action);
+    this.executor.execute(step.action, pose, this.joints?.value);
+    this.publishPlanPath(pose, step.plan);
     this.stepCount++;
-    const progress = sequencer.record(result.energy);
-    if (progress.switched) planner.reset();
-    const note = progress.switched ? `; ${progress.done ? 'last goal done' : `next goal ${progress.index + 1}/${sequencer.count}`} (${progress.reason})` : '';
-    if (safe.verdict === 'clamped') this.setLast(PlannerStatus.ACTION_CLAMPED, `action clamped: ${safe.reasons.join(', ')}${note}`, result.energy);
-    else this.setLast(PlannerStatus.OK, `step ${this.stepCount}${note}`, result.energy);
-  }
-
-  private execute(action: Float32Array, pose: ToolPose): void {
-    const p = this.params;
-    this.lastAction = Array.from(action);
-    this.holdPublished = false;
-    switch (p.output_mode) {
-      case 'twist':
-        this.streamed = { twist: twistFromDelta(action, this.periodS), until: this.deps.clock() + this.periodS };
-        this.streamTwist(this.deps.clock());
-        break;
-      case 'pose':
-        this.emit({ kind: 'pose', frameId: p.command_frame, pose: poseTarget(pose, action) });
-        break;
-      case 'joint': {
-        const target = jointTargetFromDelta((this.joints as Stamped<number[]>).value, action);
-        this.emit({ kind: 'joint', names: this.jointNames(), positions: target.positions, timeFromStartS: this.periodS });
-        break;
-      }
-    }
-    const g = gripperStep(this.closedness, action[6] as number, { maxWidth: p.gripper_max_width, speed: p.gripper_speed, force: p.grasp_force, graspThreshold: p.grasp_threshold });
-    this.closedness = g.closedness;
-    if (p.gripper_mode === 'franka' && g.command) this.deps.outputs.gripper(g.command);
-    if (p.gripper_mode === 'joint') this.deps.outputs.gripper({ kind: 'position', position: fingerPosition(g.closedness) });
-  }
-
-  /** Twist mode: stream the active twist for one period, then decelerate to zero. */
-  private streamTwist(now: number): void {
-    if (this.params.output_mode !== 'twist') return;
-    const active = this.streamed && now < this.streamed.until ? this.streamed.twist : undefined;
-    if (active) {
-      this.publishedVelocity = [...active.linear, ...active.angular];
-    } else {
-      this.streamed = undefined;
-      const dt = this.periodS;
-      this.publishedVelocity = [...rampDown(this.publishedVelocity.slice(0, 3), this.params.max_decel, dt), ...rampDown(this.publishedVelocity.slice(3), this.params.max_decel * 4, dt)];
-    }
-    const v = this.publishedVelocity;
-    this.emit({ kind: 'twist', frameId: this.params.command_frame, twist: { linear: [v[0] as number, v[1] as number, v[2] as number], angular: [v[3] as number, v[4] as number, v[5] as number] } });
-  }
-
-  /** Holding: twist mode ramps to zero; pose/joint modes command the current pose once. */
-  private hold(now: number): void {
-    this.streamed = undefined;
-    if (this.params.output_mode === 'twist') {
-      this.streamTwist(now);
-      return;
-    }
-    if (this.holdPublished) return;
-    if (this.params.output_mode === 'pose' && this.pose) {
-      this.emit({ kind: 'pose', frameId: this.params.command_frame, pose: this.pose.value });
-      this.holdPublished = true;
-    } else if (this.params.output_mode === 'joint' && this.joints) {
-      this.emit({ kind: 'joint', names: this.jointNames(), positions: this.joints.value, timeFromStartS: this.periodS });
-      this.holdPublished = true;
-    }
-  }
-
-  private emit(command: ArmCommand): void {
-    this.deps.outputs.command(command);
-  }
-
-  private jointNames(): string[] {
-    return ARM_JOINT_SUFFIXES.map((s) => `${this.params.joint_prefix}${s}`);
+    this.setLast(step.status, `step ${this.stepCount}: ${step.message}`, step.energy);
   }
 
   private publishPlanPath(pose: ToolPose, plan: Float32Array): void {
@@ -398,6 +365,7 @@ export class PlannerNode {
     }
     this.deps.outputs.planPath(points);
   }
+
 
   private publishStatus(): void {
     const report: StatusReport = {
@@ -447,43 +415,35 @@ export class PlannerNode {
     }
   }
 
-  private safetyLimits(): SafetyLimits {
+  private safetyLimits(planner: MpcPlanner): SafetyLimits {
     const p = this.params;
-    return {
-      maxStep: [p.max_step_xyz, p.max_step_xyz, p.max_step_xyz, p.max_step_rotation, p.max_step_rotation, p.max_step_rotation, p.max_step_gripper],
+    return safetyLimitsFor(planner.optimizerConfig.space, this.periodS, {
       workspaceMin: p.workspace_min as unknown as [number, number, number],
       workspaceMax: p.workspace_max as unknown as [number, number, number],
       maxSpeed: p.max_speed,
       maxAngularSpeed: p.max_angular_speed,
-      controlPeriodS: this.periodS,
-    };
+    });
   }
 
   private rebuildPlanner(): void {
     const model = this.model;
     if (!model) return;
-    const config = plannerConfigFromParams(this.params, model);
-    if (config.goalGripperWeight > 0 && !model.manifest.goalReadout) {
-      this.deps.log.warn({ goal_gripper_weight: config.goalGripperWeight, model: model.manifest.name }, 'the model has no goal readout: the goal-gripper term stays off');
+    try {
+      const config = resolvePlannerConfig(model.manifest, plannerSettingsOf(this.params));
+      this.planner = new MpcPlanner(model, config, { rng: createRng(this.params.planner_seed), clock: () => performance.now() });
+      this.configError = undefined;
+    } catch (error) {
+      this.planner = undefined;
+      this.configError = (error as Error).message;
+      this.deps.log.error({ reason: this.configError }, 'planner settings do not fit the model; holding');
     }
-    this.planner = new MpcPlanner(model, config, { rng: createRng(this.params.planner_seed), clock: () => performance.now() });
   }
 }
 
-/** The planner settings the parameters ask for, on the model's rollout graphs. */
-export function plannerConfigFromParams(p: ParamValues, model: NodeModel): PlannerConfig {
-  const rotation = p.max_step_rotation;
-  const space: ActionSpace = {
-    lower: [-p.max_step_xyz, -p.max_step_xyz, -p.max_step_xyz, -rotation, -rotation, -rotation, -p.max_step_gripper],
-    upper: [p.max_step_xyz, p.max_step_xyz, p.max_step_xyz, rotation, rotation, rotation, p.max_step_gripper],
-    pinned: rotation === 0 ? [3, 4, 5] : [],
-    gripperIndex: 6,
-    gripperSnap: p.gripper_snap,
-    gripperMargin: p.gripper_margin,
-  };
-  const goalGripperWeight = p.goal_gripper_weight < 0 ? model.manifest.planning.goalGripperWeight : p.goal_gripper_weight;
-  const base = plannerConfigFor(model.manifest, { optimizer: p.optimizer, samples: p.samples, iterations: p.iterations, elites: p.elites, horizon: p.horizon, warmStart: p.warm_start, goalGripperWeight });
-  return { ...base, cem: { ...base.cem, space }, mppi: { ...base.mppi, space } };
+/** The planner settings among the node's parameters (the same names, {@link PLANNER_SETTINGS}). */
+export function plannerSettingsOf(p: ParamValues): PlannerSettings {
+  const { optimizer, samples, iterations, elites, horizon, warm_start, max_step_xyz, max_step_rotation, max_step_gripper, gripper_snap, gripper_margin, goal_gripper_weight } = p;
+  return { optimizer, samples, iterations, elites, horizon, warm_start, max_step_xyz, max_step_rotation, max_step_gripper, gripper_snap, gripper_margin, goal_gripper_weight };
 }
 
 /** A received camera frame as packed RGB. @throws ImageError for bad frames or unsupported compression. */

@@ -21,9 +21,12 @@ export type CameraFrame = { readonly kind: 'raw'; readonly image: RawImage } | {
 
 /** An arm command, by output mode. */
 export type ArmCommand =
-  | { readonly kind: 'twist'; readonly frameId: string; readonly twist: Twist }
-  | { readonly kind: 'pose'; readonly frameId: string; readonly pose: ToolPose }
-  | { readonly kind: 'joint'; readonly names: readonly string[]; readonly positions: readonly number[]; readonly timeFromStartS: number };
+  | { readonly kind: 'twist'; readonly frameId: string; readonly twist: Twist; readonly stampS: number }
+  | { readonly kind: 'pose'; readonly frameId: string; readonly pose: ToolPose; readonly stampS: number }
+  | { readonly kind: 'joint'; readonly names: readonly string[]; readonly positions: readonly number[]; readonly timeFromStartS: number; readonly stampS: number };
+/* stampS: the command's time on the node's clock (s), written to the message header. A twist holds
+   from its stamp until the next twist's stamp: a stream of delta/period ends with a zero twist
+   stamped exactly one period after it started, whenever it is sent. */
 
 /** A gripper output: a franka_gripper action goal or a simulated finger position. */
 export type GripperOutput = GripperCommand | { readonly kind: 'position'; readonly position: number };
@@ -56,3 +59,6 @@ export interface NodeOutputs {
 
 /** Seconds on the node's clock (ROS time, simulated when use_sim_time). */
 export type SecondsClock = () => number;
+
+/** Runs a callback after a delay on the node's clock (a ROS timer, setTimeout, or a virtual clock's event queue). */
+export type Scheduler = (delayS: number, fn: () => void) => void;

@@ -214,7 +214,7 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
           if (step.armMoves) {
             const target = jointTargetFromDelta(step.q, step.delta);
             if (target.positionError > IK_WARN_ERROR) progress(`IK: the step target is ${(target.positionError * 100).toFixed(1)} cm out of reach (joint limits?)`);
-            trajectoryPub.publish(commandToMsg({ kind: 'joint', names, positions: target.positions, timeFromStartS: o.moveTimeS }, ZERO_STAMP).msg);
+            trajectoryPub.publish(commandToMsg({ kind: 'joint', names, positions: target.positions, timeFromStartS: o.moveTimeS, stampS: 0 }, ZERO_STAMP).msg);
           }
           if (step.gripperChanges) gripperPub.publish(gripperToMsg({ kind: 'position', position: fingerPosition(step.closedness) }).msg);
           return;

@@ -45,6 +45,12 @@ export function timeToSeconds(t: RosTime): number {
   return t.sec + t.nanosec * 1e-9;
 }
 
+/** A header's stamp in seconds, or undefined when it is unset (0): the receiver then uses the arrival time. */
+export function headerSeconds(h: RosHeader): number | undefined {
+  const s = timeToSeconds(h.stamp);
+  return s > 0 && Number.isFinite(s) ? s : undefined;
+}
+
 /** ROS time of a number of seconds. */
 export function secondsToTime(s: number): RosTime {
   const sec = Math.floor(s);

@@ -11,8 +11,8 @@ import { PARAMETERS, describeParameter, updateParameters, validateParameters, de
 import { PlannerNode } from '../node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
 import { modelDir } from '../paths.js';
-import { type CompressedImageMsg, type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, frameFromMsg, gripperToMsg, imageFromMsg, pathToMarker, poseFromMsg, secondsToTime, statusToMsg } from './convert.js';
-import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosTime } from './rcl-types.js';
+import { type CompressedImageMsg, type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, frameFromMsg, gripperToMsg, headerSeconds, imageFromMsg, pathToMarker, poseFromMsg, secondsToTime, statusToMsg } from './convert.js';
+import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosHeader, RosTime } from './rcl-types.js';
 
 /** Default node name (the params file's top-level key). */
 export const NODE_NAME = 'jepa_mpc_planner';
@@ -141,7 +141,7 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
 
   const outputs: NodeOutputs = {
     command(command: ArmCommand) {
-      const { msg } = commandToMsg(command, stampNow());
+      const { msg } = commandToMsg(command, secondsToTime(command.stampS));
       publishers[command.kind].publish(msg);
     },
     gripper(command: GripperOutput) {
@@ -167,17 +167,27 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   };
 
   const goalDir = isAbsolute(params.goal_dir) ? params.goal_dir : join(process.cwd(), params.goal_dir);
-  const planner = new PlannerNode({ model, params, outputs, clock: secondsNow, goalDir, log });
+  const timers = new Set<NodeJS.Timeout>();
+  const schedule = (delayS: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, delayS * 1000);
+    timers.add(t);
+  };
+  const planner = new PlannerNode({ model, params, outputs, clock: secondsNow, schedule, goalDir, log });
+  // Inputs are timed by their header stamps (when the picture was taken), or on arrival when unstamped.
+  const stampOf = (m: { header: RosHeader }) => headerSeconds(m.header) ?? secondsNow();
 
   // Inputs: sensor-data QoS (best effort, shallow) for camera and pose; callbacks only store.
   const sensor = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
   if (params.compressed_image) {
-    node.createSubscription('sensor_msgs/msg/CompressedImage', NAMES.compressedImage, sensor, (m: CompressedImageMsg) => planner.onImage(frameFromMsg(m), secondsNow()));
+    node.createSubscription('sensor_msgs/msg/CompressedImage', NAMES.compressedImage, sensor, (m: CompressedImageMsg) => planner.onImage(frameFromMsg(m), stampOf(m)));
   } else {
-    node.createSubscription('sensor_msgs/msg/Image', NAMES.image, sensor, (m: ImageMsg) => planner.onImage(frameFromMsg(m), secondsNow()));
+    node.createSubscription('sensor_msgs/msg/Image', NAMES.image, sensor, (m: ImageMsg) => planner.onImage(frameFromMsg(m), stampOf(m)));
   }
-  node.createSubscription('geometry_msgs/msg/PoseStamped', NAMES.pose, sensor, (m: PoseStampedMsg) => planner.onPose(poseFromMsg(m), secondsNow()));
-  node.createSubscription('sensor_msgs/msg/JointState', NAMES.jointStates, sensor, (m: JointStateMsg) => planner.onJointState(m.name, m.position, secondsNow()));
+  node.createSubscription('geometry_msgs/msg/PoseStamped', NAMES.pose, sensor, (m: PoseStampedMsg) => planner.onPose(poseFromMsg(m), stampOf(m)));
+  node.createSubscription('sensor_msgs/msg/JointState', NAMES.jointStates, sensor, (m: JointStateMsg) => planner.onJointState(m.name, m.position, stampOf(m)));
 
   // Services.
   const plain = { enableTypedArray: true };
@@ -211,15 +221,16 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
     return { successful: r.ok, reason: r.reason };
   });
 
-  const periodNs = BigInt(Math.round(1e9 / params.control_rate_hz));
+  const periodNs = BigInt(Math.round(1e9 * planner.periodS));
   const timer = node.createTimer(periodNs, () => planner.tick());
-  log.info({ node: node.name(), rateHz: params.control_rate_hz, output: params.output_mode, provider: 'error' in model ? 'none' : model.provider }, 'planner node started');
+  log.info({ node: node.name(), rateHz: 1 / planner.periodS, output: params.output_mode, provider: 'error' in model ? 'none' : model.provider }, 'planner node started');
 
   return {
     node,
     planner,
     async close() {
       timer.cancel();
+      for (const t of timers) clearTimeout(t);
       await planner.idle();
       if (!('error' in model)) await model.close?.();
       node.destroy();

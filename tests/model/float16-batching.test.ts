@@ -45,6 +45,14 @@ describe('fixed batch sizes', () => {
   });
 
   it.each([
+    [5, [1, 64, 800], [{ offset: 0, count: 5, size: 5 }]],
+    [300, [1, 64, 800], [{ offset: 0, count: 300, size: 300 }]],
+    [850, [1, 64, 800], [{ offset: 0, count: 800, size: 800 }, { offset: 800, count: 50, size: 50 }]],
+  ])('runs %d candidates over sizes %j at their exact count (dynamic batch)', (batch, sizes, chunks) => {
+    expect(planBatches(batch, sizes, true)).toEqual(chunks);
+  });
+
+  it.each([
     [0, [1]],
     [5, []],
     [5, [0, 4]],
