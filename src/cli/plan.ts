@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { MpcPlanner } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
-import { plannerConfigFor } from '../model/planner-config.js';
-import { choiceFlag, intFlag } from './args.js';
+import { intFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { PLANNER_FLAG_HELP, PLANNER_FLAG_OPTIONS, plannerFromFlags } from './planner-flags.js';
 import { readPngFile } from './png-file.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 
@@ -18,9 +18,7 @@ options:
   --current FILE       current camera frame (PNG)
   --goal FILE          goal image (PNG)
   --state LIST         end-effector state, comma-separated (default: zeros)
-  --optimizer NAME     cem|mppi (default: the model's)
-  --samples N          candidates per iteration (default: the model's)
-  --iterations N       iterations (default: the model's)
+${PLANNER_FLAG_HELP}
   --seed S             planner seed (default 0)
 ${MODEL_HELP}
   --json               print one JSON object`;
@@ -43,9 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       current: { type: 'string' },
       goal: { type: 'string' },
       state: { type: 'string' },
-      optimizer: { type: 'string' },
-      samples: { type: 'string' },
-      iterations: { type: 'string' },
+      ...PLANNER_FLAG_OPTIONS,
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -60,11 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   const model = await loadModelFromFlags(values);
   try {
     const m = model.manifest;
-    const config = plannerConfigFor(m, {
-      optimizer: choiceFlag('optimizer', values.optimizer, ['cem', 'mppi'] as const, m.planning.optimizer),
-      samples: intFlag('samples', values.samples, m.planning.samples, 1, 100_000),
-      iterations: intFlag('iterations', values.iterations, m.planning.iterations, 1, 1000),
-    });
+    const config = plannerFromFlags(m, values);
     const planner = new MpcPlanner(model, config, { rng: createRng(intFlag('seed', values.seed, 0)), clock: () => performance.now() });
     const [latents, goal] = await Promise.all([model.encode(current), model.encodeGoal(goalImage)]);
     const result = await planner.step({ latents, goal, state: parseState(values.state, m.state.dim) });

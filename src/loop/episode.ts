@@ -1,19 +1,23 @@
 /**
- * The closed loop without ROS: camera frame + end-effector state → world model → planner →
- * simulator, one action per control step, the goal given as image(s) only. Subgoals switch by
- * step budget (and optionally energy). This is what `jepa-mpc demo` and `jepa-mpc eval` run, and
- * what the ROS node does over topics.
+ * The direct closed loop without ROS: camera frame + end-effector state → world model → the
+ * core's control step (plan, gripper settle, safety stages, subgoal bookkeeping: the same
+ * function the ROS node calls) → simulator, one action per control period, the simulator waiting
+ * for each plan. The goal is given as image(s) only. This is what `jepa-mpc demo` and
+ * `jepa-mpc eval` run; `eval --through-node` runs the node itself (through-node.ts).
  */
 import { GRIPPER_INDEX } from '../../sim/action.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
-import { MpcPlanner, type MpcStepResult, type PlannerConfig } from '../core/mpc.js';
+import { controlStep } from '../core/control-step.js';
+import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
+import { safetyLimitsFor, type SafetySettings } from '../core/safety.js';
 import { PlannerStatus } from '../core/status.js';
 import { SubgoalSequencer } from '../core/subgoals.js';
 import type { Latents } from '../core/types.js';
 import type { RgbImage } from '../model/image.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import { defaultParameters, safetySettingsOf } from '../node/parameters.js';
+import type { NodeModel } from '../node/ports.js';
 import type { GoalSet } from './goals.js';
 
 /** Options of {@link runPlannedEpisode}. */
@@ -32,6 +36,8 @@ export interface EpisodeOptions {
   readonly keepFrames?: boolean;
   /** Called after every control step. */
   readonly onStep?: (step: EpisodeStep) => void;
+  /** Safety settings (default: the node's parameter defaults, so both loops run the same pipeline). */
+  readonly safety?: SafetySettings;
 }
 
 /** One control step of a planned episode. */
@@ -66,7 +72,7 @@ export interface PlannedEpisode {
   readonly meanPlanMs: number;
   /** The task's final metrics (distances, lift, held), from the simulator: for scoring only. */
   readonly finalTask: TaskInfo;
-  /** Whether the cube was ever held at least {@link TASK_THRESHOLDS}.graspLift above the table (grasp achieved). */
+  /** Whether the cube was ever held at least {@link TASK_THRESHOLDS}.graspLift above the table (grasp achieved; {@link TaskInfo}.lifted). */
   readonly lifted: boolean;
   /** Smallest tool-centre → cube distance after any step (m): how close the fingers got. */
   readonly closestToCube: number;
@@ -83,11 +89,14 @@ function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImag
   return { width: o.width, height: o.height, data: o.rgb };
 }
 
+/** Control cycles allowed per budgeted step before an episode whose plans keep failing is ended. */
+const MAX_CYCLES_PER_STEP = 3;
+
 /**
  * Runs one episode: reset the simulator to the seed's layout, then plan and act from camera
  * frames and the 7-D state until the subgoal budgets are spent (or the task succeeds).
  */
-export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel, goals: GoalSet, o: EpisodeOptions): Promise<PlannedEpisode> {
+export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goals: GoalSet, o: EpisodeOptions): Promise<PlannedEpisode> {
   const budgets = o.subgoalSteps ?? goals.steps;
   if (budgets.length !== goals.frames.length) {
     throw new RangeError(`${goals.task} has ${goals.frames.length} goal frames but ${budgets.length} subgoal budgets`);
@@ -98,7 +107,10 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
     goalLatents.map((goal, i) => ({ goal, maxSteps: budgets[i] as number, ...(o.energyThresholds?.[i] !== undefined ? { energyThreshold: o.energyThresholds[i] as number } : {}) })),
   );
   const planner = new MpcPlanner(model, o.planner, { rng: createRng(o.plannerSeed ?? o.seed), clock: () => performance.now() });
+  const space = o.planner.optimizer === 'cem' ? o.planner.cem.space : o.planner.mppi.space;
+  const limits = safetyLimitsFor(space, model.manifest.controlPeriodS, o.safety ?? safetySettingsOf(defaultParameters()));
   const stopOnSuccess = o.stopOnSuccess ?? true;
+  const maxCycles = MAX_CYCLES_PER_STEP * budgets.reduce((a, b) => a + b, 0);
 
   let obs = sim.reset(o.seed);
   const frames: RgbImage[] = o.keepFrames ? [frameOf({ ...obs, rgb: obs.rgb.slice() })] : [];
@@ -107,26 +119,24 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
   const switches: number[] = [];
   let successStep: number | null = obs.task.success ? 0 : null;
   let step = 0;
-  while (!sequencer.done && !(stopOnSuccess && successStep !== null)) {
-    const current = sequencer.current as NonNullable<typeof sequencer.current>;
+  for (let cycle = 0; cycle < maxCycles && !sequencer.done && !(stopOnSuccess && successStep !== null); cycle++) {
     const latents = await model.encode(frameOf(obs));
-    const result: MpcStepResult = await planner.step({ latents, state: Float32Array.from(obs.state), goal: current.goal });
-    // A planner that could not plan holds the arm (its action is all zeros).
+    const result = await controlStep(planner, sequencer, { latents, state: Float32Array.from(obs.state) }, limits);
+    if (result.status === PlannerStatus.MODEL_ERROR) throw new Error(`planning failed at step ${step + 1}: ${result.message}`);
+    // A step that could not be planned or was rejected holds the arm for one period and is not counted.
     obs = sim.step(result.action);
+    if (!result.executed) continue;
     step++;
     if (obs.task.success && successStep === null) successStep = step;
-    const progress = sequencer.record(result.energy);
-    if (progress.switched) {
-      switches.push(step);
-      planner.reset();
-    }
+    const progress = result.progress as NonNullable<typeof result.progress>;
+    if (progress.switched) switches.push(step);
     const record: EpisodeStep = {
       step,
-      subgoal: current.index,
+      subgoal: result.subgoal,
       action: result.action,
       energy: result.energy,
       status: result.status,
-      planMs: result.timings.totalMs,
+      planMs: result.planMs,
       task: { ...obs.task },
       gripper: obs.state[GRIPPER_INDEX] as number,
     };
@@ -136,21 +146,33 @@ export async function runPlannedEpisode(sim: TabletopSim, model: OnnxWorldModel,
       frameSubgoals.push(Math.min(progress.index, goals.frames.length - 1));
     }
     o.onStep?.(record);
-    if (result.status === PlannerStatus.MODEL_ERROR) throw new Error(`planning failed at step ${step}: ${result.message}`);
   }
-  const planned = records.filter((r) => r.status === PlannerStatus.OK);
+  return summariseEpisode(o.seed, records, switches, successStep, obs.task, goalLatents, frames, frameSubgoals);
+}
+
+/** The episode outcome from its step records (shared with the through-node loop). */
+export function summariseEpisode(
+  seed: number,
+  records: EpisodeStep[],
+  switches: number[],
+  successStep: number | null,
+  finalTask: TaskInfo,
+  goalLatents: readonly Latents[],
+  frames: RgbImage[] = [],
+  frameSubgoals: number[] = [],
+): PlannedEpisode {
   return {
-    seed: o.seed,
+    seed,
     success: successStep !== null,
-    steps: step,
+    steps: records.length,
     successStep,
     records,
     switches,
     frames,
     frameSubgoals,
-    meanPlanMs: planned.length ? planned.reduce((a, r) => a + r.planMs, 0) / planned.length : NaN,
-    finalTask: obs.task,
-    lifted: records.some((r) => r.task.held && r.task.cubeLift >= TASK_THRESHOLDS.graspLift),
+    meanPlanMs: records.length ? records.reduce((a, r) => a + r.planMs, 0) / records.length : NaN,
+    finalTask,
+    lifted: finalTask.lifted || records.some((r) => r.task.lifted),
     closestToCube: Math.min(...records.map((r) => r.task.cubeToTcp)),
     closedAtCube: records.some((r) => r.task.cubeToTcp < AT_CUBE && r.gripper >= TASK_THRESHOLDS.closed),
     goalGripper: goalLatents.flatMap((z) => (z.gripperReadout === undefined ? [] : [z.gripperReadout])),

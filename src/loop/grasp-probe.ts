@@ -7,7 +7,7 @@
  */
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { withGoalGripper } from '../core/mpc.js';
-import { actionSpaceOf } from '../model/planner-config.js';
+import { resolveActionSpace } from '../model/planner-settings.js';
 import type { RgbImage } from '../model/image.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { driveTo, latentDistance } from './landscape.js';
@@ -58,7 +58,7 @@ export async function graspProbe(
   const actions = new Float32Array(2 * horizon * A);
   actions[g] = closeDelta;
   const inputs = { latents, state: Float32Array.from(sim.state()), goal: goalLatents, horizon };
-  const energy = withGoalGripper(await model.bind(inputs), inputs, actionSpaceOf(m), horizon, goalGripperWeight);
+  const energy = withGoalGripper(await model.bind(inputs), inputs, resolveActionSpace(m), horizon, goalGripperWeight);
   const [predictedClose, predictedHold] = await energy(actions, 2);
   const close = new Float64Array(A);
   close[g] = closeDelta;

@@ -8,6 +8,7 @@
  * {@link PLANNER_SETTINGS}, shared with the CLI flags: unset means the model's value.
  */
 import { PLANNER_SETTINGS, isUnset, type ParamSpec } from '../model/planner-settings.js';
+import type { SafetySettings } from '../core/safety.js';
 import { TABLETOP_WORKSPACE } from '../robot/workspace.js';
 
 export type { ParamSpec, ParamType } from '../model/planner-settings.js';
@@ -52,6 +53,16 @@ type ValueOf<S> = S extends { type: 'string'; choices: readonly (infer C)[] } ? 
 
 /** Values of every parameter. */
 export type ParamValues = { -readonly [K in ParamName]: ValueOf<(typeof PARAMETERS)[K]> };
+
+/** The safety pipeline's settings among the parameters (the planner's bounds come from its action space). */
+export function safetySettingsOf(p: ParamValues): SafetySettings {
+  return {
+    workspaceMin: p.workspace_min as unknown as [number, number, number],
+    workspaceMax: p.workspace_max as unknown as [number, number, number],
+    maxSpeed: p.max_speed,
+    maxAngularSpeed: p.max_angular_speed,
+  };
+}
 
 /** The defaults as values. */
 export function defaultParameters(): ParamValues {

@@ -20,13 +20,13 @@ import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { latentDistance } from '../loop/landscape.js';
 import { decodePng, rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
-import { resolvePlannerConfig, type PLANNER_SETTINGS, type PlannerSettings } from '../model/planner-settings.js';
+import { resolvePlannerConfig, type PlannerSettings } from '../model/planner-settings.js';
 import { stateFromPose, type ToolPose } from '../robot/commands.js';
 import { forwardKinematics } from '../robot/panda-kinematics.js';
 import { matrixToQuaternion } from '../robot/quaternion.js';
 import { ARM_JOINT_SUFFIXES, CommandExecutor } from './command-executor.js';
 import { readGoalFile } from './goal-files.js';
-import { type ParamValues, updateParameters, type UpdateResult } from './parameters.js';
+import { type ParamValues, safetySettingsOf, updateParameters, type UpdateResult } from './parameters.js';
 import type { CameraFrame, NodeModel, NodeOutputs, Scheduler, SecondsClock, StatusReport } from './ports.js';
 
 /** Control period when neither the parameters nor a model give one (s). */
@@ -416,13 +416,7 @@ export class PlannerNode {
   }
 
   private safetyLimits(planner: MpcPlanner): SafetyLimits {
-    const p = this.params;
-    return safetyLimitsFor(planner.optimizerConfig.space, this.periodS, {
-      workspaceMin: p.workspace_min as unknown as [number, number, number],
-      workspaceMax: p.workspace_max as unknown as [number, number, number],
-      maxSpeed: p.max_speed,
-      maxAngularSpeed: p.max_angular_speed,
-    });
+    return safetyLimitsFor(planner.optimizerConfig.space, this.periodS, safetySettingsOf(this.params));
   }
 
   private rebuildPlanner(): void {
@@ -440,7 +434,7 @@ export class PlannerNode {
   }
 }
 
-/** The planner settings among the node's parameters (the same names, {@link PLANNER_SETTINGS}). */
+/** The planner settings among the node's parameters (the same names: src/model/planner-settings.ts). */
 export function plannerSettingsOf(p: ParamValues): PlannerSettings {
   const { optimizer, samples, iterations, elites, horizon, warm_start, max_step_xyz, max_step_rotation, max_step_gripper, gripper_snap, gripper_margin, goal_gripper_weight } = p;
   return { optimizer, samples, iterations, elites, horizon, warm_start, max_step_xyz, max_step_rotation, max_step_gripper, gripper_snap, gripper_margin, goal_gripper_weight };

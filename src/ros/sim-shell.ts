@@ -3,17 +3,15 @@
  * whole stack without Gazebo: it publishes the camera (sensor_msgs/Image rgb8), the tool pose
  * (PoseStamped), joint states (arm + fingers), the cube and target poses and the task's progress,
  * and accepts what the planner node publishes (TwistStamped, PoseStamped target, JointTrajectory,
- * finger position), one control period per timer tick.
+ * finger position), one control period per timer tick. The behaviour (exact execution of each
+ * command, stamps) is {@link SimNodeCore}'s; this file only wires it to rclnodejs.
  */
 import { TabletopSim, type Observation } from '../../sim/tabletop.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
-import { actionFromJointTarget, actionFromPoseTarget, actionFromTwist, gripperDeltaFromFinger } from '../node/command-to-action.js';
-import type { ToolPose } from '../robot/commands.js';
-import { FINGER_TRAVEL } from '../robot/panda-kinematics.js';
-import { matrixToQuaternion } from '../robot/quaternion.js';
-import { type PoseStampedMsg, poseFromMsg, secondsToTime } from './convert.js';
-import type { RclModule, RclNode, RosTime } from './rcl-types.js';
+import { SimNodeCore } from '../node/sim-node.js';
+import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
+import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
 
 /** Topic and service names of the simulator node (relative: remappable). */
 export const SIM_NAMES = {
@@ -33,14 +31,17 @@ export const SIM_NAMES = {
 /** Parameters of the simulator node: name → [type, default, description]. */
 const SIM_PARAMS = {
   task: ['string', 'pick-place', `Task scored: ${TASK_NAMES.join(' | ')}`],
-  seed: ['integer', 0, 'Layout seed used by ~/reset'],
+  seed: ['integer', 0, 'Layout seed used by ~/reset (settable: set it, then call ~/reset)'],
   image_size: ['integer', 128, 'Camera resolution (square, 64-256)'],
   shadows: ['bool', false, "Draw shadows on the table (as the model's manifest `simulator.shadows` says)"],
   control_period_s: ['double', 0.25, 'Seconds simulated per step (one command per step)'],
-  command_timeout_s: ['double', 0.5, 'A twist older than this is ignored (the arm holds)'],
+  command_timeout_s: ['double', 0.5, 'A twist holds at most this long after its stamp (the arm stops when commands stop)'],
   frame_id: ['string', 'fr3_link0', 'Base frame of published poses'],
   joint_prefix: ['string', 'fr3_', 'Prefix of published joint names'],
 } as const;
+
+/** Parameters that may change while the node runs (the rest are read at start-up). */
+const LIVE_SIM_PARAMS = ['seed'] as const;
 
 /** A running simulator node. */
 export interface SimShell {
@@ -51,12 +52,6 @@ export interface SimShell {
   close(): void;
 }
 
-interface Latest<T> {
-  value: T;
-  at: number;
-  used: boolean;
-}
-
 /** Starts the simulator node on an initialised rclnodejs. */
 export async function startSimShell(rcl: RclModule, options: { log: Logger; nodeName?: string }): Promise<SimShell> {
   const node = rcl.createNode(options.nodeName ?? 'jepa_mpc_sim');
@@ -64,7 +59,8 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   const p: Record<string, unknown> = {};
   for (const [name, [type, value, description]] of Object.entries(SIM_PARAMS)) {
     const t = (type === 'string' ? T['PARAMETER_STRING'] : type === 'integer' ? T['PARAMETER_INTEGER'] : type === 'bool' ? T['PARAMETER_BOOL'] : T['PARAMETER_DOUBLE']) as number;
-    const declared = node.declareParameter(new rcl.Parameter(name, t, type === 'integer' ? BigInt(value) : value), new rcl.ParameterDescriptor(name, t, description, true));
+    const readOnly = !(LIVE_SIM_PARAMS as readonly string[]).includes(name);
+    const declared = node.declareParameter(new rcl.Parameter(name, t, type === 'integer' ? BigInt(value) : value), new rcl.ParameterDescriptor(name, t, description, readOnly));
     p[name] = typeof declared.value === 'bigint' ? Number(declared.value) : declared.value;
   }
   const task = p['task'] as TaskName;
@@ -84,43 +80,40 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     target: node.createPublisher('geometry_msgs/msg/PoseStamped', SIM_NAMES.targetPose),
     task: node.createPublisher('std_msgs/msg/String', SIM_NAMES.task),
   };
-  const twist: { latest?: Latest<{ linear: number[]; angular: number[] }> } = {};
-  const poseTarget: { latest?: Latest<ToolPose> } = {};
-  const jointTarget: { latest?: Latest<number[]> } = {};
-  const finger: { latest?: Latest<number> } = {};
+  const core = new SimNodeCore(sim, { periodS: period, commandTimeoutS: p['command_timeout_s'] as number }, p['seed'] as number, secondsNow());
+  const stampOf = (h: RosHeader) => headerSeconds(h) ?? secondsNow();
   const opts = { enableTypedArray: true };
-  node.createSubscription('geometry_msgs/msg/TwistStamped', SIM_NAMES.twist, opts, (m: { twist: { linear: { x: number; y: number; z: number }; angular: { x: number; y: number; z: number } } }) => {
+  node.createSubscription('geometry_msgs/msg/TwistStamped', SIM_NAMES.twist, opts, (m: { header: RosHeader; twist: { linear: { x: number; y: number; z: number }; angular: { x: number; y: number; z: number } } }) => {
     const { linear: l, angular: a } = m.twist;
-    twist.latest = { value: { linear: [l.x, l.y, l.z], angular: [a.x, a.y, a.z] }, at: secondsNow(), used: false };
+    core.onTwist([l.x, l.y, l.z], [a.x, a.y, a.z], stampOf(m.header));
   });
-  node.createSubscription('geometry_msgs/msg/PoseStamped', SIM_NAMES.poseTarget, opts, (m: PoseStampedMsg) => {
-    poseTarget.latest = { value: poseFromMsg(m), at: secondsNow(), used: false };
-  });
+  node.createSubscription('geometry_msgs/msg/PoseStamped', SIM_NAMES.poseTarget, opts, (m: PoseStampedMsg) => core.onPoseTarget(poseFromMsg(m)));
   node.createSubscription('trajectory_msgs/msg/JointTrajectory', SIM_NAMES.jointTrajectory, opts, (m: { points: { positions: ArrayLike<number> }[] }) => {
     const last = m.points.at(-1);
-    if (last && last.positions.length >= 7) jointTarget.latest = { value: Array.from(last.positions).slice(0, 7), at: secondsNow(), used: false };
+    if (last && last.positions.length >= 7) core.onJointTarget(Array.from(last.positions).slice(0, 7));
   });
   node.createSubscription('std_msgs/msg/Float64MultiArray', SIM_NAMES.gripper, opts, (m: { data: ArrayLike<number> }) => {
     const v = m.data[0];
-    if (v !== undefined && Number.isFinite(v)) finger.latest = { value: v, at: secondsNow(), used: false };
+    if (v !== undefined) core.onFinger(v);
+  });
+  node.addOnSetParametersCallback((parameters) => {
+    for (const q of parameters) {
+      if (q.name !== 'seed') continue;
+      const seed = Number(q.value);
+      if (!Number.isSafeInteger(seed) || seed < 0) return { successful: false, reason: `seed must be a non-negative integer, got ${String(q.value)}` };
+      p['seed'] = seed;
+    }
+    return { successful: true, reason: '' };
   });
 
   const publish = (obs: Observation) => {
-    const stamp: RosTime = secondsToTime(secondsNow());
+    const r = core.readings(prefix);
+    const stamp: RosTime = secondsToTime(r.stampS);
     const header = { stamp, frame_id: frameId };
-    pubs.image.publish({ header: { stamp, frame_id: 'sim_camera' }, height: obs.height, width: obs.width, encoding: 'rgb8', is_bigendian: 0, step: obs.width * 3, data: obs.rgb.slice() });
-    const tcp = sim.tcpPose();
-    const q = matrixToQuaternion(tcp.rotation);
-    pubs.pose.publish({ header, pose: { position: { x: tcp.position[0], y: tcp.position[1], z: tcp.position[2] }, orientation: q } });
-    const joints = Array.from(sim.jointPositions());
-    const opening = FINGER_TRAVEL * (1 - obs.fingerClosedness);
-    pubs.joints.publish({
-      header,
-      name: [...joints.map((_, i) => `${prefix}joint${i + 1}`), `${prefix}finger_joint1`, `${prefix}finger_joint2`],
-      position: [...joints, opening, opening],
-      velocity: [],
-      effort: [],
-    });
+    pubs.image.publish({ header: { stamp, frame_id: 'sim_camera' }, height: r.image.height, width: r.image.width, encoding: r.image.encoding, is_bigendian: 0, step: r.image.step, data: r.image.data.slice() });
+    const [x, y, z] = r.pose.position;
+    pubs.pose.publish({ header, pose: { position: { x, y, z }, orientation: { ...r.pose.orientation } } });
+    pubs.joints.publish({ header, name: r.jointNames, position: r.jointPositions, velocity: [], effort: [] });
     const cube = sim.cubePose(0);
     pubs.cube.publish({ header, pose: { position: { x: cube.position[0], y: cube.position[1], z: cube.position[2] }, orientation: { w: cube.quaternion[0], x: cube.quaternion[1], y: cube.quaternion[2], z: cube.quaternion[3] } } });
     const target = sim.targetPosition();
@@ -128,32 +121,10 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     pubs.task.publish({ data: JSON.stringify({ ...obs.task, step: obs.step, status: obs.status }) });
   };
 
-  let obs = sim.reset(p['seed'] as number);
-  publish(obs);
-  const timeout = p['command_timeout_s'] as number;
-  const step = () => {
-    const now = secondsNow();
-    const tool = sim.tcpPose();
-    let action = [0, 0, 0, 0, 0, 0, 0];
-    if (twist.latest && now - twist.latest.at <= timeout) action = actionFromTwist(twist.latest.value.linear, twist.latest.value.angular, period);
-    else if (poseTarget.latest && !poseTarget.latest.used) action = actionFromPoseTarget(tool, poseTarget.latest.value);
-    else if (jointTarget.latest && !jointTarget.latest.used) action = actionFromJointTarget(tool, jointTarget.latest.value);
-    if (poseTarget.latest) poseTarget.latest.used = true;
-    if (jointTarget.latest) jointTarget.latest.used = true;
-    if (finger.latest && !finger.latest.used) {
-      action[6] = gripperDeltaFromFinger(finger.latest.value, sim.gripperCommand);
-      finger.latest.used = true;
-    }
-    obs = sim.step(action);
-    publish(obs);
-  };
+  publish(core.observation);
+  const step = () => publish(core.step(secondsNow()));
   node.createService('std_srvs/srv/Trigger', SIM_NAMES.reset, opts, () => {
-    obs = sim.reset(p['seed'] as number);
-    twist.latest = undefined;
-    poseTarget.latest = undefined;
-    jointTarget.latest = undefined;
-    finger.latest = undefined;
-    publish(obs);
+    publish(core.reset(p['seed'] as number, secondsNow()));
     return { success: true, message: `reset to seed ${String(p['seed'])}` };
   });
   const timer = node.createTimer(BigInt(Math.round(period * 1e9)), step);

@@ -13,7 +13,7 @@ import { MpcPlanner } from '../../src/core/mpc.js';
 import { createRng } from '../../src/core/rng.js';
 import { PlannerStatus } from '../../src/core/status.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
-import { plannerConfigFor } from '../../src/model/planner-config.js';
+import { resolvePlannerConfig } from '../../src/model/planner-settings.js';
 import { modelDir } from '../../src/paths.js';
 import { expectModelError, modelVariant } from './model-folders.js';
 import { image, type ParityImage } from './parity-fixture.js';
@@ -66,7 +66,7 @@ describe('the goal-gripper term with a real model', () => {
       const readout = goal.gripperReadout as number;
       const state = Float32Array.from([0.5, 0, 0.3, Math.PI, 0, 0, readout > 0.5 ? 0 : 1]); // the other way
       const plan = async (weight: number) =>
-        new MpcPlanner(model, { ...plannerConfigFor(model.manifest, { samples: 64, iterations: 3, elites: 8 }), goalGripperWeight: weight }, {
+        new MpcPlanner(model, { ...resolvePlannerConfig(model.manifest, { samples: 64, iterations: 3, elites: 8 }), goalGripperWeight: weight }, {
           rng: createRng(1),
           clock: () => performance.now(),
         }).step({ latents, state, goal });
