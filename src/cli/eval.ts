@@ -10,16 +10,30 @@ import { statusName } from '../core/status.js';
 import { runPlannedEpisode, type EpisodeStep, type PlannedEpisode } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
 import { modelDir } from '../paths.js';
-import { intFlag } from './args.js';
+import { createLogger } from '../log.js';
+import { runThroughNodeEpisode } from '../loop/through-node.js';
+import { choiceFlag, intFlag, numberFlag } from './args.js';
+import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
 import { ProgressBar } from './progress.js';
 import { median, round } from './table.js';
 
+/** Output modes of the planner node. */
+const OUTPUT_MODES = ['twist', 'pose', 'joint'] as const;
+/** Largest --latency: a plan slower than this is not a control loop. */
+const MAX_LATENCY_S = 60;
+
 const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
 
 options:
   --episodes N         episodes, seeds S, S+1, … (default 20)
+  --through-node       run the planner node and the simulator node wired through their ports on a
+                       virtual clock (the loop \`ros2 launch jepa_mpc sim_mujoco.launch.py\` runs), not
+                       the direct loop where the simulator waits for each plan
+  --latency S          with --through-node: virtual seconds each plan takes (default 0; the world is
+                       simulated meanwhile and the arm holds)
+  --output-mode MODE   with --through-node: twist|pose|joint (default twist)
   --verbose            a line per control step (action, energy, status; the simulator's gripper,
                        tool→cube distance, cube lift and grasp, for diagnosis)
 ${RUN_HELP}
@@ -34,6 +48,9 @@ export async function main(argv: string[]): Promise<number> {
       ...MODEL_OPTIONS,
       ...RUN_OPTIONS,
       episodes: { type: 'string' },
+      'through-node': { type: 'boolean', default: false },
+      latency: { type: 'string' },
+      'output-mode': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -44,8 +61,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const episodes = intFlag('episodes', values.episodes, 20, 1, 100_000);
+  const throughNode = values['through-node'];
+  const latencyS = numberFlag('latency', values.latency, 0, 0, MAX_LATENCY_S);
+  const outputMode = choiceFlag('output-mode', values['output-mode'], OUTPUT_MODES, 'twist');
+  if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined)) throw new CliError('--latency and --output-mode need --through-node');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   let sim: TabletopSim | undefined;
+  const log = createLogger('eval');
   try {
     const s = runSettings(values, model, 'reach');
     sim = await TabletopSim.create(s.sim);
@@ -55,7 +77,10 @@ export async function main(argv: string[]): Promise<number> {
       const seed = s.seed + k;
       const goals = await expertGoals(s.sim, s.task, seed, s.expert, s.subgoals);
       const onStep = values.verbose ? (r: EpisodeStep) => console.error(stepLine(r)) : undefined;
-      const ep = await runPlannedEpisode(sim, model, goals, { seed, planner: s.planner, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) });
+      const common = { seed, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) };
+      const ep = throughNode
+        ? await runThroughNodeEpisode(sim, model, goals, { ...common, params: { ...s.plannerSettings, output_mode: outputMode }, latencyS, log })
+        : await runPlannedEpisode(sim, model, goals, { ...common, planner: s.planner });
       results.push(ep);
       const f = ep.finalTask;
       const line =
@@ -70,6 +95,8 @@ export async function main(argv: string[]): Promise<number> {
     const summary = {
       task: s.task,
       policy: `jepa-mpc ${s.planner.optimizer}`,
+      loop: throughNode ? 'through-node' : 'direct',
+      ...(throughNode ? { outputMode, latencyS } : {}),
       model: model.manifest.name,
       provider: model.provider,
       episodes,

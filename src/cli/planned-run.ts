@@ -7,11 +7,12 @@ import type { ExpertOptions } from '../../sim/expert.js';
 import type { TabletopOptions } from '../../sim/tabletop.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import type { PlannerConfig } from '../core/mpc.js';
+import type { PlannerSettings } from '../model/planner-settings.js';
 import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { choiceFlag, intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
-import { PLANNER_FLAG_HELP, PLANNER_FLAG_OPTIONS, plannerFromFlags } from './planner-flags.js';
+import { PLANNER_FLAG_HELP, PLANNER_FLAG_OPTIONS, plannerFromFlags, plannerSettingsFromFlags } from './planner-flags.js';
 
 /** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (pick-and-place 3/20 against 1/20 with the paper's three frames, seeds 0–19, measured with the stage-4 model; see the model card). */
 export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'waypoints';
@@ -46,6 +47,8 @@ export interface RunSettings {
   task: TaskName;
   seed: number;
   planner: PlannerConfig;
+  /** The planner settings the flags set (unset = the model's): what the node's parameters get. */
+  plannerSettings: Partial<PlannerSettings>;
   subgoals: SubgoalScheme;
   subgoalSteps: number[] | undefined;
   sim: TabletopOptions;
@@ -72,6 +75,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
   }
   const m = model.manifest;
   const planner = plannerFromFlags(m, values);
+  const plannerSettings = plannerSettingsFromFlags(values);
   const stepsText = str('subgoal-steps');
   const subgoalSteps = stepsText?.split(',').map((s, i) => intFlag(`subgoal-steps[${i}]`, s.trim(), 1, 1, 1000));
   // Render at the model's own resolution by default: a model trained on 64 px renders sees a
@@ -84,6 +88,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     task,
     seed: intFlag('seed', str('seed'), 0),
     planner,
+    plannerSettings,
     subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, DEFAULT_SUBGOAL_SCHEME),
     subgoalSteps,
     sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows) },

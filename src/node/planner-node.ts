@@ -254,7 +254,9 @@ export class PlannerNode {
     const hold = this.holdReason(now);
     if (hold) {
       this.setLast(hold.code, hold.message);
-      this.executor.hold(now, this.pose?.value, this.joints?.value);
+      // Done or without a goal, a running command finishes as planned; faults and stops halt it.
+      if (hold.code === PlannerStatus.GOAL_REACHED || hold.code === PlannerStatus.WAITING_FOR_GOAL) this.executor.tick(now);
+      else this.executor.hold(now, this.pose?.value, this.joints?.value);
     } else {
       this.executor.tick(now);
       if (this.planning) {
