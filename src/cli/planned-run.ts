@@ -9,12 +9,12 @@ import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import type { PlannerConfig } from '../core/mpc.js';
 import type { PlannerSettings } from '../model/planner-settings.js';
 import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import type { Manifest } from '../model/manifest.js';
 import { choiceFlag, intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { PLANNER_FLAG_HELP, PLANNER_FLAG_OPTIONS, plannerFromFlags, plannerSettingsFromFlags } from './planner-flags.js';
 
-/** Goal-image scheme of `demo` and `eval` unless --subgoals says otherwise: waypoints (pick-and-place 3/20 against 1/20 with the paper's three frames, seeds 0–19, measured with the stage-4 model; see the model card). */
+/** Goal-image scheme of `demo`, `eval` and `scenario` for a model whose manifest names none (simulator.subgoals). */
 export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'waypoints';
 
 /** The model `demo` and `eval` use unless --model says otherwise. */
@@ -36,7 +36,7 @@ export const RUN_HELP = [
   '  --task NAME          reach|grasp|pick-place',
   '  --seed S             layout seed (default 0)',
   PLANNER_FLAG_HELP,
-  `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp and a lowered one before the release)`,
+  `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default: the model's simulator.subgoals, else ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp and a lowered one before the release)`,
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
   "  --shadows on|off     draw shadows in the simulator (default: the model's manifest, simulator.shadows: what it was trained on)",
@@ -65,7 +65,7 @@ const IMAGE_SIZES = [64, 96, 128, 160, 192, 224, 256];
 const DEFAULT_IMAGE_SIZE = 128;
 
 /** Turns the shared flags into settings for a model. */
-export function runSettings(values: Record<string, string | boolean | undefined>, model: OnnxWorldModel, defaultTask: TaskName): RunSettings {
+export function runSettings(values: Record<string, string | boolean | undefined>, model: { readonly manifest: Manifest }, defaultTask: TaskName): RunSettings {
   const str = (k: string) => values[k] as string | undefined;
   let task: TaskName;
   try {
@@ -89,7 +89,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     seed: intFlag('seed', str('seed'), 0),
     planner,
     plannerSettings,
-    subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, DEFAULT_SUBGOAL_SCHEME),
+    subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, m.simulator.subgoals ?? DEFAULT_SUBGOAL_SCHEME),
     subgoalSteps,
     sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows) },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },

@@ -1,10 +1,13 @@
 /**
- * `jepa-mpc scenario pick-place`: runs pick-and-place over ROS 2 against a running planner node
- * and simulator (the built-in one via sim_mujoco.launch.py, or Gazebo), and prints a verdict.
- * Goal images come from --goals DIR (the --subgoals scheme's files, e.g. from `jepa-mpc
- * capture-goals`: grasped.png, near.png, placed.png for the paper scheme) or, for the built-in
- * simulator, are rendered here by the scripted expert from the same seed. `--gazebo` switches the
- * topics to the Gazebo harness's (cube as TFMessage, fixed target, tool from joint states).
+ * `jepa-mpc scenario pick-place`: pick-and-place over ROS 2 as an evaluation, against a running
+ * planner node and simulator (the built-in one via sim_mujoco.launch.py, or Gazebo). Per episode
+ * it seeds and resets the simulator node, sends the goal images, waits, holds the planner and
+ * judges the cube; it prints the same summary fields as `eval` (successRate, lifted, per-episode
+ * results). Camera size, shadows, goal scheme and budgets default to what the model's manifest
+ * says it was trained and measured with (as `eval`'s do); the timeout follows from the budgets and
+ * the plan time the planner reports. Goal images come from --goals DIR (e.g. `jepa-mpc
+ * capture-goals`) or, for the built-in simulator, are rendered by the scripted expert from each
+ * episode's seed. `--gazebo` switches the topics to the Gazebo harness's.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,14 +15,18 @@ import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
 import { TABLE_TOP_Z, SCENE_DEFAULTS } from '../../sim/scene.js';
 import { createLogger } from '../log.js';
-import { defaultSubgoalSteps, expertGoals, SUBGOAL_SCHEMES } from '../loop/goals.js';
+import { defaultSubgoalSteps, expertGoals } from '../loop/goals.js';
 import type { RgbImage } from '../model/image.js';
+import { loadManifest } from '../model/manifest.js';
+import { modelDir } from '../paths.js';
 import { goalFiles } from '../ros/goal-capture.js';
-import { GAZEBO_SCENARIO, runScenario } from '../ros/scenario.js';
-import { choiceFlag, intFlag, numberFlag, onOffFlag } from './args.js';
+import { GAZEBO_SCENARIO, runScenario, type ScenarioEpisode } from '../ros/scenario.js';
+import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { SIM_MODEL, runSettings } from './planned-run.js';
 import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
+import { round } from './table.js';
 
 /** File names of the paper scheme's three subgoal images in a --goals folder (goalFiles(scheme) for any scheme). */
 export const GOAL_FILES = goalFiles('paper');
@@ -27,16 +34,18 @@ export const GOAL_FILES = goalFiles('paper');
 const HELP = `usage: jepa-mpc scenario pick-place [options] [--ros-args ...]
 
 options:
-  --seed S            layout seed of the built-in simulator node (default 0; must match its seed)
-  --image-size N      camera size of the simulator node (default 128)
-  --shadows on|off    whether the simulator node draws shadows (default on, as sim_mujoco.launch.py and the shipped model; must match the node's 'shadows' parameter)
-  --subgoals NAME     ${SUBGOAL_SCHEMES.join('|')} (default paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
-  --goals DIR         use the scheme's images in DIR (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering goals
-  --save-goals DIR    write the goal images used
-  --steps LIST        step budget per subgoal (default paper ${defaultSubgoalSteps('pick-place', 'paper').join(',')}, waypoints ${defaultSubgoalSteps('pick-place', 'waypoints').join(',')})
-  --timeout S         seconds to wait for the planner to finish (default 120)
+  --episodes N        episodes, seeds S, S+1, … (default 1); the simulator node is seeded and reset for each
+  --seed S            first layout seed (default 0)
+  --model DIR         the model the planner node runs (default models/${SIM_MODEL}): camera size, shadows and goal scheme default to its manifest's
+  --image-size N      camera size of the simulator node (default: the model's input size; must match the node's image_size)
+  --shadows on|off    whether the simulator node draws shadows (default: the model's simulator.shadows; must match the node's)
+  --subgoals NAME     paper|waypoints (default: the model's simulator.subgoals; paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
+  --subgoal-steps LIST step budget per subgoal (default paper ${defaultSubgoalSteps('pick-place', 'paper').join(',')}, waypoints ${defaultSubgoalSteps('pick-place', 'waypoints').join(',')})
+  --goals DIR         use the scheme's images in DIR for every episode (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering them
+  --save-goals DIR    write the goal images used (seed-N-NAME.png)
+  --timeout S         seconds per episode (default: the budgets x (the reported plan time + 3 control periods) + 30 s)
   --planner NAME      planner node (default /jepa_mpc_planner)
-  --sim NAME          simulator node to reset first (default /jepa_mpc_sim; '' for none)
+  --sim NAME          simulator node to seed and reset (default /jepa_mpc_sim; '' for none)
   --cube-topic T      cube PoseStamped (default /sim/cube_pose)
   --target-topic T    target PoseStamped (default /sim/target_pose)
   --pose-topic T      tool PoseStamped (default /sim/current_pose)
@@ -48,7 +57,7 @@ options:
   --gazebo            the Gazebo harness (launch/sim_gazebo.launch.py): --cube-topic ${GAZEBO_SCENARIO.cubeTopic}
                       --cube-frame ${GAZEBO_SCENARIO.cubeFrame} --target-xyz=${GAZEBO_SCENARIO.target.join(',')} --tcp-from-joints
                       --joints-topic ${GAZEBO_SCENARIO.jointsTopic} --sim ''; needs --goals (images from Gazebo's camera)
-  --json              print the verdict as JSON`;
+  --json              print one JSON object (the summary and per-episode results)`;
 
 /** Parses --target-xyz: three finite numbers separated by commas. */
 export function pointFlag(value: string): number[] {
@@ -67,13 +76,15 @@ export async function main(argv: string[]): Promise<number> {
     args: rosArgs >= 0 ? argv.slice(0, rosArgs) : argv,
     allowPositionals: true,
     options: {
+      episodes: { type: 'string' },
       seed: { type: 'string' },
+      model: { type: 'string' },
       'image-size': { type: 'string' },
       shadows: { type: 'string' },
       subgoals: { type: 'string' },
+      'subgoal-steps': { type: 'string' },
       goals: { type: 'string' },
       'save-goals': { type: 'string' },
-      steps: { type: 'string' },
       timeout: { type: 'string' },
       planner: { type: 'string' },
       sim: { type: 'string' },
@@ -95,43 +106,51 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals[0] !== 'pick-place') throw new CliError(`unknown scenario '${positionals[0] ?? ''}' (available: pick-place)`);
-  const seed = intFlag('seed', values.seed, 0);
-  const size = intFlag('image-size', values['image-size'], 128, 64, 256);
-  const shadows = onOffFlag('shadows', values.shadows, true);
-  const scheme = choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'paper');
-  const files = goalFiles(scheme);
-  const steps = (values.steps ?? defaultSubgoalSteps('pick-place', scheme).join(',')).split(',').map((s, i) => intFlag(`steps[${i}]`, s.trim(), 1, 1, 1000));
-  if (steps.length !== files.length) throw new CliError(`--steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
+  const episodes = intFlag('episodes', values.episodes, 1, 1, 100_000);
+  let manifest;
+  try {
+    manifest = (await loadManifest(values.model ?? modelDir(SIM_MODEL))).manifest;
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  // The same settings as `eval` for this model: camera, shadows, goal scheme, budgets.
+  const s = runSettings({ task: 'pick-place', seed: values.seed, 'image-size': values['image-size'], shadows: values.shadows, subgoals: values.subgoals, 'subgoal-steps': values['subgoal-steps'] }, { manifest }, 'pick-place');
+  const files = goalFiles(s.subgoals);
+  const steps = s.subgoalSteps ?? defaultSubgoalSteps('pick-place', s.subgoals);
+  if (steps.length !== files.length) throw new CliError(`--subgoal-steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
   // Goals rendered by the built-in simulator would not look like Gazebo's camera.
   if (values.gazebo && !values.goals) throw new CliError(`--gazebo needs --goals DIR with ${files.join(', ')} from the Gazebo camera ('jepa-mpc capture-goals --gazebo --out DIR'; docs/gazebo.md)`);
   const gazebo = values.gazebo ? GAZEBO_SCENARIO : undefined;
   const targetFlag = values['target-xyz'] ?? gazebo?.target.join(',');
   const target = targetFlag === undefined ? undefined : pointFlag(targetFlag);
   const cubeFrame = values['cube-frame'] ?? gazebo?.cubeFrame;
-  let goals: RgbImage[];
-  if (values.goals) {
-    const dir = values.goals;
-    goals = await readPngFiles(files.map((f) => join(dir, f)), 'a goal image');
-  } else {
-    console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${shadows ? ', shadows' : ''}`);
-    // The node's planners pin the wrist rotation, so the expert keeps its yaw too.
-    goals = (await expertGoals({ task: 'pick-place', camera: { width: size, height: size }, shadows }, 'pick-place', seed, { alignYaw: false }, scheme)).frames;
-  }
-  if (values['save-goals']) {
-    await mkdir(values['save-goals'], { recursive: true });
-    await Promise.all(goals.map((g, i) => writeFile(join(values['save-goals'] as string, files[i] as string), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
-  }
+  const fixedGoals = values.goals ? await readPngFiles(files.map((f) => join(values.goals as string, f)), 'a goal image') : undefined;
+  const goalsFor = async (seed: number): Promise<readonly RgbImage[]> => {
+    const size = s.sim.camera?.width ?? 0;
+    if (!fixedGoals) console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${s.sim.shadows ? ', shadows' : ''}, ${s.subgoals}`);
+    // The node's planners pin the wrist rotation, so the expert keeps its yaw too (the settings say so).
+    const goals = fixedGoals ?? (await expertGoals(s.sim, 'pick-place', seed, s.expert, s.subgoals)).frames;
+    const dir = values['save-goals'];
+    if (dir) {
+      await mkdir(dir, { recursive: true });
+      await Promise.all(goals.map((g, i) => writeFile(join(dir, `seed-${seed}-${files[i] as string}`), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
+    }
+    return goals;
+  };
   const rcl = await initRclnodejs();
   try {
     const sim = values.sim ?? (gazebo ? '' : '/jepa_mpc_sim');
-    const verdict = await runScenario(
+    const timeoutS = values.timeout === undefined ? undefined : numberFlag('timeout', values.timeout, 0, 1, 36_000);
+    const results = await runScenario(
       rcl,
       {
         planner: values.planner ?? '/jepa_mpc_planner',
         ...(sim ? { sim } : {}),
-        goals,
+        seeds: Array.from({ length: episodes }, (_, k) => s.seed + k),
+        goalsFor,
         steps,
-        timeoutS: numberFlag('timeout', values.timeout, 120, 1, 36_000),
+        periodS: manifest.controlPeriodS,
+        ...(timeoutS !== undefined ? { timeoutS } : {}),
         topics: {
           cube: values['cube-topic'] ?? gazebo?.cubeTopic ?? '/sim/cube_pose',
           target: values['target-topic'] ?? '/sim/target_pose',
@@ -142,22 +161,59 @@ export async function main(argv: string[]): Promise<number> {
         ...(cubeFrame ? { cubeFrame } : {}),
         ...(target ? { target } : {}),
         tcpFromJoints: values['tcp-from-joints'] || values.gazebo,
+        onEpisode: (e) => {
+          if (!values.json) console.log(episodeLine(e));
+        },
       },
       createLogger('scenario'),
     );
-    if (values.json) console.log(JSON.stringify(verdict));
-    else {
-      const i = verdict.info;
-      console.log(
-        `pick-place: ${verdict.success ? 'SUCCESS' : 'FAILURE'} after ${verdict.elapsedS.toFixed(1)} s` +
-          (i ? ` — cube ${(i.cubeToTarget * 100).toFixed(1)} cm from the target, lift ${(i.cubeLift * 100).toFixed(1)} cm, tool ${(i.cubeToTcp * 100).toFixed(1)} cm from the cube` : ' — poses never arrived') +
-          (verdict.lastStatus ? `; planner: ${verdict.lastStatus}` : ''),
-      );
-    }
-    return verdict.success ? 0 : 1;
+    const summary = scenarioSummary(results, { seed: s.seed, subgoals: s.subgoals, steps });
+    if (values.json) console.log(JSON.stringify(summary));
+    else console.log(`pick-place over ROS: ${summary.successes}/${summary.episodes} successful (${(summary.successRate * 100).toFixed(1)}%), lifted ${summary.lifted}, mean steps ${summary.meanSteps}, ${summary.meanPlanMs} ms per plan`);
+    return summary.successes === summary.episodes ? 0 : 1;
   } catch (error) {
     throw new CliError((error as Error).message);
   } finally {
     rcl.shutdown();
   }
+}
+
+/** One episode's line. */
+function episodeLine(e: ScenarioEpisode): string {
+  const i = e.info;
+  return (
+    `seed ${String(e.seed).padStart(6)}  ${e.success ? 'success' : 'failure'}  steps ${String(e.steps).padStart(3)}  ${e.elapsedS.toFixed(1)} s` +
+    (i ? `  cube→target ${(i.cubeToTarget * 100).toFixed(1)} cm  lift ${(i.cubeLift * 100).toFixed(1)} cm  tool→cube ${(i.cubeToTcp * 100).toFixed(1)} cm${e.lifted ? '  lifted' : ''}` : '  poses never arrived') +
+    (e.lastStatus ? `  planner: ${e.lastStatus}` : '')
+  );
+}
+
+/** The summary `scenario --json` prints: `eval`'s fields where they apply. */
+export function scenarioSummary(results: readonly ScenarioEpisode[], o: { seed: number; subgoals: string; steps: readonly number[] }) {
+  const n = results.length;
+  const successes = results.filter((r) => r.success).length;
+  const planned = results.filter((r) => Number.isFinite(r.meanPlanMs));
+  return {
+    task: 'pick-place',
+    loop: 'ros',
+    episodes: n,
+    successes,
+    successRate: n ? successes / n : 0,
+    lifted: results.filter((r) => r.lifted).length,
+    subgoals: o.subgoals,
+    subgoalSteps: [...o.steps],
+    meanPlanMs: round(planned.reduce((a, r) => a + r.meanPlanMs, 0) / Math.max(1, planned.length), 1),
+    meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / Math.max(1, n), 2),
+    seed: o.seed,
+    results: results.map((r) => ({
+      seed: r.seed,
+      success: r.success,
+      lifted: r.lifted,
+      steps: r.steps,
+      ...(r.info ? { cubeToTarget: round(r.info.cubeToTarget, 4), cubeLift: round(r.info.cubeLift, 4), tcpToCube: round(r.info.cubeToTcp, 4) } : {}),
+      meanPlanMs: round(r.meanPlanMs, 1),
+      elapsedS: round(r.elapsedS, 1),
+      ...(r.lastStatus ? { lastStatus: r.lastStatus } : {}),
+    })),
+  };
 }

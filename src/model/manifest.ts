@@ -119,7 +119,13 @@ export const manifestSchema = z
      * How the built-in simulator must draw frames for this model (its training data's render
      * settings); absent for models not trained on the simulator: no shadows.
      */
-    simulator: z.object({ shadows: z.boolean().default(false) }).default({ shadows: false }),
+    simulator: z
+      .object({
+        shadows: z.boolean().default(false),
+        /** The goal-image scheme the model was measured with (`eval`, `scenario` default to it). */
+        subgoals: z.enum(['paper', 'waypoints']).optional(),
+      })
+      .default({ shadows: false }),
     /**
      * Optional goal readout: `image` [1, 3, H, W] (preprocessed like the encoder's, one frame) →
      * `gripper` [1], the closedness [0, 1] the frame's fingers show. Read once per goal image.

@@ -1,13 +1,16 @@
 /**
- * The pick-and-place scenario runner over ROS 2: send the three subgoal images to the planner with
- * SetGoalSequence, let it run until its budgets are spent (GOAL_REACHED) or a timeout, and judge
- * the outcome from the cube, target and tool poses and the finger opening — the same criterion as
- * the built-in simulator's (cube within 5 cm of the target, on the table, released, gripper away).
+ * The pick-and-place scenario over ROS 2 as an evaluation: per episode, set the simulator node's
+ * layout seed and reset it, send the goal images to the planner with SetGoalSequence, let it run
+ * until the task succeeds, its budgets are spent (GOAL_REACHED) or a timeout that follows from the
+ * budgets and the plan time it reports, then hold it (~/clear_goal) and judge the outcome from the
+ * cube, target and tool poses and the finger opening — the task definition of sim/tasks.ts (the
+ * cube picked, i.e. lifted at some point, then within 5 cm of the target, on the table, released,
+ * gripper away).
  * Against the built-in simulator node every pose arrives as PoseStamped; against Gazebo the cube
  * comes from the ros_gz bridge as a TFMessage (one transform per child frame), the target is a
  * fixed point of the world, and the tool position is the forward kinematics of the joint states.
  */
-import { evaluateTask, type TaskInfo } from '../../sim/tasks.js';
+import { evaluateTask, TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
 import { FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
@@ -19,11 +22,17 @@ import { imageToMsg } from './send-goal.js';
 export interface ScenarioOptions {
   /** Planner node name, e.g. /jepa_mpc_planner. */
   readonly planner: string;
-  /** Simulator node to reset first (its ~/reset Trigger), or undefined. */
+  /** Simulator node to seed and reset before each episode (its `seed` parameter and ~/reset Trigger), or undefined. */
   readonly sim?: string;
-  readonly goals: readonly RgbImage[];
+  /** Layout seeds, one episode each. */
+  readonly seeds: readonly number[];
+  /** The goal images of an episode's seed. */
+  readonly goalsFor: (seed: number) => Promise<readonly RgbImage[]>;
   readonly steps: readonly number[];
-  readonly timeoutS: number;
+  /** Seconds per control step (the model's control period): sizes the timeout. */
+  readonly periodS: number;
+  /** Fixed timeout per episode (s); default: from the budgets and the plan time the planner reports. */
+  readonly timeoutS?: number;
   readonly topics: { readonly cube: string; readonly target: string; readonly pose: string; readonly joints: string };
   /** Cube centre height when resting on the table (m). */
   readonly cubeRestZ: number;
@@ -33,6 +42,45 @@ export interface ScenarioOptions {
   readonly target?: readonly number[];
   /** Take the tool position from the arm joints of topics.joints (forward kinematics), not topics.pose. */
   readonly tcpFromJoints?: boolean;
+  /** Called after each episode. */
+  readonly onEpisode?: (e: ScenarioEpisode) => void;
+}
+
+/** One episode's verdict. */
+export interface ScenarioEpisode {
+  readonly seed: number;
+  readonly success: boolean;
+  /** The cube was lifted (held ≥ 5 cm above the table) at some point. */
+  readonly lifted: boolean;
+  /** Actions the planner executed. */
+  readonly steps: number;
+  /** The final task metrics (undefined when poses never arrived). */
+  readonly info?: TaskInfo;
+  readonly lastStatus?: string;
+  /** Mean plan time the planner reported (ms). */
+  readonly meanPlanMs: number;
+  readonly elapsedS: number;
+}
+
+/** Plan time assumed before the planner has reported one (s). */
+const INITIAL_PLAN_S = 2;
+/** Control periods per step beyond the plan: the command, then a frame stamped after it. */
+const PERIODS_PER_STEP = 3;
+/** Extra seconds per episode (goal encoding, discovery). */
+const TIMEOUT_SLACK_S = 30;
+/** How often the runner looks at the verdict (ms). */
+const POLL_MS = 100;
+/** Wait for the last poses after the planner stops (ms). */
+const SETTLE_MS = 500;
+/** rcl_interfaces/msg/ParameterType INTEGER. */
+const PARAMETER_INTEGER = 2;
+
+/**
+ * The timeout of an episode: every budgeted step's plan (the slowest the planner reported so far)
+ * plus its command and observation, and some slack.
+ */
+export function episodeTimeoutS(steps: readonly number[], periodS: number, planS: number): number {
+  return steps.reduce((a, b) => a + b, 0) * (planS + PERIODS_PER_STEP * periodS) + TIMEOUT_SLACK_S;
 }
 
 /**
@@ -69,11 +117,40 @@ export interface SceneSnapshot {
   fingerOpening?: number;
 }
 
-/** Judges pick-and-place from a snapshot; undefined while a pose is still missing. */
-export function judgePickPlace(s: SceneSnapshot, cubeRestZ: number): TaskInfo | undefined {
+/**
+ * Judges pick-and-place from a snapshot; undefined while a pose is still missing. `liftedBefore`
+ * is the previous verdict's `lifted` (the task needs the pick as well as the place).
+ */
+export function judgePickPlace(s: SceneSnapshot, cubeRestZ: number, liftedBefore = false): TaskInfo | undefined {
   if (!s.tcp || !s.cube || !s.target || s.fingerOpening === undefined) return undefined;
   const closedness = 1 - Math.min(1, Math.max(0, s.fingerOpening / FINGER_TRAVEL));
-  return evaluateTask('pick-place', { tcp: s.tcp, cube: s.cube, target: s.target, restZ: cubeRestZ, gripperCommand: closedness });
+  // Fingers around a 4.5 cm cube read about half closed; a cube 5 cm up at the tool is held.
+  const lift = (s.cube[2] as number) - cubeRestZ;
+  const liftedNow = lift >= TASK_THRESHOLDS.graspLift && Math.hypot(...[0, 1, 2].map((i) => (s.cube?.[i] as number) - (s.tcp?.[i] as number))) < TASK_THRESHOLDS.heldDistance;
+  return evaluateTask('pick-place', { tcp: s.tcp, cube: s.cube, target: s.target, restZ: cubeRestZ, gripperCommand: closedness }, liftedBefore || liftedNow);
+}
+
+/** Follows a pick-and-place episode's snapshots and keeps whether the cube was lifted. */
+export class PickPlaceJudge {
+  private lifted = false;
+  private latest: TaskInfo | undefined;
+
+  constructor(private readonly cubeRestZ: number) {}
+
+  /** Looks at the scene now. */
+  update(s: SceneSnapshot): TaskInfo | undefined {
+    const info = judgePickPlace(s, this.cubeRestZ, this.lifted);
+    if (info) {
+      this.lifted = info.lifted;
+      this.latest = info;
+    }
+    return info;
+  }
+
+  /** The last verdict. */
+  get info(): TaskInfo | undefined {
+    return this.latest;
+  }
 }
 
 const position = (m: PoseStampedMsg) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
@@ -113,17 +190,36 @@ export function fingerOpeningFromJointState(names: readonly string[], positions:
   return fingers.length ? fingers.reduce((a, b) => a + b, 0) / fingers.length : undefined;
 }
 
-/** Runs the scenario; resolves with the verdict (undefined info when poses never arrived). */
-export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logger): Promise<{ success: boolean; info?: TaskInfo; lastStatus?: string; elapsedS: number }> {
+interface StatusMsg {
+  code_name: string;
+  message: string;
+  step: number;
+  subgoal_index: number;
+  subgoal_count: number;
+  plan_time_ms: number;
+}
+
+/** Runs the scenario's episodes; resolves with one verdict each. */
+export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logger): Promise<ScenarioEpisode[]> {
   const node = rcl.createNode('jepa_mpc_scenario');
   const snapshot: SceneSnapshot = o.target ? { target: [...o.target] } : {};
-  let lastStatus: { code_name: string; message: string; subgoal_index: number; subgoal_count: number } | undefined;
+  let judge = new PickPlaceJudge(o.cubeRestZ);
+  const status: { latest?: StatusMsg } = {};
+  /** The latest status (a function: the subscription sets it between awaits). */
+  const latestStatus = (): StatusMsg | undefined => status.latest;
   const opts = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
+  const look = () => judge.update(snapshot);
   const cubeFrame = o.cubeFrame;
   if (cubeFrame) {
-    node.createSubscription('tf2_msgs/msg/TFMessage', o.topics.cube, opts, (m: TFMessageMsg) => (snapshot.cube = positionFromTransforms(m, cubeFrame) ?? snapshot.cube));
+    node.createSubscription('tf2_msgs/msg/TFMessage', o.topics.cube, opts, (m: TFMessageMsg) => {
+      snapshot.cube = positionFromTransforms(m, cubeFrame) ?? snapshot.cube;
+      look();
+    });
   } else {
-    node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.cube, opts, (m: PoseStampedMsg) => (snapshot.cube = position(m)));
+    node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.cube, opts, (m: PoseStampedMsg) => {
+      snapshot.cube = position(m);
+      look();
+    });
   }
   if (!o.target) node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.target, opts, (m: PoseStampedMsg) => (snapshot.target = position(m)));
   if (!o.tcpFromJoints) node.createSubscription('geometry_msgs/msg/PoseStamped', o.topics.pose, opts, (m: PoseStampedMsg) => (snapshot.tcp = position(m)));
@@ -131,25 +227,77 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
     snapshot.fingerOpening = fingerOpeningFromJointState(m.name, m.position) ?? snapshot.fingerOpening;
     if (o.tcpFromJoints) snapshot.tcp = tcpFromJointState(m.name, m.position) ?? snapshot.tcp;
   });
-  node.createSubscription('jepa_mpc_interfaces/msg/PlannerStatus', `${o.planner}/status`, { enableTypedArray: true }, (m: typeof lastStatus) => (lastStatus = m));
+  node.createSubscription('jepa_mpc_interfaces/msg/PlannerStatus', `${o.planner}/status`, { enableTypedArray: true }, (m: StatusMsg) => (status.latest = m));
   rcl.spin(node);
-  const t0 = Date.now();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const setInteger = async (target: string, name: string, value: number): Promise<boolean> => {
+    const client = node.createClient('rcl_interfaces/srv/SetParameters', `${target}/set_parameters`);
+    if (!(await client.waitForService(5000))) return false;
+    const r = await client.sendRequestAsync({ parameters: [{ name, value: { type: PARAMETER_INTEGER, integer_value: BigInt(value) } }] });
+    const result = (r['results'] as { successful: boolean; reason: string }[] | undefined)?.[0];
+    if (result && !result.successful) log.warn({ target, name, value, reason: result.reason }, 'parameter refused');
+    return result?.successful ?? false;
+  };
+  const trigger = async (name: string, timeoutMs = 5000): Promise<boolean> => {
+    const client = node.createClient('std_srvs/srv/Trigger', name);
+    if (!(await client.waitForService(timeoutMs))) return false;
+    await client.sendRequestAsync({});
+    return true;
+  };
+  const results: ScenarioEpisode[] = [];
   try {
-    if (o.sim) {
-      const reset = node.createClient('std_srvs/srv/Trigger', `${o.sim}/reset`);
-      if (await reset.waitForService(5000)) log.info(await reset.sendRequestAsync({}), 'simulator reset');
-      else log.warn({ sim: o.sim }, 'simulator reset service not available; running from its current state');
+    const goalClient = node.createClient('jepa_mpc_interfaces/srv/SetGoalSequence', `${o.planner}/set_goal_sequence`);
+    if (!(await goalClient.waitForService(10_000))) throw new Error(`${o.planner}/set_goal_sequence is not available (is the planner running?)`);
+    for (const seed of o.seeds) {
+      const goals = await o.goalsFor(seed);
+      if (o.sim) {
+        if (!(await setInteger(o.sim, 'seed', seed))) log.warn({ sim: o.sim, seed }, "could not set the simulator's seed; resetting to its own");
+        if (!(await trigger(`${o.sim}/reset`))) log.warn({ sim: o.sim }, 'simulator reset service not available; running from its current state');
+      }
+      await setInteger(o.planner, 'planner_seed', seed); // the same planner sampling as `eval` on this seed
+      await sleep(SETTLE_MS); // the reset scene's poses arrive
+      judge = new PickPlaceJudge(o.cubeRestZ);
+      delete status.latest;
+      const t0 = Date.now();
+      const response = await goalClient.sendRequestAsync({ images: goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
+      if (response['accepted'] !== true) throw new Error(`the planner refused the goals: ${String(response['message'])}`);
+      log.info({ seed, goals: goals.length, steps: o.steps }, 'goal sequence sent');
+      let running = false;
+      let planS = INITIAL_PLAN_S;
+      const planTimes: number[] = [];
+      let seenStep = 0;
+      let success = false;
+      for (;;) {
+        await sleep(POLL_MS);
+        const st = latestStatus();
+        if (st && st.code_name !== 'GOAL_REACHED') running = true;
+        if (st && st.step > seenStep) {
+          seenStep = st.step;
+          planTimes.push(st.plan_time_ms);
+          planS = Math.max(planS === INITIAL_PLAN_S ? 0 : planS, st.plan_time_ms / 1000);
+        }
+        success = judge.info?.success ?? false;
+        const timeout = o.timeoutS ?? episodeTimeoutS(o.steps, o.periodS, planS);
+        if (success || (running && st?.code_name === 'GOAL_REACHED') || Date.now() - t0 > timeout * 1000) break;
+      }
+      await trigger(`${o.planner}/clear_goal`, 1000); // hold until the next episode
+      await sleep(SETTLE_MS); // the last poses
+      const info = judge.info;
+      const last = latestStatus();
+      const episode: ScenarioEpisode = {
+        seed,
+        success: success || (info?.success ?? false),
+        lifted: info?.lifted ?? false,
+        steps: latestStatus()?.step ?? seenStep,
+        ...(info ? { info } : {}),
+        ...(last ? { lastStatus: `${last.code_name}: ${last.message}` } : {}),
+        meanPlanMs: planTimes.length ? planTimes.reduce((a, b) => a + b, 0) / planTimes.length : NaN,
+        elapsedS: (Date.now() - t0) / 1000,
+      };
+      results.push(episode);
+      o.onEpisode?.(episode);
     }
-    const client = node.createClient('jepa_mpc_interfaces/srv/SetGoalSequence', `${o.planner}/set_goal_sequence`);
-    if (!(await client.waitForService(10_000))) throw new Error(`${o.planner}/set_goal_sequence is not available (is the planner running?)`);
-    const response = await client.sendRequestAsync({ images: o.goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
-    if (response['accepted'] !== true) throw new Error(`the planner refused the goals: ${String(response['message'])}`);
-    log.info({ goals: o.goals.length, steps: o.steps }, 'goal sequence sent');
-    const deadline = t0 + o.timeoutS * 1000;
-    while (Date.now() < deadline && lastStatus?.code_name !== 'GOAL_REACHED') await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 500)); // let the last poses arrive
-    const info = judgePickPlace(snapshot, o.cubeRestZ);
-    return { success: info?.success ?? false, ...(info ? { info } : {}), ...(lastStatus ? { lastStatus: `${lastStatus.code_name}: ${lastStatus.message}` } : {}), elapsedS: (Date.now() - t0) / 1000 };
+    return results;
   } finally {
     node.destroy();
   }

@@ -11,7 +11,8 @@ import { PlannerStatus } from '../../src/core/status.js';
 import { createLogger } from '../../src/log.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { defaultParameters, type ParamValues } from '../../src/node/parameters.js';
-import { PlannerNode, plannerConfigFromParams } from '../../src/node/planner-node.js';
+import { resolvePlannerConfig } from '../../src/model/planner-settings.js';
+import { PlannerNode, plannerSettingsOf } from '../../src/node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../../src/node/ports.js';
 import { modelDir } from '../../src/paths.js';
 import type { ToolPose } from '../../src/robot/commands.js';
@@ -174,7 +175,7 @@ describe('PlannerNode', () => {
   });
 
   it('runs a goal sequence through its budgets to GOAL_REACHED', async () => {
-    const { node, outputs } = makeNode();
+    const { node, outputs, advance, now } = makeNode();
     node.onImage(frame(1), 100);
     node.onPose(POSE, 100);
     const r = await node.setGoalSequence({ images: [frame(3).image, frame(4).image], fileNames: ['goal.png'], maxSteps: [1, 1, 1], energyThresholds: [] });
@@ -184,6 +185,9 @@ describe('PlannerNode', () => {
       node.tick();
       await node.idle();
       seen.push(outputs.lastStatus.subgoalIndex);
+      advance(0.3); // the command's period passes; the next frame shows its result
+      node.onImage(frame(1), now());
+      node.onPose(POSE, now());
     }
     node.tick();
     expect(outputs.lastStatus.codeName).toBe('GOAL_REACHED');
@@ -284,11 +288,108 @@ describe('PlannerNode', () => {
     expect(j.timeFromStartS).toBeCloseTo(0.25, 9);
   });
 
-  it("takes goal_gripper_weight from the model's manifest at -1 (the default), else as given", () => {
-    const config = (w: number) => plannerConfigFromParams({ ...defaultParameters(), goal_gripper_weight: w }, model).goalGripperWeight;
+  it("plans with the model's own settings where the parameters are unset (the defaults), else with theirs", () => {
+    const config = (p: Partial<ParamValues>) => resolvePlannerConfig(model.manifest, plannerSettingsOf({ ...defaultParameters(), ...p }));
+    const planning = model.manifest.planning;
+    const unset = config({});
     expect(defaultParameters().goal_gripper_weight).toBe(-1);
-    expect(config(-1)).toBe(model.manifest.planning.goalGripperWeight);
-    expect(config(0.3)).toBe(0.3);
-    expect(config(0)).toBe(0);
+    expect([unset.cem.samples, unset.cem.iterations, unset.cem.elites, unset.cem.horizon]).toEqual([planning.samples, planning.iterations, Math.min(planning.elites, planning.samples), planning.horizon]);
+    expect(unset.goalGripperWeight).toBe(planning.goalGripperWeight);
+    expect(unset.cem.space.upper).toEqual(planning.upper);
+    const set = config({ samples: 40, iterations: 2, elites: 4, max_step_xyz: 0.05, warm_start: 'on' });
+    expect([set.cem.samples, set.cem.iterations, set.cem.elites, set.warmStart]).toEqual([40, 2, 4, true]);
+    expect(set.cem.space.upper.slice(0, 3)).toEqual([0.05, 0.05, 0.05]);
+    expect(config({ goal_gripper_weight: 0 }).goalGripperWeight).toBe(0);
+  });
+
+  it('refuses a live update whose planner settings do not fit the model, keeping the old values', () => {
+    const { node } = makeNode();
+    const r = node.updateParameters({ horizon: 7 });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/horizon 7: model 'test-tiny' has rollout graphs for/);
+    expect(node.parameters.horizon).toBe(0);
+  });
+
+  describe('exact execution and observation timing', () => {
+    function scheduled() {
+      const queue: { at: number; fn: () => void }[] = [];
+      return { queue, schedule: (at: () => number) => (delayS: number, fn: () => void) => queue.push({ at: at() + delayS, fn }) };
+    }
+
+    it('streams delta/period for exactly one period, then one zero twist stamped at its end (a servo integrating the stream moves by the delta)', async () => {
+      let now = 100;
+      const outputs = new Recorder();
+      const timers = scheduled();
+      const node = new PlannerNode({ model, params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8 }, outputs, clock: () => now, schedule: timers.schedule(() => now), goalDir, log });
+      node.onImage(frame(1), 100);
+      node.onPose(POSE, 100);
+      await node.setGoal({ fileName: 'goal.png' });
+      now = 100.1;
+      node.tick();
+      await node.idle();
+      const action = outputs.lastStatus.lastAction;
+      expect(timers.queue).toHaveLength(1);
+      expect(timers.queue[0]!.at).toBeCloseTo(100.35, 9);
+      now = 100.2; // a cycle in the middle of the stream keeps it fed
+      node.tick();
+      now = 100.35;
+      timers.queue[0]!.fn();
+      now = 100.45; // a later cycle publishes nothing that moves
+      node.tick();
+      const twists = outputs.commands.filter((c): c is Extract<ArmCommand, { kind: 'twist' }> => c.kind === 'twist' && c.stampS >= 100.1);
+      // Integrate the stream as the simulator node does: each twist holds until the next one's stamp.
+      const moved = [0, 0, 0];
+      twists.forEach((t, k) => {
+        const dt = (twists[k + 1]?.stampS ?? t.stampS) - t.stampS;
+        for (let i = 0; i < 3; i++) moved[i]! += t.twist.linear[i]! * dt;
+      });
+      moved.forEach((m, i) => expect(m).toBeCloseTo(action[i]!, 6));
+      const start = twists.findIndex((t) => t.twist.linear.some((v) => v !== 0));
+      const stop = twists.slice(start).find((t) => t.twist.linear.every((v) => v === 0))!;
+      expect(twists[start]!.stampS).toBeCloseTo(100.1, 9);
+      expect(stop.stampS).toBeCloseTo(100.35, 9);
+      expect(twists.at(-1)!.twist.linear).toEqual([0, 0, 0]);
+    });
+
+    it('plans only from a frame and a pose stamped after the last command finished plus settle_s, saying so while it waits', async () => {
+      const { node, outputs, advance } = makeNode({ settle_s: 0.1 });
+      node.onImage(frame(1), 100);
+      node.onPose(POSE, 100);
+      await node.setGoal({ fileName: 'goal.png' });
+      node.tick(); // plans at 100: the command runs until 100.25
+      await node.idle();
+      expect(outputs.lastStatus.step).toBe(1);
+      advance(0.3);
+      node.onImage(frame(2), 100.3); // after the command, but within the settle time
+      node.onPose(POSE, 100.3);
+      node.tick();
+      await node.idle();
+      expect(outputs.lastStatus.codeName).toBe('WAITING_FOR_OBSERVATION');
+      expect(outputs.lastStatus.message).toMatch(/stamped after 100.350 s/);
+      expect(outputs.lastStatus.step).toBe(1);
+      advance(0.1);
+      node.onImage(frame(2), 100.4);
+      node.tick(); // the pose is still the early one
+      await node.idle();
+      expect(outputs.lastStatus.message).toMatch(/waiting for a pose/);
+      node.onPose(POSE, 100.4);
+      node.tick();
+      await node.idle();
+      expect(outputs.lastStatus.step).toBe(2);
+    });
+
+    it('holds with status PLANNING while a plan is in flight, and never starts a second one', async () => {
+      const { node, outputs } = makeNode();
+      node.onImage(frame(1), 100);
+      node.onPose(POSE, 100);
+      await node.setGoal({ fileName: 'goal.png' });
+      node.tick();
+      expect(node.planInFlight).toBe(true);
+      node.tick();
+      expect(outputs.lastStatus.codeName).toBe('PLANNING');
+      expect(outputs.lastStatus.message).toMatch(/planning from the frame stamped 100.000 s; holding/);
+      await node.idle();
+      expect(outputs.lastStatus.step).toBe(1);
+    });
   });
 });
