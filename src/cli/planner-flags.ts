@@ -16,14 +16,14 @@ const NAMES = Object.keys(PLANNER_SETTINGS) as PlannerSettingName[];
 export const PLANNER_FLAG_OPTIONS = Object.fromEntries(NAMES.map((n) => [flagName(n), { type: 'string' }])) as Record<string, { type: 'string' }> satisfies ParseArgsConfig['options'];
 
 /** Column the flag descriptions start at in help texts. */
-const HELP_COLUMN = 27;
+const HELP_COLUMN = 23;
 
 /** Help lines of the planner flags (from the schema's descriptions). */
 export const PLANNER_FLAG_HELP = NAMES.map((n) => {
   const spec: ParamSpec = PLANNER_SETTINGS[n];
   const value = spec.choices ? spec.choices.filter((c) => c !== '').join('|') : spec.type === 'integer' ? 'N' : 'X';
   const head = `  --${flagName(n)} ${value}`;
-  const description = spec.description.replace(/; unset .*$/, '');
+  const description = spec.description.replace(/; (0|-1|empty) = the model's value.*$/, '');
   return `${head.padEnd(HELP_COLUMN - 1)} ${description}${spec.unit ? ` (${spec.unit})` : ''}`;
 })
   .concat([`${' '.repeat(HELP_COLUMN)}(every planner flag defaults to the model manifest's planning value)`])

@@ -34,25 +34,28 @@ export interface ParamSpec {
 /** The value a planner setting holds while it is unset (= the model's value), by type. */
 export const UNSET = { integer: 0, double: -1, string: '' } as const;
 
-const MODEL = '; unset (0 / -1 / empty) = the model manifest’s planning value';
+/** How each kind of setting says "the model's value" in its description. */
+const MODEL_INT = "; 0 = the model's value (its manifest's planning block)";
+const MODEL_DOUBLE = "; -1 = the model's value (its manifest's planning block)";
+const MODEL_STRING = "; empty = the model's value (its manifest's planning block)";
 
 /**
  * Every planner setting, keyed by its ROS parameter name; the CLI flag is the same name with
  * dashes (`goal_gripper_weight` → `--goal-gripper-weight`). Defaults are {@link UNSET}.
  */
 export const PLANNER_SETTINGS = {
-  optimizer: { type: 'string', default: UNSET.string, choices: [UNSET.string, 'cem', 'mppi'], description: `Planner optimiser: cem or mppi${MODEL}` },
-  samples: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Candidate action sequences per iteration${MODEL}` },
-  iterations: { type: 'integer', default: UNSET.integer, min: 0, max: 1000, description: `Optimiser iterations per action${MODEL}` },
-  elites: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Elites kept per iteration (<= samples)${MODEL}` },
-  horizon: { type: 'integer', default: UNSET.integer, min: 0, max: 64, description: `Actions per candidate sequence (the model needs a rollout graph for it)${MODEL}` },
-  warm_start: { type: 'string', default: UNSET.string, choices: [UNSET.string, 'on', 'off'], description: `Start each plan from the previous plan shifted by one step: on or off${MODEL}` },
-  max_step_xyz: { type: 'double', default: UNSET.double, min: -1, max: 0.2, unit: 'm', description: `Largest |delta| per axis per step: the planner's bound and the safety clamp${MODEL}` },
-  max_step_rotation: { type: 'double', default: UNSET.double, min: -1, max: 0.5, unit: 'rad', description: `Largest |delta| per rotation axis per step (0 = rotations pinned, as in the paper)${MODEL}` },
-  max_step_gripper: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Largest |delta| of gripper closedness per step${MODEL}` },
-  gripper_snap: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Planned gripper deltas with smaller magnitude are snapped to 0${MODEL}` },
-  gripper_margin: { type: 'double', default: UNSET.double, min: -1, max: 0.99, description: `Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)${MODEL}` },
-  goal_gripper_weight: { type: 'double', default: UNSET.double, min: -1, max: 10, description: `Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness; 0 = off)${MODEL}` },
+  optimizer: { type: 'string', default: UNSET.string, choices: [UNSET.string, 'cem', 'mppi'], description: `Planner optimiser: cem or mppi${MODEL_STRING}` },
+  samples: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Candidate action sequences per iteration${MODEL_INT}` },
+  iterations: { type: 'integer', default: UNSET.integer, min: 0, max: 1000, description: `Optimiser iterations per action${MODEL_INT}` },
+  elites: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Elites kept per iteration (<= samples)${MODEL_INT}` },
+  horizon: { type: 'integer', default: UNSET.integer, min: 0, max: 64, description: `Actions per candidate sequence (the model needs a rollout graph for it)${MODEL_INT}` },
+  warm_start: { type: 'string', default: UNSET.string, choices: [UNSET.string, 'on', 'off'], description: `Start each plan from the previous plan shifted by one step: on or off${MODEL_STRING}` },
+  max_step_xyz: { type: 'double', default: UNSET.double, min: -1, max: 0.2, unit: 'm', description: `Largest |delta| per axis per step: the planner's bound and the safety clamp${MODEL_DOUBLE}` },
+  max_step_rotation: { type: 'double', default: UNSET.double, min: -1, max: 0.5, unit: 'rad', description: `Largest |delta| per rotation axis per step (0 = rotations pinned, as in the paper)${MODEL_DOUBLE}` },
+  max_step_gripper: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Largest |delta| of gripper closedness per step${MODEL_DOUBLE}` },
+  gripper_snap: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Planned gripper deltas with smaller magnitude are snapped to 0${MODEL_DOUBLE}` },
+  gripper_margin: { type: 'double', default: UNSET.double, min: -1, max: 0.99, description: `Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)${MODEL_DOUBLE}` },
+  goal_gripper_weight: { type: 'double', default: UNSET.double, min: -1, max: 10, description: `Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness; 0 = off)${MODEL_DOUBLE}` },
 } as const satisfies Record<string, ParamSpec>;
 
 /** A planner setting's name. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forwardKinematics, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
-import { fingerOpeningFromJointState, judgePickPlace, positionFromTransforms, runScenario, tcpFromJointState, type ScenarioOptions } from '../../src/ros/scenario.js';
+import { episodeTimeoutS, fingerOpeningFromJointState, judgePickPlace, PickPlaceJudge, positionFromTransforms, runScenario, tcpFromJointState, type ScenarioOptions } from '../../src/ros/scenario.js';
 import { createLogger } from '../../src/log.js';
 import { fakeRclnodejs, type FakeNode } from './fake-rclnodejs.js';
 
@@ -12,8 +12,25 @@ describe('pick-and-place verdict from ROS poses', () => {
     ['placed but still gripped', { tcp: [0.51, 0.21, 0.03], cube: [0.51, 0.21, REST], target: [0.5, 0.2, 0], fingerOpening: 0.02 }, false],
     ['released too far from the target', { tcp: [0.5, 0.2, 0.2], cube: [0.57, 0.2, REST], target: [0.5, 0.2, 0], fingerOpening: 0.04 }, false],
     ['still lifted', { tcp: [0.5, 0.2, 0.2], cube: [0.5, 0.2, REST + 0.05], target: [0.5, 0.2, 0], fingerOpening: 0.04 }, false],
-  ])('%s → %s', (_name, snapshot, success) => {
-    expect(judgePickPlace(snapshot, REST)?.success).toBe(success);
+  ])('%s (after a lift) → %s', (_name, snapshot, success) => {
+    expect(judgePickPlace(snapshot, REST, true)?.success).toBe(success);
+  });
+
+  it('counts a pick-and-place only if the cube was lifted first: a cube pushed onto the target is a failure', () => {
+    const placed = { tcp: [0.5, 0.2, 0.2], cube: [0.51, 0.21, REST], target: [0.5, 0.2, 0], fingerOpening: 0.04 };
+    expect(judgePickPlace(placed, REST)?.success).toBe(false);
+    const judge = new PickPlaceJudge(REST);
+    expect(judge.update(placed)?.success).toBe(false); // pushed there
+    // Held 6 cm up at the tool (fingers around the cube read about half closed), then set down and released.
+    expect(judge.update({ tcp: [0.45, 0.1, REST + 0.06], cube: [0.45, 0.1, REST + 0.06], target: [0.5, 0.2, 0], fingerOpening: 0.022 })?.lifted).toBe(true);
+    // A cube 6 cm up but away from the tool (knocked into the air) is not a lift.
+    expect(new PickPlaceJudge(REST).update({ tcp: [0.3, 0.1, 0.3], cube: [0.45, 0.1, REST + 0.06], target: [0.5, 0.2, 0], fingerOpening: 0.04 })?.lifted).toBe(false);
+    expect(judge.update(placed)).toMatchObject({ success: true, lifted: true });
+  });
+
+  it('sizes the timeout from the budgets and the plan time', () => {
+    // 36 steps x (0.8 s plan + 3 x 0.25 s) + 30 s slack
+    expect(episodeTimeoutS([8, 5, 4, 10, 4, 5], 0.25, 0.8)).toBeCloseTo(36 * 1.55 + 30, 9);
   });
 
   it('has no verdict until every pose has arrived', () => {
@@ -60,8 +77,10 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
   const target = [0.5129, -0.1902, 0];
   const options: ScenarioOptions = {
     planner: '/jepa_mpc_planner',
-    goals: [{ width: 2, height: 2, data: new Uint8Array(12) }],
+    seeds: [7],
+    goalsFor: async () => [{ width: 2, height: 2, data: new Uint8Array(12) }],
     steps: [3],
+    periodS: 0.25,
     timeoutS: 5,
     topics: { cube: '/gz/task_cube/pose', target: '/unused/target', pose: '/unused/pose', joints: '/joint_states' },
     cubeRestZ: REST,
@@ -69,30 +88,63 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
     target,
     tcpFromJoints: true,
   };
+  const names = [...PANDA_READY_Q.map((_, i) => `fr3_joint${i + 1}`), 'fr3_finger_joint1', 'fr3_finger_joint2'];
 
-  it('subscribes to the TFMessage cube and joint states only, and judges a placed cube a success', async () => {
+  it('subscribes to the TFMessage cube and joint states only, and judges a lifted then placed cube a success', async () => {
     const rcl = fakeRclnodejs();
     const createNode = rcl.createNode.bind(rcl);
     let node: FakeNode | undefined;
+    const tool = Array.from(forwardKinematics(PANDA_READY_Q).position.slice(0, 3));
     rcl.createNode = (name: string) => {
       node = createNode(name) as FakeNode;
       const n = node;
-      // The planner's service, answered as the planner would; the "simulation" then reports the end state.
+      // The planner's service, answered as the planner would; the "simulation" then lifts the cube at the tool and places it.
       n.createService('jepa_mpc_interfaces/srv/SetGoalSequence', '/jepa_mpc_planner/set_goal_sequence', {}, () => {
+        n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.022, 0.022] });
+        n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', tool[0] as number, tool[1] as number, tool[2] as number)] });
         n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', target[0] as number, target[1] as number, REST)] });
-        n.deliver('/joint_states', { name: [...PANDA_READY_Q.map((_, i) => `fr3_joint${i + 1}`), 'fr3_finger_joint1', 'fr3_finger_joint2'], position: [...PANDA_READY_Q, 0.04, 0.04] });
-        n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', subgoal_index: 0, subgoal_count: 1 });
+        n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.04, 0.04] });
+        n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 300 });
+        n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 300 });
         return { accepted: true, message: 'ok', goal_count: 1 };
       });
       return n;
     };
-    const verdict = await runScenario(rcl, options, createLogger('test'));
+    const [verdict] = await runScenario(rcl, options, createLogger('test'));
     expect(node?.subscriptions.get('/gz/task_cube/pose')?.type).toBe('tf2_msgs/msg/TFMessage');
     expect(node?.subscriptions.has('/unused/target')).toBe(false);
     expect(node?.subscriptions.has('/unused/pose')).toBe(false);
-    expect(verdict.info?.cubeToTarget).toBeCloseTo(0, 9);
-    expect(verdict.success).toBe(true);
-    expect(verdict.lastStatus).toBe('GOAL_REACHED: done');
+    expect(verdict?.info?.cubeToTarget).toBeCloseTo(0, 9);
+    expect(verdict).toMatchObject({ seed: 7, success: true, lifted: true, steps: 1, meanPlanMs: 300 });
+    expect(verdict?.lastStatus).toBe('GOAL_REACHED: done');
     expect(node?.destroyed).toBe(true);
+  });
+
+  it('seeds and resets the simulator node and seeds the planner before each episode, one verdict per seed', async () => {
+    const rcl = fakeRclnodejs();
+    const createNode = rcl.createNode.bind(rcl);
+    const calls: string[] = [];
+    rcl.createNode = (name: string) => {
+      const n = createNode(name) as FakeNode;
+      const setParameters = (node: string) => (req: { parameters: { name: string; value: { integer_value: bigint } }[] }) => {
+        calls.push(`${node} ${req.parameters[0]?.name}=${req.parameters[0]?.value.integer_value}`);
+        return { results: [{ successful: true, reason: '' }] };
+      };
+      n.createService('rcl_interfaces/srv/SetParameters', '/sim/set_parameters', {}, setParameters('sim'));
+      n.createService('rcl_interfaces/srv/SetParameters', '/jepa_mpc_planner/set_parameters', {}, setParameters('planner'));
+      n.createService('std_srvs/srv/Trigger', '/sim/reset', {}, () => (calls.push('sim reset'), { success: true, message: '' }));
+      n.createService('std_srvs/srv/Trigger', '/jepa_mpc_planner/clear_goal', {}, () => (calls.push('planner clear'), { success: true, message: '' }));
+      n.createService('jepa_mpc_interfaces/srv/SetGoalSequence', '/jepa_mpc_planner/set_goal_sequence', {}, () => {
+        calls.push('goals');
+        n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 100 });
+        n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 100 });
+        return { accepted: true, message: 'ok', goal_count: 1 };
+      });
+      return n;
+    };
+    const results = await runScenario(rcl, { ...options, sim: '/sim', seeds: [3, 4] }, createLogger('test'));
+    expect(results.map((r) => r.seed)).toEqual([3, 4]);
+    expect(results.every((r) => !r.success && r.info === undefined)).toBe(true); // no poses arrived
+    expect(calls).toEqual(['sim seed=3', 'sim reset', 'planner planner_seed=3', 'goals', 'planner clear', 'sim seed=4', 'sim reset', 'planner planner_seed=4', 'goals', 'planner clear']);
   });
 });

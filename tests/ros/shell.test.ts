@@ -44,8 +44,8 @@ describe('ROS shell (rclnodejs double)', () => {
     expect([...node.parameters.keys()].sort()).toEqual(Object.keys(PARAMETERS).sort());
     const samples = node.descriptors.get('samples') as unknown as { type: number; description: string; range: { from: bigint; to: bigint } };
     expect(samples.type).toBe(2);
-    expect(samples.range.from).toBe(1n);
-    expect(samples.description).toMatch(/Candidate action sequences per iteration\. Range \[1, 100000\]/);
+    expect(samples.range.from).toBe(0n); // 0 = the model's value
+    expect(samples.description).toMatch(/Candidate action sequences per iteration; 0 = the model's value \(its manifest's planning block\)\. Range \[0, 100000\]/);
     expect((node.descriptors.get('provider') as unknown as { readOnly: boolean }).readOnly).toBe(true);
     expect(node.timers[0]?.periodNs).toBe(200_000_000n); // 5 Hz from the override
     expect(shell?.planner.parameters.samples).toBe(64);

@@ -46,9 +46,14 @@ describe('simulator node + planner node over ROS doubles', () => {
     await planner.planner.idle();
     const twist = planNode.messages(NAMES.twist).at(-1) as { twist: { linear: { x: number; y: number; z: number } } };
     simNode.deliver(SIM_NAMES.twist, twist);
+    // One control period later: the twist (stamped when the plan finished) has held for exactly a period.
+    simNode.nowNs += 250_000_000n;
     sim.step();
     const end = (simNode.messages(SIM_NAMES.pose).at(-1) as { pose: { position: { x: number; y: number; z: number } } }).pose.position;
     const status = planNode.messages(NAMES.status).at(-1) as { last_action: number[] };
+    // The frame and pose after the step are stamped at the end of the simulated period.
+    const stamp = (simNode.messages(SIM_NAMES.pose).at(-1) as { header: { stamp: { sec: number; nanosec: number } } }).header.stamp;
+    expect(stamp.sec + stamp.nanosec * 1e-9).toBeCloseTo(1000.25, 6);
     // The simulated tool moved by the planner's executed action (within tracking error).
     expect(end.x - start.x).toBeCloseTo(status.last_action[0] as number, 2);
     expect(end.y - start.y).toBeCloseTo(status.last_action[1] as number, 2);

@@ -1,0 +1,71 @@
+/**
+ * The loop users run, in CI: the planner node and the simulator node wired through their ports
+ * on a virtual clock (`eval --through-node`), with the shipped model. A short version of the
+ * README's comparison: it must succeed where the direct loop does, in every output mode, with
+ * plans that take longer than the control period.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TabletopSim } from '../../sim/tabletop.js';
+import { runPlannedEpisode } from '../../src/loop/episode.js';
+import { expertGoals } from '../../src/loop/goals.js';
+import { runThroughNodeEpisode } from '../../src/loop/through-node.js';
+import { createLogger } from '../../src/log.js';
+import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
+import { resolvePlannerConfig } from '../../src/model/planner-settings.js';
+import { modelDir } from '../../src/paths.js';
+
+const log = createLogger('test');
+/** A pick-and-place episode on 2 cores (s). */
+const EPISODE_TIMEOUT_MS = 240_000;
+
+describe('eval --through-node (planner node + simulator node on a virtual clock)', () => {
+  let model: OnnxWorldModel;
+  beforeAll(async () => {
+    model = await OnnxWorldModel.load(modelDir('sim-jepa-ac'));
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+
+  const simOptions = (task: 'reach' | 'pick-place') => {
+    const size = model.manifest.encoder.input.height;
+    return { task, controlPeriod: model.manifest.controlPeriodS, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
+  };
+
+  it.each([
+    ['twist', 0],
+    ['twist', 0.8],
+    ['pose', 0.8],
+    ['joint', 3],
+  ] as const)('reaches the goal image through the node (%s output, plans taking %s s)', async (outputMode, latencyS) => {
+    const sim = await TabletopSim.create(simOptions('reach'));
+    try {
+      const goals = await expertGoals(simOptions('reach'), 'reach', 3, { alignYaw: false }, 'waypoints');
+      const ep = await runThroughNodeEpisode(sim, model, goals, { seed: 3, latencyS, params: { output_mode: outputMode }, log });
+      expect(ep.success).toBe(true);
+      expect(ep.finalTask.tcpToTarget).toBeLessThan(0.04);
+      expect(ep.steps).toBeGreaterThan(0);
+    } finally {
+      sim.close();
+    }
+  }, EPISODE_TIMEOUT_MS);
+
+  it(
+    'picks and places through the node with plans slower than the control period, as the direct loop does on the same seed',
+    async () => {
+      const sim = await TabletopSim.create(simOptions('pick-place'));
+      try {
+        const goals = await expertGoals(simOptions('pick-place'), 'pick-place', 0, { alignYaw: false }, 'waypoints');
+        const direct = await runPlannedEpisode(sim, model, goals, { seed: 0, planner: resolvePlannerConfig(model.manifest) });
+        const node = await runThroughNodeEpisode(sim, model, goals, { seed: 0, latencyS: 0.8, log });
+        expect(direct.success).toBe(true);
+        expect(node.success).toBe(true);
+        expect(node.lifted).toBe(true); // picked, not pushed
+        expect(node.finalTask.cubeToTarget).toBeLessThan(0.05);
+      } finally {
+        sim.close();
+      }
+    },
+    EPISODE_TIMEOUT_MS,
+  );
+});
