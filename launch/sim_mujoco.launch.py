@@ -1,8 +1,8 @@
 """The whole stack over ROS 2 without Gazebo: the built-in MuJoCo tabletop as a node plus the
 planner node, wired by remappings (camera, pose, joint states in; twist and finger commands out).
 
-    ros2 launch jepa_mpc sim_mujoco.launch.py task:=pick-place seed:=3
-    jepa-mpc send-goal --sequence grasped.png near.png placed.png --steps 8,14,8
+    ros2 launch jepa_mpc sim_mujoco.launch.py [output_mode:=twist|pose|joint]
+    jepa-mpc scenario pick-place --episodes 10 --seed 0     # seeds and resets the simulator per episode
 """
 import os
 
@@ -22,6 +22,8 @@ def generate_launch_description():
                               description="Camera resolution (the shipped model's own: a larger render shrunk to 64 px looks different)"),
         DeclareLaunchArgument('shadows', default_value='true',
                               description="Draw shadows in the simulator (the shipped model was trained on them: its manifest's simulator.shadows)"),
+        DeclareLaunchArgument('output_mode', default_value='twist',
+                              description='How the planner commands the simulated arm: twist | pose | joint (the simulator node executes each exactly once)'),
         DeclareLaunchArgument('params_file', default_value=os.path.join(share, 'config', 'planner.yaml'),
                               description='Planner parameters file'),
         DeclareLaunchArgument('model_dir', default_value=os.path.join(share, 'models', 'sim-jepa-ac'),
@@ -56,7 +58,7 @@ def generate_launch_description():
             {
                 'model_dir': LaunchConfiguration('model_dir'),
                 'goal_dir': LaunchConfiguration('goal_dir'),
-                'output_mode': 'twist',
+                'output_mode': LaunchConfiguration('output_mode'),
                 'gripper_mode': 'joint',
             },
         ],
@@ -65,6 +67,8 @@ def generate_launch_description():
             ('current_pose', '/sim/current_pose'),
             ('joint_states', '/sim/joint_states'),
             ('delta_twist_cmds', '/sim/delta_twist_cmds'),
+            ('pose_target', '/sim/pose_target'),
+            ('joint_trajectory', '/sim/joint_trajectory'),
             ('gripper_command', '/sim/gripper_command'),
         ],
     )

@@ -42,7 +42,7 @@ const TYPE_PAIRS: Record<string, string> = {
   'geometry_msgs/msg/Pose': 'gz.msgs.Pose',
 };
 const BRIDGE_KEYS = ['ros_topic_name', 'gz_topic_name', 'ros_type_name', 'gz_type_name', 'direction'];
-const HARNESS_XML = ['sim/gazebo/worlds/tabletop.sdf', 'sim/gazebo/urdf/gz_ros2_control.urdf', 'ros/package.xml'];
+const HARNESS_XML = ['sim/gazebo/worlds/tabletop.sdf', 'sim/gazebo/urdf/gz_ros2_control.urdf', 'ros/package.xml', 'sim/gazebo/package.xml'];
 
 interface BridgeEntry {
   ros_topic_name: string;
@@ -303,13 +303,15 @@ describe('Gazebo harness packaging', () => {
     for (const p of paths) expect(existsSync(join(root, 'sim', 'gazebo', p)), p).toBe(true);
   });
 
-  it('registers the launch test, and package.xml declares what the launch file requires', () => {
+  it("registers the launch test; the harness's package.xml declares what the launch file requires, the planner's none of it", () => {
     expect(cmake).toContain('add_launch_test("${JEPA_MPC_ROOT}/launch/test/sim_gazebo.test.py"');
     const required = /REQUIRED_PACKAGES = \{([^}]*)\}/.exec(gazeboLaunch)?.[1] ?? '';
-    const names = [...required.matchAll(/'([a-z_]+)': /g)].map((m) => m[1]);
+    const names = [...required.matchAll(/'([a-z0-9_]+)': /g)].map((m) => m[1]);
     expect(names.length).toBeGreaterThanOrEqual(8);
-    const packageXml = read('ros/package.xml');
+    const packageXml = read('sim/gazebo/package.xml');
     for (const name of names) expect(packageXml, name).toContain(`<exec_depend>${name}</exec_depend>`);
+    const plannerXml = read('ros/package.xml');
+    for (const name of names) expect(plannerXml, name).not.toContain(`<exec_depend>${name}</exec_depend>`);
   });
 
   it('docs/gazebo.md documents every launch argument and the README links to it', () => {

@@ -19,6 +19,7 @@ describe('ROS packaging', () => {
   it.each([
     ['ros/package.xml', 'jepa_mpc'],
     ['msg/package.xml', 'jepa_mpc_interfaces'],
+    ['sim/gazebo/package.xml', 'jepa_mpc_gazebo'],
   ])('%s is well-formed and names %s', (file, name) => {
     const text = readFileSync(join(root, file), 'utf8');
     expect(text).toContain(`<name>${name}</name>`);
