@@ -6,13 +6,13 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CEM_DEFAULTS } from '../core/cem.js';
-import { MpcPlanner, PLANNER_DEFAULTS, type PlannerConfig } from '../core/mpc.js';
+import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import type { EnergyModel, Latents } from '../core/types.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import { resolvePlannerConfig, UNSET } from '../model/planner-settings.js';
 import { intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
@@ -21,12 +21,12 @@ import { formatTable, median, round } from './table.js';
 
 const HELP = `usage: jepa-mpc bench [options]
 
-Times one MPC planning step (paper CEM: 800 samples x 10 iterations, horizon 1) batched vs naive.
+Times one MPC planning step with the model's own CEM (its manifest's planning block; test-tiny: the paper's 800 samples x 10 iterations, horizon 1) batched vs naive.
 
 options:
 ${MODEL_HELP}
-  --samples N          CEM samples (default 800)
-  --iterations N       CEM iterations (default 10)
+  --samples N          CEM samples (default: the model's)
+  --iterations N       CEM iterations (default: the model's)
   --repeats N          timed steps per batched variant after one warm-up (default 5)
   --naive-repeats N    timed steps of the naive variant (default 1; it is slow)
   --seed S             seed of the random frames and the planner (default 0)
@@ -125,8 +125,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const samples = intFlag('samples', values.samples, CEM_DEFAULTS.samples, 1, 100_000);
-  const iterations = intFlag('iterations', values.iterations, CEM_DEFAULTS.iterations, 1, 1000);
+  const samples = intFlag('samples', values.samples, UNSET.integer, 1, 100_000);
+  const iterations = intFlag('iterations', values.iterations, UNSET.integer, 1, 1000);
   const repeats = intFlag('repeats', values.repeats, 5, 1, 1000);
   const naiveRepeats = intFlag('naive-repeats', values['naive-repeats'], 1, 1, 1000);
   const seed = intFlag('seed', values.seed, 0);
@@ -138,12 +138,13 @@ export async function main(argv: string[]): Promise<number> {
     const goal = await model.encode(randomFrame(width, height, seed + 1));
     const state = Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0));
     const inputs = { latents, goal, state };
-    const cem = { ...CEM_DEFAULTS, samples, iterations, elites: Math.min(CEM_DEFAULTS.elites, samples) };
-    const base: PlannerConfig = { ...PLANNER_DEFAULTS, cem };
+    // The model's own planner (the one resolution every command uses), its gripper term off: the goals here are plain frames.
+    const base: PlannerConfig = { ...resolvePlannerConfig(model.manifest, { samples, iterations }), optimizer: 'cem', warmStart: false, goalGripperWeight: 0 };
+    const cem = base.cem;
     const plans: [string, EnergyModel, PlannerConfig, number, boolean, VariantResult['evaluation']][] = [
       ['cem batched', model, base, repeats, true, 'batched'],
       ['cem naive (1 run/candidate)', naive(model), base, naiveRepeats, false, 'naive'],
-      ['mppi batched (512x6)', model, { ...base, optimizer: 'mppi', mppi: MPPI_DEFAULTS }, repeats, true, 'batched'],
+      ['mppi batched (512x6)', model, { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }, repeats, true, 'batched'],
     ];
     for (const h of model.manifest.rollout.map((r) => r.horizon).filter((h) => h > 1)) {
       plans.push([`cem batched, horizon ${h}`, model, { ...base, cem: { ...cem, horizon: h } }, repeats, true, 'batched']);
