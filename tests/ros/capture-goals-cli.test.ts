@@ -108,8 +108,10 @@ describe('scenario pick-place --subgoals', () => {
 
   it('takes one step budget per subgoal of the scheme and reads the scheme’s files', async () => {
     const { main } = await import('../../src/cli/scenario.js');
-    await expect(main(['pick-place', '--subgoals', 'waypoints', '--steps', '8,14,8'])).rejects.toThrow(/--steps needs 6 values \(hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png\), got 3/);
-    await expect(main(['pick-place', '--gazebo'])).rejects.toThrow(/--gazebo needs --goals DIR with grasped.png, near.png, placed.png .*capture-goals --gazebo/);
+    await expect(main(['pick-place', '--subgoals', 'waypoints', '--subgoal-steps', '8,14,8'])).rejects.toThrow(/--subgoal-steps needs 6 values \(hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png\), got 3/);
+    await expect(main(['pick-place', '--subgoals', 'paper', '--gazebo'])).rejects.toThrow(/--gazebo needs --goals DIR with grasped.png, near.png, placed.png .*capture-goals --gazebo/);
+    // The shipped model's manifest names its scheme: the default is the six waypoints.
+    await expect(main(['pick-place', '--gazebo'])).rejects.toThrow(/--gazebo needs --goals DIR with hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png/);
     await writeGoalDir(join(root, 'g'), ['grasped.png', 'near.png', 'placed.png'].map((file) => ({ file, image: image(5) })), {});
     await expect(main(['pick-place', '--subgoals', 'waypoints', '--goals', join(root, 'g')])).rejects.toThrow(/cannot read .*hover\.png as a goal image/);
   });
