@@ -280,15 +280,15 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         const timeout = o.timeoutS ?? episodeTimeoutS(o.steps, o.periodS, planS);
         if (success || (running && st?.code_name === 'GOAL_REACHED') || Date.now() - t0 > timeout * 1000) break;
       }
+      const last = latestStatus(); // the planner's word on the episode, before it is told to hold
       await trigger(`${o.planner}/clear_goal`, 1000); // hold until the next episode
       await sleep(SETTLE_MS); // the last poses
       const info = judge.info;
-      const last = latestStatus();
       const episode: ScenarioEpisode = {
         seed,
         success: success || (info?.success ?? false),
         lifted: info?.lifted ?? false,
-        steps: latestStatus()?.step ?? seenStep,
+        steps: last?.step ?? seenStep,
         ...(info ? { info } : {}),
         ...(last ? { lastStatus: `${last.code_name}: ${last.message}` } : {}),
         meanPlanMs: planTimes.length ? planTimes.reduce((a, b) => a + b, 0) / planTimes.length : NaN,
