@@ -65,6 +65,8 @@ PAPER_PLANNING = {
 }
 CONTROL_PERIOD_S = 0.25
 BATCH_SIZES = [1, 64, 800]
+# Goal-image schemes of the built-in simulator (src/loop/goals.ts SUBGOAL_SCHEMES).
+SUBGOAL_SCHEMES = ("paper", "waypoints")
 
 
 # ----------------------------------------------------------------------------------- weights
@@ -175,9 +177,12 @@ def manifest_dict(
     rollouts: Sequence[Tuple[str, int, bool]],
     planning: Optional[dict] = None,
     shadows: bool = False,
+    subgoals: Optional[str] = None,
 ) -> dict:
     """The manifest, keys in the contract document's order. ``rollouts``: (file, horizon, outputsPredicted).
-    ``shadows``: the training frames were drawn with shadows, so the simulator must draw them too."""
+    ``shadows``: the training frames were drawn with shadows, so the simulator must draw them too.
+    ``subgoals``: the goal-image scheme the model is measured with ("paper" or "waypoints"; `eval`
+    and `scenario` default to it)."""
     manifest = {
         "format": MANIFEST_FORMAT,
         "name": name,
@@ -205,8 +210,15 @@ def manifest_dict(
         "planning": dict(planning or PAPER_PLANNING),
         "batchSizes": BATCH_SIZES,
     }
+    simulator: dict = {}
     if shadows:  # absent = the contract's default (no shadows); real-camera models never carry it
-        manifest["simulator"] = {"shadows": True}
+        simulator["shadows"] = True
+    if subgoals is not None:
+        if subgoals not in SUBGOAL_SCHEMES:
+            raise ValueError(f"subgoals must be one of {', '.join(SUBGOAL_SCHEMES)}, got {subgoals!r}")
+        simulator["subgoals"] = subgoals
+    if simulator:
+        manifest["simulator"] = {"shadows": shadows, **simulator}
     return manifest
 
 
@@ -351,6 +363,7 @@ def export_model(
     planning: Optional[dict] = None,
     parity: bool = True,
     shadows: bool = False,
+    subgoals: Optional[str] = None,
 ) -> dict:
     """Writes encoder.onnx, rollout-h{H}.onnx, manifest.json and parity.json into ``out_dir``.
 
@@ -367,7 +380,7 @@ def export_model(
         file = f"rollout-h{h}.onnx"
         _save(rollout_graph(predictor, h, h in predicted), os.path.join(out_dir, file))
         rollouts.append((file, h, h in predicted))
-    write_json(os.path.join(out_dir, "manifest.json"), manifest_dict(name, description, encoder.cfg, rollouts, planning, shadows))
+    write_json(os.path.join(out_dir, "manifest.json"), manifest_dict(name, description, encoder.cfg, rollouts, planning, shadows, subgoals))
     write_json(os.path.join(out_dir, "parity.json"), parity_fixture(encoder, predictor, horizons, predicted))
     report = {
         "params": {"encoder": count_params(encoder), "predictor": count_params(predictor)},
@@ -388,6 +401,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--predicted", type=int, nargs="*", default=[], help="horizons whose graph also outputs `predicted`")
     ap.add_argument("--no-parity", action="store_true", help="skip the ONNX-vs-PyTorch check")
     ap.add_argument("--planning", help="JSON file with the manifest's planning block (default: the paper's CEM settings)")
+    ap.add_argument("--subgoals", choices=SUBGOAL_SCHEMES,
+                    help="the goal-image scheme the model is measured with (eval and scenario default to it)")
     ap.add_argument("--shadows", action="store_true",
                     help="the model was trained on frames with shadows (default: what the weights' training data says)")
     args = ap.parse_args(argv)
@@ -397,7 +412,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.planning:
         with open(args.planning, encoding="utf-8") as f:
             planning = json.load(f)
-    report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, planning, parity=not args.no_parity, shadows=shadows)
+    report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, planning, parity=not args.no_parity, shadows=shadows, subgoals=args.subgoals)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -12,7 +12,7 @@ import unittest
 
 import numpy as np
 
-from models.jepa_ac.export import load_weights, parity_fixture
+from models.jepa_ac.export import load_weights, manifest_dict, parity_fixture
 from models.jepa_ac.readout import load_readout, readout_parity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,6 +53,18 @@ class ShippedSimModelTest(unittest.TestCase):
         committed = read_json(os.path.join(SIM, "readout-parity.json"))
         self.assertEqual(fresh["images"], committed["images"])
         self.assertLess(max_diff(fresh["gripper"], committed["gripper"]), TOLERANCE)
+
+    def test_export_writes_the_shipped_manifest(self):
+        # The card's export command (--planning planning.json --subgoals waypoints, trained on
+        # shadowed frames) writes the shipped manifest, goalReadout aside (readout.py adds it).
+        encoder, _, _ = load_weights(os.path.join(SIM, "weights.pt"))
+        shipped = read_json(os.path.join(SIM, "manifest.json"))
+        rollouts = [(r["file"], r["horizon"], r["outputsPredicted"]) for r in shipped["rollout"]]
+        written = manifest_dict(shipped["name"], shipped["description"], encoder.cfg, rollouts, shipped["planning"], shadows=True, subgoals="waypoints")
+        shipped.pop("goalReadout")
+        self.assertEqual(written, shipped)
+        with self.assertRaises(ValueError):
+            manifest_dict("m", "", encoder.cfg, rollouts, subgoals="three")
 
     def test_folder_fits_the_size_budget(self):
         total = sum(os.path.getsize(os.path.join(SIM, f)) for f in os.listdir(SIM))
