@@ -3,7 +3,7 @@
  * `jepa-mpc <command> [options]`: the command-line entry point. Each command lives in its own
  * module, loaded only when asked for, so that e.g. `sim-eval` never loads onnxruntime-node.
  */
-import { CliError } from './cli-error.js';
+import { userErrorMessage } from './cli-error.js';
 
 /** A command: a one-line summary and its entry point (returns the process exit code). */
 interface Command {
@@ -81,8 +81,9 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof CliError) {
-      console.error(`jepa-mpc: ${error.message}`);
+    const message = userErrorMessage(error);
+    if (message !== undefined) {
+      console.error(`jepa-mpc: ${message}`);
       process.exitCode = 2;
     } else {
       console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

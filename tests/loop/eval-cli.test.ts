@@ -2,8 +2,15 @@
  * `jepa-mpc eval`: the direct loop and `--through-node` report the same summary fields; the
  * planner flags come from the settings schema; mistakes are one-line CLI errors.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
+import { CliError, userErrorMessage } from '../../src/cli/cli-error.js';
+import { ModelError } from '../../src/model/errors.js';
+import { PlannerSettingsError } from '../../src/model/planner-settings.js';
+import { projectRoot } from '../../src/paths.js';
 import { main as evalMain } from '../../src/cli/eval.js';
 
 function captureStdout(): { lines: string[] } {
@@ -43,5 +50,37 @@ describe('jepa-mpc eval', () => {
     const run = evalMain(argv);
     await expect(run).rejects.toThrow(CliError);
     await expect(evalMain(argv)).rejects.toThrow(message);
+  });
+});
+
+describe("a user's mistake is one line, never a stack", () => {
+  const parseError = (() => {
+    try {
+      parseArgs({ args: ['--samples', '-5'], options: { samples: { type: 'string' } } });
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  })();
+
+  it.each([
+    ['a bad flag value', new CliError('--samples: must be >= 1, got 0'), '--samples: must be >= 1, got 0'],
+    ['a missing model', new ModelError('MANIFEST_NOT_FOUND', 'no world-model manifest at /x/manifest.json'), 'no world-model manifest at /x/manifest.json (MANIFEST_NOT_FOUND)'],
+    ['settings the model cannot run', new PlannerSettingsError('horizon 2: no graph'), 'horizon 2: no graph'],
+  ])('%s', (_name, error, message) => {
+    expect(userErrorMessage(error)).toBe(message);
+  });
+
+  it('joins a parseArgs error into one line and leaves bugs alone', () => {
+    expect(userErrorMessage(parseError)).toMatch(/^Option '--samples' argument is ambiguous\. .*--samples=-XYZ/);
+    expect(userErrorMessage(parseError)).not.toContain('\n');
+    expect(userErrorMessage(new TypeError('x is undefined'))).toBeUndefined();
+  });
+
+  const cli = join(projectRoot(), 'dist', 'src', 'cli', 'main.js');
+  it.runIf(existsSync(cli))('`jepa-mpc demo --model /nonexistent` says so in one line and exits 2', () => {
+    const r = spawnSync(process.execPath, [cli, 'demo', '--model', '/nonexistent'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('jepa-mpc: no world-model manifest at /nonexistent/manifest.json (MANIFEST_NOT_FOUND)');
   });
 });
