@@ -163,6 +163,8 @@ def _setup(context):
                     'model_dir': value('model_dir'),
                     'goal_dir': value('goal_dir'),
                     'output_mode': 'twist' if use_servo else 'joint',
+                    # Servo halts on commands older than its incoming_command_timeout: keep it fed.
+                    'twist_rate_hz': 50.0 if use_servo else 0.0,
                     # Gazebo publishes no tool pose: forward kinematics of /joint_states instead.
                     'pose_source': 'joints',
                     'joint_prefix': f'{robot_type}_',

@@ -17,6 +17,8 @@ import type { ArmCommand, NodeOutputs, SecondsClock } from './ports.js';
 /** Joint names of the arm in command order, matched by suffix (panda_joint1 / fr3_joint1 …). */
 export const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
 
+/** Re-sends closer than this to a stream's end are skipped (s): the stop follows at once. */
+const EPS_S = 1e-6;
 /** Angular deceleration relative to the linear one in the smooth halt (rad/s² per m/s²). */
 const ANGULAR_DECEL_RATIO = 4;
 
@@ -65,6 +67,7 @@ export class CommandExecutor {
         this.stream = stream;
         this.publishVelocity([...stream.twist.linear, ...stream.twist.angular], now);
         this.deps.schedule?.(period, () => this.endStream(stream));
+        this.scheduleResends(stream, now, p.twist_rate_hz);
         break;
       }
       case 'pose':
@@ -115,6 +118,18 @@ export class CommandExecutor {
     const dt = this.periodS();
     const v = this.velocity;
     this.publishVelocity([...rampDown(v.slice(0, 3), p.max_decel, dt), ...rampDown(v.slice(3), p.max_decel * ANGULAR_DECEL_RATIO, dt)], now);
+  }
+
+  /** Re-sends a stream's twist every 1/rate s until its end (each stamped at its send time; the integral is unchanged). */
+  private scheduleResends(stream: { twist: Twist; until: number }, start: number, rateHz: number): void {
+    const schedule = this.deps.schedule;
+    if (!schedule || !(rateHz > 0)) return;
+    const interval = 1 / rateHz;
+    for (let k = 1; start + k * interval < stream.until - EPS_S; k++) {
+      schedule(k * interval, () => {
+        if (this.stream === stream) this.publishVelocity([...stream.twist.linear, ...stream.twist.angular], start + k * interval);
+      });
+    }
   }
 
   /** Ends a stream once: one zero twist stamped at its end (a late cycle or timer still stamps the exact end). */

@@ -22,6 +22,7 @@ export const PARAMETERS = {
   goal_dir: { type: 'string', default: 'goals', description: 'Folder SetGoal/SetGoalSequence file names are resolved in (no path may leave it)', readOnly: true },
   control_rate_hz: { type: 'double', default: 0, min: 0, max: 50, unit: 'Hz', description: "Rate of the command loop; one command lasts one period. 0 = the model's (1 / manifest controlPeriodS, what it was trained at)", readOnly: true },
   settle_s: { type: 'double', default: 0, min: 0, max: 10, unit: 's', description: 'Extra time after a command finishes before a frame and pose count as showing its result (the plan starts from those only)' },
+  twist_rate_hz: { type: 'double', default: 0, min: 0, max: 1000, unit: 'Hz', description: "Twist output: re-send the command's twist at this rate during its period (MoveIt Servo halts when commands are older than its incoming_command_timeout); 0 = once per control cycle. The stamps keep the executed delta exact either way" },
   output_mode: { type: 'string', default: 'twist', choices: ['twist', 'pose', 'joint'], description: 'twist: TwistStamped for MoveIt Servo; pose: PoseStamped target; joint: JointTrajectory from the own Panda IK' },
   command_frame: { type: 'string', default: 'fr3_link0', description: 'frame_id of published commands (the robot base frame)' },
   goal_max_steps: { type: 'integer', default: 40, min: 1, max: 100000, description: 'Step budget of a single goal set with SetGoal (then GOAL_REACHED, holding)' },

@@ -351,6 +351,28 @@ describe('PlannerNode', () => {
       expect(twists.at(-1)!.twist.linear).toEqual([0, 0, 0]);
     });
 
+    it('re-sends the twist at twist_rate_hz during its period (MoveIt Servo), and still moves by the delta', async () => {
+      let now = 100;
+      const outputs = new Recorder();
+      const timers = scheduled();
+      const node = new PlannerNode({ model, params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8, twist_rate_hz: 20 }, outputs, clock: () => now, schedule: timers.schedule(() => now), goalDir, log });
+      node.onImage(frame(1), 100);
+      node.onPose(POSE, 100);
+      await node.setGoal({ fileName: 'goal.png' });
+      node.tick();
+      await node.idle();
+      const action = outputs.lastStatus.lastAction;
+      const first = outputs.commands.length;
+      for (const t of [...timers.queue].sort((a, b) => a.at - b.at)) {
+        now = t.at;
+        t.fn();
+      }
+      const twists = outputs.commands.slice(first - 1).filter((c): c is Extract<ArmCommand, { kind: 'twist' }> => c.kind === 'twist');
+      expect(twists.map((t) => Math.round((t.stampS - 100) * 100))).toEqual([0, 5, 10, 15, 20, 25]); // start, 4 re-sends, stop
+      const moved = [0, 1, 2].map((i) => twists.reduce((a, t, k) => a + t.twist.linear[i]! * ((twists[k + 1]?.stampS ?? t.stampS) - t.stampS), 0));
+      moved.forEach((m, i) => expect(m).toBeCloseTo(action[i]!, 6));
+    });
+
     it('plans only from a frame and a pose stamped after the last command finished plus settle_s, saying so while it waits', async () => {
       const { node, outputs, advance } = makeNode({ settle_s: 0.1 });
       node.onImage(frame(1), 100);
