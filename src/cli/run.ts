@@ -23,9 +23,10 @@ export async function main(argv: string[]): Promise<number> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal }, 'shutting down: holding the arm, ending the model worker');
     await shell.close();
     rcl.shutdown();
+    process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

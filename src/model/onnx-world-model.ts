@@ -187,10 +187,24 @@ export class OnnxWorldModel implements EnergyModel {
   }
 
   /** Stops the worker and releases the sessions. Safe to call twice. */
-  async close(): Promise<void> {
+  /**
+   * Ends the worker: asks it to release its sessions, waiting at most `graceMs` (default: as long
+   * as a run in progress takes), then terminates it.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     try {
-      if (!this.failure) await this.request({ type: 'close' });
+      if (!this.failure) {
+        const asked = this.request({ type: 'close' });
+        const grace = options.graceMs;
+        if (grace === undefined) await asked;
+        else {
+          asked.catch(() => undefined); // it may lose the race to terminate()
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([asked, new Promise((r) => (timer = setTimeout(r, grace)))]);
+          clearTimeout(timer);
+        }
+      }
     } catch {
       // The worker is going away regardless.
     }

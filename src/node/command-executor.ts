@@ -132,6 +132,15 @@ export class CommandExecutor {
     }
   }
 
+  /** Stops now (shutdown): a zero twist at once, or the current pose / joints commanded once more. */
+  halt(now: number, pose: ToolPose | undefined, joints: readonly number[] | undefined): void {
+    const p = this.params();
+    this.stream = undefined;
+    if (p.output_mode === 'twist') this.publishVelocity([0, 0, 0, 0, 0, 0], now);
+    else if (p.output_mode === 'pose' && pose) this.emit({ kind: 'pose', frameId: p.command_frame, pose, stampS: now });
+    else if (p.output_mode === 'joint' && joints) this.emit({ kind: 'joint', names: this.jointNames(), positions: joints, timeFromStartS: this.periodS(), stampS: now });
+  }
+
   /** Ends a stream once: one zero twist stamped at its end (a late cycle or timer still stamps the exact end). */
   private endStream(stream: { until: number }): void {
     if (this.stream !== stream) return;

@@ -99,6 +99,8 @@ export class PlannerNode {
   private sequencer: SubgoalSequencer<Latents> | undefined;
   private goalGeneration = 0;
   private stopped = false;
+  /** After {@link shutdown}: nothing is published any more. */
+  private closed = false;
   private planning: { done: Promise<void>; frameStamp: number } | undefined;
   private stepCount = 0;
   private lastAction: number[] = [];
@@ -223,6 +225,20 @@ export class PlannerNode {
     return { success: true, message: 'holding' };
   }
 
+  /**
+   * Shutdown: hold the arm at once (a zero twist, or the current pose / joints), drop a plan in
+   * flight, report HOLDING, and publish nothing afterwards (the shell then ends the model's worker).
+   */
+  shutdown(): void {
+    if (this.closed) return;
+    this.stopped = true;
+    this.goalGeneration++;
+    this.executor.halt(this.deps.clock(), this.pose?.value, this.joints?.value);
+    this.setLast(PlannerStatus.HOLDING, 'shutting down');
+    this.publishStatus();
+    this.closed = true;
+  }
+
   /** ~/start: resume planning. */
   start(): TriggerResponse {
     this.stopped = false;
@@ -250,6 +266,7 @@ export class PlannerNode {
 
   /** One control cycle. Returns once the cycle's decisions are published (a started plan runs on). */
   tick(): void {
+    if (this.closed) return;
     const now = this.deps.clock();
     const hold = this.holdReason(now);
     if (hold) {
@@ -370,6 +387,7 @@ export class PlannerNode {
 
 
   private publishStatus(): void {
+    if (this.closed) return;
     const report: StatusReport = {
       code: this.last.code,
       codeName: statusName(this.last.code),

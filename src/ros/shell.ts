@@ -48,7 +48,7 @@ export interface ShellOptions {
   readonly log: Logger;
   readonly nodeName?: string;
   /** Loads the world model (default: OnnxWorldModel from model_dir / the shipped sim model). */
-  readonly loadModel?: (params: ParamValues) => Promise<NodeModel & { close?(): Promise<void> }>;
+  readonly loadModel?: (params: ParamValues) => Promise<NodeModel & { close?(options?: { graceMs?: number }): Promise<void> }>;
 }
 
 function declareParameters(rcl: RclModule, node: RclNode): ParamValues {
@@ -98,6 +98,9 @@ function normaliseValue(v: unknown): unknown {
   return v;
 }
 
+/** At shutdown, how long the model's worker may take to finish a run before it is terminated (ms). */
+const SHUTDOWN_GRACE_MS = 300;
+
 /** Starts the planner node on an initialised rclnodejs. @throws Error when the start-up parameters are invalid. */
 export async function startPlannerShell(rcl: RclModule, options: ShellOptions): Promise<PlannerShell> {
   const log = options.log;
@@ -109,7 +112,7 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
   const stampNow = (): RosTime => secondsToTime(secondsNow());
 
-  let model: (NodeModel & { close?(): Promise<void> }) | { error: string };
+  let model: (NodeModel & { close?(options?: { graceMs?: number }): Promise<void> }) | { error: string };
   try {
     model = await (options.loadModel ?? defaultLoader)(params);
   } catch (error) {
@@ -231,8 +234,8 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
     async close() {
       timer.cancel();
       for (const t of timers) clearTimeout(t);
-      await planner.idle();
-      if (!('error' in model)) await model.close?.();
+      planner.shutdown(); // holds the arm now; a plan in flight is dropped, not waited for
+      if (!('error' in model)) await model.close?.({ graceMs: SHUTDOWN_GRACE_MS });
       node.destroy();
     },
   };

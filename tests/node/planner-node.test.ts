@@ -302,6 +302,22 @@ describe('PlannerNode', () => {
     expect(config({ goal_gripper_weight: 0 }).goalGripperWeight).toBe(0);
   });
 
+  it('shutdown commands the current pose once more (pose output), drops the plan in flight and then stays silent', async () => {
+    const { node, outputs } = makeNode({ output_mode: 'pose' });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    await node.setGoal({ fileName: 'goal.png' });
+    node.tick();
+    node.shutdown();
+    const after = outputs.commands.length;
+    expect(outputs.commands.at(-1)).toMatchObject({ kind: 'pose', pose: POSE });
+    expect(outputs.lastStatus).toMatchObject({ codeName: 'HOLDING', message: 'shutting down' });
+    await node.idle();
+    node.tick();
+    expect(outputs.commands).toHaveLength(after);
+    expect(outputs.lastStatus.step).toBe(0);
+  });
+
   it('refuses a live update whose planner settings do not fit the model, keeping the old values', () => {
     const { node } = makeNode();
     const r = node.updateParameters({ horizon: 7 });

@@ -51,6 +51,28 @@ describe('ROS shell (rclnodejs double)', () => {
     expect(shell?.planner.parameters.samples).toBe(64);
   });
 
+  it('shuts down during a plan at once: a zero twist, HOLDING, the worker ended, nothing published after', async () => {
+    const node = await start({ samples: 800n, iterations: 10n, elites: 10n });
+    node.deliver(NAMES.image, imageMsg());
+    node.deliver(NAMES.pose, POSE_MSG);
+    await node.call(NAMES.setGoal, { image: imageMsg(32, 32, 'rgb8', 0, true), file_name: '', use_current_frame: false });
+    node.tick(); // a plan starts in the worker
+    expect(shell?.planner.planInFlight).toBe(true);
+    const t0 = performance.now();
+    await shell?.close();
+    const closeMs = performance.now() - t0;
+    const planning = shell?.planner.idle();
+    shell = undefined;
+    const published = [node.messages(NAMES.status).length, node.messages(NAMES.twist).length];
+    await planning; // the dropped plan ends (its model was closed) without acting
+    expect([node.messages(NAMES.status).length, node.messages(NAMES.twist).length]).toEqual(published);
+    expect(closeMs).toBeLessThan(1000);
+    const twist = node.messages(NAMES.twist).at(-1) as { twist: { linear: { x: number; y: number; z: number } } };
+    expect([twist.twist.linear.x, twist.twist.linear.y, twist.twist.linear.z]).toEqual([0, 0, 0]);
+    expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code_name: 'HOLDING', message: 'shutting down', step: 0 });
+    expect(node.destroyed).toBe(true);
+  });
+
   it('refuses to start with invalid start-up parameters, naming them', async () => {
     await expect(start({ output_mode: 'velocity' })).rejects.toThrow(/output_mode must be one of twist\|pose\|joint, got 'velocity'/);
   });
