@@ -11,11 +11,10 @@
  */
 import { rampDown } from '../core/safety.js';
 import { fingerPosition, gripperStep, jointTargetFromDelta, poseTarget, twistFromDelta, type ToolPose, type Twist } from '../robot/commands.js';
+import { ARM_JOINT_SUFFIXES } from '../robot/panda-kinematics.js';
 import type { ParamValues } from './parameters.js';
 import type { ArmCommand, NodeOutputs, SecondsClock } from './ports.js';
 
-/** Joint names of the arm in command order, matched by suffix (panda_joint1 / fr3_joint1 …). */
-export const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
 
 /** Re-sends closer than this to a stream's end are skipped (s): the stop follows at once. */
 const EPS_S = 1e-6;

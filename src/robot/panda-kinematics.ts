@@ -170,3 +170,6 @@ export function clampToJointLimits(q: Float64Array, margin = 0): Float64Array {
   }
   return q;
 }
+
+/** Arm joint name suffixes in kinematic order, matched against fr3_joint1 / panda_joint1 …. */
+export const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;

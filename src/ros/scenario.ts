@@ -13,7 +13,7 @@
 import { evaluateTask, TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
-import { FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
+import { ARM_JOINT_SUFFIXES, FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
 import type { JointStateMsg, PoseStampedMsg } from './convert.js';
 import type { RclModule } from './rcl-types.js';
 import { imageToMsg } from './send-goal.js';
@@ -155,8 +155,6 @@ export class PickPlaceJudge {
 
 const position = (m: PoseStampedMsg) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
 
-/** Arm joint name suffixes in kinematic order (fr3_joint1 / panda_joint1 …). */
-export const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
 
 /**
  * Position [3] of the transform whose child frame is `frame` (exactly, or as the last part of a

@@ -7,21 +7,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureStdout } from '../capture-stdout.js';
 import { CliError, userErrorMessage } from '../../src/cli/cli-error.js';
 import { ModelError } from '../../src/model/errors.js';
 import { PlannerSettingsError } from '../../src/model/planner-settings.js';
 import { projectRoot } from '../../src/paths.js';
 import { main as evalMain } from '../../src/cli/eval.js';
 
-function captureStdout(): { lines: string[] } {
-  const out = { lines: [] as string[] };
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    out.lines.push(args.map(String).join(' '));
-  });
-  vi.spyOn(console, 'error').mockImplementation(() => undefined);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  return out;
-}
 
 describe('jepa-mpc eval', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureStdout } from '../capture-stdout.js';
 import { main as benchSim } from '../../src/cli/bench-sim.js';
 import { main as simEval } from '../../src/cli/sim-eval.js';
 import { CliError } from '../../src/cli/cli-error.js';
 
-function captureStdout(): { lines: string[] } {
-  const out = { lines: [] as string[] };
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    out.lines.push(args.map(String).join(' '));
-  });
-  vi.spyOn(console, 'error').mockImplementation(() => undefined);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  return out;
-}
 
 describe('jepa-mpc sim-eval', () => {
   afterEach(() => vi.restoreAllMocks());
