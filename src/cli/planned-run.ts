@@ -12,7 +12,7 @@ import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
 import type { Manifest } from '../model/manifest.js';
 import { choiceFlag, intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
-import { PLANNER_FLAG_HELP, PLANNER_FLAG_OPTIONS, plannerFromFlags, plannerSettingsFromFlags } from './planner-flags.js';
+import { PLANNER_FLAG_HELP, PLANNER_FLAG_OPTIONS, plannerFromSettings, plannerSettingsFromFlags } from './planner-flags.js';
 
 /** Goal-image scheme of `demo`, `eval` and `scenario` for a model whose manifest names none (simulator.subgoals). */
 export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'waypoints';
@@ -74,8 +74,8 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     throw new CliError((e as Error).message);
   }
   const m = model.manifest;
-  const planner = plannerFromFlags(m, values);
   const plannerSettings = plannerSettingsFromFlags(values);
+  const planner = plannerFromSettings(m, plannerSettings);
   const stepsText = str('subgoal-steps');
   const subgoalSteps = stepsText?.split(',').map((s, i) => intFlag(`subgoal-steps[${i}]`, s.trim(), 1, 1, 1000));
   // Render at the model's own resolution by default: a model trained on 64 px renders sees a

@@ -47,8 +47,13 @@ export function plannerSettingsFromFlags(values: Record<string, unknown>): Parti
 
 /** The planner for a model from the flags (unset = the model's). @throws CliError when it cannot run on the model. */
 export function plannerFromFlags(m: Manifest, values: Record<string, unknown>): PlannerConfig {
+  return plannerFromSettings(m, plannerSettingsFromFlags(values));
+}
+
+/** The planner for a model from parsed flag settings. @throws CliError when it cannot run on the model. */
+export function plannerFromSettings(m: Manifest, settings: Partial<PlannerSettings>): PlannerConfig {
   try {
-    return resolvePlannerConfig(m, plannerSettingsFromFlags(values));
+    return resolvePlannerConfig(m, settings);
   } catch (error) {
     if (error instanceof PlannerSettingsError) throw new CliError(error.message);
     throw error;

@@ -172,7 +172,7 @@ export function summariseEpisode(
     frameSubgoals,
     meanPlanMs: records.length ? records.reduce((a, r) => a + r.planMs, 0) / records.length : NaN,
     finalTask,
-    lifted: finalTask.lifted || records.some((r) => r.task.lifted),
+    lifted: finalTask.lifted, // sticky within an episode (sim/tasks.ts)
     closestToCube: Math.min(...records.map((r) => r.task.cubeToTcp)),
     closedAtCube: records.some((r) => r.task.cubeToTcp < AT_CUBE && r.gripper >= TASK_THRESHOLDS.closed),
     goalGripper: goalLatents.flatMap((z) => (z.gripperReadout === undefined ? [] : [z.gripperReadout])),

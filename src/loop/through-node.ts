@@ -14,14 +14,12 @@ import type { Logger } from '../log.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
-import { SimNodeCore } from '../node/sim-node.js';
+import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { summariseEpisode, type EpisodeStep, type PlannedEpisode } from './episode.js';
 import type { GoalSet } from './goals.js';
 
 /** Phase of the planner's timer against the simulator's, as a fraction of a period (any fixed value: the timers of two processes are not aligned). */
 const PLANNER_TIMER_PHASE = 0.37;
-/** A twist holds at most this long after its stamp in the simulator node (its default). */
-const COMMAND_TIMEOUT_S = 0.5;
 /** Slack of the virtual-time limit per budgeted step, in control periods (plan, act, observe). */
 const PERIODS_PER_STEP = 4;
 
@@ -73,7 +71,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: NodeModel, 
   const budgets = o.subgoalSteps ?? goals.steps;
   const q = new EventQueue();
   const params: ParamValues = { ...defaultParameters(), gripper_mode: 'joint', planner_seed: o.seed, ...o.params };
-  const simNode = new SimNodeCore(sim, { periodS: model.manifest.controlPeriodS, commandTimeoutS: COMMAND_TIMEOUT_S }, o.seed, 0);
+  const simNode = new SimNodeCore(sim, { periodS: model.manifest.controlPeriodS, commandTimeoutS: DEFAULT_COMMAND_TIMEOUT_S }, o.seed, 0);
   const statuses: StatusReport[] = [];
   const outputs: NodeOutputs = {
     command(c: ArmCommand) {

@@ -11,7 +11,7 @@
  * loop: failures become statuses.
  */
 import { controlStep } from '../core/control-step.js';
-import { MpcPlanner } from '../core/mpc.js';
+import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetyLimits } from '../core/safety.js';
 import { PlannerStatus, statusName } from '../core/status.js';
@@ -20,9 +20,9 @@ import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { latentDistance } from '../loop/landscape.js';
 import { decodePng, rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
-import { resolvePlannerConfig, type PlannerSettings } from '../model/planner-settings.js';
+import { PLANNER_SETTINGS, resolvePlannerConfig, type PlannerSettings } from '../model/planner-settings.js';
 import { stateFromPose, type ToolPose } from '../robot/commands.js';
-import { ARM_JOINT_SUFFIXES, forwardKinematics } from '../robot/panda-kinematics.js';
+import { armJointIndices, forwardKinematics } from '../robot/panda-kinematics.js';
 import { matrixToQuaternion } from '../robot/quaternion.js';
 import { CommandExecutor } from './command-executor.js';
 import { readGoalFile } from './goal-files.js';
@@ -146,7 +146,7 @@ export class PlannerNode {
 
   /** Joint state callback: arm joints (for joint output) and the finger opening (initial gripper state). */
   onJointState(names: readonly string[], positions: ArrayLike<number>, stamp: number): void {
-    const q = ARM_JOINT_SUFFIXES.map((suffix) => names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger')));
+    const q = armJointIndices(names);
     if (q.every((i) => i >= 0)) {
       const joints = q.map((i) => positions[i] as number);
       this.joints = { value: joints, stamp };
@@ -249,16 +249,17 @@ export class PlannerNode {
   updateParameters(changes: Record<string, unknown>): UpdateResult {
     const result = updateParameters(this.params, changes);
     if (!result.ok) return result;
+    let config: PlannerConfig | undefined;
     const model = this.model;
     if (model) {
       try {
-        resolvePlannerConfig(model.manifest, plannerSettingsOf(result.values));
+        config = resolvePlannerConfig(model.manifest, plannerSettingsOf(result.values));
       } catch (error) {
         return { ok: false, reason: (error as Error).message, values: this.params };
       }
     }
     this.params = result.values;
-    this.rebuildPlanner();
+    this.rebuildPlanner(config);
     return result;
   }
 
@@ -439,11 +440,12 @@ export class PlannerNode {
     return safetyLimitsFor(planner.optimizerConfig.space, this.periodS, safetySettingsOf(this.params));
   }
 
-  private rebuildPlanner(): void {
+  /** A new planner for the parameters in force (`config`: already resolved from them). */
+  private rebuildPlanner(resolved?: PlannerConfig): void {
     const model = this.model;
     if (!model) return;
     try {
-      const config = resolvePlannerConfig(model.manifest, plannerSettingsOf(this.params));
+      const config = resolved ?? resolvePlannerConfig(model.manifest, plannerSettingsOf(this.params));
       this.planner = new MpcPlanner(model, config, { rng: createRng(this.params.planner_seed), clock: () => performance.now() });
       this.configError = undefined;
     } catch (error) {
@@ -454,10 +456,9 @@ export class PlannerNode {
   }
 }
 
-/** The planner settings among the node's parameters (the same names: src/model/planner-settings.ts). */
+/** The planner settings among the node's parameters (the same names, {@link PLANNER_SETTINGS}). */
 export function plannerSettingsOf(p: ParamValues): PlannerSettings {
-  const { optimizer, samples, iterations, elites, horizon, warm_start, max_step_xyz, max_step_rotation, max_step_gripper, gripper_snap, gripper_margin, goal_gripper_weight } = p;
-  return { optimizer, samples, iterations, elites, horizon, warm_start, max_step_xyz, max_step_rotation, max_step_gripper, gripper_snap, gripper_margin, goal_gripper_weight };
+  return Object.fromEntries(Object.keys(PLANNER_SETTINGS).map((name) => [name, p[name as keyof PlannerSettings]])) as unknown as PlannerSettings;
 }
 
 /** A received camera frame as packed RGB. @throws ImageError for bad frames or unsupported compression. */

@@ -15,10 +15,12 @@ import type { Observation, TabletopSim } from '../../sim/tabletop.js';
 import type { RawImage } from '../model/image.js';
 import type { ToolPose } from '../robot/commands.js';
 import { rotationFromVector, matrixToEuler } from '../robot/euler.js';
-import { FINGER_TRAVEL } from '../robot/panda-kinematics.js';
+import { ARM_JOINT_SUFFIXES, FINGER_TRAVEL } from '../robot/panda-kinematics.js';
 import { matrixToQuaternion } from '../robot/quaternion.js';
 import { actionFromJointTarget, actionFromPoseTarget, gripperDeltaFromFinger } from './command-to-action.js';
 
+/** A twist holds at most this long after its stamp unless configured otherwise (s): the simulator node's default. */
+export const DEFAULT_COMMAND_TIMEOUT_S = 0.5;
 /** Seconds of twist history kept for late-arriving commands. */
 const TWIST_HISTORY_S = 5;
 
@@ -92,7 +94,7 @@ export class SimNodeCore {
       stampS: this.simulatedUntil,
       image: { width: obs.width, height: obs.height, encoding: 'rgb8', step: obs.width * 3, data: obs.rgb },
       pose: { position: [tcp.position[0] as number, tcp.position[1] as number, tcp.position[2] as number], orientation: matrixToQuaternion(tcp.rotation) },
-      jointNames: [...joints.map((_, i) => `${prefix}joint${i + 1}`), `${prefix}finger_joint1`, `${prefix}finger_joint2`],
+      jointNames: [...ARM_JOINT_SUFFIXES.map((suffix) => `${prefix}${suffix}`), `${prefix}finger_joint1`, `${prefix}finger_joint2`],
       jointPositions: [...joints, opening, opening],
     };
   }

@@ -173,3 +173,8 @@ export function clampToJointLimits(q: Float64Array, margin = 0): Float64Array {
 
 /** Arm joint name suffixes in kinematic order, matched against fr3_joint1 / panda_joint1 …. */
 export const ARM_JOINT_SUFFIXES = ['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7'] as const;
+
+/** Index of each arm joint (kinematic order) in a joint-state name list; -1 where missing. */
+export function armJointIndices(names: readonly string[]): number[] {
+  return ARM_JOINT_SUFFIXES.map((suffix) => names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger')));
+}

@@ -14,8 +14,8 @@ import { fingerPosition, jointTargetFromDelta } from '../robot/commands.js';
 import { type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, gripperToMsg, imageFromMsg, timeToSeconds } from './convert.js';
 import { GoalCapture, type SettleSettings } from './goal-capture.js';
 import type { RclModule, RclNode, RosHeader } from './rcl-types.js';
-import { ARM_JOINT_SUFFIXES } from '../robot/panda-kinematics.js';
-import { armJointIndices, fingerOpeningFromJointState, positionFromTransforms, type TFMessageMsg } from './scenario.js';
+import { ARM_JOINT_SUFFIXES, armJointIndices } from '../robot/panda-kinematics.js';
+import { fingerOpeningFromJointState, positionFromTransforms, type TFMessageMsg } from './scenario.js';
 
 /** Topics of the capture (absolute names or relative to the node). */
 export interface CaptureTopics {

@@ -13,7 +13,7 @@
 import { evaluateTask, TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
-import { ARM_JOINT_SUFFIXES, FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
+import { armJointIndices, FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
 import type { JointStateMsg, PoseStampedMsg } from './convert.js';
 import type { RclModule } from './rcl-types.js';
 import { imageToMsg } from './send-goal.js';
@@ -165,10 +165,6 @@ export function positionFromTransforms(msg: TFMessageMsg, frame: string): number
   return t ? [t.transform.translation.x, t.transform.translation.y, t.transform.translation.z] : undefined;
 }
 
-/** Index of each arm joint (kinematic order) in a joint-state name list; -1 where missing. */
-export function armJointIndices(names: readonly string[]): number[] {
-  return ARM_JOINT_SUFFIXES.map((suffix) => names.findIndex((n) => n.endsWith(suffix) && !n.includes('finger')));
-}
 
 /** The 7 arm joint positions in kinematic order, in any message order; undefined if one is missing or not finite. */
 export function armJointPositions(names: readonly string[], positions: ArrayLike<number>): number[] | undefined {

@@ -9,7 +9,7 @@
 import { TabletopSim, type Observation } from '../../sim/tabletop.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
-import { SimNodeCore } from '../node/sim-node.js';
+import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
 import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
 
@@ -35,7 +35,7 @@ const SIM_PARAMS = {
   image_size: ['integer', 128, 'Camera resolution (square, 64-256)'],
   shadows: ['bool', false, "Draw shadows on the table (as the model's manifest `simulator.shadows` says)"],
   control_period_s: ['double', 0.25, 'Seconds simulated per step (one command per step)'],
-  command_timeout_s: ['double', 0.5, 'A twist holds at most this long after its stamp (the arm stops when commands stop)'],
+  command_timeout_s: ['double', DEFAULT_COMMAND_TIMEOUT_S, 'A twist holds at most this long after its stamp (the arm stops when commands stop)'],
   frame_id: ['string', 'fr3_link0', 'Base frame of published poses'],
   joint_prefix: ['string', 'fr3_', 'Prefix of published joint names'],
 } as const;
