@@ -14,7 +14,8 @@ import { FINGER_TRAVEL, forwardKinematics, PANDA_DOF, PANDA_READY_Q } from '../s
 import { ACTION_DIM, checkAction, resolveBounds, SIM_STATUS, type ActionBounds, type SimStatus } from './action.js';
 import { compileModel, MJ_OBJ, mujoco, type MainModule, type MjData, type MjModel } from './mujoco.js';
 import { createCamera, projectPoint, type Camera, type CameraSpec, type Projection } from './render/camera.js';
-import { meshForGeomType, SceneRenderer, type RenderGeom } from './render/scene-renderer.js';
+import { turnAboutZ } from './perturb.js';
+import { DEFAULT_KEY_LIGHT, meshForGeomType, SceneRenderer, type RenderGeom } from './render/scene-renderer.js';
 import { buildSceneXml, SCENE_COLOURS, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
 import { checkSeed, DEFAULT_MAX_STEPS, evaluateTask, parseTaskName, sampleLayout, type Layout, type TaskInfo, type TaskName } from './tasks.js';
 
@@ -58,6 +59,10 @@ export interface TabletopOptions {
    * otherwise hardly sees motion along its viewing ray (see src/loop/ray-probe.ts).
    */
   shadows?: boolean;
+  /** The light (key light and shadows) turned about the vertical by this many degrees (default 0: as trained; sim/perturb.ts). */
+  lightAzimuthDeg?: number;
+  /** The first cube's colour, 0–1 per channel (default {@link SCENE_COLOURS}.cubes[0]; sim/perturb.ts). */
+  cubeColour?: readonly [number, number, number];
   /** Per-step action bounds (defaults {@link DEFAULT_ACTION_BOUNDS}). */
   actionBounds?: ActionBounds;
   /** Tool-centre workspace (default {@link DEFAULT_WORKSPACE}). */
@@ -98,6 +103,13 @@ export interface Observation {
 export interface CubePose {
   position: Float64Array;
   quaternion: Float64Array;
+}
+
+/** A colour option checked: three finite values in [0, 1], or undefined. */
+function checkColour(c: readonly number[] | undefined): readonly [number, number, number] | undefined {
+  if (c === undefined) return undefined;
+  if (c.length !== 3 || !c.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) throw new RangeError(`cubeColour must be three values in [0, 1], got ${JSON.stringify(c)}`);
+  return [c[0] as number, c[1] as number, c[2] as number];
 }
 
 /** MuJoCo's world body id. */
@@ -223,15 +235,22 @@ export class TabletopSim {
     const geoms: Array<RenderGeom | undefined> = [];
     const geomBody = model.geom_bodyid as Int32Array;
     const targetBody = id(MJ_OBJ.body, SCENE_NAMES.target);
+    const cubeBody = id(MJ_OBJ.body, SCENE_NAMES.cubes[0]);
+    const cubeColour = checkColour(options.cubeColour);
     for (let g = 0; g < model.ngeom; g++) {
       const mesh = (rgba[4 * g + 3] as number) > 0 ? meshForGeomType(types[g] as number, sizes.subarray(3 * g, 3 * g + 3)) : undefined;
       // Everything but the world's own geoms (table, floor) and the flat target disc casts a shadow.
       const castsShadow = geomBody[g] !== WORLD_BODY && geomBody[g] !== targetBody;
-      geoms.push(mesh && { mesh, colour: [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number], castsShadow });
+      const colour: [number, number, number] = cubeColour && geomBody[g] === cubeBody ? [...cubeColour] : [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number];
+      geoms.push(mesh && { mesh, colour, castsShadow });
     }
     const table = SCENE_COLOURS.table.split(' ').map(Number);
-    const shadow = { planeZ: TABLE_TOP_Z, colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number], slant: SHADOW_SLANT };
-    this.renderer = new SceneRenderer(this.camera, geoms, options.shadows ? { shadow } : {});
+    const azimuth = options.lightAzimuthDeg ?? 0;
+    if (!Number.isFinite(azimuth)) throw new RangeError(`lightAzimuthDeg must be finite, got ${azimuth}`);
+    const slant = turnAboutZ(SHADOW_SLANT, azimuth) as [number, number];
+    const shadow = { planeZ: TABLE_TOP_Z, colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number], slant };
+    const keyLight = turnAboutZ(DEFAULT_KEY_LIGHT, azimuth) as [number, number, number];
+    this.renderer = new SceneRenderer(this.camera, geoms, { keyLight, ...(options.shadows ? { shadow } : {}) });
   }
 
   /**

@@ -57,7 +57,8 @@ export interface ShadowOptions {
 const SHADOW_LIFT = 0.0005;
 
 const DEFAULT_BACKGROUND: Rgb = [190, 200, 214];
-const DEFAULT_KEY_LIGHT = [0.35, 0.45, 1] as const;
+/** Default direction toward the key light (world): from above, front-left. */
+export const DEFAULT_KEY_LIGHT = [0.35, 0.45, 1] as const;
 
 /** MuJoCo geom type codes understood by {@link meshForGeomType}. */
 const GEOM = { plane: 0, sphere: 2, capsule: 3, ellipsoid: 4, cylinder: 5, box: 6 } as const;

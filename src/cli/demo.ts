@@ -21,7 +21,7 @@ import { energyPlot, sideBySide } from '../viz/episode-video.js';
 import { heatmap } from '../viz/plot.js';
 import { intFlag } from './args.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
-import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
+import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, episodeSimOptions, runSettings } from './planned-run.js';
 import { ProgressBar } from './progress.js';
 
 const HELP = `usage: jepa-mpc demo [options]
@@ -63,8 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     const s = runSettings(values, model, 'pick-place');
     await mkdir(outDir, { recursive: true });
     console.error(`rendering the goal images: the scripted expert runs ${s.task} from seed ${s.seed} in a separate simulator`);
-    const goals = await expertGoals(s.sim, s.task, s.seed, s.expert, s.subgoals);
-    const sim = await TabletopSim.create(s.sim);
+    const simOptions = episodeSimOptions(s, s.seed);
+    const goals = await expertGoals(simOptions, s.task, s.seed, s.expert, s.subgoals);
+    const sim = await TabletopSim.create(simOptions);
     sims.push(sim);
     const budget = (s.subgoalSteps ?? goals.steps).reduce((a, b) => a + b, 0);
     const bar = new ProgressBar({ label: `demo ${s.task}`, total: budget });
@@ -73,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       planner: s.planner,
       ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}),
       stopOnSuccess: values['stop-on-success'],
+      propose: s.propose,
       keepFrames: true,
       onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${goals.frames.length} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.task.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
     });
@@ -98,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     let depth: RayProbe | null = null;
     let probed = 0;
     if (landscapePoints > 1) {
-      const lsim = await TabletopSim.create({ ...s.sim, task: 'reach' });
+      const lsim = await TabletopSim.create({ ...simOptions, task: 'reach' });
       sims.push(lsim);
       const lbar = new ProgressBar({ label: 'energy landscape', total: landscapePoints ** 2 });
       const land = await energyLandscape(lsim, model, goals.frames[0] as NonNullable<(typeof goals.frames)[number]>, {

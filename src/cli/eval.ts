@@ -15,7 +15,8 @@ import { runThroughNodeEpisode } from '../loop/through-node.js';
 import { choiceFlag, intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
-import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
+import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, episodeSimOptions, runSettings } from './planned-run.js';
+import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
 import { ProgressBar } from './progress.js';
 import { median, round } from './table.js';
 
@@ -70,17 +71,23 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger('eval');
   try {
     const s = runSettings(values, model, 'reach');
+    const perturbed = isPerturbed(s.perturbation);
+    if (perturbed) log.info({ perturbation: s.perturbation }, `perturbed: ${describePerturbation(s.perturbation)}`);
     sim = await TabletopSim.create(s.sim);
     const bar = new ProgressBar({ label: `eval ${s.task}`, total: episodes });
     const results: PlannedEpisode[] = [];
     for (let k = 0; k < episodes; k++) {
       const seed = s.seed + k;
-      const goals = await expertGoals(s.sim, s.task, seed, s.expert, s.subgoals);
+      const simOptions = episodeSimOptions(s, seed);
+      const goals = await expertGoals(simOptions, s.task, seed, s.expert, s.subgoals);
+      // A perturbed camera moves per episode: a simulator of its own (the unperturbed run shares one).
+      const epSim: TabletopSim = perturbed ? await TabletopSim.create(simOptions) : sim;
       const onStep = values.verbose ? (r: EpisodeStep) => console.error(stepLine(r)) : undefined;
       const common = { seed, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) };
       const ep = throughNode
-        ? await runThroughNodeEpisode(sim, model, goals, { ...common, params: { ...s.plannerSettings, output_mode: outputMode }, latencyS, log })
-        : await runPlannedEpisode(sim, model, goals, { ...common, planner: s.planner });
+        ? await runThroughNodeEpisode(epSim, model, goals, { ...common, params: { ...s.plannerSettings, output_mode: outputMode }, latencyS, log })
+        : await runPlannedEpisode(epSim, model, goals, { ...common, planner: s.planner, propose: s.propose });
+      if (epSim !== sim) epSim.close();
       results.push(ep);
       const f = ep.finalTask;
       const line =
@@ -108,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       closedAtCube: results.filter((r) => r.closedAtCube).length,
       medianClosestToCube: round(median(results.map((r) => r.closestToCube)), 4),
       subgoals: s.subgoals,
+      propose: s.propose && !throughNode,
+      perturbation: { ...s.perturbation, description: describePerturbation(s.perturbation) },
       meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
       meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),
       seed: s.seed,

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'sim-eval': { summary: 'run the scripted expert or random actions on the built-in simulator (--json)', load: () => import('./sim-eval.js') },
   'bench-sim': { summary: 'benchmark the built-in simulator: physics, rendering, control steps/s (--json)', load: () => import('./bench-sim.js') },
+  'collect-goals': { summary: 'record goal sets (first frame + the expert\'s subgoal frames) for training a subgoal proposer', load: () => import('./collect-goals.js') },
   collect: { summary: 'record a training dataset in the built-in simulator (docs/dataset-format.md)', load: () => import('./collect.js') },
   demo: {
     summary: 'one planned pick-and-place episode in the built-in simulator: GIF, energy plot, landscape',

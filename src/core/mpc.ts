@@ -25,6 +25,14 @@ export interface PlannerConfig {
    * weight · |commanded closedness after its actions − that readout| ({@link withGoalGripper}).
    */
   readonly goalGripperWeight: number;
+  /**
+   * Gripper after the arm (a fraction; 0 = off). With the goal-gripper term on and the goal's
+   * readout asking for the other gripper state than the current one, the search targets the
+   * current state (the gripper holds while the arm moves) and the first action takes the goal's
+   * state only once moving gains less than this fraction of the energy against holding still: the
+   * arm has arrived ({@link gripperAfterArm}).
+   */
+  readonly gripperAfterArm: number;
 }
 
 /** The paper's planner: CEM with its defaults, no warm start. */
@@ -34,6 +42,7 @@ export const PLANNER_DEFAULTS: PlannerConfig = Object.freeze({
   mppi: MPPI_DEFAULTS,
   warmStart: false,
   goalGripperWeight: 0,
+  gripperAfterArm: 0,
 });
 
 /** Inputs of one planning step. */
@@ -125,7 +134,9 @@ export class MpcPlanner {
     let result: OptimizerResult;
     let energy: EnergyFn;
     try {
-      energy = withGoalGripper(await this.model.bind({ ...inputs, horizon: H }), inputs, opt.space, H, this.config.goalGripperWeight);
+      const deferred = gripperDeferred(inputs, opt.space, this.config);
+      const goal = deferred === undefined ? inputs.goal : { ...inputs.goal, gripperReadout: deferred.hold };
+      energy = withGoalGripper(await this.model.bind({ ...inputs, horizon: H }), { ...inputs, goal }, opt.space, H, this.config.goalGripperWeight);
       bindMs = clock() - t0;
       const init = this.config.warmStart ? this.shiftedPrevious(H, A) : undefined;
       result =
@@ -155,6 +166,18 @@ export class MpcPlanner {
     } catch (error) {
       this.previousPlan = undefined;
       return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
+    }
+    const deferred = gripperDeferred(inputs, opt.space, this.config);
+    if (deferred !== undefined) {
+      try {
+        const t1 = clock();
+        await gripperAfterArm(energy, result.plan, planEnergy, inputs.state, deferred.target, opt.space, this.config.gripperAfterArm);
+        modelMs += clock() - t1;
+        action[opt.space.gripperIndex as number] = result.plan[opt.space.gripperIndex as number] as number;
+      } catch (error) {
+        this.previousPlan = undefined;
+        return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
+      }
     }
     this.previousPlan = result.plan;
     const totalMs = clock() - t0;
@@ -204,6 +227,37 @@ export function withGoalGripper(energy: EnergyFn, inputs: MpcInputs, space: Acti
     }
     return out;
   };
+}
+
+/** Closedness difference from which the goal's readout counts as the other gripper state. */
+const GRIPPER_CHANGE = 0.5;
+
+/**
+ * When the gripper-after-arm rule applies to this step (the term on, the rule on, a readout that
+ * asks for the other state than the current one): the closedness the search holds and the goal's.
+ */
+export function gripperDeferred(inputs: MpcInputs, space: ActionSpace, config: Pick<PlannerConfig, 'goalGripperWeight' | 'gripperAfterArm'>): { hold: number; target: number } | undefined {
+  const g = space.gripperIndex;
+  const target = inputs.goal.gripperReadout;
+  if (g === null || target === undefined || !(config.goalGripperWeight > 0) || !(config.gripperAfterArm > 0)) return undefined;
+  const current = inputs.state[g] as number;
+  return Math.abs(target - current) > GRIPPER_CHANGE ? { hold: Math.min(1, Math.max(0, current)), target } : undefined;
+}
+
+/**
+ * The second half of the gripper-after-arm rule, on the plan found with the gripper held: the arm
+ * has arrived when moving gains less than `settled` (a fraction) of the energy against holding
+ * still, E(hold) − E(plan) ≤ settled · E(hold) — scale-free, the same for every model. Then the
+ * first action's gripper moves toward the goal's state as far as the space allows; otherwise it
+ * holds (0). One extra energy evaluation (the hold sequence).
+ */
+export async function gripperAfterArm(energy: EnergyFn, plan: Float32Array, planEnergy: number, state: Float32Array, target: number, space: ActionSpace, settled: number): Promise<void> {
+  const g = space.gripperIndex;
+  if (g === null) return;
+  const hold = (await energy(new Float32Array(plan.length), 1))[0] as number;
+  const arrived = Number.isFinite(hold) && hold - planEnergy <= settled * hold;
+  const want = target - (state[g] as number);
+  plan[g] = arrived ? Math.min(space.upper[g] as number, Math.max(space.lower[g] as number, want)) : 0;
 }
 
 /** Outcome of {@link settleGripper}. */

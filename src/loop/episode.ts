@@ -14,6 +14,7 @@ import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetySettings } from '../core/safety.js';
 import { PlannerStatus } from '../core/status.js';
 import { SubgoalSequencer } from '../core/subgoals.js';
+import { mergeStages, type StagePlan } from '../core/stages.js';
 import type { Latents } from '../core/types.js';
 import type { RgbImage } from '../model/image.js';
 import { defaultParameters, safetySettingsOf } from '../node/parameters.js';
@@ -38,6 +39,12 @@ export interface EpisodeOptions {
   readonly onStep?: (step: EpisodeStep) => void;
   /** Safety settings (default: the node's parameter defaults, so both loops run the same pipeline). */
   readonly safety?: SafetySettings;
+  /**
+   * Let the model's subgoal proposer fill in the stages between the first frame and the given
+   * goal images (default false; needs a model with a proposer): from one goal image the planner
+   * makes the stages itself ({@link mergeStages}).
+   */
+  readonly propose?: boolean;
 }
 
 /** One control step of a planned episode. */
@@ -97,12 +104,14 @@ const MAX_CYCLES_PER_STEP = 3;
  * frames and the 7-D state until the subgoal budgets are spent (or the task succeeds).
  */
 export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goals: GoalSet, o: EpisodeOptions): Promise<PlannedEpisode> {
-  const budgets = o.subgoalSteps ?? goals.steps;
-  if (budgets.length !== goals.frames.length) {
-    throw new RangeError(`${goals.task} has ${goals.frames.length} goal frames but ${budgets.length} subgoal budgets`);
+  const given: Latents[] = [];
+  for (const frame of goals.frames) given.push(await model.encodeGoal(frame));
+  let obs = sim.reset(o.seed);
+  const { stages: goalLatents, steps: planned } = o.propose ? await proposedPlan(model, frameOf(obs), Float32Array.from(obs.state), goals.names, given) : { stages: given, steps: goals.steps };
+  const budgets = o.subgoalSteps ?? planned;
+  if (budgets.length !== goalLatents.length) {
+    throw new RangeError(`${goals.task} has ${goalLatents.length} stages but ${budgets.length} subgoal budgets`);
   }
-  const goalLatents: Latents[] = [];
-  for (const frame of goals.frames) goalLatents.push(await model.encodeGoal(frame));
   const sequencer = new SubgoalSequencer(
     goalLatents.map((goal, i) => ({ goal, maxSteps: budgets[i] as number, ...(o.energyThresholds?.[i] !== undefined ? { energyThreshold: o.energyThresholds[i] as number } : {}) })),
   );
@@ -112,7 +121,6 @@ export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goal
   const stopOnSuccess = o.stopOnSuccess ?? true;
   const maxCycles = MAX_CYCLES_PER_STEP * budgets.reduce((a, b) => a + b, 0);
 
-  let obs = sim.reset(o.seed);
   const frames: RgbImage[] = o.keepFrames ? [frameOf({ ...obs, rgb: obs.rgb.slice() })] : [];
   const frameSubgoals: number[] = o.keepFrames ? [0] : [];
   const records: EpisodeStep[] = [];
@@ -143,11 +151,22 @@ export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goal
     records.push(record);
     if (o.keepFrames) {
       frames.push(frameOf({ ...obs, rgb: obs.rgb.slice() }));
-      frameSubgoals.push(Math.min(progress.index, goals.frames.length - 1));
+      frameSubgoals.push(Math.min(progress.index, goalLatents.length - 1));
     }
     o.onStep?.(record);
   }
   return summariseEpisode(o.seed, records, switches, successStep, obs.task, goalLatents, frames, frameSubgoals);
+}
+
+/**
+ * The stages an episode plans through when the proposer fills them in: the model proposes the
+ * stages from the first frame and the final goal, and the given goals take their stages' places.
+ * @throws Error when the model has no subgoal proposer.
+ */
+export async function proposedPlan(model: NodeModel, first: RgbImage, state: Float32Array, names: readonly string[], given: readonly Latents[]): Promise<StagePlan> {
+  if (!model.proposeStages || !model.manifest.subgoalProposer) throw new Error(`model '${model.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
+  const proposed = await model.proposeStages(await model.encode(first), state, given[given.length - 1] as Latents);
+  return mergeStages(proposed, { names, goals: given });
 }
 
 /** The episode outcome from its step records (shared with the through-node loop). */

@@ -18,8 +18,10 @@ const SETTLE_STEPS = 2;
  * fingers open around it) and a pre-release one (the cube set down on the target, fingers still
  * closed), for a short-horizon planner that would otherwise knock the cube on a diagonal descent,
  * close its fingers before they surround the cube, or open them above the target and drop it.
+ * `final`: only the last frame (the finished task) — what a user with a robot usually has; the
+ * budget is the waypoints' total. A model with a subgoal proposer makes the stages between itself.
  */
-export const SUBGOAL_SCHEMES = ['paper', 'waypoints'] as const;
+export const SUBGOAL_SCHEMES = ['paper', 'waypoints', 'final'] as const;
 /** One of {@link SUBGOAL_SCHEMES}. */
 export type SubgoalScheme = (typeof SUBGOAL_SCHEMES)[number];
 
@@ -44,10 +46,12 @@ export const SUBGOAL_PLANS: Readonly<Record<TaskName, Readonly<Record<SubgoalSch
   reach: {
     paper: [{ name: 'reached', frame: 'last', steps: 20 }],
     waypoints: [{ name: 'reached', frame: 'last', steps: 20 }],
+    final: [{ name: 'reached', frame: 'last', steps: 20 }],
   },
   grasp: {
     paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'lifted', frame: 'last', steps: 8 }],
     waypoints: [HOVER, AT_CUBE, { name: 'grasped', frame: 'grasped', steps: 4 }, { name: 'lifted', frame: 'last', steps: 8 }],
+    final: [{ name: 'lifted', frame: 'last', steps: 25 }],
   },
   'pick-place': {
     paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'near target', frame: 'nearTarget', steps: 10 }, { name: 'placed', frame: 'placed', steps: 8 }],
@@ -59,6 +63,7 @@ export const SUBGOAL_PLANS: Readonly<Record<TaskName, Readonly<Record<SubgoalSch
       { name: 'lowered', frame: 'lowered', steps: 4 },
       { name: 'placed', frame: 'placed', steps: 6 },
     ],
+    final: [{ name: 'placed', frame: 'placed', steps: 37 }],
   },
 };
 
@@ -79,6 +84,12 @@ export interface GoalSet {
   readonly steps: number[];
   /** The expert's tool-centre position at each goal frame (diagnostics only; never given to the planner). */
   readonly tcpPositions: Float64Array[];
+  /** The expert's 7-D state at each goal frame (training data for a subgoal proposer; never given to the planner). */
+  readonly states: Float64Array[];
+  /** The episode's first frame (the layout the goals were made from; the planner's own first frame is the same). */
+  readonly start: RgbImage;
+  /** The 7-D state at the first frame. */
+  readonly startState: Float64Array;
   /** Control steps the expert needed. */
   readonly expertSteps: number;
 }
@@ -112,6 +123,9 @@ export async function expertGoals(options: TabletopOptions, task: TaskName, seed
       names: specs.map((s) => s.name),
       steps: specs.map((s) => s.steps),
       tcpPositions: obs.map((o) => Float64Array.from(o.state.subarray(0, 3))),
+      states: obs.map((o) => Float64Array.from(o.state)),
+      start: frameOf(episode.observations[0] as Observation),
+      startState: Float64Array.from((episode.observations[0] as Observation).state),
       expertSteps: episode.steps,
     };
   } finally {

@@ -93,6 +93,13 @@ const planningSchema = z.object({
   gripperMargin: finite.min(0).lt(1).default(0),
   /** Weight of the goal-gripper term (needs `goalReadout`; 0 = off, the paper's energy). */
   goalGripperWeight: finite.min(0).default(0),
+  /**
+   * Gripper after the arm (a fraction in [0, 1); 0 = off): while the goal's readout asks for a
+   * gripper change, the search holds the gripper, and the change is made only once moving the arm
+   * gains less than this fraction of the energy against holding still — close at the cube, open
+   * at the target, not on the way.
+   */
+  gripperAfterArm: finite.min(0).lt(1).default(0),
   /** Start each plan from the previous plan shifted by one step. */
   warmStart: z.boolean().default(false),
   momentumMean: finite.min(0).max(1).default(0),
@@ -123,7 +130,7 @@ export const manifestSchema = z
       .object({
         shadows: z.boolean().default(false),
         /** The goal-image scheme the model was measured with (`eval`, `scenario` default to it). */
-        subgoals: z.enum(['paper', 'waypoints']).optional(),
+        subgoals: z.enum(['paper', 'waypoints', 'final']).optional(),
       })
       .default({ shadows: false }),
     /**
@@ -131,6 +138,21 @@ export const manifestSchema = z
      * `gripper` [1], the closedness [0, 1] the frame's fingers show. Read once per goal image.
      */
     goalReadout: z.object({ file: relativeFile, output: z.literal('gripper').default('gripper') }).optional(),
+    /**
+     * Optional subgoal proposer: `latents` [1, N, D] (the first frame), `goal` [1, N, D], `state`
+     * [1, S] → `subgoals` [1, K, N, D] and `grippers` [1, K + 1] (closedness at each subgoal, then
+     * at the goal). `stages` names the K subgoals then the goal; `steps` is each stage's step
+     * budget. Lets a planner work from one goal image (models/jepa_ac/proposer.py).
+     */
+    subgoalProposer: z
+      .object({
+        file: relativeFile,
+        /** The task whose stages it proposes (its training demonstrations'). */
+        task: z.string().min(1),
+        stages: z.array(z.string().min(1)).min(2),
+        steps: z.array(positiveInt),
+      })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     const a = m.action.dim;
@@ -156,6 +178,8 @@ export const manifestSchema = z
       if (!m.goalReadout) issue(['planning', 'goalGripperWeight'], 'needs a goalReadout graph to read the goal gripper from');
       if (g === null) issue(['planning', 'goalGripperWeight'], 'needs a gripperIndex');
     }
+    const sp = m.subgoalProposer;
+    if (sp && sp.steps.length !== sp.stages.length) issue(['subgoalProposer', 'steps'], `must have one budget per stage (${sp.stages.length}), has ${sp.steps.length}`);
     if (m.encoder.input.layout === 'NCHW' && m.encoder.input.frames !== 1) {
       issue(['encoder', 'input', 'frames'], 'must be 1 with layout NCHW');
     }
@@ -222,6 +246,7 @@ export function manifestFiles(m: Manifest): string[] {
     ...m.encoder.externalData,
     ...m.rollout.flatMap((r) => [r.file, ...r.externalData]),
     ...(m.goalReadout ? [m.goalReadout.file] : []),
+    ...(m.subgoalProposer ? [m.subgoalProposer.file] : []),
   ];
 }
 

@@ -9,7 +9,7 @@ import { planBatches, padRows } from './batching.js';
 import { ModelError } from './errors.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { type Manifest, rolloutFor } from './manifest.js';
-import type { InitResult, Provider, SessionSettings, WorkerMessage, WorkerReply } from './worker-protocol.js';
+import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerMessage, WorkerReply } from './worker-protocol.js';
 
 /** Bound planning contexts kept at once (older ones are dropped). */
 const MAX_CONTEXTS = 4;
@@ -20,6 +20,8 @@ interface State {
   rollouts: Map<number, ort.InferenceSession>;
   /** The goal readout (manifest `goalReadout`), when the model has one. */
   readout?: ort.InferenceSession;
+  /** The subgoal proposer (manifest `subgoalProposer`), when the model has one. */
+  proposer?: ort.InferenceSession;
   fp16: boolean;
   /** Run candidate batches at their exact size (the CPU provider: dynamic shapes cost nothing). */
   exactBatches: boolean;
@@ -121,6 +123,33 @@ async function readGripper(s: State, chw: Float32Array): Promise<number> {
   return v;
 }
 
+/**
+ * The subgoal proposer: first-frame latents, state and goal latents → the subgoal latents
+ * [K, N, D] and the closedness per stage [K + 1], checked for shape and range.
+ */
+async function propose(s: State, latents: Float32Array, st: Float32Array, goal: Float32Array): Promise<ProposeResult> {
+  const entry = s.manifest.subgoalProposer;
+  if (!entry || !s.proposer) throw new ModelError('INPUT_INVALID', `model '${s.manifest.name}' has no subgoal proposer`);
+  const { tokens, dim } = s.manifest.encoder.output;
+  for (const [name, v] of [['latents', latents], ['goal', goal]] as const) {
+    if (v.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `${name} have ${v.length} values, expected ${tokens}x${dim}`);
+  }
+  if (st.length !== s.manifest.state.dim) throw new ModelError('INPUT_INVALID', `state has ${st.length} values, expected ${s.manifest.state.dim}`);
+  const out = await s.proposer.run({
+    latents: tensor(latents, [1, tokens, dim], s.fp16),
+    goal: tensor(goal, [1, tokens, dim], s.fp16),
+    state: tensor(st, [1, st.length], s.fp16),
+  });
+  const k = entry.stages.length - 1;
+  const subgoals = readFloats(out['subgoals'], `${entry.file} output 'subgoals'`);
+  const grippers = readFloats(out['grippers'], `${entry.file} output 'grippers'`);
+  if (subgoals.length !== k * tokens * dim) throw new ModelError('SHAPE_MISMATCH', `${entry.file} output 'subgoals' has ${subgoals.length} values, expected ${k}x${tokens}x${dim} (manifest stages)`);
+  if (grippers.length !== k + 1) throw new ModelError('SHAPE_MISMATCH', `${entry.file} output 'grippers' has ${grippers.length} values, expected ${k + 1}`);
+  if (!subgoals.every(Number.isFinite)) throw new ModelError('SHAPE_MISMATCH', `${entry.file} proposed non-finite latents`);
+  if (!grippers.every((g) => g >= 0 && g <= 1)) throw new ModelError('SHAPE_MISMATCH', `${entry.file} proposed a gripper closedness outside [0, 1]`);
+  return { subgoals: subgoals.slice(), grippers: grippers.slice() };
+}
+
 /** What a rollout run returns: energies [B] and, when asked, the predicted latents [B, N, D]. */
 interface RolloutOutputs {
   energies: Float32Array;
@@ -191,10 +220,15 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
     s.readout = await open(manifest.goalReadout.file);
     expectNames(s.readout, manifest.goalReadout.file, ['image'], [manifest.goalReadout.output]);
   }
+  if (manifest.subgoalProposer) {
+    s.proposer = await open(manifest.subgoalProposer.file);
+    expectNames(s.proposer, manifest.subgoalProposer.file, ['latents', 'goal', 'state'], ['subgoals', 'grippers']);
+  }
   // Dry runs: prove the encoder's output fits every rollout graph (catches mismatched models).
   const { height, width } = manifest.encoder.input;
   const z = await encode(s, new Float32Array(3 * height * width));
   if (s.readout) await readGripper(s, new Float32Array(3 * height * width));
+  if (s.proposer) await propose(s, z, new Float32Array(manifest.state.dim), z);
   for (const h of rollouts.keys()) {
     const file = rolloutFor(manifest, h).file;
     try {
@@ -250,6 +284,10 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
     }
     case 'readout':
       return { value: await readGripper(ready(), msg.image), transfer: [] };
+    case 'propose': {
+      const r = await propose(ready(), msg.latents, msg.state, msg.goal);
+      return { value: r, transfer: [r.subgoals.buffer as ArrayBuffer, r.grippers.buffer as ArrayBuffer] };
+    }
     case 'bind':
       return { value: bind(ready(), msg.latents, msg.state, msg.goal, msg.horizon), transfer: [] };
     case 'rollout': {
@@ -268,7 +306,7 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
       const s = state;
       state = undefined;
       contexts.clear();
-      if (s) await Promise.all([s.encoder.release(), ...[...s.rollouts.values(), ...(s.readout ? [s.readout] : [])].map((r) => r.release())]);
+      if (s) await Promise.all([s.encoder.release(), ...[...s.rollouts.values(), ...(s.readout ? [s.readout] : []), ...(s.proposer ? [s.proposer] : [])].map((r) => r.release())]);
       return { value: null, transfer: [] };
     }
   }

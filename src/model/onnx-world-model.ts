@@ -10,13 +10,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { StagePlan } from '../core/stages.js';
 import type { EnergyFn, EnergyModel, Latents, PlanningInputs } from '../core/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { ModelError } from './errors.js';
 import type { RgbImage } from './image.js';
 import { type LoadedManifest, type Manifest, loadManifest } from './manifest.js';
 import { preprocess } from './preprocess.js';
-import type { InitResult, Provider, SessionSettings, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+
 
 /** Options of {@link OnnxWorldModel.load}; every field has a default. */
 export interface OnnxWorldModelOptions {
@@ -154,6 +157,25 @@ export class OnnxWorldModel implements EnergyModel {
     this.goalCache.set(key, z);
     while (this.goalCache.size > this.goalCacheSize) this.goalCache.delete(this.goalCache.keys().next().value as string);
     return z;
+  }
+
+  /**
+   * The stages between a first frame and one goal image, from the model's subgoal proposer: the
+   * proposed latents of each intermediate stage then the goal's own, each carrying the proposed
+   * gripper closedness as its `gripperReadout` (the goal keeps its readout's when it has one).
+   * @throws ModelError INPUT_INVALID when the model has no proposer.
+   */
+  async proposeStages(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan> {
+    const entry = this.manifest.subgoalProposer;
+    if (!entry) throw new ModelError('INPUT_INVALID', `model '${this.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
+    const r = (await this.request({ type: 'propose', latents: first.data.slice(), state: state.slice(), goal: goal.data.slice() })) as ProposeResult;
+    const { tokens, dim } = this.manifest.encoder.output;
+    const n = tokens * dim;
+    const k = entry.stages.length - 1;
+    const stages: Latents[] = [];
+    for (let i = 0; i < k; i++) stages.push({ data: r.subgoals.slice(i * n, (i + 1) * n), tokens, dim, gripperReadout: r.grippers[i] as number });
+    stages.push({ ...goal, gripperReadout: goal.gripperReadout ?? (r.grippers[k] as number) });
+    return { names: [...entry.stages], steps: [...entry.steps], stages };
   }
 
   /** Number of goal latents cached. */

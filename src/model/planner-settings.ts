@@ -56,6 +56,7 @@ export const PLANNER_SETTINGS = {
   gripper_snap: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Planned gripper deltas with smaller magnitude are snapped to 0${MODEL_DOUBLE}` },
   gripper_margin: { type: 'double', default: UNSET.double, min: -1, max: 0.99, description: `Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)${MODEL_DOUBLE}` },
   goal_gripper_weight: { type: 'double', default: UNSET.double, min: -1, max: 10, description: `Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness; 0 = off)${MODEL_DOUBLE}` },
+  gripper_after_arm: { type: 'double', default: UNSET.double, min: -1, max: 0.99, description: `With the goal-gripper term: the goal's gripper change waits until moving the arm gains less than this fraction of the energy against holding still (0 = off: change at once)${MODEL_DOUBLE}` },
 } as const satisfies Record<string, ParamSpec>;
 
 /** A planner setting's name. */
@@ -75,6 +76,7 @@ export interface PlannerSettings {
   gripper_snap: number;
   gripper_margin: number;
   goal_gripper_weight: number;
+  gripper_after_arm: number;
 }
 
 /** All settings unset: the model's planner. */
@@ -130,6 +132,7 @@ export function resolvePlannerConfig(m: Manifest, settings: Partial<PlannerSetti
     optimizer,
     warmStart: s.warm_start === UNSET.string ? p.warmStart : s.warm_start === 'on',
     goalGripperWeight,
+    gripperAfterArm: pick('gripper_after_arm', p.gripperAfterArm),
     cem: { ...PLANNER_DEFAULTS.cem, ...common, elites: Math.min(explicitElites ? s.elites : p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
     mppi: { ...PLANNER_DEFAULTS.mppi, ...common, elites: Math.min(explicitElites ? s.elites : PLANNER_DEFAULTS.mppi.elites, samples) },
   };

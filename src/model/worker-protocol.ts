@@ -25,6 +25,7 @@ export type WorkerRequest =
   | { type: 'init'; dir: string; manifest: Manifest; horizons: number[]; settings: SessionSettings }
   | { type: 'encode'; image: Float32Array }
   | { type: 'readout'; image: Float32Array }
+  | { type: 'propose'; latents: Float32Array; state: Float32Array; goal: Float32Array }
   | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: Float32Array; horizon: number }
   | { type: 'rollout'; context: number; actions: Float32Array; batch: number }
   | { type: 'predict'; context: number; actions: Float32Array; batch: number }
@@ -38,6 +39,12 @@ export interface InitResult {
   /** Why the requested provider was not used (when it fell back). */
   readonly fallbackReason?: string;
   readonly loadMs: number;
+}
+
+/** What `propose` returns: the subgoal latents [K, N, D] and the closedness per stage [K + 1]. */
+export interface ProposeResult {
+  readonly subgoals: Float32Array;
+  readonly grippers: Float32Array;
 }
 
 /** A request with its id. */

@@ -3,6 +3,7 @@
  * from ROS by the shell), the commands and status it emits, its clock and its world model.
  * src/ros implements these with rclnodejs; tests implement them with doubles.
  */
+import type { StagePlan } from '../core/stages.js';
 import type { EnergyModel, Latents } from '../core/types.js';
 import type { RawImage, RgbImage } from '../model/image.js';
 import type { Manifest } from '../model/manifest.js';
@@ -14,6 +15,8 @@ export interface NodeModel extends EnergyModel {
   readonly provider: string;
   encode(image: RgbImage): Promise<Latents>;
   encodeGoal(image: RgbImage): Promise<Latents>;
+  /** The model's subgoal proposer (models whose manifest has `subgoalProposer`). */
+  proposeStages?(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan>;
 }
 
 /** A camera frame as received: raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage). */

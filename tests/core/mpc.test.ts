@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CEM_DEFAULTS } from '../../src/core/cem.js';
-import { MpcPlanner, PLANNER_DEFAULTS, type PlannerConfig, withGoalGripper } from '../../src/core/mpc.js';
+import { gripperDeferred, MpcPlanner, PLANNER_DEFAULTS, type PlannerConfig, withGoalGripper } from '../../src/core/mpc.js';
 import { createRng } from '../../src/core/rng.js';
 import { PlannerStatus } from '../../src/core/status.js';
 import { PICK_PLACE_STEPS, SubgoalSequencer } from '../../src/core/subgoals.js';
@@ -173,6 +173,35 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
     const e = await withGoalGripper(zero, x, CEM_DEFAULTS.space, 2, 2)(a, 2);
     expect(e[0]).toBeCloseTo(0.5, 6);
     expect(e[1]).toBeCloseTo(0.5, 6);
+  });
+
+  it('gripper after the arm: holds the fingers open on the way to a closed goal, closes once the arm step is short, then keeps closing', async () => {
+    const planner = new MpcPlanner(blind(), { ...withWeight(0.1), gripperAfterArm: 0.2 }, deps());
+    const goal = [0.55, 0.03, 0.25, 0, 0, 0, 0];
+    const far = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], goal, 0.97));
+    expect(far.action[6]).toBe(0);
+    expect(far.action[0]).toBeCloseTo(0.05, 2);
+    expect(far.plan[6]).toBe(0);
+    const there = await planner.step(readGoal([0.55, 0.03, 0.25, 0, 0, 0, 0], goal, 0.97));
+    expect(Math.hypot(there.action[0] as number, there.action[1] as number, there.action[2] as number)).toBeLessThan(0.005);
+    expect(there.action[6]).toBeCloseTo(0.75, 6);
+    // the rest of the way (0.6 → 0.97) is the term's own: no longer a change of state
+    const rest = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0.6], goal, 0.97));
+    expect(rest.action[6]).toBeCloseTo(0.37, 2);
+    // and the same for opening at a goal that reads open
+    const open = await planner.step(readGoal([0.55, 0.03, 0.25, 0, 0, 0, 1], goal, 0.02));
+    expect(open.action[6]).toBeCloseTo(-0.75, 6);
+    const carry = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 1], goal, 0.02));
+    expect(carry.action[6]).toBe(0);
+  });
+
+  it('gripper after the arm is off at 0 and without the term: the search decides the gripper', async () => {
+    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0 })).toBeUndefined();
+    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0, gripperAfterArm: 0.01 })).toBeUndefined();
+    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.7], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toBeUndefined();
+    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.25], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toEqual({ hold: 0.25, target: 1 });
+    const close = await new MpcPlanner(blind(), withWeight(0.1), deps()).step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.55, 0.03, 0.25, 0, 0, 0, 0], 0.97));
+    expect(close.action[6]).toBeCloseTo(0.75, 2);
   });
 
   it('holds with INVALID_INPUT on a readout outside [0, 1]', async () => {

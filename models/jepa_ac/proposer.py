@@ -1,0 +1,339 @@
+"""Subgoal proposer: from the first frame and ONE goal image, the latent subgoals between them.
+
+Why: the world model plans one step ahead and its energy barely tracks the cube, so planning
+straight toward a 'placed' image moves the arm toward where the hand ends, not to the cube first
+(flat planning from one goal image: MODEL_CARD.md). Given the episode's first frame and the
+final goal, this network proposes the latents of the stages a demonstration passes through
+(hover, at the cube, grasped, near the target, lowered — the waypoint scheme) and the gripper
+closedness at each stage and at the goal; the planner then chases them in turn, as it does goal
+images. Trained on the scripted expert's demonstrations (`jepa-mpc collect-goals`: layout seeds
+disjoint from eval's) with the world model's frozen encoder; at run time it sees only latents and
+the 7-D state — never the cube's pose.
+
+Graph (`proposer.onnx`): `latents` [1, N, D] (the first frame), `goal` [1, N, D], `state` [1, S]
+-> `subgoals` [1, K, N, D] (LayerNormed like the encoder's output), `grippers` [1, K + 1] (the
+closedness at each subgoal, then at the goal).
+
+CLI (adds proposer.onnx, proposer.pt and proposer-parity.json to an exported model folder and the
+``subgoalProposer`` block to its manifest):
+
+    /usr/bin/python3 -m models.jepa_ac.proposer --data /tmp/jepa-goals/a /tmp/jepa-goals/b \
+        --model models/sim-jepa-ac --minutes 15 --seed 0
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from .export import _floats, _save, _set_output_shape, _to_onnx, load_weights, write_json
+from .latent_ops import energy, images_to_tensor
+from .model import Block, LatentNorm, init_weights, sincos_2d
+from .onnx_numpy import NumpyOnnx
+
+GOAL_SETS_FORMAT = "jepa-mpc/goal-sets@1"
+PROPOSER_FORMAT = "jepa-mpc/proposer-weights@1"
+PROPOSER_PARITY_FORMAT = "jepa-mpc/proposer-parity@1"
+PROPOSER_FILE = "proposer.onnx"
+STATE_DIM = 7
+GRIPPER_INDEX = 6
+
+
+@dataclass
+class ProposerConfig:
+    tokens: int = 16
+    dim: int = 64
+    state_dim: int = STATE_DIM
+    subgoals: int = 5
+    width: int = 128
+    depth: int = 4
+    heads: int = 4
+    mlp_ratio: float = 4.0
+
+
+class SubgoalProposer(nn.Module):
+    """(first latents [B, N, D], goal latents [B, N, D], state [B, S]) -> subgoal latents
+    [B, K, N, D], grippers [B, K + 1] in [0, 1].
+
+    One transformer over [first frame's N tokens, goal's N tokens, a state token, K x N subgoal
+    query tokens, K + 1 gripper query tokens]; each subgoal is the first frame's latents plus a
+    predicted change, LayerNormed (the background stays put between stages)."""
+
+    def __init__(self, cfg: ProposerConfig):
+        super().__init__()
+        self.cfg = cfg
+        n, w, k = cfg.tokens, cfg.width, cfg.subgoals
+        grid = int(round(n ** 0.5))
+        if grid * grid != n:
+            raise ValueError(f"tokens must be a square number, got {n}")
+        self.latent_in = nn.Linear(cfg.dim, w)
+        self.state_in = nn.Linear(cfg.state_dim, w)
+        self.register_buffer("pos", sincos_2d(grid, w).unsqueeze(0), persistent=False)  # [1, N, W]
+        self.role = nn.Parameter(torch.zeros(2, w))  # first frame, goal
+        self.subgoal_query = nn.Parameter(torch.zeros(k, w))
+        self.gripper_query = nn.Parameter(torch.zeros(k + 1, w))
+        self.blocks = nn.ModuleList([Block(w, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth)])
+        self.norm = nn.LayerNorm(w)
+        self.latent_out = nn.Linear(w, cfg.dim)
+        self.gripper_out = nn.Linear(w, 1)
+        self.latent_norm = LatentNorm(cfg.dim)
+        init_weights(self)
+        nn.init.normal_(self.role, std=0.02)
+        nn.init.normal_(self.subgoal_query, std=0.02)
+        nn.init.normal_(self.gripper_query, std=0.02)
+
+    @property
+    def sequence(self) -> int:
+        c = self.cfg
+        return 2 * c.tokens + 1 + c.subgoals * c.tokens + c.subgoals + 1
+
+    def forward(self, latents: torch.Tensor, goal: torch.Tensor, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        c = self.cfg
+        n, k, w = c.tokens, c.subgoals, c.width
+        first = self.latent_in(latents) + self.pos + self.role[0]
+        last = self.latent_in(goal) + self.pos + self.role[1]
+        s = self.state_in(state).unsqueeze(1)
+        queries = (self.subgoal_query.unsqueeze(1) + self.pos).reshape(1, k * n, w).expand(latents.shape[0], -1, -1)
+        grip = self.gripper_query.unsqueeze(0).expand(latents.shape[0], -1, -1)
+        x = torch.cat([first, last, s, queries, grip], dim=1)
+        for blk in self.blocks:
+            x = blk(x, self.sequence)
+        x = self.norm(x)
+        q0 = 2 * n + 1
+        delta = self.latent_out(x[:, q0 : q0 + k * n]).reshape(-1, k, n, c.dim)
+        subgoals = self.latent_norm(latents.unsqueeze(1) + delta)
+        grippers = torch.sigmoid(self.gripper_out(x[:, q0 + k * n :]).squeeze(-1))
+        return subgoals, grippers
+
+
+# ------------------------------------------------------------------------------ data
+
+
+class GoalSets:
+    """A `jepa-mpc collect-goals` folder (or several, concatenated): frames [M, 1 + K, H, W, 3],
+    states [M, 1 + K, 7] (at the first frame, then at each goal frame), names ['start', subgoal names...]."""
+
+    def __init__(self, frames: np.ndarray, states: np.ndarray, names: List[str], meta: dict):
+        self.frames, self.states, self.names, self.meta = frames, states, names, meta
+
+    @staticmethod
+    def open(path: str) -> "GoalSets":
+        with open(os.path.join(path, "manifest.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+        if meta.get("format") != GOAL_SETS_FORMAT:
+            raise ValueError(f"{path} is not a {GOAL_SETS_FORMAT} folder")
+        m, views, h, w = meta["count"], len(meta["names"]), meta["height"], meta["width"]
+        frames = np.fromfile(os.path.join(path, "frames.u8"), dtype=np.uint8)
+        states = np.fromfile(os.path.join(path, "states.f32"), dtype="<f4")
+        if frames.size != m * views * h * w * 3 or states.size != m * views * STATE_DIM:
+            raise ValueError(f"{path}: array sizes do not match the manifest ({m} sets of {views} frames)")
+        if not np.isfinite(states).all():
+            raise ValueError(f"{path}: states.f32 holds non-finite values")
+        return GoalSets(frames.reshape(m, views, h, w, 3), states.reshape(m, views, STATE_DIM), meta["names"], meta)
+
+    @staticmethod
+    def concat(parts: Sequence["GoalSets"]) -> "GoalSets":
+        if any(p.names != parts[0].names or p.frames.shape[1:] != parts[0].frames.shape[1:] for p in parts):
+            raise ValueError("goal-set folders differ in scheme or image size")
+        return GoalSets(np.concatenate([p.frames for p in parts]), np.concatenate([p.states for p in parts]), parts[0].names, parts[0].meta)
+
+
+@torch.no_grad()
+def encode_sets(encoder, frames: np.ndarray, chunk: int = 512) -> torch.Tensor:
+    """uint8 [M, V, H, W, 3] -> latents [M, V, N, D] with the world model's encoder."""
+    m, v = frames.shape[:2]
+    flat = frames.reshape(m * v, *frames.shape[2:])
+    z = torch.cat([encoder(images_to_tensor(flat[i : i + chunk])) for i in range(0, len(flat), chunk)], dim=0)
+    return z.reshape(m, v, *z.shape[1:])
+
+
+def split(latents: torch.Tensor, states: torch.Tensor):
+    """Inputs and targets from encoded sets: first frame, final goal, start state; the middle
+    subgoals' latents and every stage's gripper (the subgoals', then the goal's)."""
+    first, goal, middle = latents[:, 0], latents[:, -1], latents[:, 1:-1]
+    grippers = states[:, 1:, GRIPPER_INDEX].clamp(0, 1)
+    return first, goal, states[:, 0], middle, grippers
+
+
+# ------------------------------------------------------------------------------ training
+
+
+def evaluate(model: SubgoalProposer, first, goal, state, middle, grippers, names: Sequence[str]) -> Dict[str, float]:
+    """Energy (mean |z - z'|) of each proposed subgoal to the real one, against the first frame's
+    (copying the start) and the goal's (planning straight to the goal); gripper error."""
+    model.eval()
+    with torch.no_grad():
+        pred, g = model(first, goal, state)
+    out: Dict[str, float] = {}
+    for k, name in enumerate(names[1:-1]):
+        key = name.replace(" ", "_")
+        out[f"{key}_energy"] = float(energy(pred[:, k], middle[:, k]).mean())
+        out[f"{key}_vs_start"] = float(energy(first, middle[:, k]).mean())
+        out[f"{key}_vs_goal"] = float(energy(goal, middle[:, k]).mean())
+    out["gripper_abs_error"] = float((g - grippers).abs().mean())
+    out["gripper_wrong_side"] = float(((g > 0.5) != (grippers > 0.5)).float().mean())
+    return out
+
+
+def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float, val_count: int, batch: int, lr: float,
+                   seed: int) -> Tuple[SubgoalProposer, dict]:
+    torch.manual_seed(seed)
+    started = time.time()
+    latents = encode_sets(encoder, sets.frames)
+    print(f"encoded {sets.frames.shape[0] * sets.frames.shape[1]} frames in {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+    states = torch.from_numpy(sets.states.astype(np.float32))
+    first, goal, state, middle, grippers = split(latents, states)
+    n_val = min(val_count, len(first) // 5)
+    tr = slice(0, len(first) - n_val)
+    va = slice(len(first) - n_val, len(first))
+    model = SubgoalProposer(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.02)
+    history: List[dict] = []
+    step, avg = 0, None
+    gen = torch.Generator().manual_seed(seed)
+    total = tr.stop
+    deadline = started + minutes * 60
+    warmup = 200
+    while time.time() < deadline:
+        model.train()
+        idx = torch.randint(0, total, (batch,), generator=gen)
+        frac = min(1.0, (time.time() - started) / (minutes * 60))
+        for group in opt.param_groups:
+            group["lr"] = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + np.cos(np.pi * frac))
+        pred, g = model(first[idx], goal[idx], state[idx])
+        loss_latent = (pred - middle[idx]).abs().mean()
+        loss_gripper = nn.functional.binary_cross_entropy(g, grippers[idx])
+        loss = loss_latent + 0.1 * loss_gripper
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        avg = float(loss_latent) if avg is None else 0.98 * avg + 0.02 * float(loss_latent)
+        if step % 250 == 0:
+            metrics = evaluate(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
+            history.append({"step": step, "minutes": round((time.time() - started) / 60, 2), "loss": avg, **metrics})
+            print("eval " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in history[-1].items()}), file=sys.stderr, flush=True)
+    model.eval()
+    metrics = evaluate(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
+    report = {"sets": int(len(first)), "validation": int(n_val), "steps": step, "minutes": round((time.time() - started) / 60, 2),
+              "loss": avg, "metrics": metrics, "history": history, "config": asdict(cfg)}
+    return model, report
+
+
+# ------------------------------------------------------------------------------ files
+
+
+def save_proposer(path: str, model: SubgoalProposer, names: Sequence[str], extra: Optional[dict] = None) -> None:
+    torch.save({"format": PROPOSER_FORMAT, "config": asdict(model.cfg), "state": model.state_dict(), "names": list(names),
+                "extra": extra or {}}, path)
+
+
+def load_proposer(path: str) -> Tuple[SubgoalProposer, List[str]]:
+    ckpt = torch.load(path, map_location="cpu")
+    if not isinstance(ckpt, dict) or ckpt.get("format") != PROPOSER_FORMAT:
+        raise ValueError(f"{path} is not a {PROPOSER_FORMAT} checkpoint")
+    model = SubgoalProposer(ProposerConfig(**ckpt["config"]))
+    model.load_state_dict(ckpt["state"])
+    return model.eval(), ckpt["names"]
+
+
+def proposer_graph(model: SubgoalProposer):
+    c = model.cfg
+    args = (torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.state_dim))
+    graph = _to_onnx(model.eval(), args, ["latents", "goal", "state"], ["subgoals", "grippers"], None)
+    _set_output_shape(graph, "subgoals", [1, c.subgoals, c.tokens, c.dim])
+    _set_output_shape(graph, "grippers", [1, c.subgoals + 1])
+    return graph
+
+
+def _fixture_inputs(c: ProposerConfig, seed: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64), torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64),
+            torch.randn(1, c.state_dim, generator=g, dtype=torch.float64) * 0.3)
+
+
+def proposer_parity(model: SubgoalProposer, seed: int = 2468) -> dict:
+    """PyTorch outputs (float64) on fixed inputs, for the TypeScript side."""
+    c = model.cfg
+    m64 = SubgoalProposer(c).double()
+    m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+    latents, goal, state = _fixture_inputs(c, seed)
+    with torch.no_grad():
+        sub, grip = m64(latents, goal, state)
+    return {
+        "format": PROPOSER_PARITY_FORMAT,
+        "description": "proposer.onnx outputs for fixed inputs (float64 PyTorch, rounded to float32).",
+        "tolerance": 1e-4,
+        "latents": _floats(latents), "goal": _floats(goal), "state": _floats(state),
+        "subgoals": _floats(sub), "grippers": _floats(grip),
+    }
+
+
+def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Sequence[str], steps: Sequence[int], report: Optional[dict] = None) -> Dict[str, float]:
+    """Writes proposer.onnx / proposer.pt / proposer-parity.json into an exported model folder and
+    records the proposer in its manifest. Returns the ONNX-vs-PyTorch max abs differences."""
+    manifest_path = os.path.join(model_dir, "manifest.json")
+    with open(manifest_path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    c = model.cfg
+    if manifest["encoder"]["output"]["tokens"] != c.tokens or manifest["encoder"]["output"]["dim"] != c.dim:
+        raise ValueError("the proposer's latent shape differs from the model's encoder output")
+    if len(names) != c.subgoals + 1 or len(steps) != c.subgoals + 1:
+        raise ValueError(f"need {c.subgoals + 1} stage names and step budgets (the subgoals, then the goal)")
+    _save(proposer_graph(model), os.path.join(model_dir, PROPOSER_FILE))
+    save_proposer(os.path.join(model_dir, "proposer.pt"), model, names, {"report": report or {}})
+    write_json(os.path.join(model_dir, "proposer-parity.json"), proposer_parity(model))
+    latents, goal, state = (t.float() for t in _fixture_inputs(c, 99))
+    with torch.no_grad():
+        sub, grip = model(latents, goal, state)
+    got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({"latents": latents.numpy(), "goal": goal.numpy(), "state": state.numpy()})
+    manifest["subgoalProposer"] = {"file": PROPOSER_FILE, "task": task, "stages": list(names), "steps": [int(s) for s in steps]}
+    write_json(manifest_path, manifest)
+    return {"proposer.onnx:subgoals": float(np.abs(got["subgoals"] - sub.numpy()).max()),
+            "proposer.onnx:grippers": float(np.abs(got["grippers"] - grip.numpy()).max())}
+
+
+# The step budget per stage written by default: the waypoint scheme's (src/loop/goals.ts).
+DEFAULT_STEPS = (8, 5, 4, 10, 4, 6)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description="Train a subgoal proposer on goal sets and add it to an exported model folder.")
+    ap.add_argument("--data", required=True, nargs="+", help="goal-set folder(s) written by `jepa-mpc collect-goals`")
+    ap.add_argument("--model", required=True, help="exported model folder (manifest.json, weights.pt) to add the proposer to")
+    ap.add_argument("--minutes", type=float, default=15.0, help="training time budget")
+    ap.add_argument("--validation", type=int, default=200, help="goal sets held out (the last ones) for the report")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--width", type=int, default=128)
+    ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--steps", type=int, nargs="+", default=list(DEFAULT_STEPS), help="step budget per stage (subgoals, then the goal)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    ap.add_argument("--dry", action="store_true", help="train and report, write nothing")
+    args = ap.parse_args(argv)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    sets = GoalSets.concat([GoalSets.open(d) for d in args.data])
+    encoder, _, _ = load_weights(os.path.join(args.model, "weights.pt"))
+    enc = encoder.cfg
+    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth)
+    model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed)
+    stages = sets.names[1:]
+    if not args.dry:
+        report["parity"] = add_to_model(args.model, model, sets.meta["task"], stages, args.steps, report)
+    print(json.dumps({k: v for k, v in report.items() if k != "history"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+/**
+ * `jepa-mpc collect-goals`: records goal sets (first frame + the scripted expert's goal frames +
+ * its states) for training a subgoal proposer (src/data/goal-sets.ts). The simulator options are
+ * the model's (image size, shadows, control period), as `eval` renders its goal images.
+ */
+import { parseArgs } from 'node:util';
+import { collectGoalSets } from '../data/goal-sets.js';
+import { SUBGOAL_SCHEMES } from '../loop/goals.js';
+import { intFlag, choiceFlag } from './args.js';
+import { CliError } from './cli-error.js';
+import { loadManifest } from '../model/manifest.js';
+import { runSettings, SIM_MODEL } from './planned-run.js';
+import { modelDir } from '../paths.js';
+import { ProgressBar } from './progress.js';
+
+const HELP = `usage: jepa-mpc collect-goals --episodes N --out DIR [options]
+
+Records, per layout seed, the first frame and the goal frames of a subgoal scheme made by the
+scripted expert (as eval makes them), with the expert's state at each: a subgoal proposer's
+training data (models/jepa_ac/proposer.py).
+
+options:
+  --episodes N     layout seeds S, S+1, … (required)
+  --out DIR        output folder (created)
+  --seed S         first layout seed (default 1000; eval uses 0–39)
+  --subgoals NAME  ${SUBGOAL_SCHEMES.join('|')} (default waypoints)
+  --model DIR      the model whose image size, shadows and control period to render with (default models/${SIM_MODEL})
+  --json           print the manifest as JSON`;
+
+/** Entry point of `jepa-mpc collect-goals`. */
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        episodes: { type: 'string' },
+        out: { type: 'string' },
+        seed: { type: 'string' },
+        subgoals: { type: 'string' },
+        model: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.episodes === undefined || values.out === undefined) throw new CliError(`--episodes and --out are required\n\n${HELP}`);
+  const count = intFlag('episodes', values.episodes, 0, 1, 1_000_000);
+  const { manifest } = await loadManifest(values.model ?? modelDir(SIM_MODEL));
+  const s = runSettings({ task: 'pick-place' }, { manifest }, 'pick-place');
+  const bar = new ProgressBar({ label: 'collect-goals', total: count });
+  const out = await collectGoalSets({
+    outDir: values.out,
+    seed: intFlag('seed', values.seed, 1000),
+    count,
+    task: s.task,
+    scheme: choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'waypoints'),
+    sim: s.sim,
+    expert: s.expert,
+    onProgress: () => bar.tick(1),
+  });
+  bar.finish();
+  if (values.json) console.log(JSON.stringify(out));
+  else console.log(`wrote ${out.count} goal sets (${out.names.join(', ')}) of ${out.width}x${out.height} to ${values.out}${out.skipped.length ? `; skipped seeds ${out.skipped.join(', ')}` : ''}`);
+  return 0;
+}
