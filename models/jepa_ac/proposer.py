@@ -218,7 +218,7 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
         opt.step()
         step += 1
         avg = float(loss_latent) if avg is None else 0.98 * avg + 0.02 * float(loss_latent)
-        if step % 250 == 0:
+        if step % 100 == 0:
             metrics = evaluate(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
             history.append({"step": step, "minutes": round((time.time() - started) / 60, 2), "loss": avg, **metrics})
             print("eval " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in history[-1].items()}), file=sys.stderr, flush=True)

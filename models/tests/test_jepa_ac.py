@@ -184,7 +184,7 @@ class CommittedModelTest(unittest.TestCase):
     def test_generator_reproduces_the_committed_files(self):
         with tempfile.TemporaryDirectory() as tmp:
             generate(tmp, "test-tiny", parity=False)
-            for name in ("encoder.onnx", "rollout-h1.onnx", "rollout-h3.onnx", "manifest.json", "parity.json", "readout.onnx", "readout-parity.json"):
+            for name in ("encoder.onnx", "rollout-h1.onnx", "rollout-h3.onnx", "manifest.json", "parity.json", "readout.onnx", "readout-parity.json", "proposer.onnx", "proposer-parity.json"):
                 with open(os.path.join(tmp, name), "rb") as a, open(os.path.join(TEST_TINY, name), "rb") as b:
                     self.assertTrue(a.read() == b.read(), f"{name} differs from the committed file: rerun make_test_model")
             enc, pred, _ = load_weights(os.path.join(tmp, "weights.pt"))

@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       const onStep = values.verbose ? (r: EpisodeStep) => console.error(stepLine(r)) : undefined;
       const common = { seed, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) };
       const ep = throughNode
-        ? await runThroughNodeEpisode(epSim, model, goals, { ...common, params: { ...s.plannerSettings, output_mode: outputMode }, latencyS, log })
+        ? await runThroughNodeEpisode(epSim, model, goals, { ...common, params: { ...s.plannerSettings, output_mode: outputMode, propose_stages: s.propose }, latencyS, log })
         : await runPlannedEpisode(epSim, model, goals, { ...common, planner: s.planner, propose: s.propose });
       if (epSim !== sim) epSim.close();
       results.push(ep);
@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       closedAtCube: results.filter((r) => r.closedAtCube).length,
       medianClosestToCube: round(median(results.map((r) => r.closestToCube)), 4),
       subgoals: s.subgoals,
-      propose: s.propose && !throughNode,
+      propose: s.propose,
       perturbation: { ...s.perturbation, description: describePerturbation(s.perturbation) },
       meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
       meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),

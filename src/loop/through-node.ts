@@ -10,6 +10,7 @@ import type { TabletopSim } from '../../sim/tabletop.js';
 import type { TaskInfo } from '../../sim/tasks.js';
 import { PlannerStatus } from '../core/status.js';
 import type { Latents } from '../core/types.js';
+import type { RgbImage } from '../model/image.js';
 import type { Logger } from '../log.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
@@ -99,12 +100,12 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: NodeModel, 
   };
   deliver();
   const goalLatents: Latents[] = [];
-  const response = await node.setGoalSequence({
-    images: goals.frames.map((f) => ({ width: f.width, height: f.height, encoding: 'rgb8', step: f.width * 3, data: f.data })),
-    fileNames: [],
-    maxSteps: [...budgets],
-    energyThresholds: [],
-  });
+  const image = (f: RgbImage) => ({ width: f.width, height: f.height, encoding: 'rgb8', step: f.width * 3, data: f.data });
+  // One goal image and a model with a proposer: SetGoal, and the node makes the stages itself.
+  const proposer = goals.frames.length === 1 && params.propose_stages && model.proposeStages ? model.manifest.subgoalProposer : undefined;
+  const response = proposer
+    ? await node.setGoal({ image: image(goals.frames[0] as RgbImage) })
+    : await node.setGoalSequence({ images: goals.frames.map(image), fileNames: [], maxSteps: [...budgets], energyThresholds: [] });
   if (!response.accepted) throw new Error(`the planner node refused the goals: ${response.message}`);
   for (const f of goals.frames) goalLatents.push(await model.encodeGoal(f)); // cached by the model: the readings only
 
@@ -117,7 +118,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: NodeModel, 
   let lastSubgoal = 0;
   let finished = false;
   const stopOnSuccess = o.stopOnSuccess ?? true;
-  const deadline = budgets.reduce((a, b) => a + b, 0) * (PERIODS_PER_STEP * period + o.latencyS) + 10 * period;
+  const deadline = (proposer ? proposer.steps : budgets).reduce((a, b) => a + b, 0) * (PERIODS_PER_STEP * period + o.latencyS) + 10 * period;
 
   const simTick = (k: number) => () => {
     const obs = simNode.step(k * simPeriod);

@@ -27,6 +27,7 @@ export const PARAMETERS = {
   command_frame: { type: 'string', default: 'fr3_link0', description: 'frame_id of published commands (the robot base frame)' },
   goal_max_steps: { type: 'integer', default: 40, min: 1, max: 100000, description: 'Step budget of a single goal set with SetGoal (then GOAL_REACHED, holding)' },
   goal_energy_threshold: { type: 'double', default: 0, min: 0, max: 1000, description: 'A single goal counts as reached at or below this energy (0 = budget only)' },
+  propose_stages: { type: 'bool', default: true, description: "A single goal set with SetGoal is split into stages by the model's subgoal proposer (models with one: manifest subgoalProposer) from the first frame planned from; the budgets are the proposer's. false: plan straight to the goal" },
   ...PLANNER_SETTINGS,
   planner_seed: { type: 'integer', default: 0, min: 0, max: 2147483647, description: 'Seed of the planner sampling' },
   workspace_min: { type: 'double_array', length: 3, default: TABLETOP_WORKSPACE.min, unit: 'm', description: 'Lower corner of the box the tool centre must stay in (base frame)' },

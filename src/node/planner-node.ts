@@ -11,10 +11,11 @@
  * loop: failures become statuses.
  */
 import { controlStep } from '../core/control-step.js';
-import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
+import { inputProblem, MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetyLimits } from '../core/safety.js';
 import { PlannerStatus, statusName } from '../core/status.js';
+import { mergeStages, type StagePlan } from '../core/stages.js';
 import { SubgoalSequencer, type Subgoal } from '../core/subgoals.js';
 import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
@@ -97,6 +98,8 @@ export class PlannerNode {
   private joints: Stamped<number[]> | undefined;
   private readonly executor: CommandExecutor;
   private sequencer: SubgoalSequencer<Latents> | undefined;
+  /** A single goal whose stages the model's proposer makes from the first frame planned from. */
+  private pendingStages: Latents | undefined;
   private goalGeneration = 0;
   private stopped = false;
   /** After {@link shutdown}: nothing is published any more. */
@@ -173,9 +176,12 @@ export class PlannerNode {
       const budget = this.params.goal_max_steps;
       const threshold = this.params.goal_energy_threshold;
       this.installGoals([{ goal, maxSteps: budget, ...(threshold > 0 ? { energyThreshold: threshold } : {}) }]);
+      const proposer = this.params.propose_stages && model.proposeStages ? model.manifest.subgoalProposer : undefined;
+      if (proposer) this.pendingStages = goal;
       const energy = await this.currentEnergy(goal);
       this.deps.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), energy, goalGripper: goal.gripperReadout }, 'goal set');
-      return { accepted: true, message: `goal set (${budget} steps budget)`, energy };
+      const how = proposer ? `stages ${proposer.stages.join(', ')} from the subgoal proposer (${proposer.steps.join('/')} steps)` : `${budget} steps budget`;
+      return { accepted: true, message: `goal set (${how})`, energy };
     } catch (error) {
       return { accepted: false, message: (error as Error).message, energy: NaN };
     }
@@ -212,6 +218,7 @@ export class PlannerNode {
   /** ~/clear_goal: forget the goals and hold. */
   clearGoal(): TriggerResponse {
     this.sequencer = undefined;
+    this.pendingStages = undefined;
     this.goalGeneration++;
     this.setLast(PlannerStatus.WAITING_FOR_GOAL, 'goal cleared');
     return { success: true, message: 'goal cleared; holding' };
@@ -363,7 +370,10 @@ export class PlannerNode {
       return;
     }
     if (generation !== this.goalGeneration) return; // goal changed or stop requested while encoding
-    const step = await controlStep(planner, sequencer, { latents, state }, this.safetyLimits(planner));
+    // Stages are proposed from the first usable inputs (bad ones are the control step's to report).
+    const pending = this.pendingStages;
+    if (pending && !inputProblem({ latents, state, goal: pending }) && !(await this.proposeStages(model, latents, state, pending, generation))) return;
+    const step = await controlStep(planner, this.sequencer ?? sequencer, { latents, state }, this.safetyLimits(planner));
     if (generation !== this.goalGeneration) return; // goal changed or stop requested while planning
     this.last.planTimeMs = step.planMs;
     if (!step.executed) {
@@ -375,6 +385,25 @@ export class PlannerNode {
     this.publishPlanPath(pose, step.plan);
     this.stepCount++;
     this.setLast(step.status, `step ${this.stepCount}: ${step.message}`, step.energy);
+  }
+
+  /**
+   * Replaces a single pending goal by the stages the model's proposer makes from this first frame
+   * and state. Returns false (with a status) when the plan should not go on this cycle.
+   */
+  private async proposeStages(model: NodeModel, latents: Latents, state: Float32Array, goal: Latents, generation: number): Promise<boolean> {
+    let plan: StagePlan;
+    try {
+      plan = mergeStages(await (model.proposeStages as NonNullable<NodeModel['proposeStages']>)(latents, state, goal), { names: ['goal'], goals: [goal] });
+    } catch (error) {
+      this.setLast(PlannerStatus.MODEL_ERROR, `subgoal proposer failed: ${(error as Error).message}`);
+      return false;
+    }
+    if (generation !== this.goalGeneration) return false;
+    this.pendingStages = undefined;
+    this.sequencer = new SubgoalSequencer(plan.stages.map((g, i) => ({ goal: g, maxSteps: plan.steps[i] as number })));
+    this.deps.log.info({ stages: plan.names, budgets: plan.steps, grippers: plan.stages.map((z) => z.gripperReadout) }, 'stages proposed');
+    return true;
   }
 
   private publishPlanPath(pose: ToolPose, plan: Float32Array): void {
@@ -414,6 +443,7 @@ export class PlannerNode {
 
   private installGoals(subgoals: Subgoal<Latents>[]): void {
     this.sequencer = new SubgoalSequencer(subgoals);
+    this.pendingStages = undefined;
     this.goalGeneration++;
     this.stepCount = 0;
     this.planner?.reset();

@@ -115,6 +115,26 @@ describe('PlannerNode', () => {
     expect(Math.hypot(...after.twist.linear)).toBeLessThanOrEqual(Math.hypot(...twist.twist.linear));
   });
 
+  it("one goal and a model with a subgoal proposer: the node makes the stages from its first frame and plans through them", async () => {
+    const { node, outputs } = makeNode({ gripper_mode: 'joint' });
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    const r = await node.setGoal({ fileName: 'goal.png' });
+    expect(r.accepted).toBe(true);
+    expect(r.message).toMatch(/stages at cube, grasped, placed from the subgoal proposer \(2\/2\/2 steps\)/);
+    node.tick();
+    await node.idle();
+    expect(outputs.lastStatus.step).toBe(1);
+    expect(outputs.lastStatus.subgoalCount).toBe(3);
+    const straight = makeNode({ gripper_mode: 'joint', propose_stages: false });
+    straight.node.onImage(frame(1), 100);
+    straight.node.onPose(POSE, 100);
+    expect((await straight.node.setGoal({ fileName: 'goal.png' })).message).toMatch(/40 steps budget/);
+    straight.node.tick();
+    await straight.node.idle();
+    expect(straight.outputs.lastStatus.subgoalCount).toBe(1);
+  });
+
   it('holds on a stale camera frame and on a stale pose, saying how old', async () => {
     const { node, outputs, advance } = makeNode();
     node.onImage(frame(1), 100);

@@ -1,0 +1,36 @@
+/**
+ * mergeStages: given goal images take their stages' places among the proposer's, matched by name;
+ * the last given goal is always the last stage; the rest stay proposed.
+ */
+import { describe, expect, it } from 'vitest';
+import { mergeStages, type StagePlan } from '../../src/core/stages.js';
+import type { Latents } from '../../src/core/types.js';
+
+const z = (v: number, gripperReadout?: number): Latents => ({ data: Float32Array.of(v, v), tokens: 1, dim: 2, ...(gripperReadout === undefined ? {} : { gripperReadout }) });
+
+const PROPOSED: StagePlan = {
+  names: ['hover', 'at cube', 'grasped', 'near target', 'lowered', 'placed'],
+  steps: [8, 5, 4, 10, 4, 6],
+  stages: [z(1, 0), z(2, 0), z(3, 1), z(4, 1), z(5, 1), z(6, 0)],
+};
+
+describe('mergeStages', () => {
+  it('one goal image: every stage proposed but the last, which is the goal (with the proposer\'s gripper when it has no readout)', () => {
+    const plan = mergeStages(PROPOSED, { names: ['goal'], goals: [z(60)] });
+    expect(plan.stages.map((s) => s.data[0])).toEqual([1, 2, 3, 4, 5, 60]);
+    expect(plan.stages.at(-1)?.gripperReadout).toBe(0);
+    expect(plan.steps).toEqual(PROPOSED.steps);
+    expect(plan.names).toEqual(PROPOSED.names);
+  });
+
+  it("the paper's three images replace their stages; hover, at cube and lowered stay proposed; readouts win", () => {
+    const plan = mergeStages(PROPOSED, { names: ['grasped', 'near target', 'placed'], goals: [z(30, 0.9), z(40), z(60, 0.1)] });
+    expect(plan.stages.map((s) => s.data[0])).toEqual([1, 2, 30, 40, 5, 60]);
+    expect(plan.stages.map((s) => s.gripperReadout)).toEqual([0, 0, 0.9, 1, 1, 0.1]);
+  });
+
+  it('refuses a goal name the proposer does not know, and goals out of order', () => {
+    expect(() => mergeStages(PROPOSED, { names: ['wave', 'placed'], goals: [z(1), z(2)] })).toThrow(/'wave' is not one of the proposer's stages/);
+    expect(() => mergeStages(PROPOSED, { names: ['near target', 'grasped', 'placed'], goals: [z(1), z(2), z(3)] })).toThrow(/comes before an earlier goal/);
+  });
+});

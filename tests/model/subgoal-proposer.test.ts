@@ -1,0 +1,102 @@
+/**
+ * The optional subgoal proposer (manifest `subgoalProposer`, proposer.onnx): onnxruntime-node
+ * reproduces the PyTorch outputs the exporter wrote (proposer-parity.json); proposeStages gives
+ * one LayerNormed latent per stage with the proposed closedness, the goal last; a model without
+ * one, or with a proposer that breaks the contract, is refused clearly; `--propose` follows the
+ * model and the task.
+ */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSettings } from '../../src/cli/planned-run.js';
+import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
+import { modelDir } from '../../src/paths.js';
+import { expectModelError, modelVariant } from './model-folders.js';
+
+const TINY = modelDir('test-tiny');
+
+interface ProposerParity {
+  format: string;
+  tolerance: number;
+  latents: number[];
+  goal: number[];
+  state: number[];
+  subgoals: number[];
+  grippers: number[];
+}
+
+describe('subgoal proposer of test-tiny', () => {
+  let model: OnnxWorldModel;
+  let tmp: string;
+  beforeAll(async () => {
+    model = await OnnxWorldModel.load(TINY, { horizons: [1] });
+    tmp = await mkdtemp(join(tmpdir(), 'jepa-mpc-proposer-'));
+  });
+  afterAll(async () => {
+    await model.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('reproduces the PyTorch proposer within the fixture tolerance', async () => {
+    const parity = JSON.parse(readFileSync(join(TINY, 'proposer-parity.json'), 'utf8')) as ProposerParity;
+    expect(parity.format).toBe('jepa-mpc/proposer-parity@1');
+    const { tokens, dim } = model.manifest.encoder.output;
+    const goal = { data: Float32Array.from(parity.goal), tokens, dim };
+    const plan = await model.proposeStages({ data: Float32Array.from(parity.latents), tokens, dim }, Float32Array.from(parity.state), goal);
+    const n = tokens * dim;
+    const k = plan.stages.length - 1;
+    expect(k * n).toBe(parity.subgoals.length);
+    for (let i = 0; i < k; i++) {
+      const got = plan.stages[i]?.data as Float32Array;
+      const want = parity.subgoals.slice(i * n, (i + 1) * n);
+      expect(Math.max(...want.map((v, j) => Math.abs(v - (got[j] as number))))).toBeLessThan(parity.tolerance);
+      expect(Math.abs((plan.stages[i]?.gripperReadout as number) - (parity.grippers[i] as number))).toBeLessThan(parity.tolerance);
+    }
+  });
+
+  it('gives the stages named in the manifest, each LayerNormed with a closedness in [0, 1], and the goal itself last', async () => {
+    const first = await model.encode({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(90) });
+    const goal = await model.encodeGoal({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(200) });
+    const plan = await model.proposeStages(first, new Float32Array(7), goal);
+    expect(plan.names).toEqual(model.manifest.subgoalProposer?.stages);
+    expect(plan.steps).toEqual(model.manifest.subgoalProposer?.steps);
+    expect(plan.stages.at(-1)?.data).toEqual(goal.data);
+    expect(plan.stages.at(-1)?.gripperReadout).toBe(goal.gripperReadout);
+    for (const s of plan.stages.slice(0, -1)) {
+      const token = Array.from(s.data.subarray(0, s.dim));
+      const mean = token.reduce((a, b) => a + b, 0) / s.dim;
+      const variance = token.reduce((a, b) => a + (b - mean) ** 2, 0) / s.dim;
+      expect(Math.abs(mean)).toBeLessThan(1e-4);
+      expect(variance).toBeCloseTo(1, 2);
+      expect(s.gripperReadout).toBeGreaterThanOrEqual(0);
+      expect(s.gripperReadout).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('refuses a manifest whose budgets do not match its stages, a missing proposer file and one off the contract', async () => {
+    const uneven = await modelVariant(TINY, tmp, 'uneven', (m) => {
+      (m['subgoalProposer'] as Record<string, unknown>)['steps'] = [2, 2];
+    });
+    await expectModelError(OnnxWorldModel.load(uneven), 'MANIFEST_INVALID', /subgoalProposer\.steps: must have one budget per stage \(3\), has 2/);
+    const missing = await modelVariant(TINY, tmp, 'missing');
+    await rm(join(missing, 'proposer.onnx'));
+    await expectModelError(OnnxWorldModel.load(missing), 'FILE_MISSING', /proposer\.onnx is missing/);
+    const wrong = await modelVariant(TINY, tmp, 'wrong');
+    await copyFile(join(wrong, 'encoder.onnx'), join(wrong, 'proposer.onnx'));
+    await expectModelError(OnnxWorldModel.load(wrong), 'SHAPE_MISMATCH', /proposer\.onnx does not follow the contract/);
+    const stages = await modelVariant(TINY, tmp, 'more-stages', (m) => {
+      (m['subgoalProposer'] as Record<string, unknown>)['stages'] = ['a', 'b', 'c', 'd'];
+      (m['subgoalProposer'] as Record<string, unknown>)['steps'] = [1, 1, 1, 1];
+    });
+    await expectModelError(OnnxWorldModel.load(stages), 'SHAPE_MISMATCH', /output 'subgoals' has 2048 values, expected 3x16x64/);
+  });
+
+  it('--propose defaults to on for the proposer\'s task only, and on is refused where there is none', () => {
+    expect(runSettings({ task: 'pick-place' }, model, 'reach').propose).toBe(true);
+    expect(runSettings({ task: 'pick-place', propose: 'off' }, model, 'reach').propose).toBe(false);
+    expect(runSettings({ task: 'reach' }, model, 'reach').propose).toBe(false);
+    expect(() => runSettings({ task: 'reach', propose: 'on' }, model, 'reach')).toThrow(/has no subgoal proposer for reach/);
+  });
+});
