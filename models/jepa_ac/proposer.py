@@ -184,7 +184,9 @@ def evaluate(model: SubgoalProposer, first, goal, state, middle, grippers, names
 
 
 def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float, val_count: int, batch: int, lr: float,
-                   seed: int) -> Tuple[SubgoalProposer, dict]:
+                   seed: int, max_steps: int = 0) -> Tuple[SubgoalProposer, dict]:
+    """Trains for `minutes` (or `max_steps` steps when > 0, whichever ends first); the learning
+    rate warms up, then follows a cosine over the budget."""
     torch.manual_seed(seed)
     started = time.time()
     latents = encode_sets(encoder, sets.frames)
@@ -202,10 +204,10 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
     total = tr.stop
     deadline = started + minutes * 60
     warmup = 200
-    while time.time() < deadline:
+    while time.time() < deadline and (max_steps <= 0 or step < max_steps):
         model.train()
         idx = torch.randint(0, total, (batch,), generator=gen)
-        frac = min(1.0, (time.time() - started) / (minutes * 60))
+        frac = min(1.0, max((time.time() - started) / (minutes * 60), step / max_steps if max_steps > 0 else 0.0))
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + np.cos(np.pi * frac))
         pred, g = model(first[idx], goal[idx], state[idx])
@@ -311,6 +313,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--data", required=True, nargs="+", help="goal-set folder(s) written by `jepa-mpc collect-goals`")
     ap.add_argument("--model", required=True, help="exported model folder (manifest.json, weights.pt) to add the proposer to")
     ap.add_argument("--minutes", type=float, default=15.0, help="training time budget")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0 = the time budget only)")
     ap.add_argument("--validation", type=int, default=200, help="goal sets held out (the last ones) for the report")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -327,7 +330,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     encoder, _, _ = load_weights(os.path.join(args.model, "weights.pt"))
     enc = encoder.cfg
     cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth)
-    model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed)
+    model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed, args.max_steps)
     stages = sets.names[1:]
     if not args.dry:
         report["parity"] = add_to_model(args.model, model, sets.meta["task"], stages, args.steps, report)

@@ -67,7 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     const goals = await expertGoals(simOptions, s.task, s.seed, s.expert, s.subgoals);
     const sim = await TabletopSim.create(simOptions);
     sims.push(sim);
-    const budget = (s.subgoalSteps ?? goals.steps).reduce((a, b) => a + b, 0);
+    const proposer = s.propose ? model.manifest.subgoalProposer : undefined;
+    const stageCount = proposer ? proposer.stages.length : goals.frames.length;
+    const budget = (s.subgoalSteps ?? proposer?.steps ?? goals.steps).reduce((a, b) => a + b, 0);
     const bar = new ProgressBar({ label: `demo ${s.task}`, total: budget });
     const episode = await runPlannedEpisode(sim, model, goals, {
       seed: s.seed,
@@ -76,16 +78,20 @@ export async function main(argv: string[]): Promise<number> {
       stopOnSuccess: values['stop-on-success'],
       propose: s.propose,
       keepFrames: true,
-      onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${goals.frames.length} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.task.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
+      onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${stageCount} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.task.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
     });
     bar.finish();
 
     const energies = [NaN, ...episode.records.map((r) => r.energy)];
+    // The goal image shown beside each frame: its stage's given image; a proposed stage (no image) shows the final goal.
+    const stageNames = proposer ? proposer.stages : goals.names;
+    const shown = stageNames.map((name, g) => (g === stageNames.length - 1 ? goals.frames.length - 1 : goals.names.indexOf(name)));
     const composed = episode.frames.map((frame, i) => {
       const g = episode.frameSubgoals[i] as number;
-      return sideBySide(frame, goals.frames[g] as typeof frame, {
+      const given = shown[g] ?? -1;
+      return sideBySide(frame, goals.frames[given >= 0 ? given : goals.frames.length - 1] as typeof frame, {
         step: i,
-        subgoalName: goals.names[g] ?? '',
+        subgoalName: given >= 0 ? (stageNames[g] ?? '') : `${stageNames[g] ?? ''} (proposed)`,
         energy: energies[i] as number,
         success: episode.successStep !== null && i >= episode.successStep,
       });
@@ -142,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       depthProbe: depth && { ...depth, goal: goals.names[probed] },
       // Energy to the 'grasped' goal at its pose: fingers open vs closed, predicted close vs hold.
       graspProbe: grasp,
-      goalGripper: episode.goalGripper.length ? Object.fromEntries(goals.names.map((n, i) => [n, episode.goalGripper[i]])) : null,
+      goalGripper: episode.goalGripper.length ? Object.fromEntries(stageNames.map((n, i) => [n, episode.goalGripper[i]])) : null,
       goalGripperWeight: s.planner.goalGripperWeight,
       files,
     };

@@ -6,7 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { PROVIDERS, type Provider } from '../model/worker-protocol.js';
 import { modelDir } from '../paths.js';
-import { choiceFlag, intFlag } from './args.js';
+import { choiceFlag, intFlag, onOffFlag } from './args.js';
 
 /** The model used when --model is not given. */
 export const DEFAULT_MODEL = 'test-tiny';
@@ -28,9 +28,10 @@ export const MODEL_HELP = [
 ].join('\n');
 
 /** Loads the model the flags name. */
-export function loadModelFromFlags(values: { model?: string; provider?: string; fallback?: string; threads?: string }): Promise<OnnxWorldModel> {
+export function loadModelFromFlags(values: { model?: string; provider?: string; fallback?: string; threads?: string; 'goal-readout'?: string }): Promise<OnnxWorldModel> {
   const provider: Provider = choiceFlag('provider', values.provider, PROVIDERS, 'cpu');
   const fallback = choiceFlag('fallback', values.fallback, ['error', 'cpu'] as const, 'error');
   const intraOpThreads = intFlag('threads', values.threads, 0, 0, 256);
-  return OnnxWorldModel.load(values.model ?? modelDir(DEFAULT_MODEL), { provider, fallback, intraOpThreads });
+  const goalReadout = onOffFlag('goal-readout', values['goal-readout'], true);
+  return OnnxWorldModel.load(values.model ?? modelDir(DEFAULT_MODEL), { provider, fallback, intraOpThreads, goalReadout });
 }

@@ -34,6 +34,7 @@ export const RUN_OPTIONS = {
   'light-azimuth': { type: 'string' },
   'cube-colour': { type: 'string' },
   propose: { type: 'string' },
+  'goal-readout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Help text of {@link RUN_OPTIONS}. */
@@ -43,6 +44,7 @@ export const RUN_HELP = [
   PLANNER_FLAG_HELP,
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default: the model's simulator.subgoals, else ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp and a lowered one before the release; final = the finished task only)`,
   "  --propose on|off     let the model's subgoal proposer make the stages no goal image was given for (default: on when the model has one)",
+  "  --goal-readout on|off read each goal image's gripper with the model's goal readout (default on; off: the proposer's closedness, else none)",
   '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
   "  --shadows on|off     draw shadows in the simulator (default: the model's manifest, simulator.shadows: what it was trained on)",

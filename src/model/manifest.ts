@@ -94,12 +94,11 @@ const planningSchema = z.object({
   /** Weight of the goal-gripper term (needs `goalReadout`; 0 = off, the paper's energy). */
   goalGripperWeight: finite.min(0).default(0),
   /**
-   * Gripper after the arm (a fraction in [0, 1); 0 = off): while the goal's readout asks for a
-   * gripper change, the search holds the gripper, and the change is made only once moving the arm
-   * gains less than this fraction of the energy against holding still — close at the cube, open
-   * at the target, not on the way.
+   * Gripper after the arm (m; 0 = off): while the goal's readout asks for a gripper change, the
+   * search holds the gripper, and the change is made only once the planned arm step is shorter
+   * than this — close at the cube, open at the target, not on the way.
    */
-  gripperAfterArm: finite.min(0).lt(1).default(0),
+  gripperAfterArm: finite.min(0).default(0),
   /** Start each plan from the previous plan shifted by one step. */
   warmStart: z.boolean().default(false),
   momentumMean: finite.min(0).max(1).default(0),

@@ -35,6 +35,8 @@ export interface OnnxWorldModelOptions {
   horizons?: number[];
   /** Goal images whose latents are kept (default 8). */
   goalCacheSize?: number;
+  /** Read goal images with the model's goal readout, when it has one (default true). */
+  goalReadout?: boolean;
   logger?: Logger;
 }
 
@@ -65,6 +67,8 @@ export class OnnxWorldModel implements EnergyModel {
   private failure: ModelError | undefined;
   private closed = false;
   private activeProvider: Provider = 'cpu';
+  /** Whether goal images are read by the goal readout ({@link OnnxWorldModelOptions}.goalReadout). */
+  private readGoals = true;
 
   private constructor(
     private readonly worker: Worker,
@@ -106,6 +110,7 @@ export class OnnxWorldModel implements EnergyModel {
       throw error;
     }
     model.activeProvider = init.provider;
+    model.readGoals = options.goalReadout ?? true;
     if (init.fallbackReason) {
       log.warn({ requested: settings.provider, using: init.provider, reason: init.fallbackReason }, 'execution provider unavailable, falling back');
     }
@@ -151,7 +156,7 @@ export class OnnxWorldModel implements EnergyModel {
     }
     // One preprocessing for both graphs (the readout gets a copy: each request transfers its buffer).
     const chw = preprocess(image, this.manifest.encoder.input);
-    const gripperReadout = this.manifest.goalReadout ? await this.readGripperChw(chw.slice()) : undefined;
+    const gripperReadout = this.manifest.goalReadout && this.readGoals ? await this.readGripperChw(chw.slice()) : undefined;
     const latents = await this.encodeChw(chw);
     const z = gripperReadout === undefined ? latents : { ...latents, gripperReadout };
     this.goalCache.set(key, z);

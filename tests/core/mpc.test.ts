@@ -176,7 +176,7 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
   });
 
   it('gripper after the arm: holds the fingers open on the way to a closed goal, closes once the arm step is short, then keeps closing', async () => {
-    const planner = new MpcPlanner(blind(), { ...withWeight(0.1), gripperAfterArm: 0.2 }, deps());
+    const planner = new MpcPlanner(blind(), { ...withWeight(0.1), gripperAfterArm: 0.01 }, deps());
     const goal = [0.55, 0.03, 0.25, 0, 0, 0, 0];
     const far = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], goal, 0.97));
     expect(far.action[6]).toBe(0);

@@ -1,0 +1,117 @@
+"""Tests of the subgoal proposer (models/jepa_ac/proposer.py): it learns the stages between a first
+frame and a goal from goal sets, its outputs follow the contract (LayerNormed latents, closedness in
+[0, 1]), and it is added to an exported model folder with an ONNX graph that matches PyTorch. Run
+from the repository root: /usr/bin/python3 -m unittest discover -s models/tests -t .
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+from models.jepa_ac.export import export_model
+from models.jepa_ac.latent_ops import energy
+from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
+from models.jepa_ac.onnx_numpy import NumpyOnnx
+from models.jepa_ac.proposer import (GOAL_SETS_FORMAT, PROPOSER_FILE, GoalSets, ProposerConfig, SubgoalProposer, add_to_model,
+                                     load_proposer, train_proposer)
+
+SIZE = 32
+NAMES = ["start", "at block", "placed"]
+
+
+def write_goal_sets(root: str, count: int, seed: int) -> str:
+    """Synthetic goal sets: a bright 'block' in a random patch of the start frame, the 'at block'
+    frame adds a dark 'hand' on it, the 'placed' frame has the block moved to a fixed corner; the
+    gripper closes at 'at block' and opens at 'placed'."""
+    g = np.random.default_rng(seed)
+    frames = np.full((count, 3, SIZE, SIZE, 3), 30, np.uint8)
+    states = np.zeros((count, 3, 7), np.float32)
+    for k in range(count):
+        x, y = 8 * g.integers(0, SIZE // 8, size=2)  # one patch of the encoder's 4x4 grid
+        frames[k, 0, y : y + 8, x : x + 8] = 220
+        frames[k, 1, y : y + 8, x : x + 8] = 220
+        frames[k, 1, y : y + 3, x : x + 8] = 90
+        frames[k, 2, 2:10, 2:10] = 220
+        states[k, 1, 6] = 1.0
+    os.makedirs(root, exist_ok=True)
+    frames.tofile(os.path.join(root, "frames.u8"))
+    states.astype("<f4").tofile(os.path.join(root, "states.f32"))
+    manifest = {"format": GOAL_SETS_FORMAT, "task": "pick-place", "scheme": "waypoints", "count": count, "width": SIZE,
+                "height": SIZE, "names": NAMES, "seeds": {"first": 0, "last": count - 1}, "skipped": [], "shadows": True,
+                "controlPeriodS": 0.25}
+    with open(os.path.join(root, "manifest.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f)
+    return root
+
+
+def tiny_model(root: str):
+    torch.manual_seed(0)
+    encoder, predictor = build(EncoderConfig(image_size=SIZE, patch_size=8, dim=32, depth=1, heads=2, mlp_ratio=2.0),
+                               PredictorConfig(embed_dim=32, grid=4, width=32, depth=1, heads=2, mlp_ratio=2.0, max_frames=4))
+    with contextlib.redirect_stdout(io.StringIO()):
+        export_model(root, encoder.eval(), predictor.eval(), "tiny", "test", [1], [1], parity=False)
+    return encoder.eval()
+
+
+class ProposerTest(unittest.TestCase):
+    def test_learns_the_stage_between_and_beats_copying_start_or_goal(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            sets = GoalSets.open(write_goal_sets(os.path.join(tmp, "sets"), 240, 0))
+            self.assertEqual(sets.frames.shape, (240, 3, SIZE, SIZE, 3))
+            encoder = tiny_model(os.path.join(tmp, "model"))
+            cfg = ProposerConfig(tokens=16, dim=32, subgoals=1, width=32, depth=2, heads=2, mlp_ratio=2.0)
+            with contextlib.redirect_stderr(io.StringIO()):
+                model, report = train_proposer(sets, encoder, cfg, minutes=10, val_count=40, batch=32, lr=2e-3, seed=0, max_steps=400)
+            m = report["metrics"]
+            # the proposed 'at block' latents are nearer the real ones than the start's or the goal's
+            self.assertEqual(report["steps"], 400)
+            self.assertLess(m["at_block_energy"], 0.8 * min(m["at_block_vs_start"], m["at_block_vs_goal"]))
+            self.assertLess(m["gripper_wrong_side"], 0.05)
+            with torch.no_grad():
+                z = torch.randn(2, 16, 32)
+                sub, grip = model(z, z, torch.zeros(2, 7))
+            self.assertEqual(tuple(sub.shape), (2, 1, 16, 32))
+            self.assertEqual(tuple(grip.shape), (2, 2))
+            self.assertTrue(torch.allclose(sub.mean(-1), torch.zeros(2, 1, 16), atol=1e-5))  # LayerNormed like the encoder
+            self.assertTrue(bool(((grip >= 0) & (grip <= 1)).all()))
+
+    def test_added_to_a_model_folder_with_a_matching_onnx_graph_and_the_manifest_block(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tiny_model(tmp)
+            torch.manual_seed(3)
+            model = SubgoalProposer(ProposerConfig(tokens=16, dim=32, subgoals=1, width=32, depth=1, heads=2)).eval()
+            parity = add_to_model(tmp, model, "pick-place", ["at block", "placed"], [5, 6])
+            self.assertLess(max(parity.values()), 1e-4)
+            with open(os.path.join(tmp, "manifest.json"), encoding="utf-8") as f:
+                manifest = json.load(f)
+            self.assertEqual(manifest["subgoalProposer"], {"file": PROPOSER_FILE, "task": "pick-place", "stages": ["at block", "placed"], "steps": [5, 6]})
+            loaded, names = load_proposer(os.path.join(tmp, "proposer.pt"))
+            self.assertEqual(names, ["at block", "placed"])
+            with open(os.path.join(tmp, "proposer-parity.json"), encoding="utf-8") as f:
+                fixture = json.load(f)
+            out = NumpyOnnx(os.path.join(tmp, PROPOSER_FILE)).run({
+                "latents": np.array(fixture["latents"], np.float32).reshape(1, 16, 32),
+                "goal": np.array(fixture["goal"], np.float32).reshape(1, 16, 32),
+                "state": np.array(fixture["state"], np.float32).reshape(1, 7)})
+            self.assertLess(float(np.abs(out["subgoals"].ravel() - np.array(fixture["subgoals"])).max()), fixture["tolerance"])
+            with self.assertRaisesRegex(ValueError, "stage names and step budgets"):
+                add_to_model(tmp, model, "pick-place", ["placed"], [5])
+
+    def test_refuses_a_folder_whose_arrays_do_not_match_its_manifest(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = write_goal_sets(tmp, 4, 1)
+            with open(os.path.join(root, "states.f32"), "ab") as f:
+                f.write(b"\0\0\0\0")
+            with self.assertRaisesRegex(ValueError, "array sizes do not match"):
+                GoalSets.open(root)
+
+
+if __name__ == "__main__":
+    unittest.main()
