@@ -242,6 +242,8 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
   try {
     const goalClient = node.createClient('jepa_mpc_interfaces/srv/SetGoalSequence', `${o.planner}/set_goal_sequence`);
     if (!(await goalClient.waitForService(10_000))) throw new Error(`${o.planner}/set_goal_sequence is not available (is the planner running?)`);
+    // One goal image goes by SetGoal: a planner whose model has a subgoal proposer makes the stages itself.
+    const singleClient = node.createClient('jepa_mpc_interfaces/srv/SetGoal', `${o.planner}/set_goal`);
     for (const seed of o.seeds) {
       const goals = await o.goalsFor(seed);
       if (o.sim) {
@@ -253,9 +255,12 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
       judge = new PickPlaceJudge(o.cubeRestZ);
       delete status.latest;
       const t0 = Date.now();
-      const response = await goalClient.sendRequestAsync({ images: goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
+      const response =
+        goals.length === 1
+          ? await singleClient.sendRequestAsync({ image: imageToMsg(goals[0] as RgbImage), file_name: '', use_current_frame: false })
+          : await goalClient.sendRequestAsync({ images: goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
       if (response['accepted'] !== true) throw new Error(`the planner refused the goals: ${String(response['message'])}`);
-      log.info({ seed, goals: goals.length, steps: o.steps }, 'goal sequence sent');
+      log.info({ seed, goals: goals.length, steps: o.steps, message: response['message'] }, goals.length === 1 ? 'goal sent' : 'goal sequence sent');
       let running = false;
       let planS = INITIAL_PLAN_S;
       const planTimes: number[] = [];

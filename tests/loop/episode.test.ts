@@ -57,6 +57,23 @@ describe('planned episode in the built-in simulator', () => {
     for (const [i, k] of [2, 3, 5].entries()) expect(Buffer.from(w.frames[k]!.data).equals(Buffer.from(paper.frames[i]!.data))).toBe(true);
   });
 
+  it("one final goal image and the model's proposer: the episode plans through the proposer's stages and budgets", async () => {
+    const final = await expertGoals(SIM, 'pick-place', 3, { alignYaw: false }, 'final');
+    expect(final.names).toEqual(['placed']);
+    expect(final.steps).toEqual([37]);
+    // the final frame is the waypoint set's last one, and the start frame is the episode's first
+    const w = await expertGoals(SIM, 'pick-place', 3, { alignYaw: false }, 'waypoints');
+    expect(Buffer.from(final.frames[0]!.data).equals(Buffer.from(w.frames[5]!.data))).toBe(true);
+    expect(Buffer.from(final.start.data).equals(Buffer.from(sim.reset(3).rgb))).toBe(true);
+    const proposer = model.manifest.subgoalProposer!;
+    const ep = await runPlannedEpisode(sim, model, final, { seed: 3, planner: SMALL_CEM, propose: true });
+    expect(ep.steps).toBe(proposer.steps.reduce((a, b) => a + b, 0));
+    expect(ep.switches).toEqual([2, 4, 6]);
+    expect(new Set(ep.records.map((r) => r.subgoal))).toEqual(new Set([0, 1, 2]));
+    const flat = await runPlannedEpisode(sim, model, final, { seed: 3, planner: SMALL_CEM, subgoalSteps: [5] });
+    expect(flat.steps).toBe(5);
+  });
+
   it('spends exactly the subgoal budgets, switching subgoals at their boundaries', async () => {
     const ep = await runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [2, 3, 1], stopOnSuccess: false, keepFrames: true });
     expect(ep.steps).toBe(6);

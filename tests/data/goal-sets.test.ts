@@ -1,0 +1,46 @@
+/**
+ * Goal sets for training a subgoal proposer (src/data/goal-sets.ts): the first frame and the
+ * scheme's goal frames exactly as eval renders them, the states, the seeds, the manifest last.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectGoalSets, GOAL_SETS_FORMAT } from '../../src/data/goal-sets.js';
+import { expertGoals } from '../../src/loop/goals.js';
+
+const SIM = { task: 'pick-place' as const, camera: { width: 64, height: 64 }, shadows: true, controlPeriod: 0.25 };
+
+describe('collectGoalSets', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jepa-goal-sets-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes each seed's first frame and waypoint frames as eval renders them, with the states and seeds", async () => {
+    const ticks: number[] = [];
+    const m = await collectGoalSets({ outDir: dir, seed: 11, count: 2, task: 'pick-place', scheme: 'waypoints', sim: SIM, expert: { alignYaw: false }, onProgress: (d) => ticks.push(d) });
+    expect(m).toMatchObject({ format: GOAL_SETS_FORMAT, count: 2, width: 64, height: 64, seeds: { first: 11, last: 12 }, skipped: [], shadows: true, controlPeriodS: 0.25 });
+    expect(m.names).toEqual(['start', 'hover', 'at cube', 'grasped', 'near target', 'lowered', 'placed']);
+    expect(ticks).toEqual([1, 2]);
+    const frames = await readFile(join(dir, 'frames.u8'));
+    const states = new Float32Array((await readFile(join(dir, 'states.f32'))).buffer.slice(0));
+    const seeds = new Int32Array((await readFile(join(dir, 'seeds.i32'))).buffer.slice(0));
+    const frame = 64 * 64 * 3;
+    expect(frames.length).toBe(2 * 7 * frame);
+    expect(states.length).toBe(2 * 7 * 7);
+    expect(Array.from(seeds)).toEqual([11, 12]);
+    const goals = await expertGoals(SIM, 'pick-place', 12, { alignYaw: false }, 'waypoints');
+    const set = frames.subarray(7 * frame, 14 * frame);
+    expect(Buffer.from(set.subarray(0, frame)).equals(Buffer.from(goals.start.data))).toBe(true);
+    expect(Buffer.from(set.subarray(6 * frame)).equals(Buffer.from(goals.frames[5]!.data))).toBe(true);
+    // the gripper column: open at the start, closed when grasped, open when placed
+    expect(states[7 * 7 + 6]).toBe(0);
+    expect(states[7 * 7 + 3 * 7 + 6]).toBeGreaterThan(0.7);
+    expect(states[7 * 7 + 6 * 7 + 6]).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).toEqual(m);
+  });
+});
