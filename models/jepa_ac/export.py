@@ -66,7 +66,7 @@ PAPER_PLANNING = {
 CONTROL_PERIOD_S = 0.25
 BATCH_SIZES = [1, 64, 800]
 # Goal-image schemes of the built-in simulator (src/loop/goals.ts SUBGOAL_SCHEMES).
-SUBGOAL_SCHEMES = ("paper", "waypoints")
+SUBGOAL_SCHEMES = ("paper", "waypoints", "final")
 
 
 # ----------------------------------------------------------------------------------- weights
@@ -181,7 +181,7 @@ def manifest_dict(
 ) -> dict:
     """The manifest, keys in the contract document's order. ``rollouts``: (file, horizon, outputsPredicted).
     ``shadows``: the training frames were drawn with shadows, so the simulator must draw them too.
-    ``subgoals``: the goal-image scheme the model is measured with ("paper" or "waypoints"; `eval`
+    ``subgoals``: the goal-image scheme the model is measured with ("paper", "waypoints" or "final"; `eval`
     and `scenario` default to it)."""
     manifest = {
         "format": MANIFEST_FORMAT,

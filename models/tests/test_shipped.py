@@ -13,6 +13,7 @@ import unittest
 import numpy as np
 
 from models.jepa_ac.export import load_weights, manifest_dict, parity_fixture
+from models.jepa_ac.proposer import load_proposer, proposer_parity
 from models.jepa_ac.readout import load_readout, readout_parity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,14 +55,26 @@ class ShippedSimModelTest(unittest.TestCase):
         self.assertEqual(fresh["images"], committed["images"])
         self.assertLess(max_diff(fresh["gripper"], committed["gripper"]), TOLERANCE)
 
+    def test_proposer_weights_reproduce_the_proposer_fixture(self):
+        model, names = load_proposer(os.path.join(SIM, "proposer.pt"))
+        self.assertEqual(names, read_json(os.path.join(SIM, "manifest.json"))["subgoalProposer"]["stages"])
+        fresh = proposer_parity(model)
+        committed = read_json(os.path.join(SIM, "proposer-parity.json"))
+        for key in ("latents", "goal", "state"):
+            self.assertEqual(fresh[key], committed[key])
+        self.assertLess(max_diff(fresh["subgoals"], committed["subgoals"]), TOLERANCE)
+        self.assertLess(max_diff(fresh["grippers"], committed["grippers"]), TOLERANCE)
+
     def test_export_writes_the_shipped_manifest(self):
         # The card's export command (--planning planning.json --subgoals waypoints, trained on
-        # shadowed frames) writes the shipped manifest, goalReadout aside (readout.py adds it).
+        # shadowed frames) writes the shipped manifest, goalReadout and subgoalProposer aside
+        # (readout.py and proposer.py add them).
         encoder, _, _ = load_weights(os.path.join(SIM, "weights.pt"))
         shipped = read_json(os.path.join(SIM, "manifest.json"))
         rollouts = [(r["file"], r["horizon"], r["outputsPredicted"]) for r in shipped["rollout"]]
         written = manifest_dict(shipped["name"], shipped["description"], encoder.cfg, rollouts, shipped["planning"], shadows=True, subgoals="waypoints")
         shipped.pop("goalReadout")
+        shipped.pop("subgoalProposer")
         self.assertEqual(written, shipped)
         with self.assertRaises(ValueError):
             manifest_dict("m", "", encoder.cfg, rollouts, subgoals="three")

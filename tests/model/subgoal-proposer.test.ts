@@ -27,6 +27,37 @@ interface ProposerParity {
   grippers: number[];
 }
 
+describe.each([
+  ['test-tiny', TINY],
+  ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
+])('subgoal proposer parity of %s', (_name, dir) => {
+  it('reproduces the PyTorch proposer within the fixture tolerance', async () => {
+    const model = await OnnxWorldModel.load(dir, { horizons: [1] });
+    try {
+      await checkParity(model, dir);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+async function checkParity(model: OnnxWorldModel, dir: string): Promise<void> {
+  const parity = JSON.parse(readFileSync(join(dir, 'proposer-parity.json'), 'utf8')) as ProposerParity;
+  expect(parity.format).toBe('jepa-mpc/proposer-parity@1');
+  const { tokens, dim } = model.manifest.encoder.output;
+  const goal = { data: Float32Array.from(parity.goal), tokens, dim };
+  const plan = await model.proposeStages({ data: Float32Array.from(parity.latents), tokens, dim }, Float32Array.from(parity.state), goal);
+  const n = tokens * dim;
+  const k = plan.stages.length - 1;
+  expect(k * n).toBe(parity.subgoals.length);
+  for (let i = 0; i < k; i++) {
+    const got = plan.stages[i]?.data as Float32Array;
+    const want = parity.subgoals.slice(i * n, (i + 1) * n);
+    expect(Math.max(...want.map((v, j) => Math.abs(v - (got[j] as number))))).toBeLessThan(parity.tolerance);
+    expect(Math.abs((plan.stages[i]?.gripperReadout as number) - (parity.grippers[i] as number))).toBeLessThan(parity.tolerance);
+  }
+}
+
 describe('subgoal proposer of test-tiny', () => {
   let model: OnnxWorldModel;
   let tmp: string;
@@ -37,23 +68,6 @@ describe('subgoal proposer of test-tiny', () => {
   afterAll(async () => {
     await model.close();
     await rm(tmp, { recursive: true, force: true });
-  });
-
-  it('reproduces the PyTorch proposer within the fixture tolerance', async () => {
-    const parity = JSON.parse(readFileSync(join(TINY, 'proposer-parity.json'), 'utf8')) as ProposerParity;
-    expect(parity.format).toBe('jepa-mpc/proposer-parity@1');
-    const { tokens, dim } = model.manifest.encoder.output;
-    const goal = { data: Float32Array.from(parity.goal), tokens, dim };
-    const plan = await model.proposeStages({ data: Float32Array.from(parity.latents), tokens, dim }, Float32Array.from(parity.state), goal);
-    const n = tokens * dim;
-    const k = plan.stages.length - 1;
-    expect(k * n).toBe(parity.subgoals.length);
-    for (let i = 0; i < k; i++) {
-      const got = plan.stages[i]?.data as Float32Array;
-      const want = parity.subgoals.slice(i * n, (i + 1) * n);
-      expect(Math.max(...want.map((v, j) => Math.abs(v - (got[j] as number))))).toBeLessThan(parity.tolerance);
-      expect(Math.abs((plan.stages[i]?.gripperReadout as number) - (parity.grippers[i] as number))).toBeLessThan(parity.tolerance);
-    }
   });
 
   it('gives the stages named in the manifest, each LayerNormed with a closedness in [0, 1], and the goal itself last', async () => {
