@@ -26,10 +26,10 @@ export interface PlannerConfig {
    */
   readonly goalGripperWeight: number;
   /**
-   * Gripper after the arm (m; 0 = off). With the goal-gripper term on and the goal's readout
-   * asking for the other gripper state than the current one, the search targets the current
-   * state (the gripper holds while the arm moves) and the first action takes the goal's state
-   * only when the planned arm step is shorter than this: the arm has arrived ({@link gripperAfterArm}).
+   * Close after the arm (m; 0 = off). With the goal-gripper term on and the goal's readout asking
+   * to close open fingers, the search holds the gripper open (while the arm moves) and the first
+   * action closes only when the planned arm step is shorter than this: the arm has arrived
+   * ({@link gripperAfterArm}). Opening is never deferred.
    */
   readonly gripperAfterArm: number;
 }
@@ -226,14 +226,15 @@ const GRIPPER_CHANGE = 0.5;
 
 /**
  * When the gripper-after-arm rule applies to this step (the term on, the rule on, a readout that
- * asks for the other state than the current one): the closedness the search holds and the goal's.
+ * asks to close fingers that are open): the closedness the search holds and the goal's.
  */
 export function gripperDeferred(inputs: MpcInputs, space: ActionSpace, config: Pick<PlannerConfig, 'goalGripperWeight' | 'gripperAfterArm'>): { hold: number; target: number } | undefined {
   const g = space.gripperIndex;
   const target = inputs.goal.gripperReadout;
   if (g === null || target === undefined || !(config.goalGripperWeight > 0) || !(config.gripperAfterArm > 0)) return undefined;
   const current = inputs.state[g] as number;
-  return Math.abs(target - current) > GRIPPER_CHANGE ? { hold: Math.min(1, Math.max(0, current)), target } : undefined;
+  // Closing only: fingers must surround the object first; opening (a release) needs no arrival.
+  return target - current > GRIPPER_CHANGE ? { hold: Math.min(1, Math.max(0, current)), target } : undefined;
 }
 
 /**

@@ -94,9 +94,9 @@ const planningSchema = z.object({
   /** Weight of the goal-gripper term (needs `goalReadout`; 0 = off, the paper's energy). */
   goalGripperWeight: finite.min(0).default(0),
   /**
-   * Gripper after the arm (m; 0 = off): while the goal's readout asks for a gripper change, the
-   * search holds the gripper, and the change is made only once the planned arm step is shorter
-   * than this — close at the cube, open at the target, not on the way.
+   * Close after the arm (m; 0 = off): while the goal's readout asks to close open fingers, the
+   * search holds them open, and they close only once the planned arm step is shorter than this —
+   * at the cube, not on the way. Opening is never deferred.
    */
   gripperAfterArm: finite.min(0).default(0),
   /** Start each plan from the previous plan shifted by one step. */

@@ -56,7 +56,7 @@ export const PLANNER_SETTINGS = {
   gripper_snap: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Planned gripper deltas with smaller magnitude are snapped to 0${MODEL_DOUBLE}` },
   gripper_margin: { type: 'double', default: UNSET.double, min: -1, max: 0.99, description: `Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)${MODEL_DOUBLE}` },
   goal_gripper_weight: { type: 'double', default: UNSET.double, min: -1, max: 10, description: `Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness; 0 = off)${MODEL_DOUBLE}` },
-  gripper_after_arm: { type: 'double', default: UNSET.double, min: -1, max: 0.2, unit: 'm', description: `With the goal-gripper term: the goal's gripper change waits until the planned arm step is shorter than this (0 = off: change at once)${MODEL_DOUBLE}` },
+  gripper_after_arm: { type: 'double', default: UNSET.double, min: -1, max: 0.2, unit: 'm', description: `With the goal-gripper term: closing the fingers for a goal that reads closed waits until the planned arm step is shorter than this (0 = off: at once; opening never waits)${MODEL_DOUBLE}` },
 } as const satisfies Record<string, ParamSpec>;
 
 /** A planner setting's name. */

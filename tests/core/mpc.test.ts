@@ -175,7 +175,7 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
     expect(e[1]).toBeCloseTo(0.5, 6);
   });
 
-  it('gripper after the arm: holds the fingers open on the way to a closed goal, closes once the arm step is short, then keeps closing', async () => {
+  it('close after the arm: holds the fingers open on the way to a closed goal, closes once the arm step is short, then keeps closing; opening never waits', async () => {
     const planner = new MpcPlanner(blind(), { ...withWeight(0.1), gripperAfterArm: 0.01 }, deps());
     const goal = [0.55, 0.03, 0.25, 0, 0, 0, 0];
     const far = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], goal, 0.97));
@@ -188,11 +188,10 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
     // the rest of the way (0.6 → 0.97) is the term's own: no longer a change of state
     const rest = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0.6], goal, 0.97));
     expect(rest.action[6]).toBeCloseTo(0.37, 2);
-    // and the same for opening at a goal that reads open
-    const open = await planner.step(readGoal([0.55, 0.03, 0.25, 0, 0, 0, 1], goal, 0.02));
-    expect(open.action[6]).toBeCloseTo(-0.75, 6);
-    const carry = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 1], goal, 0.02));
-    expect(carry.action[6]).toBe(0);
+    // opening is never deferred: a goal that reads open opens at once, even while the arm moves
+    const open = await planner.step(readGoal([0.5, 0, 0.3, 0, 0, 0, 1], goal, 0.02));
+    expect(open.action[6]).toBeCloseTo(-0.75, 2);
+    expect(open.action[0]).toBeCloseTo(0.05, 2);
   });
 
   it('gripper after the arm is off at 0 and without the term: the search decides the gripper', async () => {
@@ -200,6 +199,7 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
     expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0, gripperAfterArm: 0.01 })).toBeUndefined();
     expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.7], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toBeUndefined();
     expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.25], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toEqual({ hold: 0.25, target: 1 });
+    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0], 0), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toBeUndefined();
     const close = await new MpcPlanner(blind(), withWeight(0.1), deps()).step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.55, 0.03, 0.25, 0, 0, 0, 0], 0.97));
     expect(close.action[6]).toBeCloseTo(0.75, 2);
   });
