@@ -68,4 +68,31 @@ describe('eval --through-node (planner node + simulator node on a virtual clock)
     },
     EPISODE_TIMEOUT_MS,
   );
+
+  it(
+    "picks and places from ONE goal image: the model's subgoal proposer makes the stages, directly and in the node (SetGoal)",
+    async () => {
+      const sim = await TabletopSim.create(simOptions('pick-place'));
+      try {
+        const goals = await expertGoals(simOptions('pick-place'), 'pick-place', FINAL_SEED, { alignYaw: false }, 'final');
+        expect(goals.frames).toHaveLength(1);
+        const planner = resolvePlannerConfig(model.manifest);
+        const flat = await runPlannedEpisode(sim, model, goals, { seed: FINAL_SEED, planner, subgoalSteps: [12] });
+        expect(flat.closestToCube).toBeGreaterThan(0.05); // straight to the goal image: the arm never goes to the cube
+        const direct = await runPlannedEpisode(sim, model, goals, { seed: FINAL_SEED, planner, propose: true });
+        const node = await runThroughNodeEpisode(sim, model, goals, { seed: FINAL_SEED, latencyS: 0, log });
+        expect(direct.goalGripper).toHaveLength(model.manifest.subgoalProposer?.stages.length ?? 0); // one reading per stage
+        for (const ep of [direct, node]) {
+          expect(ep.success).toBe(true);
+          expect(ep.lifted).toBe(true);
+        }
+      } finally {
+        sim.close();
+      }
+    },
+    EPISODE_TIMEOUT_MS,
+  );
 });
+
+/** A layout the shipped model picks and places from its final goal image alone (README: 14/20 of seeds 0-19). */
+const FINAL_SEED = 3;
