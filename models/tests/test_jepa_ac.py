@@ -241,8 +241,9 @@ class CommittedModelTest(unittest.TestCase):
         self.assertLess(os.path.getsize(os.path.join(TEST_TINY, "parity.json")), 200_000)
 
     def test_model_folder_is_small(self):
+        # 2.15 MB: encoder, two rollout graphs, readout and subgoal proposer with their fixtures and weights.
         total = sum(os.path.getsize(os.path.join(TEST_TINY, f)) for f in os.listdir(TEST_TINY))
-        self.assertLess(total, 2_000_000)
+        self.assertLess(total, 2_300_000)
 
     def test_presets_are_self_consistent(self):
         for name, p in PRESETS.items():
