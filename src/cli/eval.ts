@@ -125,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       horizon: opt.horizon,
       gripperMargin: opt.space.gripperMargin,
       goalGripperWeight: s.planner.goalGripperWeight,
+      goalReadout: values['goal-readout'] !== 'off' && model.manifest.goalReadout !== undefined,
       results: results.map((r) => ({
         seed: r.seed,
         success: r.success,
