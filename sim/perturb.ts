@@ -7,7 +7,7 @@
  */
 import { createRng } from '../src/core/rng.js';
 import type { CameraSpec } from './render/camera.js';
-import type { TabletopOptions } from './tabletop.js';
+import type { Appearance, TabletopOptions } from './tabletop.js';
 
 /** An RGB colour, 0–1 per channel. */
 export type Rgb01 = readonly [number, number, number];
@@ -132,4 +132,46 @@ function cross(a: Vec3, b: Vec3): Vec3 {
 function unit(v: Vec3): Vec3 {
   const n = Math.hypot(v[0], v[1], v[2]);
   return n > 0 ? [v[0] / n, v[1] / n, v[2] / n] : [1, 0, 0];
+}
+
+/** What `collect --randomise` may vary per episode (domain randomisation for training). */
+export const RANDOMISABLE = ['light', 'camera', 'colour'] as const;
+/** One of {@link RANDOMISABLE}. */
+export type Randomisable = (typeof RANDOMISABLE)[number];
+
+/**
+ * Ranges of the per-episode randomisation: the light turned anywhere about the vertical; the camera
+ * moved up to 3 cm and turned up to 3 degrees; the cube's hue anywhere from sky blue through blue,
+ * purple and red to orange (not the target's green or the fingers' yellow).
+ */
+export const RANDOMISE_RANGES = { lightDeg: 180, cameraCm: 3, cameraDeg: 3, hueFromDeg: 190, hueSpanDeg: 210, saturation: 0.85, value: 0.9 } as const;
+
+/** Seed salt of the randomisation's stream (apart from the layout's and the jitter's). */
+const RANDOMISE_SALT = 0x0dd_ba11;
+
+/** A seeded appearance for one episode, varying what `kinds` names (nothing else). */
+export function randomAppearance(kinds: readonly Randomisable[], seed: number, defaultCamera: CameraSpec): Appearance {
+  const rng = createRng((seed ^ RANDOMISE_SALT) >>> 0);
+  const r = RANDOMISE_RANGES;
+  const out: Appearance = {};
+  // Every draw is made whatever `kinds` holds, so each kind's value depends on the seed alone.
+  const light = (2 * rng.uniform() - 1) * r.lightDeg;
+  const cm = rng.uniform() * r.cameraCm;
+  const deg = rng.uniform() * r.cameraDeg;
+  const jitterSeed = rng.int(0x7fff_ffff);
+  const hue = (r.hueFromDeg + rng.uniform() * r.hueSpanDeg) % 360;
+  if (kinds.includes('light')) out.lightAzimuthDeg = light;
+  if (kinds.includes('camera')) out.camera = jitterCamera(defaultCamera.eye, defaultCamera.target, cm / 100, (deg * Math.PI) / 180, jitterSeed);
+  if (kinds.includes('colour')) out.cubeColour = hsvToRgb(hue, r.saturation, r.value);
+  return out;
+}
+
+/** HSV (hue in degrees, s and v in [0, 1]) → RGB in [0, 1]. */
+export function hsvToRgb(hueDeg: number, s: number, v: number): [number, number, number] {
+  const h = (((hueDeg % 360) + 360) % 360) / 60;
+  const c = v * s;
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const m = v - c;
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  return [r + m, g + m, b + m];
 }

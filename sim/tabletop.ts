@@ -79,6 +79,13 @@ export interface TabletopOptions {
   ik?: IkOptions;
 }
 
+/** What {@link TabletopSim.setAppearance} changes: the camera's pose (eye, target, fov), the light, the cube's colour. */
+export interface Appearance {
+  camera?: Partial<Pick<CameraSpec, 'eye' | 'target' | 'fovDeg'>>;
+  lightAzimuthDeg?: number;
+  cubeColour?: readonly [number, number, number];
+}
+
 /** What the environment returns from reset and step. */
 export interface Observation {
   /** RGB8 frame, row-major from the top-left [height*width*3] (empty when rendering is off). */
@@ -154,8 +161,6 @@ export interface SimSnapshot {
 export class TabletopSim {
   /** The task being scored. */
   readonly task: TaskName;
-  /** The camera (pose, intrinsics). */
-  readonly camera: Camera;
   /** Physics substeps per control step. */
   readonly substeps: number;
   /** Episode length in control steps. */
@@ -163,7 +168,12 @@ export class TabletopSim {
 
   private readonly bounds: Required<ActionBounds>;
   private readonly workspace: Workspace;
-  private readonly renderer: SceneRenderer;
+  /** The camera and renderer of the current appearance ({@link setAppearance}). */
+  private view: { camera: Camera; renderer: SceneRenderer };
+  private readonly baseCamera: CameraSpec;
+  private readonly shadows: boolean;
+  private readonly cubeBody: number;
+  private readonly targetBody: number;
   private readonly renderEnabled: boolean;
   private readonly ikEvery: number;
   private readonly interpolationFraction: number;
@@ -228,20 +238,45 @@ export class TabletopSim {
     this.cubeQpos = SCENE_NAMES.cubeJoints.slice(0, this.cubeCount).map((n) => qposAdr[id(MJ_OBJ.joint, n)] as number);
     this.targetMocap = (model.body_mocapid as Int32Array)[id(MJ_OBJ.body, SCENE_NAMES.target)] as number;
 
-    this.camera = createCamera({ ...DEFAULT_CAMERA, ...options.camera });
+    this.shadows = options.shadows ?? false;
+    this.cubeBody = id(MJ_OBJ.body, SCENE_NAMES.cubes[0]);
+    this.targetBody = id(MJ_OBJ.body, SCENE_NAMES.target);
+    this.baseCamera = { ...DEFAULT_CAMERA, ...options.camera };
+    const view = this.buildView(options);
+    this.view = view;
+  }
+
+  /** The camera (pose, intrinsics). */
+  get camera(): Camera {
+    return this.view.camera;
+  }
+
+  /**
+   * Changes what the camera sees from the next frame on — its pose, the light's direction, the
+   * cube's colour (sim/perturb.ts; `collect --randomise` draws them per episode). Unset fields go
+   * back to the options the simulator was created with; the image size never changes.
+   * @throws RangeError for a bad camera, light or colour (the old appearance stays).
+   */
+  setAppearance(a: Appearance): void {
+    const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
+    this.view = this.buildView({ camera, ...(a.lightAzimuthDeg !== undefined ? { lightAzimuthDeg: a.lightAzimuthDeg } : {}), ...(a.cubeColour ? { cubeColour: a.cubeColour } : {}) });
+  }
+
+  /** The camera and renderer for an appearance. */
+  private buildView(options: Pick<TabletopOptions, 'camera' | 'lightAzimuthDeg' | 'cubeColour'>): { camera: Camera; renderer: SceneRenderer } {
+    const model = this.model;
+    const camera = createCamera({ ...this.baseCamera, ...options.camera });
     const types = model.geom_type as Int32Array;
     const sizes = model.geom_size as Float64Array;
     const rgba = model.geom_rgba as Float32Array;
     const geoms: Array<RenderGeom | undefined> = [];
     const geomBody = model.geom_bodyid as Int32Array;
-    const targetBody = id(MJ_OBJ.body, SCENE_NAMES.target);
-    const cubeBody = id(MJ_OBJ.body, SCENE_NAMES.cubes[0]);
     const cubeColour = checkColour(options.cubeColour);
     for (let g = 0; g < model.ngeom; g++) {
       const mesh = (rgba[4 * g + 3] as number) > 0 ? meshForGeomType(types[g] as number, sizes.subarray(3 * g, 3 * g + 3)) : undefined;
       // Everything but the world's own geoms (table, floor) and the flat target disc casts a shadow.
-      const castsShadow = geomBody[g] !== WORLD_BODY && geomBody[g] !== targetBody;
-      const colour: [number, number, number] = cubeColour && geomBody[g] === cubeBody ? [...cubeColour] : [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number];
+      const castsShadow = geomBody[g] !== WORLD_BODY && geomBody[g] !== this.targetBody;
+      const colour: [number, number, number] = cubeColour && geomBody[g] === this.cubeBody ? [...cubeColour] : [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number];
       geoms.push(mesh && { mesh, colour, castsShadow });
     }
     const table = SCENE_COLOURS.table.split(' ').map(Number);
@@ -250,7 +285,7 @@ export class TabletopSim {
     const slant = turnAboutZ(SHADOW_SLANT, azimuth) as [number, number];
     const shadow = { planeZ: TABLE_TOP_Z, colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number], slant };
     const keyLight = turnAboutZ(DEFAULT_KEY_LIGHT, azimuth) as [number, number, number];
-    this.renderer = new SceneRenderer(this.camera, geoms, { keyLight, ...(options.shadows ? { shadow } : {}) });
+    return { camera, renderer: new SceneRenderer(camera, geoms, { keyLight, ...(this.shadows ? { shadow } : {}) }) };
   }
 
   /**
@@ -442,17 +477,17 @@ export class TabletopSim {
   renderFrame(): Uint8Array {
     this.assertOpen();
     this.mj.mj_kinematics(this.model, this.data);
-    return this.renderer.render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array }).slice();
+    return this.view.renderer.render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array }).slice();
   }
 
   /** Inverse depth (1/m) per pixel of the last rendered frame, 0 for background [H*W]. */
   lastInverseDepth(): Float64Array {
-    return this.renderer.inverseDepth.slice();
+    return this.view.renderer.inverseDepth.slice();
   }
 
   /** Number of triangles drawn per frame (before culling). */
   get triangleCount(): number {
-    return this.renderer.triangleCount;
+    return this.view.renderer.triangleCount;
   }
 
   /** The 7-D state [x, y, z, roll, pitch, yaw, gripper] now. */

@@ -4,6 +4,7 @@
  * format of docs/dataset-format.md. Deterministic per seed; parallel over worker threads.
  */
 import { parseArgs } from 'node:util';
+import { RANDOMISABLE, type Randomisable } from '../../sim/perturb.js';
 import { COLLECT_DEFAULTS, collectDataset } from '../data/collect.js';
 import { COLLECT_MIXES, IMAGE_SIZES } from '../data/format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES } from '../data/episode.js';
@@ -25,6 +26,8 @@ options:
   --shard N        episodes per shard file (default ${COLLECT_DEFAULTS.episodesPerShard})
   --mix NAME       policy mix: general (free motion + demonstrations) | grasp (mostly grasping near the cube) (default general)
   --shadows        draw the arm's and cubes' shadows on the table (a depth cue; default off)
+  --randomise LIST vary each episode's appearance, seeded by its layout: any of light,camera,colour
+                   (light turned anywhere, camera moved <= 3 cm and turned <= 3 deg, cube hue; domain randomisation)
   --counterfactual branch every step: also keep the frame the other gripper choice leads to
                    (hold instead of closing/opening, toggle instead of holding); ~2x time and space
   --force          replace a dataset already in DIR
@@ -45,6 +48,7 @@ function parse(argv: string[]) {
         mix: { type: 'string' },
         shadows: { type: 'boolean', default: false },
         counterfactual: { type: 'boolean', default: false },
+        randomise: { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -81,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       mix: choiceFlag('mix', values.mix, COLLECT_MIXES, 'general'),
       shadows: values.shadows,
       counterfactual: values.counterfactual,
+      randomise: randomiseFlag(values.randomise),
       force: values.force,
       onProgress: (_done, kind) => bar.tick(1, kind),
     });
@@ -95,4 +100,13 @@ export async function main(argv: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(summary));
   else console.log(`wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.counterfactual ? ' (with counterfactual frames)' : ''} to ${summary.out} in ${summary.seconds} s (${Object.entries(summary.kindCounts).map(([k, n]) => `${k} ${n}`).join(', ')})`);
   return 0;
+}
+
+/** `--randomise light,camera,colour` → the kinds (each at most once). @throws CliError for an unknown kind. */
+function randomiseFlag(value: string | undefined): Randomisable[] {
+  if (value === undefined) return [];
+  const kinds = value.split(',').map((k) => k.trim());
+  const bad = kinds.find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
+  if (bad !== undefined) throw new CliError(`--randomise takes a list of ${RANDOMISABLE.join(', ')}, got '${bad}'`);
+  return [...new Set(kinds)] as Randomisable[];
 }

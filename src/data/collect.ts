@@ -3,6 +3,7 @@
  * pool of worker threads, and writes `manifest.json` last and atomically (temporary file +
  * rename), so an interrupted run never leaves a folder that looks like a valid dataset.
  */
+import { RANDOMISABLE, RANDOMISE_RANGES, type Randomisable } from '../../sim/perturb.js';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -39,6 +40,8 @@ export interface CollectOptions {
   shadows?: boolean;
   /** Branch every step with the other gripper choice and keep its frame (default false; about twice the time and space). */
   counterfactual?: boolean;
+  /** Vary each episode's light, camera pose and/or cube colour, seeded by its layout (default none; sim/perturb.ts RANDOMISE_RANGES). */
+  randomise?: readonly Randomisable[];
   /** Replace a dataset already in `outDir` (default false). */
   force?: boolean;
   /** Called after every episode with the number done so far. */
@@ -67,7 +70,9 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
   if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
   const mix = o.mix ?? 'general';
   if (!(COLLECT_MIXES as readonly string[]).includes(mix)) throw new RangeError(`mix must be one of ${COLLECT_MIXES.join(', ')}, got ${String(mix)}`);
-  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, shadows: o.shadows ?? false, counterfactual: o.counterfactual ?? false, force: o.force ?? false };
+  const unknown = (o.randomise ?? []).find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
+  if (unknown !== undefined) throw new RangeError(`randomise must name ${RANDOMISABLE.join(', ')}, got ${String(unknown)}`);
+  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, shadows: o.shadows ?? false, counterfactual: o.counterfactual ?? false, randomise: [...new Set(o.randomise ?? [])], force: o.force ?? false };
 }
 
 /** Makes `outDir`, refusing to overwrite a dataset unless forced; removes any old manifest first. */
@@ -132,7 +137,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   await prepareDir(o.outDir, o.force);
   const jobs: ShardJob[] = [];
   for (let first = 0, k = 0; first < o.episodes; first += o.episodesPerShard, k++) {
-    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size, mix: o.mix, counterfactual: o.counterfactual });
+    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size, mix: o.mix, counterfactual: o.counterfactual, randomise: o.randomise });
   }
   let done = 0;
   const onEpisode = (kind: string): void => {
@@ -162,7 +167,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     stepsPerEpisode: o.steps,
     episodesPerShard: o.episodesPerShard,
     image: { height: o.size, width: o.size, channels: 3, dtype: 'uint8' },
-    render: { shadows: o.shadows },
+    render: { shadows: o.shadows, ...(o.randomise.length ? { randomise: { kinds: [...o.randomise], ...RANDOMISE_RANGES } } : {}) },
     controlPeriodS: SIM_CONTROL_PERIOD_S,
     state: { dim: 7, names: ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'] },
     action: {

@@ -117,7 +117,13 @@ export const datasetManifestSchema = z.object({
   episodesPerShard: z.number().int().positive(),
   image: z.object({ height: z.number().int().positive(), width: z.number().int().positive(), channels: z.literal(3), dtype: z.literal('uint8') }),
   /** How the frames were drawn (absent in datasets from before the option: no shadows). */
-  render: z.object({ shadows: z.boolean() }).default({ shadows: false }),
+  render: z
+    .object({
+      shadows: z.boolean(),
+      /** Per-episode domain randomisation (`collect --randomise`): what varied and the ranges. */
+      randomise: z.object({ kinds: z.array(z.enum(['light', 'camera', 'colour'])) }).passthrough().optional(),
+    })
+    .default({ shadows: false }),
   controlPeriodS: z.number().positive(),
   state: z.object({ dim: z.literal(STATE_DIM), names: z.array(z.string()).length(STATE_DIM) }),
   action: z.object({ dim: z.literal(STATE_DIM), names: z.array(z.string()).length(STATE_DIM), semantics: z.string() }),

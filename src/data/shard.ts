@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TabletopSim } from '../../sim/tabletop.js';
+import { randomAppearance, type Randomisable } from '../../sim/perturb.js';
+import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
 import { EPISODE_FIELDS, shardFile, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
 import { kindId, planEpisode, recordEpisode, taskId, type EpisodeRecord } from './episode.js';
 
@@ -27,6 +28,8 @@ export interface ShardJob {
   mix: CollectMix;
   /** Branch every step with the other gripper choice (the counterfactual arrays). */
   counterfactual: boolean;
+  /** What each episode's appearance varies (domain randomisation; empty = as the simulator draws it). */
+  randomise: readonly Randomisable[];
 }
 
 /** Simulators per task, created on first use and reused across episodes and shards. */
@@ -80,7 +83,9 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
   const records: EpisodeRecord[] = [];
   for (let i = 0; i < job.episodes; i++) {
     const plan = planEpisode(job.seed, job.firstEpisode + i, job.mix);
-    const rec = recordEpisode(await pool.get(plan.task), plan, job.steps, job.counterfactual);
+    const sim = await pool.get(plan.task);
+    if (job.randomise.length) sim.setAppearance(randomAppearance(job.randomise, plan.layoutSeed, DEFAULT_CAMERA));
+    const rec = recordEpisode(sim, plan, job.steps, job.counterfactual);
     records.push(rec);
     onEpisode(rec);
   }

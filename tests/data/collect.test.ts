@@ -76,6 +76,21 @@ describe('collectDataset + openDataset', () => {
     }
   });
 
+  it('randomises each episode\'s light, camera and cube colour by its layout when asked: same seed, same bytes; the states and actions as without', async () => {
+    const [plain, a, b] = [await tempDir(), await tempDir(), await tempDir()];
+    await collectDataset({ ...SMALL, outDir: plain, shadows: true });
+    const m = await collectDataset({ ...SMALL, outDir: a, shadows: true, randomise: ['light', 'camera', 'colour'] });
+    await collectDataset({ ...SMALL, outDir: b, shadows: true, randomise: ['colour', 'light', 'camera', 'light'] });
+    const [fp, fa, fb] = [await filesOf(plain), await filesOf(a), await filesOf(b)];
+    expect(fa['shard-00000.frames.u8']?.equals(fb['shard-00000.frames.u8'] as Buffer)).toBe(true);
+    expect(fa['shard-00000.frames.u8']?.equals(fp['shard-00000.frames.u8'] as Buffer)).toBe(false);
+    expect(fa['shard-00000.states.f32']?.equals(fp['shard-00000.states.f32'] as Buffer)).toBe(true); // only the pictures change
+    expect(fa['shard-00000.actions.f32']?.equals(fp['shard-00000.actions.f32'] as Buffer)).toBe(true);
+    expect(m.render.randomise?.kinds).toEqual(['light', 'camera', 'colour']);
+    expect((await openDataset(a)).manifest.render.randomise?.kinds).toEqual(['light', 'camera', 'colour']);
+    await expect(collectDataset({ ...SMALL, outDir: await tempDir(), randomise: ['weather' as never] })).rejects.toThrow(/randomise must name light, camera, colour/);
+  });
+
   it('refuses to overwrite a dataset unless forced', async () => {
     const d = await tempDir();
     await collectDataset({ ...SMALL, episodes: 1, outDir: d });

@@ -4,7 +4,7 @@
  * was asked changes in the frame. The CLI parses the flags into the same perturbation.
  */
 import { describe, expect, it } from 'vitest';
-import { CUBE_COLOURS, describePerturbation, isPerturbed, jitterCamera, perturbedOptions } from '../../sim/perturb.js';
+import { CUBE_COLOURS, describePerturbation, hsvToRgb, isPerturbed, jitterCamera, perturbedOptions, randomAppearance, RANDOMISE_RANGES } from '../../sim/perturb.js';
 import { DEFAULT_CAMERA, TabletopSim, type TabletopOptions } from '../../sim/tabletop.js';
 import { perturbationFromFlags } from '../../src/cli/planned-run.js';
 
@@ -96,5 +96,43 @@ describe('perturbation flags', () => {
     expect(() => perturbationFromFlags({ 'cube-colour': 'teal' })).toThrow(/--cube-colour must be one of/);
     expect(() => perturbationFromFlags({ 'cube-colour': '0.1,2,0' })).toThrow(/cube-colour\[1\]/);
     expect(() => perturbationFromFlags({ 'light-azimuth': 'x' })).toThrow(/--light-azimuth/);
+  });
+});
+
+describe('randomAppearance (collect --randomise)', () => {
+  it('is a function of the seed, varies only the named kinds, and stays within the ranges', () => {
+    expect(randomAppearance(['light'], 4, DEFAULT_CAMERA)).toEqual(randomAppearance(['light'], 4, DEFAULT_CAMERA));
+    expect(randomAppearance([], 4, DEFAULT_CAMERA)).toEqual({});
+    const all = randomAppearance(['light', 'camera', 'colour'], 4, DEFAULT_CAMERA);
+    // each kind's value depends on the seed alone, not on which other kinds are asked for
+    expect(randomAppearance(['light'], 4, DEFAULT_CAMERA).lightAzimuthDeg).toBe(all.lightAzimuthDeg);
+    expect(randomAppearance(['colour'], 4, DEFAULT_CAMERA).cubeColour).toEqual(all.cubeColour);
+    for (let seed = 0; seed < 200; seed++) {
+      const a = randomAppearance(['light', 'camera', 'colour'], seed, DEFAULT_CAMERA);
+      expect(Math.abs(a.lightAzimuthDeg as number)).toBeLessThanOrEqual(RANDOMISE_RANGES.lightDeg);
+      const eye = [...(a.camera?.eye ?? [])];
+      expect(Math.hypot(...eye.map((v, i) => v - DEFAULT_CAMERA.eye[i]!))).toBeLessThanOrEqual(RANDOMISE_RANGES.cameraCm / 100 + 1e-12);
+      const [r, g, b] = a.cubeColour as [number, number, number];
+      for (const c of [r, g, b]) expect(c).toBeGreaterThanOrEqual(0);
+      // never the target's green or the fingers' yellow: green is never the strongest channel
+      expect(g).toBeLessThanOrEqual(Math.max(r, b) + 1e-9);
+    }
+    expect(hsvToRgb(0, 1, 1)).toEqual([1, 0, 0]);
+    expect(hsvToRgb(240, 1, 1)).toEqual([0, 0, 1]);
+  });
+
+  it('setAppearance changes the picture of the same state, and an empty appearance restores it', async () => {
+    const sim = await TabletopSim.create(BASE);
+    try {
+      const plain = sim.reset(3).rgb.slice();
+      sim.setAppearance(randomAppearance(['light', 'camera', 'colour'], 9, DEFAULT_CAMERA));
+      expect(Buffer.from(sim.reset(3).rgb).equals(Buffer.from(plain))).toBe(false);
+      sim.setAppearance({});
+      expect(Buffer.from(sim.reset(3).rgb).equals(Buffer.from(plain))).toBe(true);
+      expect(() => sim.setAppearance({ cubeColour: [2, 0, 0] })).toThrow(/cubeColour/);
+      expect(Buffer.from(sim.reset(3).rgb).equals(Buffer.from(plain))).toBe(true); // a refused appearance leaves the old one
+    } finally {
+      sim.close();
+    }
   });
 });
