@@ -242,8 +242,7 @@ export class TabletopSim {
     this.cubeBody = id(MJ_OBJ.body, SCENE_NAMES.cubes[0]);
     this.targetBody = id(MJ_OBJ.body, SCENE_NAMES.target);
     this.baseCamera = { ...DEFAULT_CAMERA, ...options.camera };
-    const view = this.buildView(options);
-    this.view = view;
+    this.view = this.buildView(options);
   }
 
   /** The camera (pose, intrinsics). */

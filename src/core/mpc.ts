@@ -132,8 +132,8 @@ export class MpcPlanner {
     let bindMs = 0;
     let result: OptimizerResult;
     let energy: EnergyFn;
+    const deferred = gripperDeferred(inputs, opt.space, this.config);
     try {
-      const deferred = gripperDeferred(inputs, opt.space, this.config);
       const goal = deferred === undefined ? inputs.goal : { ...inputs.goal, gripperReadout: deferred.hold };
       energy = withGoalGripper(await this.model.bind({ ...inputs, horizon: H }), { ...inputs, goal }, opt.space, H, this.config.goalGripperWeight);
       bindMs = clock() - t0;
@@ -166,7 +166,6 @@ export class MpcPlanner {
       this.previousPlan = undefined;
       return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
     }
-    const deferred = gripperDeferred(inputs, opt.space, this.config);
     if (deferred !== undefined) {
       gripperAfterArm(action, inputs.state, deferred.target, opt.space, this.config.gripperAfterArm);
       result.plan.set(action);

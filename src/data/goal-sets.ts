@@ -16,6 +16,7 @@ import type { ExpertOptions } from '../../sim/expert.js';
 import type { TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
 import { expertGoals, SUBGOAL_PLANS, type SubgoalScheme } from '../loop/goals.js';
+import { concat } from './shard.js';
 
 /** Format tag of a goal-set folder. */
 export const GOAL_SETS_FORMAT = 'jepa-mpc/goal-sets@1';
@@ -80,8 +81,8 @@ export async function collectGoalSets(o: GoalSetOptions): Promise<GoalSetManifes
   }
   await mkdir(o.outDir, { recursive: true });
   await writeFile(join(o.outDir, 'frames.u8'), concat(frames));
-  await writeFile(join(o.outDir, 'states.f32'), new Uint8Array(concatF32(states).buffer));
-  await writeFile(join(o.outDir, 'seeds.i32'), new Uint8Array(Int32Array.from(seeds).buffer));
+  await writeFile(join(o.outDir, 'states.f32'), concat(states));
+  await writeFile(join(o.outDir, 'seeds.i32'), concat([Int32Array.from(seeds)]));
   const manifest: GoalSetManifest = {
     format: GOAL_SETS_FORMAT,
     task: o.task,
@@ -99,24 +100,4 @@ export async function collectGoalSets(o: GoalSetOptions): Promise<GoalSetManifes
   await writeFile(tmp, JSON.stringify(manifest, null, 2));
   await rename(tmp, join(o.outDir, 'manifest.json'));
   return manifest;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function concatF32(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

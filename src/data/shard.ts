@@ -58,7 +58,8 @@ export class SimPool {
   }
 }
 
-function concat(parts: ArrayBufferView[]): Uint8Array {
+/** The bytes of typed arrays one after another (the flat little-endian files of the formats). */
+export function concat(parts: ArrayBufferView[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   const out = new Uint8Array(total);
   let offset = 0;

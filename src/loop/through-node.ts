@@ -13,7 +13,7 @@ import type { Latents } from '../core/types.js';
 import type { RgbImage } from '../model/image.js';
 import type { Logger } from '../log.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
-import { PlannerNode } from '../node/planner-node.js';
+import { PlannerNode, stageProposer } from '../node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { summariseEpisode, type EpisodeStep, type PlannedEpisode } from './episode.js';
@@ -102,7 +102,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: NodeModel, 
   const goalLatents: Latents[] = [];
   const image = (f: RgbImage) => ({ width: f.width, height: f.height, encoding: 'rgb8', step: f.width * 3, data: f.data });
   // One goal image and a model with a proposer: SetGoal, and the node makes the stages itself.
-  const proposer = goals.frames.length === 1 && params.propose_stages && model.proposeStages ? model.manifest.subgoalProposer : undefined;
+  const proposer = goals.frames.length === 1 ? stageProposer(model, params) : undefined;
   const response = proposer
     ? await node.setGoal({ image: image(goals.frames[0] as RgbImage) })
     : await node.setGoalSequence({ images: goals.frames.map(image), fileNames: [], maxSteps: [...budgets], energyThresholds: [] });

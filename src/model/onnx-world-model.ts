@@ -173,7 +173,7 @@ export class OnnxWorldModel implements EnergyModel {
   async proposeStages(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan> {
     const entry = this.manifest.subgoalProposer;
     if (!entry) throw new ModelError('INPUT_INVALID', `model '${this.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
-    const r = (await this.request({ type: 'propose', latents: first.data.slice(), state: state.slice(), goal: goal.data.slice() })) as ProposeResult;
+    const r = (await this.request({ type: 'propose', latents: first.data, state, goal: goal.data })) as ProposeResult;
     const { tokens, dim } = this.manifest.encoder.output;
     const n = tokens * dim;
     const k = entry.stages.length - 1;

@@ -10,6 +10,7 @@
  * Services set, sequence, clear, start and stop goals. Nothing here throws into the caller's
  * loop: failures become statuses.
  */
+import type { Manifest } from '../model/manifest.js';
 import { controlStep } from '../core/control-step.js';
 import { inputProblem, MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
@@ -85,6 +86,11 @@ export interface PlannerNodeDeps {
 interface Stamped<T> {
   value: T;
   stamp: number;
+}
+
+/** The model's subgoal proposer when the node splits a single SetGoal goal into its stages (`propose_stages`), else undefined. */
+export function stageProposer(model: NodeModel, params: Pick<ParamValues, 'propose_stages'>): Manifest['subgoalProposer'] {
+  return params.propose_stages && model.proposeStages ? model.manifest.subgoalProposer : undefined;
 }
 
 /** The planner node (see the file comment). */
@@ -176,7 +182,7 @@ export class PlannerNode {
       const budget = this.params.goal_max_steps;
       const threshold = this.params.goal_energy_threshold;
       this.installGoals([{ goal, maxSteps: budget, ...(threshold > 0 ? { energyThreshold: threshold } : {}) }]);
-      const proposer = this.params.propose_stages && model.proposeStages ? model.manifest.subgoalProposer : undefined;
+      const proposer = stageProposer(model, this.params);
       if (proposer) this.pendingStages = goal;
       const energy = await this.currentEnergy(goal);
       this.deps.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), energy, goalGripper: goal.gripperReadout }, 'goal set');

@@ -2,25 +2,20 @@
  * Goal sets for training a subgoal proposer (src/data/goal-sets.ts): the first frame and the
  * scheme's goal frames exactly as eval renders them, the states, the seeds, the manifest last.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectGoalSets, GOAL_SETS_FORMAT } from '../../src/data/goal-sets.js';
 import { expertGoals } from '../../src/loop/goals.js';
+import { tempDirs } from './temp-dirs.js';
+
+const tempDir = tempDirs('jepa-goal-sets-');
 
 const SIM = { task: 'pick-place' as const, camera: { width: 64, height: 64 }, shadows: true, controlPeriod: 0.25 };
 
 describe('collectGoalSets', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'jepa-goal-sets-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it("writes each seed's first frame and waypoint frames as eval renders them, with the states and seeds", async () => {
+    const dir = await tempDir();
     const ticks: number[] = [];
     const m = await collectGoalSets({ outDir: dir, seed: 11, count: 2, task: 'pick-place', scheme: 'waypoints', sim: SIM, expert: { alignYaw: false }, onProgress: (d) => ticks.push(d) });
     expect(m).toMatchObject({ format: GOAL_SETS_FORMAT, count: 2, width: 64, height: 64, seeds: { first: 11, last: 12 }, skipped: [], shadows: true, controlPeriodS: 0.25 });
