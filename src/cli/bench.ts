@@ -6,7 +6,7 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
+import { MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
@@ -35,7 +35,7 @@ ${MODEL_HELP}
 /** One measured variant. */
 interface VariantResult {
   name: string;
-  optimizer: 'cem' | 'mppi';
+  optimizer: OptimizerName;
   evaluation: 'batched' | 'naive';
   horizon: number;
   samples: number;

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { TabletopSim } from '../../sim/tabletop.js';
+import { activeOptimizer } from '../core/mpc.js';
 import { statusName } from '../core/status.js';
 import { runPlannedEpisode, type EpisodeStep, type PlannedEpisode } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
@@ -98,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     bar.finish();
     const successes = results.filter((r) => r.success).length;
-    const opt = s.planner.optimizer === 'cem' ? s.planner.cem : s.planner.mppi;
+    const opt = activeOptimizer(s.planner);
     const summary = {
       task: s.task,
       policy: `jepa-mpc ${s.planner.optimizer}`,

@@ -6,7 +6,7 @@
  * step), momentum 0.15 on mean and std as in the public code.
  */
 import { PAPER_ACTION_SPACE } from './action-space.js';
-import { type OptimizerResult, type SamplingConfig, type UpdateRule, runSamplingOptimizer, validateSamplingConfig } from './optimizer.js';
+import { type OptimizerResult, type SamplingConfig, type UpdateRule, type WarmStart, runSamplingOptimizer, validateSamplingConfig } from './optimizer.js';
 import type { Rng } from './rng.js';
 import type { Clock, EnergyFn } from './types.js';
 
@@ -65,9 +65,9 @@ export function validateCemConfig(c: CemConfig): void {
 /**
  * Plans one action sequence with CEM.
  * @param energy batched energy: actions [B, H, A] → energies [B]
- * @param initMean optional warm start [H, A]
+ * @param warm optional warm start (initial mean [H, A], previous elites)
  */
-export async function cem(energy: EnergyFn, config: CemConfig, rng: Rng, clock: Clock, initMean?: Float32Array): Promise<OptimizerResult> {
+export async function cem(energy: EnergyFn, config: CemConfig, rng: Rng, clock: Clock, warm?: WarmStart): Promise<OptimizerResult> {
   validateCemConfig(config);
-  return runSamplingOptimizer(energy, config, cemUpdate(config.momentumMean, config.momentumStd), rng, clock, initMean);
+  return runSamplingOptimizer(energy, config, cemUpdate(config.momentumMean, config.momentumStd), rng, clock, warm);
 }

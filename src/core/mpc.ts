@@ -6,18 +6,28 @@
  */
 import { type ActionSpace, actionDim, snapGripper } from './action-space.js';
 import { type CemConfig, CEM_DEFAULTS, cem } from './cem.js';
+import { ICEM_DEFAULTS } from './icem.js';
 import { type MppiConfig, MPPI_DEFAULTS, mppi } from './mppi.js';
-import type { OptimizerResult } from './optimizer.js';
+import type { OptimizerResult, WarmStart } from './optimizer.js';
 import type { Rng } from './rng.js';
 import { PlannerStatus } from './status.js';
 import type { Clock, EnergyFn, EnergyModel, Latents } from './types.js';
 
+/** The sampling optimisers the planner can run. */
+export const OPTIMIZER_NAMES = ['cem', 'icem', 'mppi'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
 /** Which optimiser the planner runs and with what settings. */
 export interface PlannerConfig {
-  readonly optimizer: 'cem' | 'mppi';
+  readonly optimizer: OptimizerName;
   readonly cem: CemConfig;
+  /** iCEM: CEM with coloured noise, elites carried and a shrinking population ({@link ICEM_DEFAULTS}). */
+  readonly icem: CemConfig;
   readonly mppi: MppiConfig;
-  /** Start each plan from the previous plan shifted by one step (zeros appended) instead of zeros. */
+  /**
+   * Start each plan from the previous plan shifted by one step (zeros appended) instead of zeros;
+   * with iCEM also carry the previous elites, shifted (their last action repeated).
+   */
   readonly warmStart: boolean;
   /**
    * Weight of the goal-gripper term (0 = off, the paper's energy): when the goal latents carry a
@@ -38,11 +48,17 @@ export interface PlannerConfig {
 export const PLANNER_DEFAULTS: PlannerConfig = Object.freeze({
   optimizer: 'cem',
   cem: CEM_DEFAULTS,
+  icem: ICEM_DEFAULTS,
   mppi: MPPI_DEFAULTS,
   warmStart: false,
   goalGripperWeight: 0,
   gripperAfterArm: 0,
 });
+
+/** The settings of the optimiser a planner configuration runs. */
+export function activeOptimizer(config: PlannerConfig): CemConfig | MppiConfig {
+  return config[config.optimizer];
+}
 
 /** Inputs of one planning step. */
 export interface MpcInputs {
@@ -90,6 +106,7 @@ export interface MpcDeps {
 /** Plans one action per call, keeping the previous plan for warm starts. */
 export class MpcPlanner {
   private previousPlan: Float32Array | undefined;
+  private previousElites: Float32Array | undefined;
 
   constructor(
     private readonly model: EnergyModel,
@@ -99,12 +116,13 @@ export class MpcPlanner {
 
   /** The active optimiser's settings. */
   get optimizerConfig(): CemConfig | MppiConfig {
-    return this.config.optimizer === 'cem' ? this.config.cem : this.config.mppi;
+    return activeOptimizer(this.config);
   }
 
   /** Forgets the previous plan (call on a new goal or episode). */
   reset(): void {
     this.previousPlan = undefined;
+    this.previousElites = undefined;
   }
 
   /** Plans and returns the first action. Never throws: failures become a status and a hold. */
@@ -137,17 +155,17 @@ export class MpcPlanner {
       const goal = deferred === undefined ? inputs.goal : { ...inputs.goal, gripperReadout: deferred.hold };
       energy = withGoalGripper(await this.model.bind({ ...inputs, horizon: H }), { ...inputs, goal }, opt.space, H, this.config.goalGripperWeight);
       bindMs = clock() - t0;
-      const init = this.config.warmStart ? this.shiftedPrevious(H, A) : undefined;
+      const warm = this.config.warmStart ? this.shiftedPrevious(H, A) : {};
       result =
-        this.config.optimizer === 'cem'
-          ? await cem(energy, this.config.cem, this.deps.rng, clock, init)
-          : await mppi(energy, this.config.mppi, this.deps.rng, clock, init);
+        this.config.optimizer === 'mppi'
+          ? await mppi(energy, this.config.mppi, this.deps.rng, clock, warm)
+          : await cem(energy, this.config[this.config.optimizer], this.deps.rng, clock, warm);
     } catch (error) {
-      this.previousPlan = undefined;
+      this.reset();
       return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
     }
     if (result.status === 'non-finite') {
-      this.previousPlan = undefined;
+      this.reset();
       return hold(PlannerStatus.NON_FINITE_ENERGY, `every candidate's energy was NaN/Inf (${result.nonFinite} of ${result.evaluations})`, bindMs);
     }
     const action = result.plan.slice(0, A);
@@ -163,7 +181,7 @@ export class MpcPlanner {
         planEnergy = gripper.energy;
       }
     } catch (error) {
-      this.previousPlan = undefined;
+      this.reset();
       return hold(PlannerStatus.MODEL_ERROR, `world model failed: ${(error as Error).message}`, bindMs);
     }
     if (deferred !== undefined) {
@@ -171,6 +189,7 @@ export class MpcPlanner {
       result.plan.set(action);
     }
     this.previousPlan = result.plan;
+    this.previousElites = result.elites;
     const totalMs = clock() - t0;
     return {
       action,
@@ -185,12 +204,24 @@ export class MpcPlanner {
     };
   }
 
-  private shiftedPrevious(H: number, A: number): Float32Array | undefined {
+  /** The warm start: the previous plan shifted by one step, zeros appended; the previous elites shifted, their last action repeated. */
+  private shiftedPrevious(H: number, A: number): WarmStart {
+    const n = H * A;
     const prev = this.previousPlan;
-    if (!prev || prev.length !== H * A) return undefined;
-    const init = new Float32Array(H * A);
-    init.set(prev.subarray(A));
-    return init;
+    const elites = this.previousElites;
+    const warm: { mean?: Float32Array; elites?: Float32Array } = {};
+    if (prev && prev.length === n) {
+      warm.mean = new Float32Array(n);
+      warm.mean.set(prev.subarray(A));
+    }
+    if (elites && elites.length > 0 && elites.length % n === 0) {
+      warm.elites = new Float32Array(elites.length);
+      for (let row = 0; row < elites.length; row += n) {
+        warm.elites.set(elites.subarray(row + A, row + n), row);
+        warm.elites.set(elites.subarray(row + n - A, row + n), row + n - A);
+      }
+    }
+    return warm;
   }
 }
 

@@ -6,7 +6,7 @@
  * 6 iterations, 64 elites, τ 0.5, std floor 5 % of the half-width.
  */
 import { PAPER_ACTION_SPACE, actionDim, searchMask } from './action-space.js';
-import { type OptimizerResult, type SamplingConfig, type UpdateRule, runSamplingOptimizer, validateSamplingConfig } from './optimizer.js';
+import { type OptimizerResult, type SamplingConfig, type UpdateRule, type WarmStart, runSamplingOptimizer, validateSamplingConfig } from './optimizer.js';
 import type { Rng } from './rng.js';
 import type { Clock, EnergyFn } from './types.js';
 
@@ -76,7 +76,7 @@ export function validateMppiConfig(c: MppiConfig): void {
 }
 
 /** Plans one action sequence with MPPI. */
-export async function mppi(energy: EnergyFn, config: MppiConfig, rng: Rng, clock: Clock, initMean?: Float32Array): Promise<OptimizerResult> {
+export async function mppi(energy: EnergyFn, config: MppiConfig, rng: Rng, clock: Clock, warm?: WarmStart): Promise<OptimizerResult> {
   validateMppiConfig(config);
-  return runSamplingOptimizer(energy, config, mppiUpdate(config), rng, clock, initMean);
+  return runSamplingOptimizer(energy, config, mppiUpdate(config), rng, clock, warm);
 }

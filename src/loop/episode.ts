@@ -9,7 +9,7 @@ import { GRIPPER_INDEX } from '../../sim/action.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
 import { controlStep } from '../core/control-step.js';
-import { MpcPlanner, type PlannerConfig } from '../core/mpc.js';
+import { activeOptimizer, MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetySettings } from '../core/safety.js';
 import { PlannerStatus } from '../core/status.js';
@@ -116,7 +116,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goal
     goalLatents.map((goal, i) => ({ goal, maxSteps: budgets[i] as number, ...(o.energyThresholds?.[i] !== undefined ? { energyThreshold: o.energyThresholds[i] as number } : {}) })),
   );
   const planner = new MpcPlanner(model, o.planner, { rng: createRng(o.plannerSeed ?? o.seed), clock: () => performance.now() });
-  const space = o.planner.optimizer === 'cem' ? o.planner.cem.space : o.planner.mppi.space;
+  const space = activeOptimizer(o.planner).space;
   const limits = safetyLimitsFor(space, model.manifest.controlPeriodS, o.safety ?? safetySettingsOf(defaultParameters()));
   const stopOnSuccess = o.stopOnSuccess ?? true;
   const maxCycles = MAX_CYCLES_PER_STEP * budgets.reduce((a, b) => a + b, 0);

@@ -15,6 +15,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { OPTIMIZER_NAMES } from '../core/mpc.js';
 import { ModelError } from './errors.js';
 
 /** Version tag every manifest must carry. */
@@ -75,7 +76,7 @@ const vectorSpaceSchema = z
   });
 
 const planningSchema = z.object({
-  optimizer: z.enum(['cem', 'mppi']).default('cem'),
+  optimizer: z.enum(OPTIMIZER_NAMES).default('cem'),
   samples: positiveInt.default(800),
   iterations: positiveInt.default(10),
   elites: positiveInt.default(10),

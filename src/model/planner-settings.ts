@@ -8,7 +8,7 @@
  * manifest says it was trained and measured with unless a user says otherwise.
  */
 import type { ActionSpace } from '../core/action-space.js';
-import { PLANNER_DEFAULTS, type PlannerConfig } from '../core/mpc.js';
+import { OPTIMIZER_NAMES, PLANNER_DEFAULTS, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import type { Manifest } from './manifest.js';
 
 /** Kinds of setting value (ROS parameter types). */
@@ -44,7 +44,7 @@ const MODEL_STRING = "; empty = the model's value (its manifest's planning block
  * dashes (`goal_gripper_weight` → `--goal-gripper-weight`). Defaults are {@link UNSET}.
  */
 export const PLANNER_SETTINGS = {
-  optimizer: { type: 'string', default: UNSET.string, choices: [UNSET.string, 'cem', 'mppi'], description: `Planner optimiser: cem or mppi${MODEL_STRING}` },
+  optimizer: { type: 'string', default: UNSET.string, choices: [UNSET.string, ...OPTIMIZER_NAMES], description: `Planner optimiser: ${OPTIMIZER_NAMES.join(', ')} (iCEM: coloured noise, elites kept, shrinking population)${MODEL_STRING}` },
   samples: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Candidate action sequences per iteration${MODEL_INT}` },
   iterations: { type: 'integer', default: UNSET.integer, min: 0, max: 1000, description: `Optimiser iterations per action${MODEL_INT}` },
   elites: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Elites kept per iteration (<= samples)${MODEL_INT}` },
@@ -64,7 +64,7 @@ export type PlannerSettingName = keyof typeof PLANNER_SETTINGS;
 
 /** Values of the planner settings (unset ones hold {@link UNSET}). */
 export interface PlannerSettings {
-  optimizer: '' | 'cem' | 'mppi';
+  optimizer: '' | OptimizerName;
   samples: number;
   iterations: number;
   elites: number;
@@ -134,6 +134,7 @@ export function resolvePlannerConfig(m: Manifest, settings: Partial<PlannerSetti
     goalGripperWeight,
     gripperAfterArm: pick('gripper_after_arm', p.gripperAfterArm),
     cem: { ...PLANNER_DEFAULTS.cem, ...common, elites: Math.min(explicitElites ? s.elites : p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
+    icem: { ...PLANNER_DEFAULTS.icem, ...common, elites: Math.min(explicitElites ? s.elites : p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
     mppi: { ...PLANNER_DEFAULTS.mppi, ...common, elites: Math.min(explicitElites ? s.elites : PLANNER_DEFAULTS.mppi.elites, samples) },
   };
 }
