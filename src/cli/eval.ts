@@ -5,21 +5,20 @@
  * policy, episodes, successes, successRate, meanPlanMs, meanSteps and the per-episode results.
  */
 import { parseArgs } from 'node:util';
-import { TabletopSim } from '../../sim/tabletop.js';
 import { activeOptimizer } from '../core/mpc.js';
+import { evaluationsPerPlan } from '../core/optimizer.js';
 import { statusName } from '../core/status.js';
-import { runPlannedEpisode, type EpisodeStep, type PlannedEpisode } from '../loop/episode.js';
-import { expertGoals } from '../loop/goals.js';
+import type { EpisodeStep } from '../loop/episode.js';
 import { modelDir } from '../paths.js';
 import { createLogger } from '../log.js';
-import { runThroughNodeEpisode } from '../loop/through-node.js';
 import { choiceFlag, intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
-import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, episodeSimOptions, runSettings } from './planned-run.js';
+import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
+import { evaluate, summariseRun } from './evaluation.js';
 import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
 import { ProgressBar } from './progress.js';
-import { median, round } from './table.js';
+import { round } from './table.js';
 
 /** Output modes of the planner node. */
 const OUTPUT_MODES = ['twist', 'pose', 'joint'] as const;
@@ -68,37 +67,30 @@ export async function main(argv: string[]): Promise<number> {
   const outputMode = choiceFlag('output-mode', values['output-mode'], OUTPUT_MODES, 'twist');
   if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined)) throw new CliError('--latency and --output-mode need --through-node');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
-  let sim: TabletopSim | undefined;
   const log = createLogger('eval');
   try {
     const s = runSettings(values, model, 'reach');
-    const perturbed = isPerturbed(s.perturbation);
-    if (perturbed) log.info({ perturbation: s.perturbation }, `perturbed: ${describePerturbation(s.perturbation)}`);
-    sim = await TabletopSim.create(s.sim);
+    if (isPerturbed(s.perturbation)) log.info({ perturbation: s.perturbation }, `perturbed: ${describePerturbation(s.perturbation)}`);
     const bar = new ProgressBar({ label: `eval ${s.task}`, total: episodes });
-    const results: PlannedEpisode[] = [];
-    for (let k = 0; k < episodes; k++) {
-      const seed = s.seed + k;
-      const simOptions = episodeSimOptions(s, seed);
-      const goals = await expertGoals(simOptions, s.task, seed, s.expert, s.subgoals);
-      // A perturbed camera moves per episode: a simulator of its own (the unperturbed run shares one).
-      const epSim: TabletopSim = perturbed ? await TabletopSim.create(simOptions) : sim;
-      const onStep = values.verbose ? (r: EpisodeStep) => console.error(stepLine(r)) : undefined;
-      const common = { seed, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(onStep ? { onStep } : {}) };
-      const ep = throughNode
-        ? await runThroughNodeEpisode(epSim, model, goals, { ...common, params: { ...s.plannerSettings, output_mode: outputMode, propose_stages: s.propose }, latencyS, log })
-        : await runPlannedEpisode(epSim, model, goals, { ...common, planner: s.planner, propose: s.propose });
-      if (epSim !== sim) epSim.close();
-      results.push(ep);
-      const f = ep.finalTask;
-      const line =
-        `episode ${String(k).padStart(3)}  seed ${String(seed).padStart(6)}  ${ep.success ? 'success' : 'failure'}  steps ${String(ep.steps).padStart(3)}  ` +
-        `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm  closest to cube ${(ep.closestToCube * 100).toFixed(1)} cm${ep.closedAtCube ? '  closed at cube' : ''}${ep.lifted ? '  lifted' : ''}  plan ${ep.meanPlanMs.toFixed(0)} ms`;
-      if (!values.json) console.log(line);
-      bar.tick(1, `${results.filter((r) => r.success).length}/${results.length} ok`);
-    }
+    let ok = 0;
+    const results = await evaluate(model, s, {
+      episodes,
+      ...(throughNode ? { throughNode: { latencyS, outputMode, log } } : {}),
+      ...(values.verbose ? { onStep: (r: EpisodeStep) => console.error(stepLine(r)) } : {}),
+      onEpisode: (ep, k) => {
+        const f = ep.finalTask;
+        if (!values.json) {
+          console.log(
+            `episode ${String(k).padStart(3)}  seed ${String(ep.seed).padStart(6)}  ${ep.success ? 'success' : 'failure'}  steps ${String(ep.steps).padStart(3)}  ` +
+              `tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm  cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm  closest to cube ${(ep.closestToCube * 100).toFixed(1)} cm${ep.closedAtCube ? '  closed at cube' : ''}${ep.lifted ? '  lifted' : ''}  plan ${ep.meanPlanMs.toFixed(0)} ms`,
+          );
+        }
+        if (ep.success) ok++;
+        bar.tick(1, `${ok}/${k + 1} ok`);
+      },
+    });
     bar.finish();
-    const successes = results.filter((r) => r.success).length;
+    const run = summariseRun(results);
     const opt = activeOptimizer(s.planner);
     const summary = {
       task: s.task,
@@ -107,22 +99,15 @@ export async function main(argv: string[]): Promise<number> {
       ...(throughNode ? { outputMode, latencyS } : {}),
       model: model.manifest.name,
       provider: model.provider,
-      episodes,
-      successes,
-      successRate: successes / episodes,
-      // Episodes where the planner held the cube off the table at some point (pick-and-place: the grasp worked).
-      lifted: results.filter((r) => r.lifted).length,
-      // Episodes where the gripper closed with the tool within 2 cm of the cube (a grasp attempt), and the median closest approach.
-      closedAtCube: results.filter((r) => r.closedAtCube).length,
-      medianClosestToCube: round(median(results.map((r) => r.closestToCube)), 4),
+      ...run,
       subgoals: s.subgoals,
       propose: s.propose,
       perturbation: { ...s.perturbation, description: describePerturbation(s.perturbation) },
-      meanPlanMs: round(results.reduce((a, r) => a + r.meanPlanMs, 0) / episodes, 1),
-      meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / episodes, 2),
       seed: s.seed,
+      optimizer: s.planner.optimizer,
       samples: opt.samples,
       iterations: opt.iterations,
+      evaluationsPerPlan: evaluationsPerPlan(opt),
       horizon: opt.horizon,
       gripperMargin: opt.space.gripperMargin,
       goalGripperWeight: s.planner.goalGripperWeight,
@@ -142,10 +127,9 @@ export async function main(argv: string[]): Promise<number> {
       })),
     };
     if (values.json) console.log(JSON.stringify(summary));
-    else console.log(`${s.task} / ${summary.policy}: ${successes}/${episodes} successful (${(summary.successRate * 100).toFixed(1)}%), mean steps ${summary.meanSteps}, ${summary.meanPlanMs} ms per plan`);
+    else console.log(`${s.task} / ${summary.policy}: ${run.successes}/${episodes} successful (${(run.successRate * 100).toFixed(1)}%), mean steps ${run.meanSteps}, ${run.meanPlanMs} ms per plan`);
     return 0;
   } finally {
-    sim?.close();
     await model.close();
   }
 }

@@ -24,6 +24,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'one planned pick-and-place episode in the built-in simulator: GIF, energy plot, landscape',
     load: () => import('./demo.js'),
   },
+  sweep: {
+    summary: 'success against planning compute: CEM, iCEM and MPPI sizes on pick-place and reach, table + PNG plot (--json)',
+    load: () => import('./sweep.js'),
+  },
   eval: {
     summary: 'planner success rate over seeded simulator episodes (--json)',
     load: () => import('./eval.js'),

@@ -25,8 +25,8 @@ export interface PlannerConfig {
   readonly icem: CemConfig;
   readonly mppi: MppiConfig;
   /**
-   * Start each plan from the previous plan shifted by one step (zeros appended) instead of zeros;
-   * with iCEM also carry the previous elites, shifted (their last action repeated).
+   * Start each plan from the previous plan shifted by one step (zeros appended) instead of zeros.
+   * (iCEM also carries the previous plan's elites into the next plan, warm start or not.)
    */
   readonly warmStart: boolean;
   /**
@@ -155,7 +155,7 @@ export class MpcPlanner {
       const goal = deferred === undefined ? inputs.goal : { ...inputs.goal, gripperReadout: deferred.hold };
       energy = withGoalGripper(await this.model.bind({ ...inputs, horizon: H }), { ...inputs, goal }, opt.space, H, this.config.goalGripperWeight);
       bindMs = clock() - t0;
-      const warm = this.config.warmStart ? this.shiftedPrevious(H, A) : {};
+      const warm = this.shiftedPrevious(H, A);
       result =
         this.config.optimizer === 'mppi'
           ? await mppi(energy, this.config.mppi, this.deps.rng, clock, warm)
@@ -204,11 +204,15 @@ export class MpcPlanner {
     };
   }
 
-  /** The warm start: the previous plan shifted by one step, zeros appended; the previous elites shifted, their last action repeated. */
+  /**
+   * The warm start: with warmStart, the previous plan shifted by one step, zeros appended; with
+   * elites carried (iCEM), the previous elites shifted, their last action repeated (at horizon 1:
+   * the previous plan's best actions, scored again).
+   */
   private shiftedPrevious(H: number, A: number): WarmStart {
     const n = H * A;
-    const prev = this.previousPlan;
-    const elites = this.previousElites;
+    const prev = this.config.warmStart ? this.previousPlan : undefined;
+    const elites = (this.optimizerConfig.keepElites ?? 0) > 0 ? this.previousElites : undefined;
     const warm: { mean?: Float32Array; elites?: Float32Array } = {};
     if (prev && prev.length === n) {
       warm.mean = new Float32Array(n);

@@ -94,6 +94,87 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): Canvas 
   return c;
 }
 
+/** One series of an x–y plot: points joined in the order given. */
+export interface XySeries {
+  label: string;
+  points: readonly (readonly [number, number])[];
+  color?: Rgb;
+}
+
+/** Options of {@link xyPlot}. */
+export interface XyPlotOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Logarithmic x axis (ticks at powers of ten and their halves). */
+  logX?: boolean;
+  /** Fixed y range (default: the data's, padded). */
+  yRange?: readonly [number, number];
+  /** A horizontal reference line (e.g. a target success rate), dashed. */
+  yReference?: number;
+  /** A vertical reference line (e.g. a time budget), dashed. */
+  xReference?: number;
+  width?: number;
+  height?: number;
+}
+
+/** Draws series of (x, y) points, x optionally on a log scale, and returns the canvas. */
+export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
+  const width = o.width ?? 640;
+  const height = o.height ?? 360;
+  const c = new Canvas(width, height);
+  const plotW = width - MARGIN.left - MARGIN.right;
+  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const fx = (x: number) => (o.logX ? Math.log10(x) : x);
+  const xs = series.flatMap((s) => s.points.map(([x]) => fx(x))).concat(o.xReference !== undefined ? [fx(o.xReference)] : []);
+  const [xLo, xHi] = finiteRange(xs);
+  const [yLo, yHi] = o.yRange ?? finiteRange(series.flatMap((s) => s.points.map(([, y]) => y)));
+  const px = (x: number) => MARGIN.left + ((fx(x) - xLo) / (xHi - xLo)) * plotW;
+  const py = (y: number) => MARGIN.top + (1 - (y - yLo) / (yHi - yLo)) * plotH;
+  const inX = (x: number) => fx(x) >= xLo && fx(x) <= xHi;
+
+  c.text((width - textWidth(o.title, 2)) / 2, 6, o.title, COLORS.black, 2);
+  for (let t = 0; t <= TICKS; t++) {
+    const y = yLo + ((yHi - yLo) * t) / TICKS;
+    c.line(MARGIN.left, py(y), MARGIN.left + plotW, py(y), COLORS.light);
+    const label = formatTick(y);
+    c.text(MARGIN.left - 4 - textWidth(label), py(y) - 3, label, COLORS.grey);
+  }
+  const xTicks = o.logX
+    ? Array.from({ length: Math.ceil(xHi) - Math.floor(xLo) + 1 }, (_, k) => Math.floor(xLo) + k).flatMap((e) => [10 ** e, 2 * 10 ** e, 5 * 10 ** e]).filter(inX)
+    : Array.from({ length: TICKS + 1 }, (_, t) => xLo + ((xHi - xLo) * t) / TICKS);
+  for (const x of xTicks) {
+    c.line(px(x), MARGIN.top, px(x), MARGIN.top + plotH, COLORS.light);
+    const label = formatTick(x);
+    c.text(px(x) - textWidth(label) / 2, MARGIN.top + plotH + 5, label, COLORS.grey);
+  }
+  const dashed = (x0: number, y0: number, x1: number, y1: number) => {
+    const steps = Math.max(1, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
+    for (let k = 0; k < steps; k += 2) c.line(x0 + ((x1 - x0) * k) / steps, y0 + ((y1 - y0) * k) / steps, x0 + ((x1 - x0) * (k + 1)) / steps, y0 + ((y1 - y0) * (k + 1)) / steps, COLORS.grey);
+  };
+  if (o.yReference !== undefined) dashed(MARGIN.left, py(o.yReference), MARGIN.left + plotW, py(o.yReference));
+  if (o.xReference !== undefined) dashed(px(o.xReference), MARGIN.top, px(o.xReference), MARGIN.top + plotH);
+  c.line(MARGIN.left, MARGIN.top, MARGIN.left, MARGIN.top + plotH, COLORS.black);
+  c.line(MARGIN.left, MARGIN.top + plotH, MARGIN.left + plotW, MARGIN.top + plotH, COLORS.black);
+  c.text(MARGIN.left + (plotW - textWidth(o.xLabel)) / 2, height - GLYPH_HEIGHT - 6, o.xLabel);
+  c.text(4, MARGIN.top - 14, o.yLabel);
+
+  series.forEach((s, k) => {
+    const color = s.color ?? (SERIES_COLORS[k % SERIES_COLORS.length] as Rgb);
+    for (let i = 1; i < s.points.length; i++) {
+      const [ax, ay] = s.points[i - 1] as readonly [number, number];
+      const [bx, by] = s.points[i] as readonly [number, number];
+      c.line(px(ax), py(ay), px(bx), py(by), color, 2);
+    }
+    for (const [x, y] of s.points) c.fillRect(px(x) - 3, py(y) - 3, 7, 7, color);
+    const lx = MARGIN.left + plotW - 150;
+    const ly = MARGIN.top + plotH - 12 - (series.length - 1 - k) * 12;
+    c.fillRect(lx, ly + 2, 10, 3, color);
+    c.text(lx + 14, ly, s.label);
+  });
+  return c;
+}
+
 /** Options of {@link heatmap}. */
 export interface HeatmapOptions {
   title: string;

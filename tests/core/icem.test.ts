@@ -69,7 +69,7 @@ describe('iCEM', () => {
     for (let i = 1; i < r.iterationBest.length; i++) expect(r.iterationBest[i]).toBeLessThanOrEqual(r.iterationBest[i - 1] as number);
   });
 
-  it("warm-started, scores the previous plan's elites (shifted) in the next plan's first batch", async () => {
+  it("scores the previous plan's elites (shifted) in the next plan's first batch", async () => {
     const seen: Float32Array[] = [];
     const model = l1Model();
     const spy = {
@@ -82,7 +82,7 @@ describe('iCEM', () => {
       },
     };
     const icem = { ...ICEM_DEFAULTS, samples: 30, iterations: 2, elites: 10 };
-    const planner = new MpcPlanner(spy, { ...PLANNER_DEFAULTS, optimizer: 'icem', icem, warmStart: true }, { rng: createRng(1), clock: tickClock() });
+    const planner = new MpcPlanner(spy, { ...PLANNER_DEFAULTS, optimizer: 'icem', icem }, { rng: createRng(1), clock: tickClock() });
     const goal = vectorLatents(Array.from(STATE, (s, i) => s + (i < 3 ? 0.2 : 0)));
     const inputs = { latents: vectorLatents(Array.from(STATE)), state: STATE, goal };
     const first = await planner.step(inputs);
