@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 import torch
 
+from ..flops import annotate_manifest
 from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params
 from .onnx_numpy import NumpyOnnx
 from .rollout import RolloutEnergy
@@ -381,6 +382,7 @@ def export_model(
         _save(rollout_graph(predictor, h, h in predicted), os.path.join(out_dir, file))
         rollouts.append((file, h, h in predicted))
     write_json(os.path.join(out_dir, "manifest.json"), manifest_dict(name, description, encoder.cfg, rollouts, planning, shadows, subgoals))
+    annotate_manifest(out_dir, write=True)  # matmulFlopsPerCandidate per rollout graph, for bench's GFLOP/s
     write_json(os.path.join(out_dir, "parity.json"), parity_fixture(encoder, predictor, horizons, predicted))
     report = {
         "params": {"encoder": count_params(encoder), "predictor": count_params(predictor)},

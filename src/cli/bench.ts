@@ -1,23 +1,31 @@
 /**
  * `jepa-mpc bench`: how long one planning step takes with a world model, comparing side by side
  * in one process the batched planner (one rollout run per CEM iteration) against naive
- * per-candidate evaluation (one run per candidate), plus MPPI and longer horizons where the model
- * has them. Prints a table, or one JSON object with --json.
+ * per-candidate evaluation (one run per candidate), plus iCEM, MPPI, the paper's 800 x 10 and
+ * longer horizons where the model has them. It also says how close to the machine that is: the
+ * rollout's GFLOP/s (the manifest's matmulFlopsPerCandidate over the time inside the model) next
+ * to the same run's MatMul ceiling (a GEMM micro-benchmark in onnxruntime-node, same threads), and,
+ * where Debian's torch and the model's weights.pt are present, the same CEM in PyTorch (ratio).
+ * Prints a table, or one JSON object with --json.
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
+import { CEM_DEFAULTS } from '../core/cem.js';
 import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import type { EnergyModel, Latents } from '../core/types.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { resolvePlannerConfig, UNSET } from '../model/planner-settings.js';
-import { intFlag } from './args.js';
+import { gemmCeiling } from '../model/gemm-graph.js';
+import { modelDir } from '../paths.js';
+import { intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
-import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
+import { DEFAULT_MODEL, MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { ProgressBar } from './progress.js';
 import { formatTable, median, round } from './table.js';
+import { torchBaseline } from './torch-baseline.js';
 
 const HELP = `usage: jepa-mpc bench [options]
 
@@ -30,7 +38,12 @@ ${MODEL_HELP}
   --repeats N          timed steps per batched variant after one warm-up (default 5)
   --naive-repeats N    timed steps of the naive variant (default 1; it is slow)
   --seed S             seed of the random frames and the planner (default 0)
+  --torch on|off       also time the same CEM in PyTorch over the model's weights.pt (default on where
+                       /usr/bin/python3 has torch; the ratio column is PyTorch ms / onnxruntime ms)
   --json               print one JSON object instead of a table`;
+
+/** Timed PyTorch plans per setting after its warm-up (it is slow; the ratio is large against its noise). */
+const TORCH_REPEATS = 2;
 
 /** One measured variant. */
 interface VariantResult {
@@ -40,10 +53,30 @@ interface VariantResult {
   horizon: number;
   samples: number;
   iterations: number;
+  elites: number;
+  /** Candidates scored per plan (iCEM's shrinking population, the final mean). */
+  evaluations: number;
   stepMs: number;
   modelMs: number;
   evalsPerSec: number;
+  /** Rollout MatMul GFLOP/s inside the model calls (null: the manifest has no FLOP count). */
+  gflops: number | null;
   energy: number;
+  /** The same CEM in PyTorch: ms per plan and PyTorch ms / this ms (where measured). */
+  torchPlanMs?: number;
+  torchRatio?: number;
+}
+
+/** A variant to measure. */
+interface Variant {
+  name: string;
+  model: EnergyModel;
+  config: PlannerConfig;
+  repeats: number;
+  warmup: boolean;
+  evaluation: VariantResult['evaluation'];
+  /** Compared against PyTorch (CEM variants only: the baseline implements CEM). */
+  torch: boolean;
 }
 
 /** Wraps a model so every candidate is scored by its own rollout run (the baseline). */
@@ -68,30 +101,25 @@ function randomFrame(width: number, height: number, seed: number) {
   return { width, height, data };
 }
 
-async function measure(
-  name: string,
-  model: EnergyModel,
-  config: PlannerConfig,
-  inputs: { latents: Latents; goal: Latents; state: Float32Array },
-  repeats: number,
-  warmup: boolean,
-  seed: number,
-  evaluation: VariantResult['evaluation'],
-): Promise<VariantResult> {
+async function measure(v: Variant, inputs: { latents: Latents; goal: Latents; state: Float32Array }, seed: number, flopsPerCandidate: (h: number) => number | undefined): Promise<VariantResult> {
+  const { name, model, config, repeats, warmup, evaluation } = v;
   const planner = new MpcPlanner(model, config, { rng: createRng(seed), clock: () => performance.now() });
   const opt = planner.optimizerConfig;
   if (warmup) await planner.step(inputs);
   const steps: number[] = [];
   const modelMs: number[] = [];
   let energy = NaN;
+  let evaluations = 0;
   for (let r = 0; r < repeats; r++) {
     const result = await planner.step(inputs);
     if (result.status !== PlannerStatus.OK) throw new CliError(`${name}: planning failed with ${statusName(result.status)}: ${result.message}`);
     steps.push(result.timings.totalMs);
     modelMs.push(result.timings.modelMs);
     energy = result.energy;
+    evaluations = result.evaluations;
   }
   const stepMs = median(steps);
+  const flops = flopsPerCandidate(opt.horizon);
   return {
     name,
     optimizer: config.optimizer,
@@ -99,9 +127,12 @@ async function measure(
     horizon: opt.horizon,
     samples: opt.samples,
     iterations: opt.iterations,
+    elites: opt.elites,
+    evaluations,
     stepMs,
     modelMs: median(modelMs),
-    evalsPerSec: (opt.samples * opt.iterations) / (stepMs / 1000),
+    evalsPerSec: evaluations / (stepMs / 1000),
+    gflops: flops === undefined ? null : (evaluations * flops) / (median(modelMs) * 1e6),
     energy,
   };
 }
@@ -117,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       repeats: { type: 'string' },
       'naive-repeats': { type: 'string' },
       seed: { type: 'string' },
+      torch: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -130,6 +162,9 @@ export async function main(argv: string[]): Promise<number> {
   const repeats = intFlag('repeats', values.repeats, 5, 1, 1000);
   const naiveRepeats = intFlag('naive-repeats', values['naive-repeats'], 1, 1, 1000);
   const seed = intFlag('seed', values.seed, 0);
+  const threads = intFlag('threads', values.threads, 0, 0, 256);
+  const withTorch = onOffFlag('torch', values.torch, true);
+  const dir = values.model ?? modelDir(DEFAULT_MODEL);
 
   const model: OnnxWorldModel = await loadModelFromFlags(values);
   try {
@@ -139,49 +174,108 @@ export async function main(argv: string[]): Promise<number> {
     const state = Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0));
     const inputs = { latents, goal, state };
     // The model's own planner (the one resolution every command uses), its gripper term off: the goals here are plain frames.
-    const base: PlannerConfig = { ...resolvePlannerConfig(model.manifest, { samples, iterations }), optimizer: 'cem', warmStart: false, goalGripperWeight: 0 };
-    const cem = base.cem;
-    const plans: [string, EnergyModel, PlannerConfig, number, boolean, VariantResult['evaluation']][] = [
-      ['cem batched', model, base, repeats, true, 'batched'],
-      ['cem naive (1 run/candidate)', naive(model), base, naiveRepeats, false, 'naive'],
-      ['mppi batched (512x6)', model, { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }, repeats, true, 'batched'],
+    const base: PlannerConfig = { ...resolvePlannerConfig(model.manifest, { samples, iterations }), warmStart: false, goalGripperWeight: 0 };
+    const cem = { ...base.cem, ...(base.optimizer === 'icem' ? base.icem : {}) };
+    const cemBase: PlannerConfig = { ...base, optimizer: 'cem', cem: { ...base.cem, noiseBeta: 0, keepElites: 0, populationDecay: 1 } };
+    const size = `${cem.samples}x${cem.iterations}`;
+    const variant = (name: string, config: PlannerConfig, torch = false, m: EnergyModel = model, evaluation: Variant['evaluation'] = 'batched', n = repeats, warmup = true): Variant => ({
+      name,
+      model: m,
+      config,
+      repeats: n,
+      warmup,
+      evaluation,
+      torch,
+    });
+    const plans: Variant[] = [
+      variant(`${base.optimizer} batched (the model's)`, base, base.optimizer === 'cem'),
+      variant(`cem naive (1 run/candidate)`, cemBase, false, naive(model), 'naive', naiveRepeats, false),
+      ...(base.optimizer !== 'cem' ? [variant(`cem batched ${size}`, cemBase, true)] : []),
+      ...(base.optimizer !== 'icem' ? [variant(`icem batched ${size}`, { ...base, optimizer: 'icem', icem: { ...base.icem, samples: cem.samples, iterations: cem.iterations } })] : []),
+      variant('mppi batched (512x6)', { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }),
+      ...(size !== `${CEM_DEFAULTS.samples}x${CEM_DEFAULTS.iterations}` ? [variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: cem.space } }, true)] : []),
     ];
     for (const h of model.manifest.rollout.map((r) => r.horizon).filter((h) => h > 1)) {
-      plans.push([`cem batched, horizon ${h}`, model, { ...base, cem: { ...cem, horizon: h } }, repeats, true, 'batched']);
+      plans.push(variant(`cem batched, horizon ${h}`, { ...cemBase, cem: { ...cemBase.cem, horizon: h } }, true));
     }
-    const bar = new ProgressBar({ label: 'bench', total: plans.length });
+    const flopsPerCandidate = (h: number) => model.manifest.rollout.find((r) => r.horizon === h)?.matmulFlopsPerCandidate;
+    const bar = new ProgressBar({ label: 'bench', total: plans.length + 2 });
     const results: VariantResult[] = [];
-    for (const [name, m, config, n, warm, evaluation] of plans) {
-      results.push(await measure(name, m, config, inputs, n, warm, seed, evaluation));
-      bar.tick(1, name);
+    for (const v of plans) {
+      results.push(await measure(v, inputs, seed, flopsPerCandidate));
+      bar.tick(1, v.name);
     }
+    const gemm = await gemmCeiling(threads);
+    bar.tick(1, 'matmul ceiling');
+    const compared = plans.flatMap((v, i) => (v.torch ? [results[i] as VariantResult] : []));
+    const torchThreads = threads > 0 ? threads : cpus().length;
+    const torch = withTorch ? torchBaseline(dir, compared.map((r) => ({ samples: r.samples, iterations: r.iterations, elites: r.elites, horizon: r.horizon })), torchThreads, Math.min(repeats, TORCH_REPEATS)) : { ok: false as const, reason: '--torch off' };
+    bar.tick(1, 'pytorch');
     bar.finish();
+    if (torch.ok) {
+      compared.forEach((r, i) => {
+        r.torchPlanMs = torch.planMs[i] as number;
+        r.torchRatio = (torch.planMs[i] as number) / r.stepMs;
+      });
+    }
     const [batched, slow] = results as [VariantResult, VariantResult];
+    const ceiling = Math.max(...gemm.map((g) => g.gflops));
     const summary = {
       model: model.manifest.name,
       provider: model.provider,
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
+      threads: threads > 0 ? threads : 'onnxruntime default',
+      optimizer: base.optimizer,
       samples: cem.samples,
       iterations: cem.iterations,
       horizon: batched.horizon,
+      evaluationsPerPlan: batched.evaluations,
       batchedStepMs: round(batched.stepMs),
       naiveStepMs: round(slow.stepMs),
       speedup: round(slow.stepMs / batched.stepMs),
       evalsPerSec: Math.round(batched.evalsPerSec),
-      variants: results.map((r) => ({ ...r, stepMs: round(r.stepMs), modelMs: round(r.modelMs), evalsPerSec: Math.round(r.evalsPerSec), energy: round(r.energy, 5) })),
+      gflops: batched.gflops === null ? null : round(batched.gflops, 1),
+      matmulCeilingGflops: round(ceiling, 1),
+      ceilingFraction: batched.gflops === null ? null : round(batched.gflops / ceiling, 3),
+      torch: torch.ok ? { version: torch.torch, threads: torch.threads } : { skipped: torch.reason },
+      torchRatio: batched.torchRatio === undefined ? null : round(batched.torchRatio, 2),
+      gemm: gemm.map((g) => ({ ...g, ms: round(g.ms, 3), gflops: round(g.gflops, 1) })),
+      variants: results.map((r) => ({
+        ...r,
+        stepMs: round(r.stepMs),
+        modelMs: round(r.modelMs),
+        evalsPerSec: Math.round(r.evalsPerSec),
+        gflops: r.gflops === null ? null : round(r.gflops, 1),
+        energy: round(r.energy, 5),
+        ...(r.torchRatio !== undefined ? { torchRatio: round(r.torchRatio, 2) } : {}),
+      })),
     };
     if (values.json) {
       console.log(JSON.stringify(summary));
     } else {
-      console.log(`model ${summary.model} on ${summary.provider} (${summary.cores} x ${summary.cpu})\n`);
+      console.log(`model ${summary.model} on ${summary.provider} (${summary.cores} x ${summary.cpu}), threads: ${summary.threads}\n`);
       console.log(
         formatTable(
-          ['variant', 'samples x iters', 'H', 'step ms', 'model ms', 'evals/s', 'x batched'],
-          results.map((r) => [r.name, `${r.samples}x${r.iterations}`, r.horizon, round(r.stepMs, 1), round(r.modelMs, 1), Math.round(r.evalsPerSec), round(r.stepMs / batched.stepMs, 2)]),
+          ['variant', 'samples x iters', 'H', 'evals/plan', 'step ms', 'model ms', 'evals/s', 'GFLOP/s', 'x batched', 'PyTorch ms', 'x PyTorch'],
+          results.map((r) => [
+            r.name,
+            `${r.samples}x${r.iterations}`,
+            r.horizon,
+            r.evaluations,
+            round(r.stepMs, 1),
+            round(r.modelMs, 1),
+            Math.round(r.evalsPerSec),
+            r.gflops === null ? '-' : round(r.gflops, 1),
+            round(r.stepMs / batched.stepMs, 2),
+            r.torchPlanMs ?? '',
+            r.torchRatio === undefined ? '' : round(r.torchRatio, 2),
+          ]),
         ),
       );
       console.log(`\nbatched is ${summary.speedup}x faster than naive per-candidate evaluation`);
+      console.log(`MatMul ceiling (onnxruntime-node GEMM, ${gemm.map((g) => `${g.m}^3 ${round(g.gflops, 1)}`).join(', ')} GFLOP/s): ${summary.matmulCeilingGflops} GFLOP/s` + (summary.ceilingFraction === null ? '' : `; the model's rollout reaches ${summary.gflops} GFLOP/s (${Math.round(summary.ceilingFraction * 100)} %)`));
+      console.log(torch.ok ? `PyTorch ${torch.torch} (${torch.threads} threads): the model's plan is ${summary.torchRatio}x faster here` : `PyTorch comparison skipped: ${torch.reason}`);
     }
     return 0;
   } finally {

@@ -63,6 +63,8 @@ const rolloutSchema = z.object({
   horizon: positiveInt,
   /** Whether the graph also outputs `predicted` [B, N, D]. */
   outputsPredicted: z.boolean().default(false),
+  /** Matrix-multiply FLOPs one more candidate adds to a run (counted from the graph by models/flops.py): bench's GFLOP/s. */
+  matmulFlopsPerCandidate: positiveInt.optional(),
 });
 
 const vectorSpaceSchema = z

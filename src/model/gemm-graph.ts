@@ -1,0 +1,93 @@
+/**
+ * The machine's matrix-multiply ceiling as onnxruntime-node reaches it: a one-node ONNX graph
+ * C = A·B (A [M, K], B [K, N], float32, symbolic dimensions) written here as protobuf bytes, and a
+ * micro-benchmark that runs it at a few sizes with the rollout's thread count. `bench` prints the
+ * best GFLOP/s next to the rollout's, so its numbers say how close planning is to the machine.
+ */
+import * as ort from 'onnxruntime-node';
+
+/** Protobuf wire types used by ONNX's messages. */
+const VARINT = 0;
+const BYTES = 2;
+/** onnx.TensorProto.DataType.FLOAT. */
+const ONNX_FLOAT = 1;
+/** ONNX IR version and opset the graph declares (MatMul is unchanged since opset 13). */
+const IR_VERSION = 8;
+const OPSET = 13;
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+function field(num: number, wire: number, payload: number[]): number[] {
+  return [...varint((num << 3) | wire), ...(wire === BYTES ? varint(payload.length) : []), ...payload];
+}
+
+const str = (num: number, s: string) => field(num, BYTES, [...new TextEncoder().encode(s)]);
+const msg = (num: number, ...parts: number[][]) => field(num, BYTES, parts.flat());
+const int = (num: number, v: number) => field(num, VARINT, varint(v));
+
+/** ValueInfoProto of a float32 matrix with symbolic dimensions. */
+function matrix(num: number, name: string, rows: string, cols: string): number[] {
+  const dim = (p: string) => msg(1, str(2, p)); // TensorShapeProto.Dimension.dim_param
+  const tensorType = msg(1, int(1, ONNX_FLOAT), msg(2, dim(rows), dim(cols)));
+  return msg(num, str(1, name), msg(2, tensorType));
+}
+
+/** The ONNX model bytes of C = MatMul(A, B), A [M, K], B [K, N]. */
+export function matmulGraph(): Uint8Array {
+  const node = msg(1, str(1, 'A'), str(1, 'B'), str(2, 'C'), str(3, 'matmul'), str(4, 'MatMul'));
+  const graph = msg(7, node, str(2, 'gemm'), matrix(11, 'A', 'M', 'K'), matrix(11, 'B', 'K', 'N'), matrix(12, 'C', 'M', 'N'));
+  return Uint8Array.from([...int(1, IR_VERSION), ...str(2, 'jepa-mpc'), ...graph, ...msg(8, str(1, ''), int(2, OPSET))]);
+}
+
+/** One measured GEMM size. */
+export interface GemmResult {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly ms: number;
+  readonly gflops: number;
+}
+
+/** Square sizes the ceiling is the best of (large enough to reach the kernel's peak, small enough for caches to matter). */
+export const GEMM_SIZES = [256, 512, 1024] as const;
+
+/**
+ * Times C = A·B on the CPU provider at each size (median of `repeats` after one warm-up run).
+ * @param threads intra-op threads (0 = onnxruntime's choice), as the rollout session has
+ */
+export async function gemmCeiling(threads: number, repeats = 5, sizes: readonly number[] = GEMM_SIZES): Promise<GemmResult[]> {
+  const session = await ort.InferenceSession.create(matmulGraph(), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+  });
+  try {
+    const results: GemmResult[] = [];
+    for (const s of sizes) {
+      const a = new ort.Tensor('float32', Float32Array.from({ length: s * s }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [s, s]);
+      const b = new ort.Tensor('float32', Float32Array.from({ length: s * s }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), [s, s]);
+      await session.run({ A: a, B: b });
+      const times: number[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const t0 = performance.now();
+        await session.run({ A: a, B: b });
+        times.push(performance.now() - t0);
+      }
+      times.sort((x, y) => x - y);
+      const ms = times[Math.floor(times.length / 2)] as number;
+      results.push({ m: s, k: s, n: s, ms, gflops: (2 * s * s * s) / (ms * 1e6) });
+    }
+    return results;
+  } finally {
+    await session.release();
+  }
+}

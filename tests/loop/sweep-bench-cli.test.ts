@@ -1,0 +1,73 @@
+/**
+ * `jepa-mpc sweep` and `jepa-mpc bench`: the sweep runs eval's loop per grid point and draws its
+ * plot; bench reports GFLOP/s against the MatMul ceiling and counts iCEM's smaller population.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decodePng } from '../../src/model/image.js';
+import { main as benchMain } from '../../src/cli/bench.js';
+import { main as sweepMain, parseGrid } from '../../src/cli/sweep.js';
+import { CliError } from '../../src/cli/cli-error.js';
+import { captureStdout } from '../capture-stdout.js';
+import { tempDirs } from '../data/temp-dirs.js';
+
+const tempDir = tempDirs('jepa-mpc-sweep-');
+
+describe('jepa-mpc sweep', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('parses grids per optimiser and refuses malformed entries with one line', () => {
+    expect(parseGrid('100x3,icem:64x2e8', ['cem', 'mppi'])).toEqual([
+      { optimizer: 'cem', samples: 100, iterations: 3 },
+      { optimizer: 'mppi', samples: 100, iterations: 3 },
+      { optimizer: 'icem', samples: 64, iterations: 2, elites: 8 },
+    ]);
+    expect(() => parseGrid('100by3', ['cem'])).toThrow(CliError);
+    expect(() => parseGrid('sgd:100x3', ['cem'])).toThrow(/unknown optimiser 'sgd'/);
+  });
+
+  it('measures every point on every task with eval\'s loop and writes the plot', async () => {
+    {
+      const dir = await tempDir();
+      const out = captureStdout();
+      const plot = join(dir, 'sweep.png');
+      expect(await sweepMain(['--grid', 'cem:64x2,icem:64x2', '--tasks', 'reach', '--episodes', '1', '--seed', '3', '--plot', plot, '--json'])).toBe(0);
+      const r = JSON.parse(out.lines.at(-1) ?? '') as { rows: { task: string; optimizer: string; evaluationsPerPlan: number; successes: number; meanPlanMs: number }[] };
+      expect(r.rows.map((row) => [row.task, row.optimizer, row.evaluationsPerPlan])).toEqual([
+        ['reach', 'cem', 129],
+        ['reach', 'icem', 64 + 51 + 1],
+      ]);
+      // Seed 3 is reached at the model's 300 x 5 (eval-cli.test.ts); 64 x 2 gets there too.
+      expect(r.rows.every((row) => row.successes === 1 && row.meanPlanMs > 0)).toBe(true);
+      const png = decodePng(await readFile(plot));
+      expect([png.width, png.height]).toEqual([560, 340]);
+    }
+  }, 180_000);
+
+  it('refuses the flags it sweeps', async () => {
+    await expect(sweepMain(['--samples', '10'])).rejects.toThrow(/--samples is swept/);
+  });
+});
+
+describe('jepa-mpc bench', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('reports the rollout GFLOP/s under the MatMul ceiling, and iCEM scoring fewer candidates than CEM', async () => {
+    const out = captureStdout();
+    expect(await benchMain(['--samples', '100', '--iterations', '3', '--repeats', '1', '--torch', 'off', '--threads', '1', '--json'])).toBe(0);
+    const r = JSON.parse(out.lines.at(-1) ?? '') as {
+      gflops: number;
+      matmulCeilingGflops: number;
+      evaluationsPerPlan: number;
+      torch: { skipped: string };
+      variants: { name: string; evaluations: number; gflops: number | null }[];
+    };
+    expect(r.evaluationsPerPlan).toBe(301);
+    expect(r.variants.find((v) => v.name.startsWith('icem'))?.evaluations).toBe(100 + 80 + 64 + 1);
+    expect(r.gflops).toBeGreaterThan(0);
+    // A rollout cannot beat the best plain GEMM by much (small graphs sit well under it).
+    expect(r.gflops).toBeLessThan(r.matmulCeilingGflops * 1.5);
+    expect(r.torch.skipped).toBe('--torch off');
+  }, 180_000);
+});
