@@ -4,6 +4,8 @@ same path as the real checkpoint (strict load -> ONNX -> manifest).
 
     /usr/bin/python3 -m models.vjepa2.make_tiny            # writes models/vjepa2-tiny
     /usr/bin/python3 -m models.vjepa2.make_tiny --out DIR  # elsewhere (the tests compare)
+    python3 -m models.vjepa2.make_tiny --config vitg --out DIR --no-parity
+        # the full-size architecture with random weights, for benchmarks (scripts/gpu-check.sh)
 
 Fixed seed, no time-dependent content: re-running writes byte-identical files. Not trained.
 The action embedding's columns are divided by the planning bounds (xyz 0.075 m, rotations
@@ -23,7 +25,7 @@ from typing import Optional, Sequence
 import torch
 
 from .checkpoint import save_released_layout
-from .config import TINY
+from .config import PRESETS
 from .export import export_checkpoint
 from .model import ACPredictor, VJepa2Encoder
 
@@ -40,21 +42,25 @@ DESCRIPTION = (
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), NAME)
 
 
-def tiny_networks(seed: int = SEED):
-    """The tiny encoder and predictor with the fixed random weights."""
+def tiny_networks(seed: int = SEED, config: str = "tiny"):
+    """The encoder and predictor at a preset size (default tiny) with the fixed random weights."""
     torch.manual_seed(seed)
-    encoder, predictor = VJepa2Encoder(TINY), ACPredictor(TINY)
+    cfg = PRESETS[config]
+    encoder, predictor = VJepa2Encoder(cfg), ACPredictor(cfg)
     with torch.no_grad():
         predictor.action_encoder.weight.div_(torch.tensor(ACTION_BOUNDS))
     return encoder.eval(), predictor.eval()
 
 
-def generate(out_dir: str, check: bool = True) -> dict:
-    """Writes the tiny checkpoint to a scratch file and exports it into ``out_dir``."""
-    scratch = tempfile.mkdtemp(prefix="vjepa2-tiny-")
+def generate(out_dir: str, check: bool = True, config: str = "tiny") -> dict:
+    """Writes the random checkpoint to a scratch file and exports it into ``out_dir``."""
+    scratch = tempfile.mkdtemp(prefix=f"vjepa2-{config}-")
     try:
-        ckpt = os.path.join(scratch, "vjepa2-ac-tiny.pt")
-        save_released_layout(ckpt, *tiny_networks())
+        ckpt = os.path.join(scratch, f"vjepa2-ac-{config}.pt")
+        save_released_layout(ckpt, *tiny_networks(config=config))
+        if config != "tiny":  # the full size: random weights for benchmarks, the paper's horizon only
+            return export_checkpoint(ckpt, out_dir, config, fp16=True, name=f"vjepa2-ac-{config}-random", check=check, force=True, report_file=False,
+                                     description=f"V-JEPA 2-AC at the {config} size with random weights (make_tiny --config {config}): for benchmarks, not trained")
         return export_checkpoint(
             ckpt, out_dir, "tiny", horizons=HORIZONS, predicted=PREDICTED, fp16=True, name=NAME, check=check,
             force=True, report_file=False, description=DESCRIPTION,
@@ -67,9 +73,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Generate the deterministic random-weight V-JEPA 2-AC test model.")
     ap.add_argument("--out", default=DEFAULT_OUT, help=f"model folder (default {DEFAULT_OUT})")
     ap.add_argument("--no-parity", action="store_true", help="skip the ONNX-vs-PyTorch check")
+    ap.add_argument("--config", default="tiny", choices=sorted(PRESETS), help="network size (default tiny; vitg = the release's, random weights)")
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    report = generate(args.out, check=not args.no_parity)
+    if args.config == "tiny":
+        torch.set_num_threads(1)  # byte-identical output
+    report = generate(args.out, check=not args.no_parity, config=args.config)
     report.pop("checkpoint", None)  # names a scratch file
     print(json.dumps(report, indent=2))
     return 0

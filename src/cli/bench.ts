@@ -18,9 +18,9 @@ import { PlannerStatus, statusName } from '../core/status.js';
 import type { EnergyModel, Latents } from '../core/types.js';
 import type { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { resolvePlannerConfig, UNSET } from '../model/planner-settings.js';
-import { gemmCeiling } from '../model/gemm-graph.js';
+import { GEMM_SIZES, GPU_GEMM_SIZES, gemmCeiling } from '../model/gemm-graph.js';
 import { modelDir } from '../paths.js';
-import { intFlag, onOffFlag } from './args.js';
+import { choiceFlag, intFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { DEFAULT_MODEL, MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { ProgressBar } from './progress.js';
@@ -36,7 +36,9 @@ ${MODEL_HELP}
   --samples N          CEM samples (default: the model's)
   --iterations N       CEM iterations (default: the model's)
   --repeats N          timed steps per batched variant after one warm-up (default 5)
-  --naive-repeats N    timed steps of the naive variant (default 1; it is slow)
+  --naive-repeats N    timed steps of the naive variant (default 1; it is slow; 0 = skip it)
+  --variants SET       all | model: only the model's own planner, the naive comparison if asked and
+                       the MatMul ceiling (for full-size models where every variant takes minutes)
   --seed S             seed of the random frames and the planner (default 0)
   --torch on|off       also time the same CEM in PyTorch over the model's weights.pt (default on where
                        /usr/bin/python3 has torch; the ratio column is PyTorch ms / onnxruntime ms)
@@ -147,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       iterations: { type: 'string' },
       repeats: { type: 'string' },
       'naive-repeats': { type: 'string' },
+      variants: { type: 'string' },
       seed: { type: 'string' },
       torch: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -160,7 +163,8 @@ export async function main(argv: string[]): Promise<number> {
   const samples = intFlag('samples', values.samples, UNSET.integer, 1, 100_000);
   const iterations = intFlag('iterations', values.iterations, UNSET.integer, 1, 1000);
   const repeats = intFlag('repeats', values.repeats, 5, 1, 1000);
-  const naiveRepeats = intFlag('naive-repeats', values['naive-repeats'], 1, 1, 1000);
+  const naiveRepeats = intFlag('naive-repeats', values['naive-repeats'], 1, 0, 1000);
+  const onlyModel = choiceFlag('variants', values.variants, ['all', 'model'] as const, 'all') === 'model';
   const seed = intFlag('seed', values.seed, 0);
   const threads = intFlag('threads', values.threads, 0, 0, 256);
   const withTorch = onOffFlag('torch', values.torch, true);
@@ -189,14 +193,16 @@ export async function main(argv: string[]): Promise<number> {
     });
     const plans: Variant[] = [
       variant(`${base.optimizer} batched (the model's)`, base, base.optimizer === 'cem'),
-      variant(`cem naive (1 run/candidate)`, cemBase, false, naive(model), 'naive', naiveRepeats, false),
-      ...(base.optimizer !== 'cem' ? [variant(`cem batched ${size}`, cemBase, true)] : []),
-      ...(base.optimizer !== 'icem' ? [variant(`icem batched ${size}`, { ...base, optimizer: 'icem', icem: { ...base.icem, samples: cem.samples, iterations: cem.iterations } })] : []),
-      variant('mppi batched (512x6)', { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }),
-      ...(size !== `${CEM_DEFAULTS.samples}x${CEM_DEFAULTS.iterations}` ? [variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: cem.space } }, true)] : []),
+      ...(naiveRepeats > 0 ? [variant(`cem naive (1 run/candidate)`, cemBase, false, naive(model), 'naive', naiveRepeats, false)] : []),
     ];
-    for (const h of model.manifest.rollout.map((r) => r.horizon).filter((h) => h > 1)) {
-      plans.push(variant(`cem batched, horizon ${h}`, { ...cemBase, cem: { ...cemBase.cem, horizon: h } }, true));
+    if (!onlyModel) {
+      if (base.optimizer !== 'cem') plans.push(variant(`cem batched ${size}`, cemBase, true));
+      if (base.optimizer !== 'icem') plans.push(variant(`icem batched ${size}`, { ...base, optimizer: 'icem', icem: { ...base.icem, samples: cem.samples, iterations: cem.iterations } }));
+      plans.push(variant('mppi batched (512x6)', { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }));
+      if (size !== `${CEM_DEFAULTS.samples}x${CEM_DEFAULTS.iterations}`) plans.push(variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: cem.space } }, true));
+      for (const h of model.manifest.rollout.map((r) => r.horizon).filter((h) => h > 1)) {
+        plans.push(variant(`cem batched, horizon ${h}`, { ...cemBase, cem: { ...cemBase.cem, horizon: h } }, true));
+      }
     }
     const flopsPerCandidate = (h: number) => model.manifest.rollout.find((r) => r.horizon === h)?.matmulFlopsPerCandidate;
     const bar = new ProgressBar({ label: 'bench', total: plans.length + 2 });
@@ -205,7 +211,7 @@ export async function main(argv: string[]): Promise<number> {
       results.push(await measure(v, inputs, seed, flopsPerCandidate));
       bar.tick(1, v.name);
     }
-    const gemm = await gemmCeiling(threads);
+    const gemm = await gemmCeiling(threads, repeats, model.provider === 'cpu' ? GEMM_SIZES : GPU_GEMM_SIZES, model.provider);
     bar.tick(1, 'matmul ceiling');
     const compared = plans.flatMap((v, i) => (v.torch ? [results[i] as VariantResult] : []));
     const torchThreads = threads > 0 ? threads : cpus().length;
@@ -218,7 +224,8 @@ export async function main(argv: string[]): Promise<number> {
         r.torchRatio = (torch.planMs[i] as number) / r.stepMs;
       });
     }
-    const [batched, slow] = results as [VariantResult, VariantResult];
+    const batched = results[0] as VariantResult;
+    const slow = results.find((r) => r.evaluation === 'naive');
     const ceiling = Math.max(...gemm.map((g) => g.gflops));
     const summary = {
       model: model.manifest.name,
@@ -232,8 +239,8 @@ export async function main(argv: string[]): Promise<number> {
       horizon: batched.horizon,
       evaluationsPerPlan: batched.evaluations,
       batchedStepMs: round(batched.stepMs),
-      naiveStepMs: round(slow.stepMs),
-      speedup: round(slow.stepMs / batched.stepMs),
+      naiveStepMs: slow ? round(slow.stepMs) : null,
+      speedup: slow ? round(slow.stepMs / batched.stepMs) : null,
       evalsPerSec: Math.round(batched.evalsPerSec),
       gflops: batched.gflops === null ? null : round(batched.gflops, 1),
       matmulCeilingGflops: round(ceiling, 1),
@@ -273,8 +280,8 @@ export async function main(argv: string[]): Promise<number> {
           ]),
         ),
       );
-      console.log(`\nbatched is ${summary.speedup}x faster than naive per-candidate evaluation`);
-      console.log(`MatMul ceiling (onnxruntime-node GEMM, ${gemm.map((g) => `${g.m}^3 ${round(g.gflops, 1)}`).join(', ')} GFLOP/s): ${summary.matmulCeilingGflops} GFLOP/s` + (summary.ceilingFraction === null ? '' : `; the model's rollout reaches ${summary.gflops} GFLOP/s (${Math.round(summary.ceilingFraction * 100)} %)`));
+      if (slow) console.log(`\nbatched is ${summary.speedup}x faster than naive per-candidate evaluation`);
+      console.log(`MatMul ceiling (onnxruntime-node GEMM on ${summary.provider}, ${gemm.map((g) => `${g.m}^3 ${round(g.gflops, 1)}`).join(', ')} GFLOP/s): ${summary.matmulCeilingGflops} GFLOP/s` + (summary.ceilingFraction === null ? '' : `; the model's rollout reaches ${summary.gflops} GFLOP/s (${Math.round(summary.ceilingFraction * 100)} %)`));
       console.log(torch.ok ? `PyTorch ${torch.torch} (${torch.threads} threads): the model's plan is ${summary.torchRatio}x faster here` : `PyTorch comparison skipped: ${torch.reason}`);
     }
     return 0;

@@ -24,6 +24,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'one planned pick-and-place episode in the built-in simulator: GIF, energy plot, landscape',
     load: () => import('./demo.js'),
   },
+  'provider-check': {
+    summary: "compare an execution provider's latents and energies with the CPU's on the same inputs (--json)",
+    load: () => import('./provider-check.js'),
+  },
   sweep: {
     summary: 'success against planning compute: CEM, iCEM and MPPI sizes on pick-place and reach, table + PNG plot (--json)',
     load: () => import('./sweep.js'),

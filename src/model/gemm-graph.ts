@@ -57,16 +57,19 @@ export interface GemmResult {
   readonly gflops: number;
 }
 
-/** Square sizes the ceiling is the best of (large enough to reach the kernel's peak, small enough for caches to matter). */
+/** Square sizes the ceiling is the best of on the CPU (large enough to reach the kernel's peak). */
 export const GEMM_SIZES = [256, 512, 1024] as const;
+/** On a GPU provider the peak needs larger products. */
+export const GPU_GEMM_SIZES = [1024, 4096, 8192] as const;
 
 /**
- * Times C = A·B on the CPU provider at each size (median of `repeats` after one warm-up run).
+ * Times C = A·B on a provider at each size (median of `repeats` after one warm-up run).
  * @param threads intra-op threads (0 = onnxruntime's choice), as the rollout session has
+ * @param provider the provider the rollout runs on (default cpu)
  */
-export async function gemmCeiling(threads: number, repeats = 5, sizes: readonly number[] = GEMM_SIZES): Promise<GemmResult[]> {
+export async function gemmCeiling(threads: number, repeats = 5, sizes: readonly number[] = GEMM_SIZES, provider = 'cpu'): Promise<GemmResult[]> {
   const session = await ort.InferenceSession.create(matmulGraph(), {
-    executionProviders: ['cpu'],
+    executionProviders: [provider],
     graphOptimizationLevel: 'all',
     ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
   });
