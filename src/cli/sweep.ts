@@ -29,7 +29,7 @@ export interface GridPoint {
   readonly elites?: number;
 }
 
-/** The default grid: every optimiser from the model's CEM 300 x 5 down to 32 x 2. */
+/** The default grid: every optimiser from 300 x 5 (the shipped model's CEM before the sweep) down to 32 x 2. */
 export const DEFAULT_GRID = '300x5,100x3,64x3,64x2,32x2';
 /** Tasks swept by default. */
 const DEFAULT_TASKS = 'pick-place,reach';
@@ -138,8 +138,8 @@ export async function main(argv: string[]): Promise<number> {
       rows.push({ task, optimizer: point.optimizer, samples: opt.samples, iterations: opt.iterations, elites: opt.elites, evaluationsPerPlan: evaluationsPerPlan(opt), ...summariseRun(results) });
     }
     bar.finish();
-    if (plotFile !== undefined) await writeFile(plotFile, sweepPlot(rows, tasks, episodes).toPng());
-    const out = { model: model.manifest.name, provider: model.provider, episodes, seed: runs[0]?.settings.seed ?? 0, rows };
+    if (plotFile !== undefined) await writeFile(plotFile, sweepPlot(rows, tasks, `${episodes} episodes per point, onnxruntime threads: ${values.threads ?? 'default'}`).toPng());
+    const out = { model: model.manifest.name, provider: model.provider, threads: values.threads ?? 'default', episodes, seed: runs[0]?.settings.seed ?? 0, rows };
     if (values.json) {
       console.log(JSON.stringify(out));
     } else {
@@ -158,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The sweep's picture: per task, success rate against ms per plan, one line per optimiser. */
-function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], episodes: number): Canvas {
+function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], conditions: string): Canvas {
   const panels = tasks.map((task) => {
     const series = OPTIMIZER_NAMES.map((optimizer) => ({
       label: optimizer,
@@ -169,7 +169,7 @@ function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], episod
     })).filter((s) => s.points.length > 0);
     return xyPlot(series, {
       title: `${task}: success vs plan time`,
-      xLabel: `ms per plan (log), 2 cores; ${episodes} episodes per point`,
+      xLabel: `ms per plan (log); ${conditions}`,
       yLabel: 'success rate',
       logX: true,
       yRange: [0, 1],

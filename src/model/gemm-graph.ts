@@ -57,17 +57,36 @@ export interface GemmResult {
   readonly gflops: number;
 }
 
-/** Square sizes the ceiling is the best of on the CPU (large enough to reach the kernel's peak). */
-export const GEMM_SIZES = [256, 512, 1024] as const;
-/** On a GPU provider the peak needs larger products. */
-export const GPU_GEMM_SIZES = [1024, 4096, 8192] as const;
+/** A GEMM shape [M, K, N]. */
+export type GemmShape = readonly [number, number, number];
 
 /**
- * Times C = A·B on a provider at each size (median of `repeats` after one warm-up run).
+ * Shapes the CPU ceiling is the best of: squares, and the tall-and-narrow products a batched
+ * rollout makes (candidates x tokens rows against a layer's width).
+ */
+export const GEMM_SHAPES: readonly GemmShape[] = [
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [2048, 2048, 2048],
+  [4096, 256, 1024],
+  [4096, 1024, 256],
+];
+/** On a GPU provider the peak needs larger products. */
+export const GPU_GEMM_SHAPES: readonly GemmShape[] = [
+  [4096, 4096, 4096],
+  [8192, 8192, 8192],
+  [32768, 1024, 4096],
+];
+/** Each shape runs this long untimed first: thread pools and clocks settle (a cold first run measured a third of the peak). */
+const WARMUP_MS = 300;
+
+/**
+ * Times C = A·B on a provider per shape: untimed runs for {@link WARMUP_MS}, then the median of
+ * `repeats`. The ceiling is the best of them.
  * @param threads intra-op threads (0 = onnxruntime's choice), as the rollout session has
  * @param provider the provider the rollout runs on (default cpu)
  */
-export async function gemmCeiling(threads: number, repeats = 5, sizes: readonly number[] = GEMM_SIZES, provider = 'cpu'): Promise<GemmResult[]> {
+export async function gemmCeiling(threads: number, repeats = 7, shapes: readonly GemmShape[] = GEMM_SHAPES, provider = 'cpu'): Promise<GemmResult[]> {
   const session = await ort.InferenceSession.create(matmulGraph(), {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
@@ -75,10 +94,12 @@ export async function gemmCeiling(threads: number, repeats = 5, sizes: readonly 
   });
   try {
     const results: GemmResult[] = [];
-    for (const s of sizes) {
-      const a = new ort.Tensor('float32', Float32Array.from({ length: s * s }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [s, s]);
-      const b = new ort.Tensor('float32', Float32Array.from({ length: s * s }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), [s, s]);
-      await session.run({ A: a, B: b });
+    for (const [m, k, n] of shapes) {
+      const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [m, k]);
+      const b = new ort.Tensor('float32', Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), [k, n]);
+      const until = performance.now() + WARMUP_MS;
+      do await session.run({ A: a, B: b });
+      while (performance.now() < until);
       const times: number[] = [];
       for (let r = 0; r < repeats; r++) {
         const t0 = performance.now();
@@ -87,7 +108,7 @@ export async function gemmCeiling(threads: number, repeats = 5, sizes: readonly 
       }
       times.sort((x, y) => x - y);
       const ms = times[Math.floor(times.length / 2)] as number;
-      results.push({ m: s, k: s, n: s, ms, gflops: (2 * s * s * s) / (ms * 1e6) });
+      results.push({ m, k, n, ms, gflops: (2 * m * k * n) / (ms * 1e6) });
     }
     return results;
   } finally {

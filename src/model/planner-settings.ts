@@ -126,6 +126,10 @@ export function resolvePlannerConfig(m: Manifest, settings: Partial<PlannerSetti
   }
   const explicitElites = !isUnset('elites', s.elites);
   if (explicitElites && s.elites > samples) throw new PlannerSettingsError(`elites (${s.elites}) must not exceed samples (${samples})`);
+  // The manifest's elites belong to its optimiser's family (CEM and iCEM share them); the other
+  // family starts from its own default.
+  const family = (o: OptimizerName) => (o === 'mppi' ? 'mppi' : 'cem');
+  const elitesFor = (o: OptimizerName): number => Math.min(explicitElites ? s.elites : family(o) === family(p.optimizer) ? p.elites : PLANNER_DEFAULTS[o].elites, samples);
   const space = resolveActionSpace(m, s);
   const common = { space, samples, iterations, horizon };
   return {
@@ -133,9 +137,9 @@ export function resolvePlannerConfig(m: Manifest, settings: Partial<PlannerSetti
     warmStart: s.warm_start === UNSET.string ? p.warmStart : s.warm_start === 'on',
     goalGripperWeight,
     gripperAfterArm: pick('gripper_after_arm', p.gripperAfterArm),
-    cem: { ...PLANNER_DEFAULTS.cem, ...common, elites: Math.min(explicitElites ? s.elites : p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
-    icem: { ...PLANNER_DEFAULTS.icem, ...common, elites: Math.min(explicitElites ? s.elites : p.elites, samples), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
-    mppi: { ...PLANNER_DEFAULTS.mppi, ...common, elites: Math.min(explicitElites ? s.elites : PLANNER_DEFAULTS.mppi.elites, samples) },
+    cem: { ...PLANNER_DEFAULTS.cem, ...common, elites: elitesFor('cem'), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
+    icem: { ...PLANNER_DEFAULTS.icem, ...common, elites: elitesFor('icem'), momentumMean: p.momentumMean, momentumStd: p.momentumStd },
+    mppi: { ...PLANNER_DEFAULTS.mppi, ...common, elites: elitesFor('mppi') },
   };
 }
 

@@ -22,7 +22,7 @@ describe('jepa-mpc eval', () => {
     const out = captureStdout();
     expect(await evalMain(['--task', 'reach', '--episodes', '1', '--seed', '3', '--through-node', '--output-mode', 'pose', '--latency', '0.8', '--json'])).toBe(0);
     const summary = JSON.parse(out.lines.at(-1) ?? '') as Record<string, unknown>;
-    expect(summary).toMatchObject({ task: 'reach', loop: 'through-node', outputMode: 'pose', latencyS: 0.8, episodes: 1, successes: 1, samples: 300, iterations: 5 });
+    expect(summary).toMatchObject({ task: 'reach', loop: 'through-node', outputMode: 'pose', latencyS: 0.8, episodes: 1, successes: 1, optimizer: 'mppi', samples: 100, iterations: 3 });
   }, 120_000);
 
   it('plans with explicit planner flags where given', async () => {

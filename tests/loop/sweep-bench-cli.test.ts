@@ -38,7 +38,7 @@ describe('jepa-mpc sweep', () => {
         ['reach', 'cem', 129],
         ['reach', 'icem', 64 + 51 + 1],
       ]);
-      // Seed 3 is reached at the model's 300 x 5 (eval-cli.test.ts); 64 x 2 gets there too.
+      // Seed 3 is reached at the model's MPPI 100 x 3 (eval-cli.test.ts); 64 x 2 gets there too.
       expect(r.rows.every((row) => row.successes === 1 && row.meanPlanMs > 0)).toBe(true);
       const png = decodePng(await readFile(plot));
       expect([png.width, png.height]).toEqual([560, 340]);

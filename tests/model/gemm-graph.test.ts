@@ -14,9 +14,9 @@ describe('the GEMM graph bench measures the MatMul ceiling with', () => {
   });
 
   it('reports GFLOP/s as 2·M·K·N over the median time', async () => {
-    const [r] = await gemmCeiling(1, 3, [128]);
-    expect(r).toBeDefined();
-    expect(r?.gflops).toBeCloseTo((2 * 128 ** 3) / ((r?.ms ?? 1) * 1e6), 6);
+    const [r] = await gemmCeiling(1, 3, [[128, 64, 32]]);
+    expect(r).toMatchObject({ m: 128, k: 64, n: 32 });
+    expect(r?.gflops).toBeCloseTo((2 * 128 * 64 * 32) / ((r?.ms ?? 1) * 1e6), 6);
     expect(r?.gflops).toBeGreaterThan(0.5);
   });
 });

@@ -8,6 +8,7 @@ import { CliError } from '../../src/cli/cli-error.js';
 import { loadManifest, type Manifest } from '../../src/model/manifest.js';
 import { PLANNER_SETTINGS, PlannerSettingsError, flagName, resolvePlannerConfig, unsetPlannerSettings } from '../../src/model/planner-settings.js';
 import { PARAMETERS } from '../../src/node/parameters.js';
+import { activeOptimizer } from '../../src/core/mpc.js';
 import { modelDir } from '../../src/paths.js';
 
 let m0: Manifest;
@@ -28,7 +29,8 @@ describe('planner settings', () => {
     const m = await shipped();
     const c = resolvePlannerConfig(m, unsetPlannerSettings());
     expect(c.optimizer).toBe(m.planning.optimizer);
-    expect([c.cem.samples, c.cem.iterations, c.cem.elites, c.cem.horizon]).toEqual([m.planning.samples, m.planning.iterations, m.planning.elites, m.planning.horizon]);
+    const o = activeOptimizer(c);
+    expect([o.samples, o.iterations, o.elites, o.horizon]).toEqual([m.planning.samples, m.planning.iterations, m.planning.elites, m.planning.horizon]);
     expect(c.goalGripperWeight).toBe(m.planning.goalGripperWeight);
     expect(c.warmStart).toBe(m.planning.warmStart);
     expect(c.cem.space).toEqual({ lower: m.planning.lower, upper: m.planning.upper, pinned: m.planning.pinned, gripperIndex: m.planning.gripperIndex, gripperSnap: m.planning.gripperSnap, gripperMargin: m.planning.gripperMargin });
@@ -37,8 +39,9 @@ describe('planner settings', () => {
 
   it.each([
     [{ samples: 64 }, (c: ReturnType<typeof resolvePlannerConfig>) => c.cem.samples, 64],
-    [{ samples: 10 }, (c: ReturnType<typeof resolvePlannerConfig>) => c.cem.elites, 10], // the model's 15 elites capped by 10 samples
-    [{ optimizer: 'mppi' as const }, (c: ReturnType<typeof resolvePlannerConfig>) => c.optimizer, 'mppi'],
+    [{ samples: 10 }, (c: ReturnType<typeof resolvePlannerConfig>) => c.mppi.elites, 10], // the model's 64 elites capped by 10 samples
+    [{ optimizer: 'cem' as const }, (c: ReturnType<typeof resolvePlannerConfig>) => [c.optimizer, c.cem.elites, c.icem.elites], ['cem', 10, 10]], // the model's elites are MPPI's: CEM starts from the paper's 10
+    [{ optimizer: 'icem' as const, elites: 8 }, (c: ReturnType<typeof resolvePlannerConfig>) => [c.icem.elites, c.mppi.elites], [8, 8]],
     [{ warm_start: 'on' as const }, (c: ReturnType<typeof resolvePlannerConfig>) => c.warmStart, true],
     [{ horizon: 3 }, (c: ReturnType<typeof resolvePlannerConfig>) => c.mppi.horizon, 3],
     [{ goal_gripper_weight: 0 }, (c: ReturnType<typeof resolvePlannerConfig>) => c.goalGripperWeight, 0],
