@@ -49,6 +49,29 @@ function finiteRange(values: readonly number[], padFraction = 0.05): [number, nu
   return [lo - pad, hi + pad];
 }
 
+/** Draws what every plot has: the title, y gridlines with tick labels, the axes and the axis labels. */
+function drawFrame(c: Canvas, o: { title: string; xLabel: string; yLabel: string }, yLo: number, yHi: number, py: (y: number) => number): void {
+  const plotW = c.width - MARGIN.left - MARGIN.right;
+  const plotH = c.height - MARGIN.top - MARGIN.bottom;
+  c.text((c.width - textWidth(o.title, 2)) / 2, 6, o.title, COLORS.black, 2);
+  for (let t = 0; t <= TICKS; t++) {
+    const y = yLo + ((yHi - yLo) * t) / TICKS;
+    c.line(MARGIN.left, py(y), MARGIN.left + plotW, py(y), COLORS.light);
+    const label = formatTick(y);
+    c.text(MARGIN.left - 4 - textWidth(label), py(y) - 3, label, COLORS.grey);
+  }
+  c.line(MARGIN.left, MARGIN.top, MARGIN.left, MARGIN.top + plotH, COLORS.black);
+  c.line(MARGIN.left, MARGIN.top + plotH, MARGIN.left + plotW, MARGIN.top + plotH, COLORS.black);
+  c.text(MARGIN.left + (plotW - textWidth(o.xLabel)) / 2, c.height - GLYPH_HEIGHT - 6, o.xLabel);
+  c.text(4, MARGIN.top - 14, o.yLabel);
+}
+
+/** One legend entry at (x, y): a colour bar and the label. */
+function legendEntry(c: Canvas, x: number, y: number, label: string, color: Rgb): void {
+  c.fillRect(x, y + 2, 10, 3, color);
+  c.text(x + 14, y, label);
+}
+
 /** Draws a line plot and returns its canvas. */
 export function linePlot(series: readonly Series[], o: LinePlotOptions): Canvas {
   const width = o.width ?? 640;
@@ -61,22 +84,14 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): Canvas 
   const px = (x: number) => MARGIN.left + (x / (n - 1)) * plotW;
   const py = (y: number) => MARGIN.top + (1 - (y - yLo) / (yHi - yLo)) * plotH;
 
-  c.text((width - textWidth(o.title, 2)) / 2, 6, o.title, COLORS.black, 2);
+  drawFrame(c, o, yLo, yHi, py);
   for (let t = 0; t <= TICKS; t++) {
-    const y = yLo + ((yHi - yLo) * t) / TICKS;
-    c.line(MARGIN.left, py(y), MARGIN.left + plotW, py(y), COLORS.light);
-    const label = formatTick(y);
-    c.text(MARGIN.left - 4 - textWidth(label), py(y) - 3, label, COLORS.grey);
     const x = Math.round(((n - 1) * t) / TICKS);
     c.text(px(x) - textWidth(String(x)) / 2, MARGIN.top + plotH + 5, String(x), COLORS.grey);
   }
   for (const m of o.markers ?? []) {
     for (let y = MARGIN.top; y < MARGIN.top + plotH; y += 4) c.line(px(m), y, px(m), y + 1, COLORS.grey);
   }
-  c.line(MARGIN.left, MARGIN.top, MARGIN.left, MARGIN.top + plotH, COLORS.black);
-  c.line(MARGIN.left, MARGIN.top + plotH, MARGIN.left + plotW, MARGIN.top + plotH, COLORS.black);
-  c.text(MARGIN.left + (plotW - textWidth(o.xLabel)) / 2, height - GLYPH_HEIGHT - 6, o.xLabel);
-  c.text(4, MARGIN.top - 14, o.yLabel);
 
   series.forEach((s, k) => {
     const color = s.color ?? (SERIES_COLORS[k % SERIES_COLORS.length] as Rgb);
@@ -86,10 +101,7 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions): Canvas 
       if (Number.isFinite(a) && Number.isFinite(b)) c.line(px(i - 1), py(a), px(i), py(b), color, 2);
     }
     s.values.forEach((v, i) => Number.isFinite(v) && c.fillRect(px(i) - 2, py(v) - 2, 5, 5, color));
-    const lx = MARGIN.left + plotW - 150;
-    const ly = MARGIN.top + 6 + k * 12;
-    c.fillRect(lx, ly + 2, 10, 3, color);
-    c.text(lx + 14, ly, s.label);
+    legendEntry(c, MARGIN.left + plotW - 150, MARGIN.top + 6 + k * 12, s.label, color);
   });
   return c;
 }
@@ -133,13 +145,7 @@ export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
   const py = (y: number) => MARGIN.top + (1 - (y - yLo) / (yHi - yLo)) * plotH;
   const inX = (x: number) => fx(x) >= xLo && fx(x) <= xHi;
 
-  c.text((width - textWidth(o.title, 2)) / 2, 6, o.title, COLORS.black, 2);
-  for (let t = 0; t <= TICKS; t++) {
-    const y = yLo + ((yHi - yLo) * t) / TICKS;
-    c.line(MARGIN.left, py(y), MARGIN.left + plotW, py(y), COLORS.light);
-    const label = formatTick(y);
-    c.text(MARGIN.left - 4 - textWidth(label), py(y) - 3, label, COLORS.grey);
-  }
+  drawFrame(c, o, yLo, yHi, py);
   const xTicks = o.logX
     ? Array.from({ length: Math.ceil(xHi) - Math.floor(xLo) + 1 }, (_, k) => Math.floor(xLo) + k).flatMap((e) => [10 ** e, 2 * 10 ** e, 5 * 10 ** e]).filter(inX)
     : Array.from({ length: TICKS + 1 }, (_, t) => xLo + ((xHi - xLo) * t) / TICKS);
@@ -154,10 +160,6 @@ export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
   };
   if (o.yReference !== undefined) dashed(MARGIN.left, py(o.yReference), MARGIN.left + plotW, py(o.yReference));
   if (o.xReference !== undefined) dashed(px(o.xReference), MARGIN.top, px(o.xReference), MARGIN.top + plotH);
-  c.line(MARGIN.left, MARGIN.top, MARGIN.left, MARGIN.top + plotH, COLORS.black);
-  c.line(MARGIN.left, MARGIN.top + plotH, MARGIN.left + plotW, MARGIN.top + plotH, COLORS.black);
-  c.text(MARGIN.left + (plotW - textWidth(o.xLabel)) / 2, height - GLYPH_HEIGHT - 6, o.xLabel);
-  c.text(4, MARGIN.top - 14, o.yLabel);
 
   series.forEach((s, k) => {
     const color = s.color ?? (SERIES_COLORS[k % SERIES_COLORS.length] as Rgb);
@@ -167,10 +169,7 @@ export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
       c.line(px(ax), py(ay), px(bx), py(by), color, 2);
     }
     for (const [x, y] of s.points) c.fillRect(px(x) - 3, py(y) - 3, 7, 7, color);
-    const lx = MARGIN.left + plotW - 150;
-    const ly = MARGIN.top + plotH - 12 - (series.length - 1 - k) * 12;
-    c.fillRect(lx, ly + 2, 10, 3, color);
-    c.text(lx + 14, ly, s.label);
+    legendEntry(c, MARGIN.left + plotW - 150, MARGIN.top + plotH - 12 - (series.length - 1 - k) * 12, s.label, color);
   });
   return c;
 }
