@@ -46,9 +46,11 @@ describe('fixed batch sizes', () => {
 
   it.each([
     [5, [1, 64, 800], [{ offset: 0, count: 5, size: 5 }]],
-    [300, [1, 64, 800], [{ offset: 0, count: 300, size: 300 }]],
-    [850, [1, 64, 800], [{ offset: 0, count: 800, size: 800 }, { offset: 800, count: 50, size: 50 }]],
-  ])('runs %d candidates over sizes %j at their exact count (dynamic batch)', (batch, sizes, chunks) => {
+    [256, [1, 64, 800], [{ offset: 0, count: 256, size: 256 }]],
+    [301, [1, 64, 800], [{ offset: 0, count: 151, size: 151 }, { offset: 151, count: 150, size: 150 }]],
+    [800, [1, 64, 800], [0, 200, 400, 600].map((offset) => ({ offset, count: 200, size: 200 }))],
+    [130, [1, 64], [{ offset: 0, count: 44, size: 44 }, { offset: 44, count: 43, size: 43 }, { offset: 87, count: 43, size: 43 }]],
+  ])('runs %d candidates over sizes %j at their exact count in equal chunks of at most 256 and the largest size (dynamic batch)', (batch, sizes, chunks) => {
     expect(planBatches(batch, sizes, true)).toEqual(chunks);
   });
 
