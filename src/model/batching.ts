@@ -6,10 +6,7 @@
  * chunks of at most {@link CPU_MAX_CHUNK}.
  */
 
-/**
- * Most candidates per CPU run: a run's activations then stay in cache (the shipped model's 800
- * candidates ran 6–13 % faster as 4 x 200 than as one run of 800; `npm run bench`).
- */
+/** Most candidates per CPU run: a run's activations then stay in cache (measured: README, "Planning speed"). */
 export const CPU_MAX_CHUNK = 256;
 
 /** One run of the rollout: candidates [offset, offset + count) padded to `size`. */

@@ -77,7 +77,7 @@ export const GPU_GEMM_SHAPES: readonly GemmShape[] = [
   [8192, 8192, 8192],
   [32768, 1024, 4096],
 ];
-/** Each shape runs this long untimed first: thread pools and clocks settle (a cold first run measured a third of the peak). */
+/** Each shape runs this long untimed first, so thread pools and clocks settle before the timed runs. */
 const WARMUP_MS = 300;
 
 /**
