@@ -48,9 +48,7 @@ export const DEFAULT_ACTION_BOUNDS: Required<ActionBounds> = { translation: 0.07
 const AXIS_NAMES = ['dx', 'dy', 'dz', 'droll', 'dpitch', 'dyaw', 'dgripper'] as const;
 
 /** Result of {@link checkAction}: either a usable (possibly clamped) action or a rejection. */
-export type CheckedAction =
-  | { ok: true; action: Float64Array; clamped: boolean; status: SimStatus }
-  | { ok: false; status: SimStatus };
+export type CheckedAction = { ok: true; action: Float64Array; clamped: boolean; status: SimStatus } | { ok: false; status: SimStatus };
 
 /** Checks the per-step bounds themselves. @throws RangeError for non-positive or non-finite bounds. */
 export function resolveBounds(bounds: ActionBounds = {}): Required<ActionBounds> {

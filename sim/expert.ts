@@ -53,16 +53,7 @@ const GRASP_DEPTH = 0.0;
 const RELEASE_CLEARANCE = 0.004;
 
 /** Phases of the scripted pick-and-place (reach uses only `approach`). */
-export type ExpertPhase =
-  | 'approach'
-  | 'descend'
-  | 'close'
-  | 'lift'
-  | 'transport'
-  | 'lower'
-  | 'release'
-  | 'retreat'
-  | 'done';
+export type ExpertPhase = 'approach' | 'descend' | 'close' | 'lift' | 'transport' | 'lower' | 'release' | 'retreat' | 'done';
 
 /** The three pick-and-place subgoal frames (RGB8) and states, filled in as they happen. */
 export interface SubgoalFrames {
@@ -324,7 +315,11 @@ export interface ExpertEpisode {
  * Runs one scripted episode from `reset(seed)` until success (plus `extraSteps` of holding) or the
  * step limit.
  */
-export function runExpertEpisode(sim: TabletopSim, seed: number, options: { keepObservations?: boolean; extraSteps?: number; expert?: ExpertOptions } = {}): ExpertEpisode {
+export function runExpertEpisode(
+  sim: TabletopSim,
+  seed: number,
+  options: { keepObservations?: boolean; extraSteps?: number; expert?: ExpertOptions } = {},
+): ExpertEpisode {
   const expert = new ScriptedExpert(sim, sim.task, options.expert);
   let obs = sim.reset(seed);
   const observations: Observation[] = options.keepObservations ? [obs] : [];

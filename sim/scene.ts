@@ -4,7 +4,17 @@
  * actuators with gravity compensation, a two-finger parallel gripper, a table, one or two cubes
  * and a place-target marker (a mocap body, moved per episode).
  */
-import { FINGER_TRAVEL, HAND_YAW, PANDA_DH, PANDA_DOF, PANDA_Q_MAX, PANDA_Q_MIN, PANDA_READY_Q, TCP_OFFSET, type DhRow } from '../src/robot/panda-kinematics.js';
+import {
+  FINGER_TRAVEL,
+  HAND_YAW,
+  PANDA_DH,
+  PANDA_DOF,
+  PANDA_Q_MAX,
+  PANDA_Q_MIN,
+  PANDA_READY_Q,
+  TCP_OFFSET,
+  type DhRow,
+} from '../src/robot/panda-kinematics.js';
 
 /** Options of {@link buildSceneXml}; every field has a default. */
 export interface SceneOptions {
@@ -171,20 +181,26 @@ export function buildSceneXml(options: SceneOptions = {}): string {
   for (let i = PANDA_DOF - 1; i >= 0; i--) arm = linkBody(i, arm);
 
   const half = o.cubeSize / 2;
-  const cubes = Array.from({ length: o.cubeCount }, (_, k) =>
-    `<body name="${SCENE_NAMES.cubes[k]}" pos="${vec(0.5, -0.1 + 0.2 * k, TABLE_TOP_Z + half)}">` +
-    `<freejoint name="${SCENE_NAMES.cubeJoints[k]}"/>` +
-    `<geom name="${SCENE_NAMES.cubes[k]}" type="box" size="${vec(half, half, half)}" mass="${f(o.cubeMass)}" rgba="${SCENE_COLOURS.cubes[k]}" ` +
-    `class="object" friction="${f(o.friction)} 0.01 0.0001"/></body>`,
+  const cubes = Array.from(
+    { length: o.cubeCount },
+    (_, k) =>
+      `<body name="${SCENE_NAMES.cubes[k]}" pos="${vec(0.5, -0.1 + 0.2 * k, TABLE_TOP_Z + half)}">` +
+      `<freejoint name="${SCENE_NAMES.cubeJoints[k]}"/>` +
+      `<geom name="${SCENE_NAMES.cubes[k]}" type="box" size="${vec(half, half, half)}" mass="${f(o.cubeMass)}" rgba="${SCENE_COLOURS.cubes[k]}" ` +
+      `class="object" friction="${f(o.friction)} 0.01 0.0001"/></body>`,
   ).join('');
 
   const actuators = [
-    ...ARM_GAINS.map((g, i) =>
-      `<position name="act${i + 1}" joint="joint${i + 1}" kp="${g.kp}" kv="${g.kv}" forcerange="${-g.force} ${g.force}" ` +
-      `ctrlrange="${f(PANDA_Q_MIN[i] as number)} ${f(PANDA_Q_MAX[i] as number)}"/>`),
-    ...SCENE_NAMES.fingerJoints.map((name) =>
-      `<position name="act_${name}" joint="${name}" kp="${FINGER_GAIN.kp}" kv="${FINGER_GAIN.kv}" ` +
-      `forcerange="${-FINGER_GAIN.force} ${FINGER_GAIN.force}" ctrlrange="0 ${f(FINGER_TRAVEL)}"/>`),
+    ...ARM_GAINS.map(
+      (g, i) =>
+        `<position name="act${i + 1}" joint="joint${i + 1}" kp="${g.kp}" kv="${g.kv}" forcerange="${-g.force} ${g.force}" ` +
+        `ctrlrange="${f(PANDA_Q_MIN[i] as number)} ${f(PANDA_Q_MAX[i] as number)}"/>`,
+    ),
+    ...SCENE_NAMES.fingerJoints.map(
+      (name) =>
+        `<position name="act_${name}" joint="${name}" kp="${FINGER_GAIN.kp}" kv="${FINGER_GAIN.kv}" ` +
+        `forcerange="${-FINGER_GAIN.force} ${FINGER_GAIN.force}" ctrlrange="0 ${f(FINGER_TRAVEL)}"/>`,
+    ),
   ].join('');
 
   return `<mujoco model="jepa-mpc-tabletop">

@@ -115,7 +115,8 @@ export interface CubePose {
 /** A colour option checked: three finite values in [0, 1], or undefined. */
 function checkColour(c: readonly number[] | undefined): readonly [number, number, number] | undefined {
   if (c === undefined) return undefined;
-  if (c.length !== 3 || !c.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) throw new RangeError(`cubeColour must be three values in [0, 1], got ${JSON.stringify(c)}`);
+  if (c.length !== 3 || !c.every((v) => Number.isFinite(v) && v >= 0 && v <= 1))
+    throw new RangeError(`cubeColour must be three values in [0, 1], got ${JSON.stringify(c)}`);
   return [c[0] as number, c[1] as number, c[2] as number];
 }
 
@@ -258,7 +259,11 @@ export class TabletopSim {
    */
   setAppearance(a: Appearance): void {
     const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
-    this.view = this.buildView({ camera, ...(a.lightAzimuthDeg !== undefined ? { lightAzimuthDeg: a.lightAzimuthDeg } : {}), ...(a.cubeColour ? { cubeColour: a.cubeColour } : {}) });
+    this.view = this.buildView({
+      camera,
+      ...(a.lightAzimuthDeg !== undefined ? { lightAzimuthDeg: a.lightAzimuthDeg } : {}),
+      ...(a.cubeColour ? { cubeColour: a.cubeColour } : {}),
+    });
   }
 
   /** The camera and renderer for an appearance. */
@@ -275,14 +280,19 @@ export class TabletopSim {
       const mesh = (rgba[4 * g + 3] as number) > 0 ? meshForGeomType(types[g] as number, sizes.subarray(3 * g, 3 * g + 3)) : undefined;
       // Everything but the world's own geoms (table, floor) and the flat target disc casts a shadow.
       const castsShadow = geomBody[g] !== WORLD_BODY && geomBody[g] !== this.targetBody;
-      const colour: [number, number, number] = cubeColour && geomBody[g] === this.cubeBody ? [...cubeColour] : [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number];
+      const colour: [number, number, number] =
+        cubeColour && geomBody[g] === this.cubeBody ? [...cubeColour] : [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number];
       geoms.push(mesh && { mesh, colour, castsShadow });
     }
     const table = SCENE_COLOURS.table.split(' ').map(Number);
     const azimuth = options.lightAzimuthDeg ?? 0;
     if (!Number.isFinite(azimuth)) throw new RangeError(`lightAzimuthDeg must be finite, got ${azimuth}`);
     const slant = turnAboutZ(SHADOW_SLANT, azimuth) as [number, number];
-    const shadow = { planeZ: TABLE_TOP_Z, colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number], slant };
+    const shadow = {
+      planeZ: TABLE_TOP_Z,
+      colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number],
+      slant,
+    };
     const keyLight = turnAboutZ(DEFAULT_KEY_LIGHT, azimuth) as [number, number, number];
     return { camera, renderer: new SceneRenderer(camera, geoms, { keyLight, ...(this.shadows ? { shadow } : {}) }) };
   }
@@ -384,7 +394,10 @@ export class TabletopSim {
     }
     if (limited) {
       const text = `tool target clamped to the workspace at (${Array.from(endPos, (v) => v.toFixed(3)).join(', ')})`;
-      status = { code: status.code === SIM_STATUS.OK ? SIM_STATUS.WORKSPACE_LIMIT : status.code, message: status.code === SIM_STATUS.OK ? text : `${status.message}; ${text}` };
+      status = {
+        code: status.code === SIM_STATUS.OK ? SIM_STATUS.WORKSPACE_LIMIT : status.code,
+        message: status.code === SIM_STATUS.OK ? text : `${status.message}; ${text}`,
+      };
     }
     const endRot = mul3(eulerToMatrix(a[3] as number, a[4] as number, a[5] as number), startRot);
     this.gripperCmd = Math.min(1, Math.max(0, this.gripperCmd + (a[6] as number)));

@@ -11,7 +11,4 @@ export function createLogger(name: string): Logger {
   return root.child({ module: name });
 }
 
-const root: Logger = pino(
-  { name: 'jepa-mpc', level: process.env['JEPA_MPC_LOG_LEVEL'] ?? 'info' },
-  pino.destination(2),
-);
+const root: Logger = pino({ name: 'jepa-mpc', level: process.env['JEPA_MPC_LOG_LEVEL'] ?? 'info' }, pino.destination(2));

@@ -43,7 +43,10 @@ export function createCamera(spec: CameraSpec): Camera {
   const values = [...spec.eye, ...spec.target, spec.fovDeg];
   if (!values.every(Number.isFinite)) throw new RangeError(`camera eye, target and fov must be finite, got ${JSON.stringify(spec)}`);
   if (!(spec.fovDeg > 1 && spec.fovDeg < 170)) throw new RangeError(`camera fovDeg must be in (1, 170), got ${spec.fovDeg}`);
-  for (const [name, v] of [['width', spec.width], ['height', spec.height]] as const) {
+  for (const [name, v] of [
+    ['width', spec.width],
+    ['height', spec.height],
+  ] as const) {
     if (!Number.isInteger(v) || v < IMAGE_SIZE_RANGE.min || v > IMAGE_SIZE_RANGE.max) {
       throw new RangeError(`camera ${name} must be an integer in [${IMAGE_SIZE_RANGE.min}, ${IMAGE_SIZE_RANGE.max}], got ${v}`);
     }

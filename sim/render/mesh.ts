@@ -68,7 +68,12 @@ export function boxMesh(hx: number, hy: number, hz: number): Mesh {
   for (let i = 0; i < 8; i++) idx.push(m.vertex(i & 1 ? hx : -hx, i & 2 ? hy : -hy, i & 4 ? hz : -hz));
   const c = (i: number): number => idx[i] as number;
   const faces = [
-    [0, 1, 3, 2], [4, 5, 7, 6], [0, 1, 5, 4], [2, 3, 7, 6], [0, 2, 6, 4], [1, 3, 7, 5],
+    [0, 1, 3, 2],
+    [4, 5, 7, 6],
+    [0, 1, 5, 4],
+    [2, 3, 7, 6],
+    [0, 2, 6, 4],
+    [1, 3, 7, 5],
   ] as const;
   for (const [a, b, cc, d] of faces) m.quad(c(a), c(b), c(cc), c(d), ORIGIN);
   return m.build();
@@ -122,7 +127,15 @@ function revolve(profile: ReadonlyArray<readonly [number, number]>, segments: nu
 
 /** Closed cylinder of radius r from z = −h to z = h. */
 export function cylinderMesh(r: number, h: number, detail: Detail = DEFAULT_DETAIL): Mesh {
-  return revolve([[0, -h], [r, -h], [r, h], [0, h]], detail.segments);
+  return revolve(
+    [
+      [0, -h],
+      [r, -h],
+      [r, h],
+      [0, h],
+    ],
+    detail.segments,
+  );
 }
 
 /** Capsule: a cylinder of radius r from z = −h to z = h capped by hemispheres. */

@@ -200,9 +200,26 @@ export class SceneRenderer {
       const ly = src[k + 1] as number;
       const lz = src[k + 2] as number;
       // World position of the vertex, shifted along the light by its height, then camera space at the plane.
-      const h = (poses.xpos[3 * g + 2] as number) + (poses.xmat[9 * g + 6] as number) * lx + (poses.xmat[9 * g + 7] as number) * ly + (poses.xmat[9 * g + 8] as number) * lz - shadow.planeZ;
-      const x = (poses.xpos[3 * g] as number) + (poses.xmat[9 * g] as number) * lx + (poses.xmat[9 * g + 1] as number) * ly + (poses.xmat[9 * g + 2] as number) * lz + sx * h - (eye[0] as number);
-      const y = (poses.xpos[3 * g + 1] as number) + (poses.xmat[9 * g + 3] as number) * lx + (poses.xmat[9 * g + 4] as number) * ly + (poses.xmat[9 * g + 5] as number) * lz + sy * h - (eye[1] as number);
+      const h =
+        (poses.xpos[3 * g + 2] as number) +
+        (poses.xmat[9 * g + 6] as number) * lx +
+        (poses.xmat[9 * g + 7] as number) * ly +
+        (poses.xmat[9 * g + 8] as number) * lz -
+        shadow.planeZ;
+      const x =
+        (poses.xpos[3 * g] as number) +
+        (poses.xmat[9 * g] as number) * lx +
+        (poses.xmat[9 * g + 1] as number) * ly +
+        (poses.xmat[9 * g + 2] as number) * lz +
+        sx * h -
+        (eye[0] as number);
+      const y =
+        (poses.xpos[3 * g + 1] as number) +
+        (poses.xmat[9 * g + 3] as number) * lx +
+        (poses.xmat[9 * g + 4] as number) * ly +
+        (poses.xmat[9 * g + 5] as number) * lz +
+        sy * h -
+        (eye[1] as number);
       dst[k] = (rc[0] as number) * x + (rc[1] as number) * y + (rc[2] as number) * z;
       dst[k + 1] = (rc[3] as number) * x + (rc[4] as number) * y + (rc[5] as number) * z;
       dst[k + 2] = (rc[6] as number) * x + (rc[7] as number) * y + (rc[8] as number) * z;

@@ -110,11 +110,16 @@ export async function main(argv: string[]): Promise<number> {
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
-      console.log(formatTable(['measure', 'per second', 'per CPU second', 'note'], [
-        ['physics steps', result.physicsStepsPerSec, result.physicsStepsPerCpuSec, `2 ms MuJoCo substeps, ${physicsSteps} timed`],
-        [`rendered frames ${size}x${size}`, result.renderFramesPerSec, result.renderFramesPerCpuSec, `${result.triangles} triangles, ${frames} timed`],
-        ['control steps', result.controlStepsPerSec, result.controlStepsPerCpuSec, `IK + ${sim.substeps} substeps + render, ${steps} timed`],
-      ]));
+      console.log(
+        formatTable(
+          ['measure', 'per second', 'per CPU second', 'note'],
+          [
+            ['physics steps', result.physicsStepsPerSec, result.physicsStepsPerCpuSec, `2 ms MuJoCo substeps, ${physicsSteps} timed`],
+            [`rendered frames ${size}x${size}`, result.renderFramesPerSec, result.renderFramesPerCpuSec, `${result.triangles} triangles, ${frames} timed`],
+            ['control steps', result.controlStepsPerSec, result.controlStepsPerCpuSec, `IK + ${sim.substeps} substeps + render, ${steps} timed`],
+          ],
+        ),
+      );
       console.log(`${result.cpu}, ${result.cores} cores, load average ${result.loadAverage}, node ${result.node}`);
     }
   } finally {

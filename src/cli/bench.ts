@@ -103,7 +103,12 @@ function randomFrame(width: number, height: number, seed: number) {
   return { width, height, data };
 }
 
-async function measure(v: Variant, inputs: { latents: Latents; goal: Latents; state: Float32Array }, seed: number, flopsPerCandidate: (h: number) => number | undefined): Promise<VariantResult> {
+async function measure(
+  v: Variant,
+  inputs: { latents: Latents; goal: Latents; state: Float32Array },
+  seed: number,
+  flopsPerCandidate: (h: number) => number | undefined,
+): Promise<VariantResult> {
   const { name, model, config, repeats, warmup, evaluation } = v;
   const planner = new MpcPlanner(model, config, { rng: createRng(seed), clock: () => performance.now() });
   const opt = planner.optimizerConfig;
@@ -182,7 +187,15 @@ export async function main(argv: string[]): Promise<number> {
     const cem = { ...base.cem, ...(base.optimizer === 'icem' ? base.icem : {}) };
     const cemBase: PlannerConfig = { ...base, optimizer: 'cem', cem: { ...base.cem, noiseBeta: 0, keepElites: 0, populationDecay: 1 } };
     const size = `${cem.samples}x${cem.iterations}`;
-    const variant = (name: string, config: PlannerConfig, torch = false, m: EnergyModel = model, evaluation: Variant['evaluation'] = 'batched', n = repeats, warmup = true): Variant => ({
+    const variant = (
+      name: string,
+      config: PlannerConfig,
+      torch = false,
+      m: EnergyModel = model,
+      evaluation: Variant['evaluation'] = 'batched',
+      n = repeats,
+      warmup = true,
+    ): Variant => ({
       name,
       model: m,
       config,
@@ -197,9 +210,11 @@ export async function main(argv: string[]): Promise<number> {
     ];
     if (!onlyModel) {
       if (base.optimizer !== 'cem') plans.push(variant(`cem batched ${size}`, cemBase, true));
-      if (base.optimizer !== 'icem') plans.push(variant(`icem batched ${size}`, { ...base, optimizer: 'icem', icem: { ...base.icem, samples: cem.samples, iterations: cem.iterations } }));
+      if (base.optimizer !== 'icem')
+        plans.push(variant(`icem batched ${size}`, { ...base, optimizer: 'icem', icem: { ...base.icem, samples: cem.samples, iterations: cem.iterations } }));
       plans.push(variant('mppi batched (512x6)', { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }));
-      if (size !== `${CEM_DEFAULTS.samples}x${CEM_DEFAULTS.iterations}`) plans.push(variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: cem.space } }, true));
+      if (size !== `${CEM_DEFAULTS.samples}x${CEM_DEFAULTS.iterations}`)
+        plans.push(variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: cem.space } }, true));
       for (const h of model.manifest.rollout.map((r) => r.horizon).filter((h) => h > 1)) {
         plans.push(variant(`cem batched, horizon ${h}`, { ...cemBase, cem: { ...cemBase.cem, horizon: h } }, true));
       }
@@ -215,7 +230,14 @@ export async function main(argv: string[]): Promise<number> {
     bar.tick(1, 'matmul ceiling');
     const compared = plans.flatMap((v, i) => (v.torch ? [results[i] as VariantResult] : []));
     const torchThreads = threads > 0 ? threads : cpus().length;
-    const torch = withTorch ? torchBaseline(dir, compared.map((r) => ({ samples: r.samples, iterations: r.iterations, elites: r.elites, horizon: r.horizon })), torchThreads, Math.min(repeats, TORCH_REPEATS)) : { ok: false as const, reason: '--torch off' };
+    const torch = withTorch
+      ? torchBaseline(
+          dir,
+          compared.map((r) => ({ samples: r.samples, iterations: r.iterations, elites: r.elites, horizon: r.horizon })),
+          torchThreads,
+          Math.min(repeats, TORCH_REPEATS),
+        )
+      : { ok: false as const, reason: '--torch off' };
     bar.tick(1, 'pytorch');
     bar.finish();
     if (torch.ok) {
@@ -283,8 +305,15 @@ export async function main(argv: string[]): Promise<number> {
         ),
       );
       if (slow) console.log(`\nbatched is ${summary.speedup}x faster than naive per-candidate evaluation`);
-      console.log(`MatMul ceiling (onnxruntime-node GEMM on ${summary.provider}, ${gemm.map((g) => `${g.m}x${g.k}x${g.n} ${round(g.gflops, 1)}`).join(', ')} GFLOP/s): ${summary.matmulCeilingGflops} GFLOP/s` + (summary.ceilingFraction === null ? '' : `; the model's rollout reaches ${summary.gflops} GFLOP/s (${Math.round(summary.ceilingFraction * 100)} %)`));
-      console.log(torch.ok ? `PyTorch ${torch.torch} (${torch.threads} threads), the same CEM over the same weights: ${summary.torchRatioAt} is ${summary.torchRatio}x faster here` : `PyTorch comparison skipped: ${torch.reason}`);
+      console.log(
+        `MatMul ceiling (onnxruntime-node GEMM on ${summary.provider}, ${gemm.map((g) => `${g.m}x${g.k}x${g.n} ${round(g.gflops, 1)}`).join(', ')} GFLOP/s): ${summary.matmulCeilingGflops} GFLOP/s` +
+          (summary.ceilingFraction === null ? '' : `; the model's rollout reaches ${summary.gflops} GFLOP/s (${Math.round(summary.ceilingFraction * 100)} %)`),
+      );
+      console.log(
+        torch.ok
+          ? `PyTorch ${torch.torch} (${torch.threads} threads), the same CEM over the same weights: ${summary.torchRatioAt} is ${summary.torchRatio}x faster here`
+          : `PyTorch comparison skipped: ${torch.reason}`,
+      );
     }
     return 0;
   } finally {

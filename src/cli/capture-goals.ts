@@ -137,7 +137,12 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       run.close();
     }
-    await writeGoalDir(out, frames, { scheme, topics, target: target ?? null, frames: frames.map((f) => ({ name: f.name, file: f.file, tcp: f.tcp })), capturedAt: new Date().toISOString() }, values.force);
+    await writeGoalDir(
+      out,
+      frames,
+      { scheme, topics, target: target ?? null, frames: frames.map((f) => ({ name: f.name, file: f.file, tcp: f.tcp })), capturedAt: new Date().toISOString() },
+      values.force,
+    );
     console.log(`wrote ${out}: ${frames.map((f) => f.file).join(', ')}`);
     return 0;
   } catch (error) {

@@ -67,6 +67,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   bar.finish();
   if (values.json) console.log(JSON.stringify(out));
-  else console.log(`wrote ${out.count} goal sets (${out.names.join(', ')}) of ${out.width}x${out.height} to ${values.out}${out.skipped.length ? `; skipped seeds ${out.skipped.join(', ')}` : ''}`);
+  else
+    console.log(
+      `wrote ${out.count} goal sets (${out.names.join(', ')}) of ${out.width}x${out.height} to ${values.out}${out.skipped.length ? `; skipped seeds ${out.skipped.join(', ')}` : ''}`,
+    );
   return 0;
 }

@@ -96,9 +96,24 @@ export async function main(argv: string[]): Promise<number> {
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
   const bytes = manifest.shards.reduce((n, s) => n + Object.values(s.files).reduce((m, f) => m + f.bytes, 0), 0);
-  const summary = { out: values.out, episodes: manifest.episodes, frames: manifest.frames, shards: manifest.shards.length, bytes, seconds: Math.round(seconds * 10) / 10, kindCounts: manifest.kindCounts };
+  const summary = {
+    out: values.out,
+    episodes: manifest.episodes,
+    frames: manifest.frames,
+    shards: manifest.shards.length,
+    bytes,
+    seconds: Math.round(seconds * 10) / 10,
+    kindCounts: manifest.kindCounts,
+  };
   if (values.json) console.log(JSON.stringify(summary));
-  else console.log(`wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.counterfactual ? ' (with counterfactual frames)' : ''} to ${summary.out} in ${summary.seconds} s (${Object.entries(summary.kindCounts).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  else
+    console.log(
+      `wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.counterfactual ? ' (with counterfactual frames)' : ''} to ${summary.out} in ${summary.seconds} s (${Object.entries(
+        summary.kindCounts,
+      )
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')})`,
+    );
   return 0;
 }
 

@@ -78,7 +78,11 @@ export async function main(argv: string[]): Promise<number> {
       stopOnSuccess: values['stop-on-success'],
       propose: s.propose,
       keepFrames: true,
-      onStep: (r) => bar.tick(1, `subgoal ${r.subgoal + 1}/${stageCount} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.task.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`),
+      onStep: (r) =>
+        bar.tick(
+          1,
+          `subgoal ${r.subgoal + 1}/${stageCount} E=${r.energy.toFixed(3)} ${statusName(r.status)}${r.task.success ? ' SUCCESS' : ''} ${r.planMs.toFixed(0)} ms`,
+        ),
     });
     bar.finish();
 
@@ -99,8 +103,17 @@ export async function main(argv: string[]): Promise<number> {
     const first = composed[0] as NonNullable<(typeof composed)[number]>;
     const files: Record<string, string> = { gif: join(outDir, 'demo.gif'), energy: join(outDir, 'energy.png'), summary: join(outDir, 'summary.json') };
     await writeFile(files['gif'] as string, encodeGif({ frames: composed.map((c) => c.data), width: first.width, height: first.height }, 300));
-    const yLabel = episode.goalGripper.length && s.planner.goalGripperWeight > 0 ? `energy (mean |z - z_goal| + ${s.planner.goalGripperWeight}|g - g_goal|)` : undefined;
-    await writeFile(files['energy'] as string, energyPlot(episode.records.map((r) => r.energy), episode.switches, `${s.task} seed ${s.seed}: energy per step`, yLabel).toPng());
+    const yLabel =
+      episode.goalGripper.length && s.planner.goalGripperWeight > 0 ? `energy (mean |z - z_goal| + ${s.planner.goalGripperWeight}|g - g_goal|)` : undefined;
+    await writeFile(
+      files['energy'] as string,
+      energyPlot(
+        episode.records.map((r) => r.energy),
+        episode.switches,
+        `${s.task} seed ${s.seed}: energy per step`,
+        yLabel,
+      ).toPng(),
+    );
 
     let spearman: number | null = null;
     let depth: RayProbe | null = null;
@@ -123,14 +136,28 @@ export async function main(argv: string[]): Promise<number> {
       files['landscape'] = join(outDir, 'landscape.png');
       await writeFile(
         files['landscape'],
-        heatmap(land.energies, { title: `energy to goal 1, rank corr ${land.spearman.toFixed(2)}`, xLabel: 'dx from goal (m)', yLabel: 'dy (m)', xs: land.xs, ys: land.ys, mark: [0, 0] }).toPng(),
+        heatmap(land.energies, {
+          title: `energy to goal 1, rank corr ${land.spearman.toFixed(2)}`,
+          xLabel: 'dx from goal (m)',
+          yLabel: 'dy (m)',
+          xs: land.xs,
+          ys: land.ys,
+          mark: [0, 0],
+        }).toPng(),
       );
     }
     // At the 'grasped' goal's pose with the fingers open: does the model want to close them?
     const graspIndex = goals.names.indexOf('grasped');
     let grasp: GraspProbe | null = null;
     if (landscapePoints > 1 && graspIndex >= 0 && model.manifest.planning.gripperIndex !== null) {
-      grasp = await graspProbe(sim, model, goals.frames[graspIndex] as RgbImage, goals.tcpPositions[graspIndex] as Float64Array, s.seed, s.planner.goalGripperWeight);
+      grasp = await graspProbe(
+        sim,
+        model,
+        goals.frames[graspIndex] as RgbImage,
+        goals.tcpPositions[graspIndex] as Float64Array,
+        s.seed,
+        s.planner.goalGripperWeight,
+      );
     }
     const summary = {
       task: s.task,
@@ -156,8 +183,12 @@ export async function main(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary));
     else {
       const f = episode.finalTask;
-      console.log(`${s.task} seed ${s.seed}: ${episode.success ? `SUCCESS at step ${episode.successStep}` : 'not solved'} in ${episode.steps} steps, ${summary.meanPlanMs} ms per plan on ${model.provider}`);
-      console.log(`  final: tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm, cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm, cube lift ${(f.cubeLift * 100).toFixed(1)} cm`);
+      console.log(
+        `${s.task} seed ${s.seed}: ${episode.success ? `SUCCESS at step ${episode.successStep}` : 'not solved'} in ${episode.steps} steps, ${summary.meanPlanMs} ms per plan on ${model.provider}`,
+      );
+      console.log(
+        `  final: tool→target ${(f.tcpToTarget * 100).toFixed(1)} cm, cube→target ${(f.cubeToTarget * 100).toFixed(1)} cm, cube lift ${(f.cubeLift * 100).toFixed(1)} cm`,
+      );
       if (spearman !== null) console.log(`  energy landscape rank correlation with distance: ${spearman.toFixed(2)}`);
       if (depth) {
         console.log(

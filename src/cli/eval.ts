@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   const throughNode = values['through-node'];
   const latencyS = numberFlag('latency', values.latency, 0, 0, MAX_LATENCY_S);
   const outputMode = choiceFlag('output-mode', values['output-mode'], OUTPUT_MODES, 'twist');
-  if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined)) throw new CliError('--latency and --output-mode need --through-node');
+  if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined))
+    throw new CliError('--latency and --output-mode need --through-node');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   const log = createLogger('eval');
   try {
@@ -127,7 +128,10 @@ export async function main(argv: string[]): Promise<number> {
       })),
     };
     if (values.json) console.log(JSON.stringify(summary));
-    else console.log(`${s.task} / ${summary.policy}: ${run.successes}/${episodes} successful (${(run.successRate * 100).toFixed(1)}%), mean steps ${run.meanSteps}, ${run.meanPlanMs} ms per plan`);
+    else
+      console.log(
+        `${s.task} / ${summary.policy}: ${run.successes}/${episodes} successful (${(run.successRate * 100).toFixed(1)}%), mean steps ${run.meanSteps}, ${run.meanPlanMs} ms per plan`,
+      );
     return 0;
   } finally {
     await model.close();

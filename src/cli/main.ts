@@ -18,7 +18,10 @@ const COMMANDS: Record<string, Command> = {
   },
   'sim-eval': { summary: 'run the scripted expert or random actions on the built-in simulator (--json)', load: () => import('./sim-eval.js') },
   'bench-sim': { summary: 'benchmark the built-in simulator: physics, rendering, control steps/s (--json)', load: () => import('./bench-sim.js') },
-  'collect-goals': { summary: 'record goal sets (first frame + the expert\'s subgoal frames) for training a subgoal proposer', load: () => import('./collect-goals.js') },
+  'collect-goals': {
+    summary: "record goal sets (first frame + the expert's subgoal frames) for training a subgoal proposer",
+    load: () => import('./collect-goals.js'),
+  },
   collect: { summary: 'record a training dataset in the built-in simulator (docs/dataset-format.md)', load: () => import('./collect.js') },
   demo: {
     summary: 'one planned pick-and-place episode in the built-in simulator: GIF, energy plot, landscape',
@@ -52,7 +55,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'pick-and-place over ROS 2 against a running planner and simulator, with a verdict',
     load: () => import('./scenario.js'),
   },
-  'capture-goals': { summary: 'drive a scripted pick-and-place over ROS 2 and save the subgoal camera frames (needs ROS 2)', load: () => import('./capture-goals.js') },
+  'capture-goals': {
+    summary: 'drive a scripted pick-and-place over ROS 2 and save the subgoal camera frames (needs ROS 2)',
+    load: () => import('./capture-goals.js'),
+  },
   'send-goal': {
     summary: 'send goal image(s) to a running planner node (needs ROS 2)',
     load: () => import('./send-goal.js'),
@@ -66,8 +72,7 @@ const COMMANDS: Record<string, Command> = {
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: jepa-mpc <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    `Run 'jepa-mpc <command> --help' for a command's options.`;
+  return `usage: jepa-mpc <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` + `Run 'jepa-mpc <command> --help' for a command's options.`;
 }
 
 async function run(argv: string[]): Promise<number> {

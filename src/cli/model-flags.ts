@@ -28,7 +28,13 @@ export const MODEL_HELP = [
 ].join('\n');
 
 /** Loads the model the flags name. */
-export function loadModelFromFlags(values: { model?: string; provider?: string; fallback?: string; threads?: string; 'goal-readout'?: string }): Promise<OnnxWorldModel> {
+export function loadModelFromFlags(values: {
+  model?: string;
+  provider?: string;
+  fallback?: string;
+  threads?: string;
+  'goal-readout'?: string;
+}): Promise<OnnxWorldModel> {
   const provider: Provider = choiceFlag('provider', values.provider, PROVIDERS, 'cpu');
   const fallback = choiceFlag('fallback', values.fallback, ['error', 'cpu'] as const, 'error');
   const intraOpThreads = intFlag('threads', values.threads, 0, 0, 256);

@@ -19,6 +19,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const defaults = defaultParameters();
   const names = Object.keys(PARAMETERS) as ParamName[];
-  console.log(formatTable(['name', 'type', 'default', 'description'], names.map((n) => [n, PARAMETERS[n].type, JSON.stringify(defaults[n]), describeParameter(n)])));
+  console.log(
+    formatTable(
+      ['name', 'type', 'default', 'description'],
+      names.map((n) => [n, PARAMETERS[n].type, JSON.stringify(defaults[n]), describeParameter(n)]),
+    ),
+  );
   return 0;
 }

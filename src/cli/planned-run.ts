@@ -45,7 +45,7 @@ export const RUN_HELP = [
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default: the model's simulator.subgoals, else ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp and a lowered one before the release; final = the finished task only)`,
   "  --propose on|off     let the model's subgoal proposer make the stages no goal image was given for (default: on when the model has one)",
   "  --goal-readout on|off read each goal image's gripper with the model's goal readout (default on; off: the proposer's closedness, else none)",
-  '  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme\'s)',
+  "  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme's)",
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
   "  --shadows on|off     draw shadows in the simulator (default: the model's manifest, simulator.shadows: what it was trained on)",
   'perturbations (what the model has not seen; goal images are drawn through the same perturbed simulator):',
@@ -148,6 +148,7 @@ export function perturbationFromFlags(values: Record<string, string | boolean | 
 /** `--propose on|off`: default on exactly when the model has a subgoal proposer for the task; on without one is an error. */
 function proposeFlag(value: string | undefined, m: Manifest, task: TaskName): boolean {
   const on = onOffFlag('propose', value, m.subgoalProposer?.task === task);
-  if (on && m.subgoalProposer?.task !== task) throw new CliError(`--propose on: model '${m.name}' has no subgoal proposer for ${task} (manifest subgoalProposer)`);
+  if (on && m.subgoalProposer?.task !== task)
+    throw new CliError(`--propose on: model '${m.name}' has no subgoal proposer for ${task} (manifest subgoalProposer)`);
   return on;
 }

@@ -6,14 +6,25 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { PlannerConfig } from '../core/mpc.js';
 import type { Manifest } from '../model/manifest.js';
-import { PLANNER_SETTINGS, PlannerSettingsError, flagName, resolvePlannerConfig, type ParamSpec, type PlannerSettingName, type PlannerSettings } from '../model/planner-settings.js';
+import {
+  PLANNER_SETTINGS,
+  PlannerSettingsError,
+  flagName,
+  resolvePlannerConfig,
+  type ParamSpec,
+  type PlannerSettingName,
+  type PlannerSettings,
+} from '../model/planner-settings.js';
 import { checkParameter } from '../node/parameters.js';
 import { CliError } from './cli-error.js';
 
 const NAMES = Object.keys(PLANNER_SETTINGS) as PlannerSettingName[];
 
 /** parseArgs specs of the planner flags. */
-export const PLANNER_FLAG_OPTIONS = Object.fromEntries(NAMES.map((n) => [flagName(n), { type: 'string' }])) as Record<string, { type: 'string' }> satisfies ParseArgsConfig['options'];
+export const PLANNER_FLAG_OPTIONS = Object.fromEntries(NAMES.map((n) => [flagName(n), { type: 'string' }])) as Record<
+  string,
+  { type: 'string' }
+> satisfies ParseArgsConfig['options'];
 
 /** Column the flag descriptions start at in help texts. */
 const HELP_COLUMN = 23;
@@ -38,7 +49,11 @@ export function plannerSettingsFromFlags(values: Record<string, unknown>): Parti
     const spec: ParamSpec = PLANNER_SETTINGS[n];
     const text = String(raw);
     const value = spec.type === 'integer' || spec.type === 'double' ? (text.trim() === '' ? NaN : Number(text)) : text;
-    const problem = checkParameter(n, spec, value) ?? (typeof value === 'number' && (value < 0 || (spec.type === 'integer' && value < 1)) ? `${n} must be ${spec.type === 'integer' ? '>= 1' : '>= 0'}, got ${value}` : undefined);
+    const problem =
+      checkParameter(n, spec, value) ??
+      (typeof value === 'number' && (value < 0 || (spec.type === 'integer' && value < 1))
+        ? `${n} must be ${spec.type === 'integer' ? '>= 1' : '>= 0'}, got ${value}`
+        : undefined);
     if (problem || value === '') throw new CliError(`--${flagName(n)}: ${problem ?? 'needs a value'}`.replace(`: ${n} `, ': '));
     out[n] = value;
   }

@@ -107,7 +107,12 @@ export async function main(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(out));
     else {
       console.log(`${m.name} (${m.precision}): ${other.provider} vs cpu, tolerance ${tolerance}\n`);
-      console.log(formatTable(['output', 'max |diff|', 'max |cpu value|', 'ok'], checks.map((c) => [c.what, c.maxAbs.toExponential(2), c.scale.toPrecision(3), c.pass ? 'yes' : 'NO'])));
+      console.log(
+        formatTable(
+          ['output', 'max |diff|', 'max |cpu value|', 'ok'],
+          checks.map((c) => [c.what, c.maxAbs.toExponential(2), c.scale.toPrecision(3), c.pass ? 'yes' : 'NO']),
+        ),
+      );
     }
     return pass ? 0 : 1;
   } finally {

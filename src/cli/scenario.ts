@@ -114,26 +114,50 @@ export async function main(argv: string[]): Promise<number> {
     throw new CliError((error as Error).message);
   }
   // The same settings as `eval` for this model: camera, shadows, goal scheme, budgets.
-  const s = runSettings({ task: 'pick-place', seed: values.seed, 'image-size': values['image-size'], shadows: values.shadows, subgoals: values.subgoals, 'subgoal-steps': values['subgoal-steps'] }, { manifest }, 'pick-place');
+  const s = runSettings(
+    {
+      task: 'pick-place',
+      seed: values.seed,
+      'image-size': values['image-size'],
+      shadows: values.shadows,
+      subgoals: values.subgoals,
+      'subgoal-steps': values['subgoal-steps'],
+    },
+    { manifest },
+    'pick-place',
+  );
   const files = goalFiles(s.subgoals);
   const steps = s.subgoalSteps ?? defaultSubgoalSteps('pick-place', s.subgoals);
   if (steps.length !== files.length) throw new CliError(`--subgoal-steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
   // Goals rendered by the built-in simulator would not look like Gazebo's camera.
-  if (values.gazebo && !values.goals) throw new CliError(`--gazebo needs --goals DIR with ${files.join(', ')} from the Gazebo camera ('jepa-mpc capture-goals --gazebo --out DIR'; docs/gazebo.md)`);
+  if (values.gazebo && !values.goals)
+    throw new CliError(
+      `--gazebo needs --goals DIR with ${files.join(', ')} from the Gazebo camera ('jepa-mpc capture-goals --gazebo --out DIR'; docs/gazebo.md)`,
+    );
   const gazebo = values.gazebo ? GAZEBO_SCENARIO : undefined;
   const targetFlag = values['target-xyz'] ?? gazebo?.target.join(',');
   const target = targetFlag === undefined ? undefined : pointFlag(targetFlag);
   const cubeFrame = values['cube-frame'] ?? gazebo?.cubeFrame;
-  const fixedGoals = values.goals ? await readPngFiles(files.map((f) => join(values.goals as string, f)), 'a goal image') : undefined;
+  const fixedGoals = values.goals
+    ? await readPngFiles(
+        files.map((f) => join(values.goals as string, f)),
+        'a goal image',
+      )
+    : undefined;
   const goalsFor = async (seed: number): Promise<readonly RgbImage[]> => {
     const size = s.sim.camera?.width ?? 0;
-    if (!fixedGoals) console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${s.sim.shadows ? ', shadows' : ''}, ${s.subgoals}`);
+    if (!fixedGoals)
+      console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${s.sim.shadows ? ', shadows' : ''}, ${s.subgoals}`);
     // The node's planners pin the wrist rotation, so the expert keeps its yaw too (the settings say so).
     const goals = fixedGoals ?? (await expertGoals(s.sim, 'pick-place', seed, s.expert, s.subgoals)).frames;
     const dir = values['save-goals'];
     if (dir) {
       await mkdir(dir, { recursive: true });
-      await Promise.all(goals.map((g, i) => writeFile(join(dir, `seed-${seed}-${files[i] as string}`), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 }))));
+      await Promise.all(
+        goals.map((g, i) =>
+          writeFile(join(dir, `seed-${seed}-${files[i] as string}`), encode({ width: g.width, height: g.height, data: g.data, channels: 3, depth: 8 })),
+        ),
+      );
     }
     return goals;
   };
@@ -169,7 +193,10 @@ export async function main(argv: string[]): Promise<number> {
     );
     const summary = scenarioSummary(results, { seed: s.seed, subgoals: s.subgoals, steps });
     if (values.json) console.log(JSON.stringify(summary));
-    else console.log(`pick-place over ROS: ${summary.successes}/${summary.episodes} successful (${(summary.successRate * 100).toFixed(1)}%), lifted ${summary.lifted}, mean steps ${summary.meanSteps}, ${summary.meanPlanMs} ms per plan`);
+    else
+      console.log(
+        `pick-place over ROS: ${summary.successes}/${summary.episodes} successful (${(summary.successRate * 100).toFixed(1)}%), lifted ${summary.lifted}, mean steps ${summary.meanSteps}, ${summary.meanPlanMs} ms per plan`,
+      );
     return summary.successes === summary.episodes ? 0 : 1;
   } catch (error) {
     throw new CliError((error as Error).message);
@@ -183,7 +210,9 @@ function episodeLine(e: ScenarioEpisode): string {
   const i = e.info;
   return (
     `seed ${String(e.seed).padStart(6)}  ${e.success ? 'success' : 'failure'}  steps ${String(e.steps).padStart(3)}  ${e.elapsedS.toFixed(1)} s` +
-    (i ? `  cube→target ${(i.cubeToTarget * 100).toFixed(1)} cm  lift ${(i.cubeLift * 100).toFixed(1)} cm  tool→cube ${(i.cubeToTcp * 100).toFixed(1)} cm${e.lifted ? '  lifted' : ''}` : '  poses never arrived') +
+    (i
+      ? `  cube→target ${(i.cubeToTarget * 100).toFixed(1)} cm  lift ${(i.cubeLift * 100).toFixed(1)} cm  tool→cube ${(i.cubeToTcp * 100).toFixed(1)} cm${e.lifted ? '  lifted' : ''}`
+      : '  poses never arrived') +
     (e.lastStatus ? `  planner: ${e.lastStatus}` : '')
   );
 }

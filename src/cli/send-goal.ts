@@ -43,7 +43,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const list = (name: string, text: string | undefined, parse: (n: string, v: string) => number) => (text ?? '').split(',').filter((s) => s.trim() !== '').map((s, i) => parse(`${name}[${i}]`, s.trim()));
+  const list = (name: string, text: string | undefined, parse: (n: string, v: string) => number) =>
+    (text ?? '')
+      .split(',')
+      .filter((s) => s.trim() !== '')
+      .map((s, i) => parse(`${name}[${i}]`, s.trim()));
   let request: GoalRequest;
   if (values.sequence) {
     if (positionals.length === 0) throw new CliError('--sequence needs goal images');
@@ -55,7 +59,11 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     const sources = [positionals.length > 0, !!values.file, values['current-frame']].filter(Boolean).length;
     if (sources !== 1 || positionals.length > 1) throw new CliError('give one goal: an IMAGE.png, --file NAME or --current-frame (see --help)');
-    request = positionals[0] ? { kind: 'single', image: await readPngFile(positionals[0], 'a goal image') } : values.file ? { kind: 'single', fileName: values.file } : { kind: 'single', useCurrentFrame: true };
+    request = positionals[0]
+      ? { kind: 'single', image: await readPngFile(positionals[0], 'a goal image') }
+      : values.file
+        ? { kind: 'single', fileName: values.file }
+        : { kind: 'single', useCurrentFrame: true };
   }
   const rcl = await initRclnodejs();
   try {

@@ -60,8 +60,10 @@ function parse(argv: string[]) {
 function episodeLine(r: EpisodeResult): string {
   const t = r.final;
   const metric =
-    t.name === 'reach' ? `tcp→target ${(100 * t.tcpToTarget).toFixed(1)} cm`
-      : t.name === 'grasp' ? `lift ${(100 * t.cubeLift).toFixed(1)} cm, held ${t.held}`
+    t.name === 'reach'
+      ? `tcp→target ${(100 * t.tcpToTarget).toFixed(1)} cm`
+      : t.name === 'grasp'
+        ? `lift ${(100 * t.cubeLift).toFixed(1)} cm, held ${t.held}`
         : `cube→target ${(100 * t.cubeToTarget).toFixed(1)} cm, lift ${(100 * t.cubeLift).toFixed(1)} cm`;
   return `episode ${String(r.index).padStart(3)}  seed ${String(r.seed).padStart(6)}  ${r.success ? 'success' : 'FAIL   '}  steps ${String(r.steps).padStart(3)}  ${metric}`;
 }
@@ -115,17 +117,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (values.json) {
       const { results, ...rest } = summary;
-      console.log(JSON.stringify({
-        ...rest,
-        successRate: round(rest.successRate, 4),
-        meanSteps: round(rest.meanSteps, 2),
-        meanStepsToSuccess: Number.isNaN(rest.meanStepsToSuccess) ? null : round(rest.meanStepsToSuccess, 2),
-        results: results.map((r) => ({ seed: r.seed, success: r.success, steps: r.steps })),
-      }));
+      console.log(
+        JSON.stringify({
+          ...rest,
+          successRate: round(rest.successRate, 4),
+          meanSteps: round(rest.meanSteps, 2),
+          meanStepsToSuccess: Number.isNaN(rest.meanStepsToSuccess) ? null : round(rest.meanStepsToSuccess, 2),
+          results: results.map((r) => ({ seed: r.seed, success: r.success, steps: r.steps })),
+        }),
+      );
     } else {
       console.log(
         `${task} / ${policy}: ${summary.successes}/${summary.episodes} successful (${(100 * summary.successRate).toFixed(1)}%), ` +
-        `mean steps ${summary.meanSteps.toFixed(1)}, seeds ${seed}..${seed + episodes - 1}`,
+          `mean steps ${summary.meanSteps.toFixed(1)}, seeds ${seed}..${seed + episodes - 1}`,
       );
     }
   } finally {

@@ -61,7 +61,8 @@ export function parseGrid(text: string, optimizers: readonly OptimizerName[]): G
     const m = /^(?:([a-z]+):)?(\d+)x(\d+)(?:e(\d+))?$/.exec(entry);
     if (!m) throw new CliError(`--grid: '${entry}' is not [OPT:]SAMPLESxITERATIONS[eELITES] (e.g. 100x3 or icem:64x2e8)`);
     const [, opt, samples, iterations, elites] = m;
-    if (opt !== undefined && !(OPTIMIZER_NAMES as readonly string[]).includes(opt)) throw new CliError(`--grid: unknown optimiser '${opt}' in '${entry}' (${OPTIMIZER_NAMES.join('|')})`);
+    if (opt !== undefined && !(OPTIMIZER_NAMES as readonly string[]).includes(opt))
+      throw new CliError(`--grid: unknown optimiser '${opt}' in '${entry}' (${OPTIMIZER_NAMES.join('|')})`);
     const size = {
       samples: intFlag('grid samples', samples, 0, 1, 100_000),
       iterations: intFlag('grid iterations', iterations, 0, 1, 1000),
@@ -125,7 +126,14 @@ export async function main(argv: string[]): Promise<number> {
     // Check every point's settings before the first episode runs.
     const runs = tasks.flatMap((task) =>
       grid.map((p) => {
-        const point = { ...values, task, optimizer: p.optimizer, samples: String(p.samples), iterations: String(p.iterations), ...(p.elites !== undefined ? { elites: String(p.elites) } : {}) };
+        const point = {
+          ...values,
+          task,
+          optimizer: p.optimizer,
+          samples: String(p.samples),
+          iterations: String(p.iterations),
+          ...(p.elites !== undefined ? { elites: String(p.elites) } : {}),
+        };
         return { task, point: p, settings: runSettings(point, model, task) };
       }),
     );
@@ -135,18 +143,43 @@ export async function main(argv: string[]): Promise<number> {
       const opt = activeOptimizer(settings.planner);
       const label = `${task} ${point.optimizer} ${point.samples}x${point.iterations}`;
       const results = await evaluate(model, settings, { episodes, onEpisode: () => bar.tick(1, label) });
-      rows.push({ task, optimizer: point.optimizer, samples: opt.samples, iterations: opt.iterations, elites: opt.elites, evaluationsPerPlan: evaluationsPerPlan(opt), ...summariseRun(results) });
+      rows.push({
+        task,
+        optimizer: point.optimizer,
+        samples: opt.samples,
+        iterations: opt.iterations,
+        elites: opt.elites,
+        evaluationsPerPlan: evaluationsPerPlan(opt),
+        ...summariseRun(results),
+      });
     }
     bar.finish();
-    if (plotFile !== undefined) await writeFile(plotFile, sweepPlot(rows, tasks, `${episodes} episodes per point, onnxruntime threads: ${values.threads ?? 'default'}`).toPng());
-    const out = { model: model.manifest.name, provider: model.provider, threads: values.threads ?? 'default', episodes, seed: runs[0]?.settings.seed ?? 0, rows };
+    if (plotFile !== undefined)
+      await writeFile(plotFile, sweepPlot(rows, tasks, `${episodes} episodes per point, onnxruntime threads: ${values.threads ?? 'default'}`).toPng());
+    const out = {
+      model: model.manifest.name,
+      provider: model.provider,
+      threads: values.threads ?? 'default',
+      episodes,
+      seed: runs[0]?.settings.seed ?? 0,
+      rows,
+    };
     if (values.json) {
       console.log(JSON.stringify(out));
     } else {
       console.log(
         formatTable(
           ['task', 'optimiser', 'samples x iters', 'elites', 'evals/plan', 'ms/plan', 'success', 'lifted'],
-          rows.map((r) => [r.task, r.optimizer, `${r.samples}x${r.iterations}`, r.elites, r.evaluationsPerPlan, round(r.meanPlanMs, 1), `${r.successes}/${r.episodes}`, r.task === 'pick-place' ? r.lifted : '']),
+          rows.map((r) => [
+            r.task,
+            r.optimizer,
+            `${r.samples}x${r.iterations}`,
+            r.elites,
+            r.evaluationsPerPlan,
+            round(r.meanPlanMs, 1),
+            `${r.successes}/${r.episodes}`,
+            r.task === 'pick-place' ? r.lifted : '',
+          ]),
         ),
       );
       if (plotFile !== undefined) console.log(`\nplot: ${plotFile}`);

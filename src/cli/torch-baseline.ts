@@ -22,7 +22,8 @@ export interface TorchSetting {
 }
 
 /** The baseline's answer: ms per plan per setting (same order), or the reason there is none. */
-export type TorchBaseline = { readonly ok: true; readonly torch: string; readonly threads: number; readonly planMs: number[] } | { readonly ok: false; readonly reason: string };
+export type TorchBaseline =
+  { readonly ok: true; readonly torch: string; readonly threads: number; readonly planMs: number[] } | { readonly ok: false; readonly reason: string };
 
 /** Times the settings in PyTorch with `threads` intra-op threads over `modelDir`'s weights.pt. */
 export function torchBaseline(modelDir: string, settings: readonly TorchSetting[], threads: number, repeats: number): TorchBaseline {
@@ -33,7 +34,10 @@ export function torchBaseline(modelDir: string, settings: readonly TorchSetting[
   const run = spawnSync(SYSTEM_PYTHON, args, { cwd: projectRoot(), encoding: 'utf8', timeout: TORCH_TIMEOUT_MS });
   if (run.status !== 0) {
     const last = (run.stderr || run.error?.message || '').trim().split('\n').at(-1) ?? '';
-    return { ok: false, reason: /No module named 'torch'/.test(last) ? `${SYSTEM_PYTHON} has no torch (Debian's python3-torch)` : `PyTorch baseline failed: ${last}` };
+    return {
+      ok: false,
+      reason: /No module named 'torch'/.test(last) ? `${SYSTEM_PYTHON} has no torch (Debian's python3-torch)` : `PyTorch baseline failed: ${last}`,
+    };
   }
   const out = JSON.parse(run.stdout) as { torch: string; threads: number; settings: { planMs: number }[] };
   return { ok: true, torch: out.torch, threads: out.threads, planMs: out.settings.map((s) => s.planMs) };

@@ -57,7 +57,10 @@ export function cemUpdate(momentumMean: number, momentumStd: number): UpdateRule
 /** Checks a CEM configuration. @throws RangeError naming the bad field. */
 export function validateCemConfig(c: CemConfig): void {
   validateSamplingConfig(c);
-  for (const [name, v] of [['momentumMean', c.momentumMean], ['momentumStd', c.momentumStd]] as const) {
+  for (const [name, v] of [
+    ['momentumMean', c.momentumMean],
+    ['momentumStd', c.momentumStd],
+  ] as const) {
     if (!(v >= 0 && v < 1)) throw new RangeError(`${name} must be in [0, 1), got ${v}`);
   }
 }

@@ -43,7 +43,12 @@ export interface ControlStepResult {
  * it is executed, records the step (switching subgoal and resetting the planner's warm start when
  * a budget is spent or a threshold met).
  */
-export async function controlStep(planner: MpcPlanner, sequencer: SubgoalSequencer<Latents>, inputs: ControlInputs, limits: SafetyLimits): Promise<ControlStepResult> {
+export async function controlStep(
+  planner: MpcPlanner,
+  sequencer: SubgoalSequencer<Latents>,
+  inputs: ControlInputs,
+  limits: SafetyLimits,
+): Promise<ControlStepResult> {
   const current = sequencer.current;
   const A = limits.maxStep.length;
   const hold = (status: number, message: string, extra: Partial<ControlStepResult> = {}): ControlStepResult => ({

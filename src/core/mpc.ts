@@ -262,7 +262,11 @@ const GRIPPER_CHANGE = 0.5;
  * When the gripper-after-arm rule applies to this step (the term on, the rule on, a readout that
  * asks to close fingers that are open): the closedness the search holds and the goal's.
  */
-export function gripperDeferred(inputs: MpcInputs, space: ActionSpace, config: Pick<PlannerConfig, 'goalGripperWeight' | 'gripperAfterArm'>): { hold: number; target: number } | undefined {
+export function gripperDeferred(
+  inputs: MpcInputs,
+  space: ActionSpace,
+  config: Pick<PlannerConfig, 'goalGripperWeight' | 'gripperAfterArm'>,
+): { hold: number; target: number } | undefined {
   const g = space.gripperIndex;
   const target = inputs.goal.gripperReadout;
   if (g === null || target === undefined || !(config.goalGripperWeight > 0) || !(config.gripperAfterArm > 0)) return undefined;
@@ -328,7 +332,10 @@ export async function settleGripper(energy: EnergyFn, plan: Float32Array, planEn
 
 /** Describes what is wrong with the inputs, or returns undefined when they are usable. */
 export function inputProblem(inputs: MpcInputs): string | undefined {
-  for (const [name, z] of [['latents', inputs.latents], ['goal', inputs.goal]] as const) {
+  for (const [name, z] of [
+    ['latents', inputs.latents],
+    ['goal', inputs.goal],
+  ] as const) {
     if (z.data.length !== z.tokens * z.dim) return `${name} has ${z.data.length} values, expected ${z.tokens}x${z.dim}`;
     const bad = z.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) return `${name}[${bad}] is ${z.data[bad]}`;

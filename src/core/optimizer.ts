@@ -165,9 +165,7 @@ export async function runSamplingOptimizer(
   const n = H * A;
   const mask = searchMask(space);
   const halfWidth = space.lower.map((lo, d) => (mask[d] ? ((space.upper[d] as number) - lo) / 2 : 0));
-  const stdInit = space.lower.map((lo, d) =>
-    mask[d] ? (config.initStd?.[d] ?? Math.max(Math.abs(lo), Math.abs(space.upper[d] as number))) : 0,
-  );
+  const stdInit = space.lower.map((lo, d) => (mask[d] ? (config.initStd?.[d] ?? Math.max(Math.abs(lo), Math.abs(space.upper[d] as number))) : 0));
   const stdFloor = halfWidth.map((w) => w * config.minStdFraction);
   const noise = colouredNoise(H, config.noiseBeta ?? 0);
   const keep = Math.round(K * (config.keepElites ?? 0));

@@ -47,7 +47,11 @@ export function validateSafetyLimits(l: SafetyLimits): void {
     const hi = l.workspaceMax[i];
     if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) throw new RangeError(`workspace axis ${i}: [${lo}, ${hi}] is not a finite, non-empty range`);
   }
-  for (const [name, v] of [['maxSpeed', l.maxSpeed], ['maxAngularSpeed', l.maxAngularSpeed], ['controlPeriodS', l.controlPeriodS]] as const) {
+  for (const [name, v] of [
+    ['maxSpeed', l.maxSpeed],
+    ['maxAngularSpeed', l.maxAngularSpeed],
+    ['controlPeriodS', l.controlPeriodS],
+  ] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be > 0, got ${v}`);
   }
 }
@@ -67,7 +71,11 @@ export interface SafetySettings {
  * unset (0) speed limit is the speed of the largest step the planner can take, so the defaults
  * never cut the model's own action bound (a diagonal 7.5 cm step at 4 Hz is 0.52 m/s).
  */
-export function safetyLimitsFor(space: { readonly lower: readonly number[]; readonly upper: readonly number[] }, controlPeriodS: number, s: SafetySettings): SafetyLimits {
+export function safetyLimitsFor(
+  space: { readonly lower: readonly number[]; readonly upper: readonly number[] },
+  controlPeriodS: number,
+  s: SafetySettings,
+): SafetyLimits {
   const bound = space.upper.map((hi, i) => Math.max(Math.abs(hi), Math.abs(space.lower[i] as number)));
   const own = (idx: readonly number[]) => Math.hypot(...idx.map((i) => bound[i] ?? 0)) / controlPeriodS;
   // Float32 actions sit a rounding above float64 bounds; the pipeline's EPS absorbs that.
@@ -92,7 +100,8 @@ export function applySafety(planned: ArrayLike<number>, state: ArrayLike<number>
   const badAction = Array.from(planned).findIndex((v) => !Number.isFinite(v));
   if (badAction >= 0) return hold(`action[${badAction}] is ${planned[badAction]}`);
   const badState = Array.from(state).findIndex((v) => !Number.isFinite(v));
-  if (state.length !== 7 || badState >= 0) return hold(state.length !== 7 ? `state has ${state.length} components, expected 7` : `state[${badState}] is ${state[badState]}`);
+  if (state.length !== 7 || badState >= 0)
+    return hold(state.length !== 7 ? `state has ${state.length} components, expected 7` : `state[${badState}] is ${state[badState]}`);
 
   const a = Array.from(planned); // float64 while checking, float32 out
   // 1. Per-component step limit.

@@ -10,9 +10,7 @@ import type { ShardEntry } from './format.js';
 export type ToWorker = { type: 'job'; job: ShardJob } | { type: 'close' };
 /** Messages to the parent. */
 export type FromWorker =
-  | { type: 'episode'; shardIndex: number; kind: string }
-  | { type: 'done'; entry: ShardEntry }
-  | { type: 'error'; shardIndex: number; message: string };
+  { type: 'episode'; shardIndex: number; kind: string } | { type: 'done'; entry: ShardEntry } | { type: 'error'; shardIndex: number; message: string };
 
 const port = parentPort;
 if (port) {
@@ -27,7 +25,12 @@ if (port) {
     const { job } = msg;
     collectShard(job, pool, (rec) => port.postMessage({ type: 'episode', shardIndex: job.shardIndex, kind: rec.plan.kind } satisfies FromWorker)).then(
       (entry) => port.postMessage({ type: 'done', entry } satisfies FromWorker),
-      (error: unknown) => port.postMessage({ type: 'error', shardIndex: job.shardIndex, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies FromWorker),
+      (error: unknown) =>
+        port.postMessage({
+          type: 'error',
+          shardIndex: job.shardIndex,
+          message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        } satisfies FromWorker),
     );
   });
 }

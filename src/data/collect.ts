@@ -9,8 +9,17 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../log.js';
 import {
-  COLLECT_MIXES, DATASET_FORMAT, DATASET_TASKS, EPISODE_FIELDS, EPISODE_KINDS, IMAGE_SIZES, MANIFEST_NAME, PRIVILEGED_FIELDS,
-  type CollectMix, type DatasetManifest, type ShardEntry,
+  COLLECT_MIXES,
+  DATASET_FORMAT,
+  DATASET_TASKS,
+  EPISODE_FIELDS,
+  EPISODE_KINDS,
+  IMAGE_SIZES,
+  MANIFEST_NAME,
+  PRIVILEGED_FIELDS,
+  type CollectMix,
+  type DatasetManifest,
+  type ShardEntry,
 } from './format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES, planEpisode } from './episode.js';
 import { collectShard, SimPool, type ShardJob } from './shard.js';
@@ -63,16 +72,32 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
   const perShard = o.episodesPerShard ?? COLLECT_DEFAULTS.episodesPerShard;
   const workers = o.workers ?? COLLECT_DEFAULTS.workers;
   if (!(IMAGE_SIZES as readonly number[]).includes(size)) throw new RangeError(`size must be one of ${IMAGE_SIZES.join(', ')}, got ${size}`);
-  if (!(Number.isSafeInteger(o.episodes) && o.episodes > 0 && o.episodes <= MAX_EPISODES)) throw new RangeError(`episodes must be an integer in [1, ${MAX_EPISODES}], got ${o.episodes}`);
-  if (!(Number.isSafeInteger(o.seed) && o.seed >= 0 && o.seed <= MAX_DATASET_SEED)) throw new RangeError(`seed must be an integer in [0, ${MAX_DATASET_SEED}], got ${o.seed}`);
+  if (!(Number.isSafeInteger(o.episodes) && o.episodes > 0 && o.episodes <= MAX_EPISODES))
+    throw new RangeError(`episodes must be an integer in [1, ${MAX_EPISODES}], got ${o.episodes}`);
+  if (!(Number.isSafeInteger(o.seed) && o.seed >= 0 && o.seed <= MAX_DATASET_SEED))
+    throw new RangeError(`seed must be an integer in [0, ${MAX_DATASET_SEED}], got ${o.seed}`);
   if (!(Number.isSafeInteger(steps) && steps > 0 && steps <= 1000)) throw new RangeError(`steps must be an integer in [1, 1000], got ${steps}`);
   if (!(Number.isSafeInteger(perShard) && perShard > 0)) throw new RangeError(`episodesPerShard must be a positive integer, got ${perShard}`);
-  if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
+  if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= MAX_WORKERS))
+    throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
   const mix = o.mix ?? 'general';
   if (!(COLLECT_MIXES as readonly string[]).includes(mix)) throw new RangeError(`mix must be one of ${COLLECT_MIXES.join(', ')}, got ${String(mix)}`);
   const unknown = (o.randomise ?? []).find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
   if (unknown !== undefined) throw new RangeError(`randomise must name ${RANDOMISABLE.join(', ')}, got ${String(unknown)}`);
-  return { outDir: o.outDir, episodes: o.episodes, seed: o.seed, size, steps, episodesPerShard: perShard, workers, mix, shadows: o.shadows ?? false, counterfactual: o.counterfactual ?? false, randomise: [...new Set(o.randomise ?? [])], force: o.force ?? false };
+  return {
+    outDir: o.outDir,
+    episodes: o.episodes,
+    seed: o.seed,
+    size,
+    steps,
+    episodesPerShard: perShard,
+    workers,
+    mix,
+    shadows: o.shadows ?? false,
+    counterfactual: o.counterfactual ?? false,
+    randomise: [...new Set(o.randomise ?? [])],
+    force: o.force ?? false,
+  };
 }
 
 /** Makes `outDir`, refusing to overwrite a dataset unless forced; removes any old manifest first. */
@@ -95,33 +120,45 @@ function startWorker(size: number, steps: number, shadows: boolean): Worker {
 }
 
 /** Runs the jobs on `count` worker threads; resolves with the shard entries (any order). */
-async function runOnWorkers(jobs: ShardJob[], count: number, size: number, steps: number, shadows: boolean, onEpisode: (kind: string) => void): Promise<ShardEntry[]> {
+async function runOnWorkers(
+  jobs: ShardJob[],
+  count: number,
+  size: number,
+  steps: number,
+  shadows: boolean,
+  onEpisode: (kind: string) => void,
+): Promise<ShardEntry[]> {
   const queue = [...jobs];
   const entries: ShardEntry[] = [];
   const workers = Array.from({ length: Math.min(count, jobs.length) }, () => startWorker(size, steps, shadows));
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      const next = (): void => {
-        const job = queue.shift();
-        if (job) w.postMessage({ type: 'job', job } satisfies ToWorker);
-        else {
-          w.postMessage({ type: 'close' } satisfies ToWorker);
-          resolve();
-        }
-      };
-      w.on('message', (msg: FromWorker) => {
-        if (msg.type === 'episode') onEpisode(msg.kind);
-        else if (msg.type === 'done') {
-          entries.push(msg.entry);
-          next();
-        } else reject(new Error(`shard ${msg.shardIndex} failed: ${msg.message}`));
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => {
-        if (code !== 0) reject(new Error(`collect worker exited with code ${code}`));
-      });
-      next();
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const next = (): void => {
+              const job = queue.shift();
+              if (job) w.postMessage({ type: 'job', job } satisfies ToWorker);
+              else {
+                w.postMessage({ type: 'close' } satisfies ToWorker);
+                resolve();
+              }
+            };
+            w.on('message', (msg: FromWorker) => {
+              if (msg.type === 'episode') onEpisode(msg.kind);
+              else if (msg.type === 'done') {
+                entries.push(msg.entry);
+                next();
+              } else reject(new Error(`shard ${msg.shardIndex} failed: ${msg.message}`));
+            });
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`collect worker exited with code ${code}`));
+            });
+            next();
+          }),
+      ),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -137,7 +174,18 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   await prepareDir(o.outDir, o.force);
   const jobs: ShardJob[] = [];
   for (let first = 0, k = 0; first < o.episodes; first += o.episodesPerShard, k++) {
-    jobs.push({ outDir: o.outDir, seed: o.seed, shardIndex: k, firstEpisode: first, episodes: Math.min(o.episodesPerShard, o.episodes - first), steps: o.steps, size: o.size, mix: o.mix, counterfactual: o.counterfactual, randomise: o.randomise });
+    jobs.push({
+      outDir: o.outDir,
+      seed: o.seed,
+      shardIndex: k,
+      firstEpisode: first,
+      episodes: Math.min(o.episodesPerShard, o.episodes - first),
+      steps: o.steps,
+      size: o.size,
+      mix: o.mix,
+      counterfactual: o.counterfactual,
+      randomise: o.randomise,
+    });
   }
   let done = 0;
   const onEpisode = (kind: string): void => {
@@ -181,7 +229,9 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     kinds: [...EPISODE_KINDS],
     tasks: [...DATASET_TASKS],
     ...(o.counterfactual ? { counterfactual: { rule: 'gripper' as const, note: COUNTERFACTUAL_NOTE } } : {}),
-    kindCounts: Object.fromEntries(EPISODE_KINDS.map((k) => [k, Array.from({ length: o.episodes }, (_, i) => planEpisode(o.seed, i, o.mix)).filter((p) => p.kind === k).length])),
+    kindCounts: Object.fromEntries(
+      EPISODE_KINDS.map((k) => [k, Array.from({ length: o.episodes }, (_, i) => planEpisode(o.seed, i, o.mix)).filter((p) => p.kind === k).length]),
+    ),
     shards: entries,
   };
   const tmp = join(o.outDir, MANIFEST_NAME + TMP_SUFFIX);

@@ -41,8 +41,10 @@ export interface EpisodePlan {
 
 /** The plan of episode `index` of a dataset collected with `seed`. */
 export function planEpisode(seed: number, index: number, mix: CollectMix = 'general'): EpisodePlan {
-  if (!(Number.isSafeInteger(seed) && seed >= 0 && seed <= MAX_DATASET_SEED)) throw new RangeError(`dataset seed must be an integer in [0, ${MAX_DATASET_SEED}], got ${seed}`);
-  if (!(Number.isSafeInteger(index) && index >= 0 && index < MAX_EPISODES)) throw new RangeError(`episode index must be an integer in [0, ${MAX_EPISODES}), got ${index}`);
+  if (!(Number.isSafeInteger(seed) && seed >= 0 && seed <= MAX_DATASET_SEED))
+    throw new RangeError(`dataset seed must be an integer in [0, ${MAX_DATASET_SEED}], got ${seed}`);
+  if (!(Number.isSafeInteger(index) && index >= 0 && index < MAX_EPISODES))
+    throw new RangeError(`episode index must be an integer in [0, ${MAX_EPISODES}), got ${index}`);
   const rng = createRng(seed * MAX_EPISODES + index);
   let u = rng.uniform();
   const weights = MIX_WEIGHTS[mix];

@@ -25,8 +25,18 @@ export const STATE_DIM = 7;
 
 /** Columns of the privileged array, in order. Evaluation only: never a model input. */
 export const PRIVILEGED_FIELDS = [
-  'cube_x', 'cube_y', 'cube_z', 'cube_qw', 'cube_qx', 'cube_qy', 'cube_qz',
-  'target_x', 'target_y', 'target_z', 'finger_closedness', 'task_success',
+  'cube_x',
+  'cube_y',
+  'cube_z',
+  'cube_qw',
+  'cube_qx',
+  'cube_qy',
+  'cube_qz',
+  'target_x',
+  'target_y',
+  'target_z',
+  'finger_closedness',
+  'task_success',
 ] as const;
 
 /** Columns of the per-shard episode table, in order. */
@@ -121,7 +131,10 @@ export const datasetManifestSchema = z.object({
     .object({
       shadows: z.boolean(),
       /** Per-episode domain randomisation (`collect --randomise`): what varied and the ranges. */
-      randomise: z.object({ kinds: z.array(z.enum(['light', 'camera', 'colour'])) }).passthrough().optional(),
+      randomise: z
+        .object({ kinds: z.array(z.enum(['light', 'camera', 'colour'])) })
+        .passthrough()
+        .optional(),
     })
     .default({ shadows: false }),
   controlPeriodS: z.number().positive(),

@@ -49,7 +49,6 @@ export const POLICY_TUNING = {
   alignYawProbability: 0.3,
 } as const;
 
-
 const clip = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
 const between = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
 
@@ -64,7 +63,11 @@ export function limitAction(a: Float64Array): Float64Array {
 /** Random pauses: wraps a policy so that it sometimes holds still for 1..maxPause steps. */
 export class Pauses implements Policy {
   private left = 0;
-  constructor(private readonly inner: Policy, private readonly rng: Rng, private readonly probability = POLICY_TUNING.pauseProbability) {}
+  constructor(
+    private readonly inner: Policy,
+    private readonly rng: Rng,
+    private readonly probability = POLICY_TUNING.pauseProbability,
+  ) {}
 
   act(obs: Observation): Float64Array {
     if (this.left === 0 && this.rng.uniform() < this.probability) this.left = 1 + this.rng.int(POLICY_TUNING.maxPause);
@@ -160,7 +163,11 @@ export class NoisyExpertPolicy implements Policy {
   private readonly noise: number;
   private readonly after: Policy;
 
-  constructor(sim: TabletopSim, private readonly rng: Rng, after?: Policy) {
+  constructor(
+    sim: TabletopSim,
+    private readonly rng: Rng,
+    after?: Policy,
+  ) {
     this.expert = new ScriptedExpert(sim, 'pick-place', expertOptions(rng));
     this.noise = between(rng, 0, POLICY_TUNING.maxTranslationNoise);
     this.after = after ?? new WaypointPolicy(rng);
@@ -185,7 +192,10 @@ export class GraspPracticePolicy implements Policy {
   private readonly noise: number;
   private readonly after: Policy;
 
-  constructor(sim: TabletopSim, private readonly rng: Rng) {
+  constructor(
+    sim: TabletopSim,
+    private readonly rng: Rng,
+  ) {
     const alignYaw = rng.uniform() < POLICY_TUNING.alignYawProbability;
     this.expert = new ScriptedExpert(sim, 'pick-place', { ...expertOptions(rng), alignYaw });
     this.noise = between(rng, 0, POLICY_TUNING.maxPracticeNoise);
@@ -208,7 +218,11 @@ export class ExpertThenRandomPolicy implements Policy {
   private readonly expert: NoisyExpertPolicy;
   private readonly random: SmoothRandomPolicy;
 
-  constructor(sim: TabletopSim, rng: Rng, private readonly switchStep: number) {
+  constructor(
+    sim: TabletopSim,
+    rng: Rng,
+    private readonly switchStep: number,
+  ) {
     this.random = new SmoothRandomPolicy(rng);
     this.expert = new NoisyExpertPolicy(sim, rng, this.random);
   }

@@ -7,8 +7,17 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  bytesPerElement, COUNTERFACTUAL_ARRAYS, DatasetError, datasetManifestSchema, EPISODE_FIELDS, MANIFEST_NAME, SHARD_ARRAYS, STATE_DIM,
-  type DatasetManifest, type ShardArray, type ShardEntry,
+  bytesPerElement,
+  COUNTERFACTUAL_ARRAYS,
+  DatasetError,
+  datasetManifestSchema,
+  EPISODE_FIELDS,
+  MANIFEST_NAME,
+  SHARD_ARRAYS,
+  STATE_DIM,
+  type DatasetManifest,
+  type ShardArray,
+  type ShardEntry,
 } from './format.js';
 
 /** One episode read back. */
@@ -75,7 +84,8 @@ export async function readDatasetManifest(dir: string): Promise<DatasetManifest>
   const m = parsed.data;
   const frames = m.shards.reduce((n, s) => n + s.frames, 0);
   const episodes = m.shards.reduce((n, s) => n + s.episodes, 0);
-  if (frames !== m.frames || episodes !== m.episodes) throw new DatasetError(`${path}: says ${m.episodes} episodes / ${m.frames} frames, its shards list ${episodes} / ${frames}`);
+  if (frames !== m.frames || episodes !== m.episodes)
+    throw new DatasetError(`${path}: says ${m.episodes} episodes / ${m.frames} frames, its shards list ${episodes} / ${frames}`);
   return m;
 }
 
@@ -91,7 +101,8 @@ async function checkFile(dir: string, m: DatasetManifest, shard: ShardEntry, nam
   } catch {
     throw new DatasetError(`${path}: missing shard file`);
   }
-  if (size !== entry.bytes || size !== want) throw new DatasetError(`${path}: ${size} bytes, manifest says ${entry.bytes}, shapes need ${want} (truncated or corrupt)`);
+  if (size !== entry.bytes || size !== want)
+    throw new DatasetError(`${path}: ${size} bytes, manifest says ${entry.bytes}, shapes need ${want} (truncated or corrupt)`);
   if (!verify) return undefined;
   const bytes = await readFile(path);
   const sha = createHash('sha256').update(bytes).digest('hex');
@@ -121,7 +132,11 @@ export async function openDataset(dir: string, options: { verify?: boolean } = {
     if (!shard) throw new RangeError(`shard index must be in [0, ${manifest.shards.length - 1}], got ${k}`);
     const load = async (name: ShardArray): Promise<Uint8Array> => (await checkFile(dir, manifest, shard, name, true)) as Uint8Array;
     const [rgb, states, actions, privileged, table] = await Promise.all([
-      load('frames'), load('states'), load('actions'), load('privileged'), load('episodes'),
+      load('frames'),
+      load('states'),
+      load('actions'),
+      load('privileged'),
+      load('episodes'),
     ]);
     const s = view(states, Float32Array);
     const a = view(actions, Float32Array);
@@ -134,7 +149,9 @@ export async function openDataset(dir: string, options: { verify?: boolean } = {
     for (let e = 0; e < shard.episodes; e++) {
       const [start, frames, kind, task, layoutSeed] = Array.from(t.subarray(e * EPISODE_FIELDS.length, (e + 1) * EPISODE_FIELDS.length));
       if (start !== expected || frames === undefined || frames < 2 || start + frames > shard.frames) {
-        throw new DatasetError(`${join(dir, shard.files.episodes.file)}: episode ${e} (start ${start}, ${frames} frames) does not tile the shard's ${shard.frames} frames`);
+        throw new DatasetError(
+          `${join(dir, shard.files.episodes.file)}: episode ${e} (start ${start}, ${frames} frames) does not tile the shard's ${shard.frames} frames`,
+        );
       }
       expected = start + frames;
       out.push({
@@ -148,7 +165,8 @@ export async function openDataset(dir: string, options: { verify?: boolean } = {
         privileged: p.subarray(start * P, expected * P),
       });
     }
-    if (expected !== shard.frames) throw new DatasetError(`${join(dir, shard.files.episodes.file)}: episodes cover ${expected} of the shard's ${shard.frames} frames`);
+    if (expected !== shard.frames)
+      throw new DatasetError(`${join(dir, shard.files.episodes.file)}: episodes cover ${expected} of the shard's ${shard.frames} frames`);
     return out;
   };
   return { dir, manifest, readShard };

@@ -107,13 +107,19 @@ export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goal
   const given: Latents[] = [];
   for (const frame of goals.frames) given.push(await model.encodeGoal(frame));
   let obs = sim.reset(o.seed);
-  const { stages: goalLatents, steps: planned } = o.propose ? await proposedPlan(model, frameOf(obs), Float32Array.from(obs.state), goals.names, given) : { stages: given, steps: goals.steps };
+  const { stages: goalLatents, steps: planned } = o.propose
+    ? await proposedPlan(model, frameOf(obs), Float32Array.from(obs.state), goals.names, given)
+    : { stages: given, steps: goals.steps };
   const budgets = o.subgoalSteps ?? planned;
   if (budgets.length !== goalLatents.length) {
     throw new RangeError(`${goals.task} has ${goalLatents.length} stages but ${budgets.length} subgoal budgets`);
   }
   const sequencer = new SubgoalSequencer(
-    goalLatents.map((goal, i) => ({ goal, maxSteps: budgets[i] as number, ...(o.energyThresholds?.[i] !== undefined ? { energyThreshold: o.energyThresholds[i] as number } : {}) })),
+    goalLatents.map((goal, i) => ({
+      goal,
+      maxSteps: budgets[i] as number,
+      ...(o.energyThresholds?.[i] !== undefined ? { energyThreshold: o.energyThresholds[i] as number } : {}),
+    })),
   );
   const planner = new MpcPlanner(model, o.planner, { rng: createRng(o.plannerSeed ?? o.seed), clock: () => performance.now() });
   const space = activeOptimizer(o.planner).space;
@@ -163,8 +169,15 @@ export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goal
  * stages from the first frame and the final goal, and the given goals take their stages' places.
  * @throws Error when the model has no subgoal proposer.
  */
-export async function proposedPlan(model: NodeModel, first: RgbImage, state: Float32Array, names: readonly string[], given: readonly Latents[]): Promise<StagePlan> {
-  if (!model.proposeStages || !model.manifest.subgoalProposer) throw new Error(`model '${model.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
+export async function proposedPlan(
+  model: NodeModel,
+  first: RgbImage,
+  state: Float32Array,
+  names: readonly string[],
+  given: readonly Latents[],
+): Promise<StagePlan> {
+  if (!model.proposeStages || !model.manifest.subgoalProposer)
+    throw new Error(`model '${model.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
   const proposed = await model.proposeStages(await model.encode(first), state, given[given.length - 1] as Latents);
   return mergeStages(proposed, { names, goals: given });
 }

@@ -49,12 +49,19 @@ export const SUBGOAL_PLANS: Readonly<Record<TaskName, Readonly<Record<SubgoalSch
     final: [{ name: 'reached', frame: 'last', steps: 20 }],
   },
   grasp: {
-    paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'lifted', frame: 'last', steps: 8 }],
+    paper: [
+      { name: 'grasped', frame: 'grasped', steps: 12 },
+      { name: 'lifted', frame: 'last', steps: 8 },
+    ],
     waypoints: [HOVER, AT_CUBE, { name: 'grasped', frame: 'grasped', steps: 4 }, { name: 'lifted', frame: 'last', steps: 8 }],
     final: [{ name: 'lifted', frame: 'last', steps: 25 }],
   },
   'pick-place': {
-    paper: [{ name: 'grasped', frame: 'grasped', steps: 12 }, { name: 'near target', frame: 'nearTarget', steps: 10 }, { name: 'placed', frame: 'placed', steps: 8 }],
+    paper: [
+      { name: 'grasped', frame: 'grasped', steps: 12 },
+      { name: 'near target', frame: 'nearTarget', steps: 10 },
+      { name: 'placed', frame: 'placed', steps: 8 },
+    ],
     waypoints: [
       HOVER,
       AT_CUBE,
@@ -104,7 +111,13 @@ function frameOf(o: Observation): RgbImage {
  * demonstration: a planner whose wrist rotation is pinned wants goals made with `alignYaw: false`.
  * @throws Error when the expert fails or skips a subgoal (the seed cannot be evaluated).
  */
-export async function expertGoals(options: TabletopOptions, task: TaskName, seed: number, expert: ExpertOptions = {}, scheme: SubgoalScheme = 'paper'): Promise<GoalSet> {
+export async function expertGoals(
+  options: TabletopOptions,
+  task: TaskName,
+  seed: number,
+  expert: ExpertOptions = {},
+  scheme: SubgoalScheme = 'paper',
+): Promise<GoalSet> {
   const sim = await TabletopSim.create({ ...options, task, render: true });
   try {
     const episode = runExpertEpisode(sim, seed, { keepObservations: true, extraSteps: SETTLE_STEPS, expert });

@@ -42,7 +42,14 @@ export interface RayProbe {
  * Drives the arm (from the seed's reset) to the goal position displaced by ±`distance` along each
  * view direction and takes the energy of the frame to the goal image.
  */
-export async function rayProbe(sim: TabletopSim, model: OnnxWorldModel, goal: RgbImage, goalPosition: ArrayLike<number>, seed: number, distance = RAY_PROBE_DISTANCE): Promise<RayProbe> {
+export async function rayProbe(
+  sim: TabletopSim,
+  model: OnnxWorldModel,
+  goal: RgbImage,
+  goalPosition: ArrayLike<number>,
+  seed: number,
+  distance = RAY_PROBE_DISTANCE,
+): Promise<RayProbe> {
   const goalLatents = await model.encodeGoal(goal);
   const dirs = viewDirections(sim.camera.spec.eye, goalPosition);
   const energyAlong = async (dir: Vec3): Promise<number> => {

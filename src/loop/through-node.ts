@@ -140,7 +140,16 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: NodeModel, 
     const subgoal = Math.min(lastSubgoal, budgets.length - 1);
     const previous = records.at(-1);
     if (previous) o.onStep?.(previous);
-    records.push({ step: lastStep, subgoal, action: Float32Array.from(report.lastAction), energy, status: report.code, planMs: report.planTimeMs, task: { ...task }, gripper: simNode.sim.gripperCommand });
+    records.push({
+      step: lastStep,
+      subgoal,
+      action: Float32Array.from(report.lastAction),
+      energy,
+      status: report.code,
+      planMs: report.planTimeMs,
+      task: { ...task },
+      gripper: simNode.sim.gripperCommand,
+    });
     if (report.subgoalIndex !== lastSubgoal) switches.push(lastStep);
     lastSubgoal = report.subgoalIndex;
   };

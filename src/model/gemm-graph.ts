@@ -95,8 +95,16 @@ export async function gemmCeiling(threads: number, repeats = 7, shapes: readonly
   try {
     const results: GemmResult[] = [];
     for (const [m, k, n] of shapes) {
-      const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [m, k]);
-      const b = new ort.Tensor('float32', Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), [k, n]);
+      const a = new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5),
+        [m, k],
+      );
+      const b = new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5),
+        [k, n],
+      );
       const until = performance.now() + WARMUP_MS;
       do await session.run({ A: a, B: b });
       while (performance.now() < until);

@@ -40,7 +40,10 @@ export const SUPPORTED_ENCODINGS = Object.keys(ENCODINGS) as (keyof typeof ENCOD
 export const MAX_IMAGE_SIDE = 16384;
 
 function checkSize(width: number, height: number): void {
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1 || v > MAX_IMAGE_SIDE) {
       throw new ImageError('BAD_SIZE', `image ${name} must be an integer in [1, ${MAX_IMAGE_SIDE}], got ${v}`);
     }

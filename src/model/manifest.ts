@@ -181,7 +181,8 @@ export const manifestSchema = z
       if (g === null) issue(['planning', 'goalGripperWeight'], 'needs a gripperIndex');
     }
     const sp = m.subgoalProposer;
-    if (sp && sp.steps.length !== sp.stages.length) issue(['subgoalProposer', 'steps'], `must have one budget per stage (${sp.stages.length}), has ${sp.steps.length}`);
+    if (sp && sp.steps.length !== sp.stages.length)
+      issue(['subgoalProposer', 'steps'], `must have one budget per stage (${sp.stages.length}), has ${sp.steps.length}`);
     if (m.encoder.input.layout === 'NCHW' && m.encoder.input.frames !== 1) {
       issue(['encoder', 'input', 'frames'], 'must be 1 with layout NCHW');
     }
@@ -268,10 +269,7 @@ async function checkFile(path: string): Promise<void> {
 export function rolloutFor(m: Manifest, horizon: number): RolloutEntry {
   const entry = m.rollout.find((r) => r.horizon === horizon);
   if (!entry) {
-    throw new ModelError(
-      'INPUT_INVALID',
-      `model '${m.name}' has no rollout graph for horizon ${horizon} (have ${m.rollout.map((r) => r.horizon).join(', ')})`,
-    );
+    throw new ModelError('INPUT_INVALID', `model '${m.name}' has no rollout graph for horizon ${horizon} (have ${m.rollout.map((r) => r.horizon).join(', ')})`);
   }
   return entry;
 }

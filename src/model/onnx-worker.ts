@@ -49,8 +49,7 @@ function readFloats(t: ort.Tensor | undefined, what: string): Float32Array {
 }
 
 function providerOptions(s: SessionSettings, provider: Provider): ort.InferenceSession.SessionOptions {
-  const ep: ort.InferenceSession.ExecutionProviderConfig =
-    provider === 'cuda' || provider === 'tensorrt' ? { name: provider, deviceId: s.deviceId } : provider;
+  const ep: ort.InferenceSession.ExecutionProviderConfig = provider === 'cuda' || provider === 'tensorrt' ? { name: provider, deviceId: s.deviceId } : provider;
   return {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
@@ -131,7 +130,10 @@ async function propose(s: State, latents: Float32Array, st: Float32Array, goal: 
   const entry = s.manifest.subgoalProposer;
   if (!entry || !s.proposer) throw new ModelError('INPUT_INVALID', `model '${s.manifest.name}' has no subgoal proposer`);
   const { tokens, dim } = s.manifest.encoder.output;
-  for (const [name, v] of [['latents', latents], ['goal', goal]] as const) {
+  for (const [name, v] of [
+    ['latents', latents],
+    ['goal', goal],
+  ] as const) {
     if (v.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `${name} have ${v.length} values, expected ${tokens}x${dim}`);
   }
   if (st.length !== s.manifest.state.dim) throw new ModelError('INPUT_INVALID', `state has ${st.length} values, expected ${s.manifest.state.dim}`);
@@ -143,7 +145,8 @@ async function propose(s: State, latents: Float32Array, st: Float32Array, goal: 
   const k = entry.stages.length - 1;
   const subgoals = readFloats(out['subgoals'], `${entry.file} output 'subgoals'`);
   const grippers = readFloats(out['grippers'], `${entry.file} output 'grippers'`);
-  if (subgoals.length !== k * tokens * dim) throw new ModelError('SHAPE_MISMATCH', `${entry.file} output 'subgoals' has ${subgoals.length} values, expected ${k}x${tokens}x${dim} (manifest stages)`);
+  if (subgoals.length !== k * tokens * dim)
+    throw new ModelError('SHAPE_MISMATCH', `${entry.file} output 'subgoals' has ${subgoals.length} values, expected ${k}x${tokens}x${dim} (manifest stages)`);
   if (grippers.length !== k + 1) throw new ModelError('SHAPE_MISMATCH', `${entry.file} output 'grippers' has ${grippers.length} values, expected ${k + 1}`);
   if (!subgoals.every(Number.isFinite)) throw new ModelError('SHAPE_MISMATCH', `${entry.file} proposed non-finite latents`);
   if (!grippers.every((g) => g >= 0 && g <= 1)) throw new ModelError('SHAPE_MISMATCH', `${entry.file} proposed a gripper closedness outside [0, 1]`);
@@ -251,7 +254,10 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
 function bind(s: State, latents: Float32Array, st: Float32Array, goal: Float32Array, horizon: number): number {
   const { tokens, dim } = s.manifest.encoder.output;
   if (!s.rollouts.has(horizon)) throw new ModelError('INPUT_INVALID', `no rollout session loaded for horizon ${horizon}`);
-  for (const [name, v] of [['latents', latents], ['goal', goal]] as const) {
+  for (const [name, v] of [
+    ['latents', latents],
+    ['goal', goal],
+  ] as const) {
     if (v.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `${name} have ${v.length} values, expected ${tokens}x${dim}`);
   }
   if (st.length !== s.manifest.state.dim) throw new ModelError('INPUT_INVALID', `state has ${st.length} values, expected ${s.manifest.state.dim}`);
@@ -306,7 +312,11 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
       const s = state;
       state = undefined;
       contexts.clear();
-      if (s) await Promise.all([s.encoder.release(), ...[...s.rollouts.values(), ...(s.readout ? [s.readout] : []), ...(s.proposer ? [s.proposer] : [])].map((r) => r.release())]);
+      if (s)
+        await Promise.all([
+          s.encoder.release(),
+          ...[...s.rollouts.values(), ...(s.readout ? [s.readout] : []), ...(s.proposer ? [s.proposer] : [])].map((r) => r.release()),
+        ]);
       return { value: null, transfer: [] };
     }
   }

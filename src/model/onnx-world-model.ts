@@ -19,8 +19,6 @@ import { type LoadedManifest, type Manifest, loadManifest } from './manifest.js'
 import { preprocess } from './preprocess.js';
 import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
-
-
 /** Options of {@link OnnxWorldModel.load}; every field has a default. */
 export interface OnnxWorldModelOptions {
   /** Execution provider (default 'cpu'). */

@@ -44,19 +44,74 @@ const MODEL_STRING = "; empty = the model's value (its manifest's planning block
  * dashes (`goal_gripper_weight` → `--goal-gripper-weight`). Defaults are {@link UNSET}.
  */
 export const PLANNER_SETTINGS = {
-  optimizer: { type: 'string', default: UNSET.string, choices: [UNSET.string, ...OPTIMIZER_NAMES], description: `Planner optimiser: ${OPTIMIZER_NAMES.join(', ')} (iCEM: coloured noise, elites kept, shrinking population)${MODEL_STRING}` },
+  optimizer: {
+    type: 'string',
+    default: UNSET.string,
+    choices: [UNSET.string, ...OPTIMIZER_NAMES],
+    description: `Planner optimiser: ${OPTIMIZER_NAMES.join(', ')} (iCEM: coloured noise, elites kept, shrinking population)${MODEL_STRING}`,
+  },
   samples: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Candidate action sequences per iteration${MODEL_INT}` },
   iterations: { type: 'integer', default: UNSET.integer, min: 0, max: 1000, description: `Optimiser iterations per action${MODEL_INT}` },
   elites: { type: 'integer', default: UNSET.integer, min: 0, max: 100000, description: `Elites kept per iteration (<= samples)${MODEL_INT}` },
-  horizon: { type: 'integer', default: UNSET.integer, min: 0, max: 64, description: `Actions per candidate sequence (the model needs a rollout graph for it)${MODEL_INT}` },
-  warm_start: { type: 'string', default: UNSET.string, choices: [UNSET.string, 'on', 'off'], description: `Start each plan from the previous plan shifted by one step: on or off${MODEL_STRING}` },
-  max_step_xyz: { type: 'double', default: UNSET.double, min: -1, max: 0.2, unit: 'm', description: `Largest |delta| per axis per step: the planner's bound and the safety clamp${MODEL_DOUBLE}` },
-  max_step_rotation: { type: 'double', default: UNSET.double, min: -1, max: 0.5, unit: 'rad', description: `Largest |delta| per rotation axis per step (0 = rotations pinned, as in the paper)${MODEL_DOUBLE}` },
+  horizon: {
+    type: 'integer',
+    default: UNSET.integer,
+    min: 0,
+    max: 64,
+    description: `Actions per candidate sequence (the model needs a rollout graph for it)${MODEL_INT}`,
+  },
+  warm_start: {
+    type: 'string',
+    default: UNSET.string,
+    choices: [UNSET.string, 'on', 'off'],
+    description: `Start each plan from the previous plan shifted by one step: on or off${MODEL_STRING}`,
+  },
+  max_step_xyz: {
+    type: 'double',
+    default: UNSET.double,
+    min: -1,
+    max: 0.2,
+    unit: 'm',
+    description: `Largest |delta| per axis per step: the planner's bound and the safety clamp${MODEL_DOUBLE}`,
+  },
+  max_step_rotation: {
+    type: 'double',
+    default: UNSET.double,
+    min: -1,
+    max: 0.5,
+    unit: 'rad',
+    description: `Largest |delta| per rotation axis per step (0 = rotations pinned, as in the paper)${MODEL_DOUBLE}`,
+  },
   max_step_gripper: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Largest |delta| of gripper closedness per step${MODEL_DOUBLE}` },
-  gripper_snap: { type: 'double', default: UNSET.double, min: -1, max: 1, description: `Planned gripper deltas with smaller magnitude are snapped to 0${MODEL_DOUBLE}` },
-  gripper_margin: { type: 'double', default: UNSET.double, min: -1, max: 0.99, description: `Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)${MODEL_DOUBLE}` },
-  goal_gripper_weight: { type: 'double', default: UNSET.double, min: -1, max: 10, description: `Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness; 0 = off)${MODEL_DOUBLE}` },
-  gripper_after_arm: { type: 'double', default: UNSET.double, min: -1, max: 0.2, unit: 'm', description: `With the goal-gripper term: closing the fingers for a goal that reads closed waits until the planned arm step is shorter than this (0 = off: at once; opening never waits)${MODEL_DOUBLE}` },
+  gripper_snap: {
+    type: 'double',
+    default: UNSET.double,
+    min: -1,
+    max: 1,
+    description: `Planned gripper deltas with smaller magnitude are snapped to 0${MODEL_DOUBLE}`,
+  },
+  gripper_margin: {
+    type: 'double',
+    default: UNSET.double,
+    min: -1,
+    max: 0.99,
+    description: `Gripper hysteresis: a planned gripper change must lower the energy by this fraction against holding (0 disables)${MODEL_DOUBLE}`,
+  },
+  goal_gripper_weight: {
+    type: 'double',
+    default: UNSET.double,
+    min: -1,
+    max: 10,
+    description: `Weight of the goal-gripper term (the model's goal readout of each goal image vs the planned closedness; 0 = off)${MODEL_DOUBLE}`,
+  },
+  gripper_after_arm: {
+    type: 'double',
+    default: UNSET.double,
+    min: -1,
+    max: 0.2,
+    unit: 'm',
+    description: `With the goal-gripper term: closing the fingers for a goal that reads closed waits until the planned arm step is shorter than this (0 = off: at once; opening never waits)${MODEL_DOUBLE}`,
+  },
 } as const satisfies Record<string, ParamSpec>;
 
 /** A planner setting's name. */
@@ -122,14 +177,17 @@ export function resolvePlannerConfig(m: Manifest, settings: Partial<PlannerSetti
     throw new PlannerSettingsError(`horizon ${horizon}: model '${m.name}' has rollout graphs for ${m.rollout.map((r) => r.horizon).join(', ')} only`);
   }
   if (goalGripperWeight > 0 && !m.goalReadout) {
-    throw new PlannerSettingsError(`goal_gripper_weight ${goalGripperWeight}: model '${m.name}' has no goal readout (manifest goalReadout) to read the goal's gripper from`);
+    throw new PlannerSettingsError(
+      `goal_gripper_weight ${goalGripperWeight}: model '${m.name}' has no goal readout (manifest goalReadout) to read the goal's gripper from`,
+    );
   }
   const explicitElites = !isUnset('elites', s.elites);
   if (explicitElites && s.elites > samples) throw new PlannerSettingsError(`elites (${s.elites}) must not exceed samples (${samples})`);
   // The manifest's elites belong to its optimiser's family (CEM and iCEM share them); the other
   // family starts from its own default.
   const family = (o: OptimizerName) => (o === 'mppi' ? 'mppi' : 'cem');
-  const elitesFor = (o: OptimizerName): number => Math.min(explicitElites ? s.elites : family(o) === family(p.optimizer) ? p.elites : PLANNER_DEFAULTS[o].elites, samples);
+  const elitesFor = (o: OptimizerName): number =>
+    Math.min(explicitElites ? s.elites : family(o) === family(p.optimizer) ? p.elites : PLANNER_DEFAULTS[o].elites, samples);
   const space = resolveActionSpace(m, s);
   const common = { space, samples, iterations, horizon };
   return {

@@ -114,7 +114,8 @@ export function resizeRegion(img: RgbImage, rect: Rect, outWidth: number, outHei
  */
 export function preprocess(img: RgbImage, spec: PreprocessSpec): Float32Array {
   checkRgb(img);
-  const rect = spec.resize === 'center-crop' ? centerCropRect(img.width, img.height, spec.width, spec.height) : { x: 0, y: 0, width: img.width, height: img.height };
+  const rect =
+    spec.resize === 'center-crop' ? centerCropRect(img.width, img.height, spec.width, spec.height) : { x: 0, y: 0, width: img.width, height: img.height };
   const hwc = resizeRegion(img, rect, spec.width, spec.height);
   const plane = spec.width * spec.height;
   const chw = new Float32Array(3 * plane);

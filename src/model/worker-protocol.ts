@@ -51,6 +51,4 @@ export interface ProposeResult {
 export type WorkerMessage = WorkerRequest & { id: number };
 
 /** A reply to request `id`. */
-export type WorkerReply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { code: ModelErrorCode; message: string } };
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: ModelErrorCode; message: string } };

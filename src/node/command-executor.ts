@@ -15,7 +15,6 @@ import { ARM_JOINT_SUFFIXES } from '../robot/panda-kinematics.js';
 import type { ParamValues } from './parameters.js';
 import type { ArmCommand, NodeOutputs, SecondsClock } from './ports.js';
 
-
 /** Re-sends closer than this to a stream's end are skipped (s): the stop follows at once. */
 const EPS_S = 1e-6;
 /** Angular deceleration relative to the linear one in the smooth halt (rad/s² per m/s²). */
@@ -79,7 +78,12 @@ export class CommandExecutor {
         break;
       }
     }
-    const g = gripperStep(this.closedness, action[6] as number, { maxWidth: p.gripper_max_width, speed: p.gripper_speed, force: p.grasp_force, graspThreshold: p.grasp_threshold });
+    const g = gripperStep(this.closedness, action[6] as number, {
+      maxWidth: p.gripper_max_width,
+      speed: p.gripper_speed,
+      force: p.grasp_force,
+      graspThreshold: p.grasp_threshold,
+    });
     this.closedness = g.closedness;
     if (p.gripper_mode === 'franka' && g.command) this.deps.outputs.gripper(g.command);
     if (p.gripper_mode === 'joint') this.deps.outputs.gripper({ kind: 'position', position: fingerPosition(g.closedness) });
@@ -137,7 +141,8 @@ export class CommandExecutor {
     this.stream = undefined;
     if (p.output_mode === 'twist') this.publishVelocity([0, 0, 0, 0, 0, 0], now);
     else if (p.output_mode === 'pose' && pose) this.emit({ kind: 'pose', frameId: p.command_frame, pose, stampS: now });
-    else if (p.output_mode === 'joint' && joints) this.emit({ kind: 'joint', names: this.jointNames(), positions: joints, timeFromStartS: this.periodS(), stampS: now });
+    else if (p.output_mode === 'joint' && joints)
+      this.emit({ kind: 'joint', names: this.jointNames(), positions: joints, timeFromStartS: this.periodS(), stampS: now });
   }
 
   /** Ends a stream once: one zero twist stamped at its end (a late cycle or timer still stamps the exact end). */
@@ -149,7 +154,12 @@ export class CommandExecutor {
 
   private publishVelocity(v: readonly number[], stampS: number): void {
     this.velocity = [...v];
-    this.emit({ kind: 'twist', frameId: this.params().command_frame, twist: { linear: [v[0] ?? 0, v[1] ?? 0, v[2] ?? 0], angular: [v[3] ?? 0, v[4] ?? 0, v[5] ?? 0] }, stampS });
+    this.emit({
+      kind: 'twist',
+      frameId: this.params().command_frame,
+      twist: { linear: [v[0] ?? 0, v[1] ?? 0, v[2] ?? 0], angular: [v[3] ?? 0, v[4] ?? 0, v[5] ?? 0] },
+      stampS,
+    });
   }
 
   private emit(command: ArmCommand): void {

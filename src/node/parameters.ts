@@ -17,30 +17,131 @@ export type { ParamSpec, ParamType } from '../model/planner-settings.js';
 export const PARAMETERS = {
   model_dir: { type: 'string', default: '', description: 'World-model folder with manifest.json; empty = the shipped models/sim-jepa-ac', readOnly: true },
   provider: { type: 'string', default: 'cpu', choices: ['cpu', 'cuda', 'webgpu', 'tensorrt'], description: 'onnxruntime execution provider', readOnly: true },
-  provider_fallback: { type: 'string', default: 'error', choices: ['error', 'cpu'], description: "What to do when the provider is unavailable: fail, or run on the CPU (logged)", readOnly: true },
+  provider_fallback: {
+    type: 'string',
+    default: 'error',
+    choices: ['error', 'cpu'],
+    description: 'What to do when the provider is unavailable: fail, or run on the CPU (logged)',
+    readOnly: true,
+  },
   device_id: { type: 'integer', default: 0, min: 0, max: 64, description: 'GPU index for cuda/tensorrt', readOnly: true },
-  goal_dir: { type: 'string', default: 'goals', description: 'Folder SetGoal/SetGoalSequence file names are resolved in (no path may leave it)', readOnly: true },
-  control_rate_hz: { type: 'double', default: 0, min: 0, max: 50, unit: 'Hz', description: "Rate of the command loop; one command lasts one period. 0 = the model's (1 / manifest controlPeriodS, what it was trained at)", readOnly: true },
-  settle_s: { type: 'double', default: 0, min: 0, max: 10, unit: 's', description: 'Extra time after a command finishes before a frame and pose count as showing its result (the plan starts from those only)' },
-  twist_rate_hz: { type: 'double', default: 0, min: 0, max: 1000, unit: 'Hz', description: "Twist output: re-send the command's twist at this rate during its period (MoveIt Servo halts when commands are older than its incoming_command_timeout); 0 = once per control cycle. The stamps keep the executed delta exact either way" },
-  output_mode: { type: 'string', default: 'twist', choices: ['twist', 'pose', 'joint'], description: 'twist: TwistStamped for MoveIt Servo; pose: PoseStamped target; joint: JointTrajectory from the own Panda IK' },
+  goal_dir: {
+    type: 'string',
+    default: 'goals',
+    description: 'Folder SetGoal/SetGoalSequence file names are resolved in (no path may leave it)',
+    readOnly: true,
+  },
+  control_rate_hz: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 50,
+    unit: 'Hz',
+    description: "Rate of the command loop; one command lasts one period. 0 = the model's (1 / manifest controlPeriodS, what it was trained at)",
+    readOnly: true,
+  },
+  settle_s: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 10,
+    unit: 's',
+    description: 'Extra time after a command finishes before a frame and pose count as showing its result (the plan starts from those only)',
+  },
+  twist_rate_hz: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 1000,
+    unit: 'Hz',
+    description:
+      "Twist output: re-send the command's twist at this rate during its period (MoveIt Servo halts when commands are older than its incoming_command_timeout); 0 = once per control cycle. The stamps keep the executed delta exact either way",
+  },
+  output_mode: {
+    type: 'string',
+    default: 'twist',
+    choices: ['twist', 'pose', 'joint'],
+    description: 'twist: TwistStamped for MoveIt Servo; pose: PoseStamped target; joint: JointTrajectory from the own Panda IK',
+  },
   command_frame: { type: 'string', default: 'fr3_link0', description: 'frame_id of published commands (the robot base frame)' },
-  goal_max_steps: { type: 'integer', default: 40, min: 1, max: 100000, description: 'Step budget of a single goal set with SetGoal (then GOAL_REACHED, holding)' },
-  goal_energy_threshold: { type: 'double', default: 0, min: 0, max: 1000, description: 'A single goal counts as reached at or below this energy (0 = budget only)' },
-  propose_stages: { type: 'bool', default: true, description: "A single goal set with SetGoal is split into stages by the model's subgoal proposer (models with one: manifest subgoalProposer) from the first frame planned from; the budgets are the proposer's. false: plan straight to the goal" },
+  goal_max_steps: {
+    type: 'integer',
+    default: 40,
+    min: 1,
+    max: 100000,
+    description: 'Step budget of a single goal set with SetGoal (then GOAL_REACHED, holding)',
+  },
+  goal_energy_threshold: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 1000,
+    description: 'A single goal counts as reached at or below this energy (0 = budget only)',
+  },
+  propose_stages: {
+    type: 'bool',
+    default: true,
+    description:
+      "A single goal set with SetGoal is split into stages by the model's subgoal proposer (models with one: manifest subgoalProposer) from the first frame planned from; the budgets are the proposer's. false: plan straight to the goal",
+  },
   ...PLANNER_SETTINGS,
   planner_seed: { type: 'integer', default: 0, min: 0, max: 2147483647, description: 'Seed of the planner sampling' },
-  workspace_min: { type: 'double_array', length: 3, default: TABLETOP_WORKSPACE.min, unit: 'm', description: 'Lower corner of the box the tool centre must stay in (base frame)' },
+  workspace_min: {
+    type: 'double_array',
+    length: 3,
+    default: TABLETOP_WORKSPACE.min,
+    unit: 'm',
+    description: 'Lower corner of the box the tool centre must stay in (base frame)',
+  },
   workspace_max: { type: 'double_array', length: 3, default: TABLETOP_WORKSPACE.max, unit: 'm', description: 'Upper corner of the workspace box' },
-  max_speed: { type: 'double', default: 0, min: 0, max: 1.7, unit: 'm/s', description: "Largest tool-centre speed (Panda limit 1.7 m/s); 0 = the speed of the planner's largest step (never cuts a planned step)" },
-  max_angular_speed: { type: 'double', default: 0, min: 0, max: 2.5, unit: 'rad/s', description: "Largest tool rotation speed; 0 = the speed of the planner's largest rotation step" },
-  max_decel: { type: 'double', default: 1.0, min: 0.01, max: 13, unit: 'm/s^2', description: 'Deceleration of the smooth halt when inputs go stale (twist mode)' },
+  max_speed: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 1.7,
+    unit: 'm/s',
+    description: "Largest tool-centre speed (Panda limit 1.7 m/s); 0 = the speed of the planner's largest step (never cuts a planned step)",
+  },
+  max_angular_speed: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 2.5,
+    unit: 'rad/s',
+    description: "Largest tool rotation speed; 0 = the speed of the planner's largest rotation step",
+  },
+  max_decel: {
+    type: 'double',
+    default: 1.0,
+    min: 0.01,
+    max: 13,
+    unit: 'm/s^2',
+    description: 'Deceleration of the smooth halt when inputs go stale (twist mode)',
+  },
   image_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'A camera frame older than this holds the arm (STALE_IMAGE)' },
-  state_stale_s: { type: 'double', default: 0.5, min: 0.01, max: 60, unit: 's', description: 'An end-effector pose older than this holds the arm (STALE_STATE)' },
-  pose_source: { type: 'string', default: 'topic', choices: ['topic', 'joints'], description: "Where the tool pose comes from: the PoseStamped topic, or the project's Panda forward kinematics of joint_states (Gazebo, where no pose is published)" },
+  state_stale_s: {
+    type: 'double',
+    default: 0.5,
+    min: 0.01,
+    max: 60,
+    unit: 's',
+    description: 'An end-effector pose older than this holds the arm (STALE_STATE)',
+  },
+  pose_source: {
+    type: 'string',
+    default: 'topic',
+    choices: ['topic', 'joints'],
+    description:
+      "Where the tool pose comes from: the PoseStamped topic, or the project's Panda forward kinematics of joint_states (Gazebo, where no pose is published)",
+  },
   compressed_image: { type: 'bool', default: false, description: 'Subscribe to sensor_msgs/CompressedImage (PNG) instead of Image', readOnly: true },
   joint_prefix: { type: 'string', default: 'fr3_', description: "Prefix of the arm's joint names in JointTrajectory commands (fr3_ or panda_)" },
-  gripper_mode: { type: 'string', default: 'franka', choices: ['franka', 'joint', 'none'], description: 'franka: franka_gripper Move/Grasp actions; joint: finger position command; none: no gripper output' },
+  gripper_mode: {
+    type: 'string',
+    default: 'franka',
+    choices: ['franka', 'joint', 'none'],
+    description: 'franka: franka_gripper Move/Grasp actions; joint: finger position command; none: no gripper output',
+  },
   gripper_namespace: { type: 'string', default: 'fr3_gripper', description: 'Namespace of the franka_gripper action servers', readOnly: true },
   gripper_max_width: { type: 'double', default: 0.08, min: 0.01, max: 0.2, unit: 'm', description: 'Finger opening at closedness 0' },
   gripper_speed: { type: 'double', default: 0.1, min: 0.001, max: 0.2, unit: 'm/s', description: 'Finger speed of gripper commands' },
@@ -51,7 +152,15 @@ export const PARAMETERS = {
 /** A parameter name. */
 export type ParamName = keyof typeof PARAMETERS;
 
-type ValueOf<S> = S extends { type: 'string'; choices: readonly (infer C)[] } ? C : S extends { type: 'string' } ? string : S extends { type: 'bool' } ? boolean : S extends { type: 'double_array' } ? number[] : number;
+type ValueOf<S> = S extends { type: 'string'; choices: readonly (infer C)[] }
+  ? C
+  : S extends { type: 'string' }
+    ? string
+    : S extends { type: 'bool' }
+      ? boolean
+      : S extends { type: 'double_array' }
+        ? number[]
+        : number;
 
 /** Values of every parameter. */
 export type ParamValues = { -readonly [K in ParamName]: ValueOf<(typeof PARAMETERS)[K]> };
@@ -115,14 +224,17 @@ export function validateParameters(values: Record<string, unknown>): string[] {
   const v = values as ParamValues;
   for (const [name, spec] of Object.entries(PLANNER_SETTINGS) as [keyof typeof PLANNER_SETTINGS, ParamSpec][]) {
     const value = v[name];
-    if (spec.type === 'double' && typeof value === 'number' && value < 0 && !isUnset(name, value)) problems.push(`${name} must be >= 0, or -1 for the model's value, got ${value}`);
+    if (spec.type === 'double' && typeof value === 'number' && value < 0 && !isUnset(name, value))
+      problems.push(`${name} must be >= 0, or -1 for the model's value, got ${value}`);
   }
-  if (!isUnset('elites', v.elites) && !isUnset('samples', v.samples) && v.elites > v.samples) problems.push(`elites (${v.elites}) must not exceed samples (${v.samples})`);
+  if (!isUnset('elites', v.elites) && !isUnset('samples', v.samples) && v.elites > v.samples)
+    problems.push(`elites (${v.elites}) must not exceed samples (${v.samples})`);
   v.workspace_min.forEach((lo, i) => {
     const hi = v.workspace_max[i] as number;
     if (!(hi > lo)) problems.push(`workspace_max[${i}] (${hi}) must exceed workspace_min[${i}] (${lo})`);
   });
-  if (!isUnset('gripper_snap', v.gripper_snap) && !isUnset('max_step_gripper', v.max_step_gripper) && v.gripper_snap > v.max_step_gripper) problems.push(`gripper_snap (${v.gripper_snap}) above max_step_gripper (${v.max_step_gripper}) would snap every gripper action`);
+  if (!isUnset('gripper_snap', v.gripper_snap) && !isUnset('max_step_gripper', v.max_step_gripper) && v.gripper_snap > v.max_step_gripper)
+    problems.push(`gripper_snap (${v.gripper_snap}) above max_step_gripper (${v.max_step_gripper}) would snap every gripper action`);
   return problems;
 }
 
@@ -144,7 +256,8 @@ export function updateParameters(current: ParamValues, changes: Record<string, u
   for (const [name, raw] of Object.entries(changes)) {
     const value = typeof raw === 'bigint' ? Number(raw) : raw;
     const spec = (PARAMETERS as Record<string, ParamSpec>)[name];
-    if (spec && live && spec.readOnly && JSON.stringify(value) !== JSON.stringify(current[name as ParamName])) refused.push(`${name} is read-only (set it at start-up)`);
+    if (spec && live && spec.readOnly && JSON.stringify(value) !== JSON.stringify(current[name as ParamName]))
+      refused.push(`${name} is read-only (set it at start-up)`);
     next[name] = value;
   }
   const problems = [...refused, ...validateParameters(next)];
@@ -155,7 +268,11 @@ export function updateParameters(current: ParamValues, changes: Record<string, u
 /** The description with unit and range, as shown to ROS users (`ros2 param describe`). */
 export function describeParameter(name: ParamName): string {
   const s: ParamSpec = PARAMETERS[name];
-  const range = s.choices ? ` One of: ${s.choices.join(', ')}.` : s.min !== undefined || s.max !== undefined ? ` Range [${s.min ?? '-inf'}, ${s.max ?? 'inf'}].` : '';
+  const range = s.choices
+    ? ` One of: ${s.choices.join(', ')}.`
+    : s.min !== undefined || s.max !== undefined
+      ? ` Range [${s.min ?? '-inf'}, ${s.max ?? 'inf'}].`
+      : '';
   return `${s.description}${s.unit ? ` (${s.unit})` : ''}.${range}`;
 }
 
@@ -181,7 +298,12 @@ export function parametersYaml(values: ParamValues = defaultParameters()): strin
   for (const name of Object.keys(PARAMETERS) as ParamName[]) {
     const spec: ParamSpec = PARAMETERS[name];
     const v = values[name];
-    const shown = spec.type === 'double' && Number.isInteger(v) ? `${v as number}.0` : spec.type === 'double_array' ? `[${(v as number[]).map((x) => (Number.isInteger(x) ? `${x}.0` : String(x))).join(', ')}]` : yamlValue(v);
+    const shown =
+      spec.type === 'double' && Number.isInteger(v)
+        ? `${v as number}.0`
+        : spec.type === 'double_array'
+          ? `[${(v as number[]).map((x) => (Number.isInteger(x) ? `${x}.0` : String(x))).join(', ')}]`
+          : yamlValue(v);
     lines.push(`    # ${describeParameter(name)}${spec.readOnly ? ' Read-only.' : ''}`);
     lines.push(`    ${name}: ${shown}`);
   }

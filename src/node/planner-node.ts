@@ -117,7 +117,11 @@ export class PlannerNode {
 
   constructor(private readonly deps: PlannerNodeDeps) {
     this.params = deps.params;
-    this.executor = new CommandExecutor(deps, () => this.params, () => this.periodS);
+    this.executor = new CommandExecutor(
+      deps,
+      () => this.params,
+      () => this.periodS,
+    );
     this.rebuildPlanner();
   }
 
@@ -161,7 +165,10 @@ export class PlannerNode {
       this.joints = { value: joints, stamp };
       if (this.params.pose_source === 'joints' && joints.every(Number.isFinite)) {
         const fk = forwardKinematics(joints);
-        this.pose = { value: { position: [fk.position[0] as number, fk.position[1] as number, fk.position[2] as number], orientation: matrixToQuaternion(fk.rotation) }, stamp };
+        this.pose = {
+          value: { position: [fk.position[0] as number, fk.position[1] as number, fk.position[2] as number], orientation: matrixToQuaternion(fk.rotation) },
+          stamp,
+        };
       }
     }
     const f = names.findIndex((n) => n.endsWith(FINGER_SUFFIX));
@@ -199,7 +206,8 @@ export class PlannerNode {
     const refuse = (message: string) => ({ accepted: false, message, goalCount: 0 });
     if (count === 0) return refuse('no goals given');
     if (req.maxSteps.length !== count) return refuse(`max_steps has ${req.maxSteps.length} entries for ${count} goals`);
-    if (req.energyThresholds.length !== 0 && req.energyThresholds.length !== count) return refuse(`energy_thresholds has ${req.energyThresholds.length} entries for ${count} goals (give none or one each)`);
+    if (req.energyThresholds.length !== 0 && req.energyThresholds.length !== count)
+      return refuse(`energy_thresholds has ${req.energyThresholds.length} entries for ${count} goals (give none or one each)`);
     const badBudget = req.maxSteps.findIndex((n) => !Number.isSafeInteger(n) || n < 1);
     if (badBudget >= 0) return refuse(`max_steps[${badBudget}] must be >= 1, got ${req.maxSteps[badBudget]}`);
     const model = this.model;
@@ -326,9 +334,14 @@ export class PlannerNode {
   private observationProblem(): string | undefined {
     const after = this.executor.busyUntil + this.params.settle_s;
     if (!Number.isFinite(after)) return undefined;
-    const early = [['camera frame', this.image], ['pose', this.pose], ...(this.params.output_mode === 'joint' ? [['joint states', this.joints] as const] : [])] as const;
+    const early = [
+      ['camera frame', this.image],
+      ['pose', this.pose],
+      ...(this.params.output_mode === 'joint' ? [['joint states', this.joints] as const] : []),
+    ] as const;
     for (const [name, input] of early) {
-      if (input && input.stamp < after) return `waiting for a ${name} stamped after ${after.toFixed(3)} s (the last command's end + settle_s); latest ${input.stamp.toFixed(3)} s`;
+      if (input && input.stamp < after)
+        return `waiting for a ${name} stamped after ${after.toFixed(3)} s (the last command's end + settle_s); latest ${input.stamp.toFixed(3)} s`;
     }
     return undefined;
   }
@@ -341,10 +354,12 @@ export class PlannerNode {
     if (this.sequencer.done) return { code: PlannerStatus.GOAL_REACHED, message: `all ${this.sequencer.count} goals done` };
     if (!this.image) return { code: PlannerStatus.STALE_IMAGE, message: 'no camera frame received yet' };
     const imageAge = now - this.image.stamp;
-    if (imageAge > this.params.image_stale_s) return { code: PlannerStatus.STALE_IMAGE, message: `camera frame is ${imageAge.toFixed(2)} s old (limit ${this.params.image_stale_s} s)` };
+    if (imageAge > this.params.image_stale_s)
+      return { code: PlannerStatus.STALE_IMAGE, message: `camera frame is ${imageAge.toFixed(2)} s old (limit ${this.params.image_stale_s} s)` };
     if (!this.pose) return { code: PlannerStatus.STALE_STATE, message: 'no end-effector pose received yet' };
     const poseAge = now - this.pose.stamp;
-    if (poseAge > this.params.state_stale_s) return { code: PlannerStatus.STALE_STATE, message: `end-effector pose is ${poseAge.toFixed(2)} s old (limit ${this.params.state_stale_s} s)` };
+    if (poseAge > this.params.state_stale_s)
+      return { code: PlannerStatus.STALE_STATE, message: `end-effector pose is ${poseAge.toFixed(2)} s old (limit ${this.params.state_stale_s} s)` };
     if (this.params.output_mode === 'joint') {
       if (!this.joints) return { code: PlannerStatus.STALE_STATE, message: 'joint output needs joint states; none received yet' };
       const age = now - this.joints.stamp;
@@ -420,7 +435,6 @@ export class PlannerNode {
     }
     this.deps.outputs.planPath(points);
   }
-
 
   private publishStatus(): void {
     if (this.closed) return;

@@ -20,13 +20,20 @@ export interface NodeModel extends EnergyModel {
 }
 
 /** A camera frame as received: raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage). */
-export type CameraFrame = { readonly kind: 'raw'; readonly image: RawImage } | { readonly kind: 'compressed'; readonly format: string; readonly data: Uint8Array };
+export type CameraFrame =
+  { readonly kind: 'raw'; readonly image: RawImage } | { readonly kind: 'compressed'; readonly format: string; readonly data: Uint8Array };
 
 /** An arm command, by output mode. */
 export type ArmCommand =
   | { readonly kind: 'twist'; readonly frameId: string; readonly twist: Twist; readonly stampS: number }
   | { readonly kind: 'pose'; readonly frameId: string; readonly pose: ToolPose; readonly stampS: number }
-  | { readonly kind: 'joint'; readonly names: readonly string[]; readonly positions: readonly number[]; readonly timeFromStartS: number; readonly stampS: number };
+  | {
+      readonly kind: 'joint';
+      readonly names: readonly string[];
+      readonly positions: readonly number[];
+      readonly timeFromStartS: number;
+      readonly stampS: number;
+    };
 /* stampS: the command's time on the node's clock (s), written to the message header. A twist holds
    from its stamp until the next twist's stamp: a stream of delta/period ends with a zero twist
    stamped exactly one period after it started, whenever it is sent. */

@@ -82,7 +82,14 @@ export interface GripperSettings {
 
 /** A franka_gripper command: Grasp (close on an object) or Move (open to a width). */
 export type GripperCommand =
-  | { readonly kind: 'grasp'; readonly width: number; readonly epsilonInner: number; readonly epsilonOuter: number; readonly speed: number; readonly force: number }
+  | {
+      readonly kind: 'grasp';
+      readonly width: number;
+      readonly epsilonInner: number;
+      readonly epsilonOuter: number;
+      readonly speed: number;
+      readonly force: number;
+    }
   | { readonly kind: 'move'; readonly width: number; readonly speed: number };
 
 /** A Grasp closes on whatever object it meets: width 0 with this inner tolerance, outer up to the max width (m). */

@@ -56,8 +56,7 @@ export function matrixToEuler(r: Mat3): [number, number, number] {
 export function mul3(a: Mat3, b: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
-      out[3 * i + j] =
-        (a[3 * i] ?? 0) * (b[j] ?? 0) + (a[3 * i + 1] ?? 0) * (b[3 + j] ?? 0) + (a[3 * i + 2] ?? 0) * (b[6 + j] ?? 0);
+      out[3 * i + j] = (a[3 * i] ?? 0) * (b[j] ?? 0) + (a[3 * i + 1] ?? 0) * (b[3 + j] ?? 0) + (a[3 * i + 2] ?? 0) * (b[6 + j] ?? 0);
     }
   }
   return out;

@@ -126,7 +126,13 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
     const fingers = m.name.flatMap((n, i) => (n.includes('finger') ? [i] : []));
     const armSpeed = speedAt(m.velocity, arm);
     const fingerSpeed = speedAt(m.velocity, fingers);
-    core.onJointState({ stampS: stampOf(m.header, clock()), q, fingerOpening, ...(armSpeed !== undefined ? { armSpeed } : {}), ...(fingerSpeed !== undefined ? { fingerSpeed } : {}) });
+    core.onJointState({
+      stampS: stampOf(m.header, clock()),
+      q,
+      fingerOpening,
+      ...(armSpeed !== undefined ? { armSpeed } : {}),
+      ...(fingerSpeed !== undefined ? { fingerSpeed } : {}),
+    });
   });
   const cubeFrame = o.cubeFrame;
   if (cubeFrame) {
@@ -195,7 +201,9 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
       }
       if (elapsed > o.timeoutS) {
         const have = core.capturedNames();
-        throw new Error(`timed out after ${o.timeoutS} s in phase '${core.phase}' (captured: ${have.join(', ') || 'none'}; missing: ${core.missingNames().join(', ')}); nothing was written. Did the arm follow the commands on ${o.topics.trajectory}? A running planner node also commands it (the built-in simulator obeys its twists first)`);
+        throw new Error(
+          `timed out after ${o.timeoutS} s in phase '${core.phase}' (captured: ${have.join(', ') || 'none'}; missing: ${core.missingNames().join(', ')}); nothing was written. Did the arm follow the commands on ${o.topics.trajectory}? A running planner node also commands it (the built-in simulator obeys its twists first)`,
+        );
       }
       if (core.phase !== lastPhase) {
         lastPhase = core.phase;
@@ -208,13 +216,16 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
         case 'capture': {
           const image = rawToRgb(inputs.image as RawImage);
           frames.push({ name: step.name, file: step.file, image, tcp: step.tcp });
-          progress(`captured ${step.file} (${frames.length}/${frames.length + core.missingNames().length}), tool at (${step.tcp.map((v) => v.toFixed(3)).join(', ')})`);
+          progress(
+            `captured ${step.file} (${frames.length}/${frames.length + core.missingNames().length}), tool at (${step.tcp.map((v) => v.toFixed(3)).join(', ')})`,
+          );
           return;
         }
         case 'command': {
           if (step.armMoves) {
             const target = jointTargetFromDelta(step.q, step.delta);
-            if (target.positionError > IK_WARN_ERROR) progress(`IK: the step target is ${(target.positionError * 100).toFixed(1)} cm out of reach (joint limits?)`);
+            if (target.positionError > IK_WARN_ERROR)
+              progress(`IK: the step target is ${(target.positionError * 100).toFixed(1)} cm out of reach (joint limits?)`);
             trajectoryPub.publish(commandToMsg({ kind: 'joint', names, positions: target.positions, timeFromStartS: o.moveTimeS, stampS: 0 }, ZERO_STAMP).msg);
           }
           if (step.gripperChanges) gripperPub.publish(gripperToMsg({ kind: 'position', position: fingerPosition(step.closedness) }).msg);

@@ -91,7 +91,10 @@ export function commandToMsg(command: ArmCommand, stamp: RosTime): { type: strin
     }
     case 'pose': {
       const [x, y, z] = command.pose.position;
-      return { type: 'geometry_msgs/msg/PoseStamped', msg: { header: { stamp, frame_id: command.frameId }, pose: { position: { x, y, z }, orientation: { ...command.pose.orientation } } } };
+      return {
+        type: 'geometry_msgs/msg/PoseStamped',
+        msg: { header: { stamp, frame_id: command.frameId }, pose: { position: { x, y, z }, orientation: { ...command.pose.orientation } } },
+      };
     }
     case 'joint':
       return {
@@ -99,7 +102,9 @@ export function commandToMsg(command: ArmCommand, stamp: RosTime): { type: strin
         msg: {
           header: { stamp, frame_id: '' },
           joint_names: [...command.names],
-          points: [{ positions: [...command.positions], velocities: [], accelerations: [], effort: [], time_from_start: secondsToTime(command.timeFromStartS) }],
+          points: [
+            { positions: [...command.positions], velocities: [], accelerations: [], effort: [], time_from_start: secondsToTime(command.timeFromStartS) },
+          ],
         },
       };
   }

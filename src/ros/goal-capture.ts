@@ -74,7 +74,14 @@ export type CaptureStep =
   /** Keep the latest camera frame as this subgoal's image. */
   | { readonly kind: 'capture'; readonly name: SubgoalEvent; readonly file: string; readonly tcp: number[] }
   /** Move the tool by delta[0..2] from joints q (when armMoves) and command the gripper closedness (when gripperChanges). */
-  | { readonly kind: 'command'; readonly q: readonly number[]; readonly delta: Float64Array; readonly armMoves: boolean; readonly closedness: number; readonly gripperChanges: boolean }
+  | {
+      readonly kind: 'command';
+      readonly q: readonly number[];
+      readonly delta: Float64Array;
+      readonly armMoves: boolean;
+      readonly closedness: number;
+      readonly gripperChanges: boolean;
+    }
   | { readonly kind: 'done' }
   /** The script ended without a subgoal of the scheme (not expected; reported, not retried). */
   | { readonly kind: 'failed'; readonly reason: string };
@@ -201,7 +208,12 @@ export class GoalCapture {
     const target = this.target as number[];
     const closedness = this.closedness as number;
     const verdict = judgePickPlace({ tcp, cube: this.cube as number[], target, fingerOpening: j.fingerOpening }, this.o.restZ);
-    const d = pickPlaceStep(this.state, { tcp, cube: this.cube as number[], restZ: this.o.restZ, target, gripper: closedness, yawError: 0, success: verdict?.success ?? false }, 'pick-place', { ...this.o.expert, alignYaw: false });
+    const d = pickPlaceStep(
+      this.state,
+      { tcp, cube: this.cube as number[], restZ: this.o.restZ, target, gripper: closedness, yawError: 0, success: verdict?.success ?? false },
+      'pick-place',
+      { ...this.o.expert, alignYaw: false },
+    );
     this.state = d.state;
     const nextClosedness = Math.min(1, Math.max(0, closedness + (d.action[6] as number)));
     const command = {

@@ -126,7 +126,8 @@ export function judgePickPlace(s: SceneSnapshot, cubeRestZ: number, liftedBefore
   const closedness = 1 - Math.min(1, Math.max(0, s.fingerOpening / FINGER_TRAVEL));
   // Fingers around a 4.5 cm cube read about half closed; a cube 5 cm up at the tool is held.
   const lift = (s.cube[2] as number) - cubeRestZ;
-  const liftedNow = lift >= TASK_THRESHOLDS.graspLift && Math.hypot(...[0, 1, 2].map((i) => (s.cube?.[i] as number) - (s.tcp?.[i] as number))) < TASK_THRESHOLDS.heldDistance;
+  const liftedNow =
+    lift >= TASK_THRESHOLDS.graspLift && Math.hypot(...[0, 1, 2].map((i) => (s.cube?.[i] as number) - (s.tcp?.[i] as number))) < TASK_THRESHOLDS.heldDistance;
   return evaluateTask('pick-place', { tcp: s.tcp, cube: s.cube, target: s.target, restZ: cubeRestZ, gripperCommand: closedness }, liftedBefore || liftedNow);
 }
 
@@ -155,7 +156,6 @@ export class PickPlaceJudge {
 
 const position = (m: PoseStampedMsg) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
 
-
 /**
  * Position [3] of the transform whose child frame is `frame` (exactly, or as the last part of a
  * gz scoped name such as `tabletop::task_cube`); undefined when the message has none.
@@ -164,7 +164,6 @@ export function positionFromTransforms(msg: TFMessageMsg, frame: string): number
   const t = msg.transforms.find((x) => x.child_frame_id === frame || x.child_frame_id.endsWith(`::${frame}`));
   return t ? [t.transform.translation.x, t.transform.translation.y, t.transform.translation.z] : undefined;
 }
-
 
 /** The 7 arm joint positions in kinematic order, in any message order; undefined if one is missing or not finite. */
 export function armJointPositions(names: readonly string[], positions: ArrayLike<number>): number[] | undefined {

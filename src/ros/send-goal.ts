@@ -7,7 +7,15 @@ import type { RclModule } from './rcl-types.js';
 
 /** A sensor_msgs/Image (rgb8) message of an RGB image. */
 export function imageToMsg(img: RgbImage, frameId = 'goal'): object {
-  return { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: frameId }, height: img.height, width: img.width, encoding: 'rgb8', is_bigendian: 0, step: img.width * 3, data: img.data };
+  return {
+    header: { stamp: { sec: 0, nanosec: 0 }, frame_id: frameId },
+    height: img.height,
+    width: img.width,
+    encoding: 'rgb8',
+    is_bigendian: 0,
+    step: img.width * 3,
+    data: img.data,
+  };
 }
 
 /** What to send. */
@@ -20,11 +28,19 @@ export async function sendGoal(rcl: RclModule, nodeName: string, request: GoalRe
   const node = rcl.createNode('jepa_mpc_send_goal');
   try {
     const single = request.kind === 'single';
-    const client = node.createClient(single ? 'jepa_mpc_interfaces/srv/SetGoal' : 'jepa_mpc_interfaces/srv/SetGoalSequence', `${nodeName}/${single ? 'set_goal' : 'set_goal_sequence'}`);
+    const client = node.createClient(
+      single ? 'jepa_mpc_interfaces/srv/SetGoal' : 'jepa_mpc_interfaces/srv/SetGoalSequence',
+      `${nodeName}/${single ? 'set_goal' : 'set_goal_sequence'}`,
+    );
     rcl.spin(node);
-    if (!(await client.waitForService(timeoutMs))) throw new Error(`service ${nodeName}/${single ? 'set_goal' : 'set_goal_sequence'} not available after ${timeoutMs} ms (is the planner running?)`);
+    if (!(await client.waitForService(timeoutMs)))
+      throw new Error(`service ${nodeName}/${single ? 'set_goal' : 'set_goal_sequence'} not available after ${timeoutMs} ms (is the planner running?)`);
     const msg = single
-      ? { image: imageToMsg(request.image ?? { width: 0, height: 0, data: new Uint8Array(0) }), file_name: request.fileName ?? '', use_current_frame: request.useCurrentFrame ?? false }
+      ? {
+          image: imageToMsg(request.image ?? { width: 0, height: 0, data: new Uint8Array(0) }),
+          file_name: request.fileName ?? '',
+          use_current_frame: request.useCurrentFrame ?? false,
+        }
       : { images: request.images.map((i) => imageToMsg(i)), file_names: [], max_steps: request.steps, energy_thresholds: request.thresholds };
     return await client.sendRequestAsync(msg, { timeout: timeoutMs });
   } finally {

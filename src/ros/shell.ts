@@ -7,11 +7,34 @@
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
-import { PARAMETERS, describeParameter, updateParameters, validateParameters, defaultParameters, type ParamName, type ParamSpec, type ParamValues } from '../node/parameters.js';
+import {
+  PARAMETERS,
+  describeParameter,
+  updateParameters,
+  validateParameters,
+  defaultParameters,
+  type ParamName,
+  type ParamSpec,
+  type ParamValues,
+} from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
 import { modelDir } from '../paths.js';
-import { type CompressedImageMsg, type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, frameFromMsg, gripperToMsg, headerSeconds, imageFromMsg, pathToMarker, poseFromMsg, secondsToTime, statusToMsg } from './convert.js';
+import {
+  type CompressedImageMsg,
+  type ImageMsg,
+  type JointStateMsg,
+  type PoseStampedMsg,
+  commandToMsg,
+  frameFromMsg,
+  gripperToMsg,
+  headerSeconds,
+  imageFromMsg,
+  pathToMarker,
+  poseFromMsg,
+  secondsToTime,
+  statusToMsg,
+} from './convert.js';
 import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosHeader, RosTime } from './rcl-types.js';
 
 /** Default node name (the params file's top-level key). */
@@ -185,7 +208,9 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   // Inputs: sensor-data QoS (best effort, shallow) for camera and pose; callbacks only store.
   const sensor = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
   if (params.compressed_image) {
-    node.createSubscription('sensor_msgs/msg/CompressedImage', NAMES.compressedImage, sensor, (m: CompressedImageMsg) => planner.onImage(frameFromMsg(m), stampOf(m)));
+    node.createSubscription('sensor_msgs/msg/CompressedImage', NAMES.compressedImage, sensor, (m: CompressedImageMsg) =>
+      planner.onImage(frameFromMsg(m), stampOf(m)),
+    );
   } else {
     node.createSubscription('sensor_msgs/msg/Image', NAMES.image, sensor, (m: ImageMsg) => planner.onImage(frameFromMsg(m), stampOf(m)));
   }
@@ -194,10 +219,19 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
 
   // Services.
   const plain = { enableTypedArray: true };
-  node.createService('jepa_mpc_interfaces/srv/SetGoal', NAMES.setGoal, plain, async (req: { image: ImageMsg; file_name: string; use_current_frame: boolean }) => {
-    const hasImage = req.image.width > 0 || req.image.data.length > 0;
-    return planner.setGoal({ ...(hasImage ? { image: imageFromMsg(req.image) } : {}), ...(req.file_name ? { fileName: req.file_name } : {}), useCurrentFrame: req.use_current_frame });
-  });
+  node.createService(
+    'jepa_mpc_interfaces/srv/SetGoal',
+    NAMES.setGoal,
+    plain,
+    async (req: { image: ImageMsg; file_name: string; use_current_frame: boolean }) => {
+      const hasImage = req.image.width > 0 || req.image.data.length > 0;
+      return planner.setGoal({
+        ...(hasImage ? { image: imageFromMsg(req.image) } : {}),
+        ...(req.file_name ? { fileName: req.file_name } : {}),
+        useCurrentFrame: req.use_current_frame,
+      });
+    },
+  );
   node.createService(
     'jepa_mpc_interfaces/srv/SetGoalSequence',
     NAMES.setGoalSequence,
@@ -226,7 +260,10 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
 
   const periodNs = BigInt(Math.round(1e9 * planner.periodS));
   const timer = node.createTimer(periodNs, () => planner.tick());
-  log.info({ node: node.name(), rateHz: 1 / planner.periodS, output: params.output_mode, provider: 'error' in model ? 'none' : model.provider }, 'planner node started');
+  log.info(
+    { node: node.name(), rateHz: 1 / planner.periodS, output: params.output_mode, provider: 'error' in model ? 'none' : model.provider },
+    'planner node started',
+  );
 
   return {
     node,

@@ -58,9 +58,14 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   const T = rcl.ParameterType;
   const p: Record<string, unknown> = {};
   for (const [name, [type, value, description]] of Object.entries(SIM_PARAMS)) {
-    const t = (type === 'string' ? T['PARAMETER_STRING'] : type === 'integer' ? T['PARAMETER_INTEGER'] : type === 'bool' ? T['PARAMETER_BOOL'] : T['PARAMETER_DOUBLE']) as number;
+    const t = (
+      type === 'string' ? T['PARAMETER_STRING'] : type === 'integer' ? T['PARAMETER_INTEGER'] : type === 'bool' ? T['PARAMETER_BOOL'] : T['PARAMETER_DOUBLE']
+    ) as number;
     const readOnly = !(LIVE_SIM_PARAMS as readonly string[]).includes(name);
-    const declared = node.declareParameter(new rcl.Parameter(name, t, type === 'integer' ? BigInt(value) : value), new rcl.ParameterDescriptor(name, t, description, readOnly));
+    const declared = node.declareParameter(
+      new rcl.Parameter(name, t, type === 'integer' ? BigInt(value) : value),
+      new rcl.ParameterDescriptor(name, t, description, readOnly),
+    );
     p[name] = typeof declared.value === 'bigint' ? Number(declared.value) : declared.value;
   }
   const task = p['task'] as TaskName;
@@ -83,10 +88,15 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   const core = new SimNodeCore(sim, { periodS: period, commandTimeoutS: p['command_timeout_s'] as number }, p['seed'] as number, secondsNow());
   const stampOf = (h: RosHeader) => headerSeconds(h) ?? secondsNow();
   const opts = { enableTypedArray: true };
-  node.createSubscription('geometry_msgs/msg/TwistStamped', SIM_NAMES.twist, opts, (m: { header: RosHeader; twist: { linear: { x: number; y: number; z: number }; angular: { x: number; y: number; z: number } } }) => {
-    const { linear: l, angular: a } = m.twist;
-    core.onTwist([l.x, l.y, l.z], [a.x, a.y, a.z], stampOf(m.header));
-  });
+  node.createSubscription(
+    'geometry_msgs/msg/TwistStamped',
+    SIM_NAMES.twist,
+    opts,
+    (m: { header: RosHeader; twist: { linear: { x: number; y: number; z: number }; angular: { x: number; y: number; z: number } } }) => {
+      const { linear: l, angular: a } = m.twist;
+      core.onTwist([l.x, l.y, l.z], [a.x, a.y, a.z], stampOf(m.header));
+    },
+  );
   node.createSubscription('geometry_msgs/msg/PoseStamped', SIM_NAMES.poseTarget, opts, (m: PoseStampedMsg) => core.onPoseTarget(poseFromMsg(m)));
   node.createSubscription('trajectory_msgs/msg/JointTrajectory', SIM_NAMES.jointTrajectory, opts, (m: { points: { positions: ArrayLike<number> }[] }) => {
     const last = m.points.at(-1);
@@ -110,12 +120,26 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     const r = core.readings(prefix);
     const stamp: RosTime = secondsToTime(r.stampS);
     const header = { stamp, frame_id: frameId };
-    pubs.image.publish({ header: { stamp, frame_id: 'sim_camera' }, height: r.image.height, width: r.image.width, encoding: r.image.encoding, is_bigendian: 0, step: r.image.step, data: r.image.data.slice() });
+    pubs.image.publish({
+      header: { stamp, frame_id: 'sim_camera' },
+      height: r.image.height,
+      width: r.image.width,
+      encoding: r.image.encoding,
+      is_bigendian: 0,
+      step: r.image.step,
+      data: r.image.data.slice(),
+    });
     const [x, y, z] = r.pose.position;
     pubs.pose.publish({ header, pose: { position: { x, y, z }, orientation: { ...r.pose.orientation } } });
     pubs.joints.publish({ header, name: r.jointNames, position: r.jointPositions, velocity: [], effort: [] });
     const cube = sim.cubePose(0);
-    pubs.cube.publish({ header, pose: { position: { x: cube.position[0], y: cube.position[1], z: cube.position[2] }, orientation: { w: cube.quaternion[0], x: cube.quaternion[1], y: cube.quaternion[2], z: cube.quaternion[3] } } });
+    pubs.cube.publish({
+      header,
+      pose: {
+        position: { x: cube.position[0], y: cube.position[1], z: cube.position[2] },
+        orientation: { w: cube.quaternion[0], x: cube.quaternion[1], y: cube.quaternion[2], z: cube.quaternion[3] },
+      },
+    });
     const target = sim.targetPosition();
     pubs.target.publish({ header, pose: { position: { x: target[0], y: target[1], z: target[2] }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
     pubs.task.publish({ data: JSON.stringify({ ...obs.task, step: obs.step, status: obs.status }) });

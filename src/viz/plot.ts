@@ -147,7 +147,9 @@ export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
 
   drawFrame(c, o, yLo, yHi, py);
   const xTicks = o.logX
-    ? Array.from({ length: Math.ceil(xHi) - Math.floor(xLo) + 1 }, (_, k) => Math.floor(xLo) + k).flatMap((e) => [10 ** e, 2 * 10 ** e, 5 * 10 ** e]).filter(inX)
+    ? Array.from({ length: Math.ceil(xHi) - Math.floor(xLo) + 1 }, (_, k) => Math.floor(xLo) + k)
+        .flatMap((e) => [10 ** e, 2 * 10 ** e, 5 * 10 ** e])
+        .filter(inX)
     : Array.from({ length: TICKS + 1 }, (_, t) => xLo + ((xHi - xLo) * t) / TICKS);
   for (const x of xTicks) {
     c.line(px(x), MARGIN.top, px(x), MARGIN.top + plotH, COLORS.light);
@@ -156,7 +158,8 @@ export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
   }
   const dashed = (x0: number, y0: number, x1: number, y1: number) => {
     const steps = Math.max(1, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
-    for (let k = 0; k < steps; k += 2) c.line(x0 + ((x1 - x0) * k) / steps, y0 + ((y1 - y0) * k) / steps, x0 + ((x1 - x0) * (k + 1)) / steps, y0 + ((y1 - y0) * (k + 1)) / steps, COLORS.grey);
+    for (let k = 0; k < steps; k += 2)
+      c.line(x0 + ((x1 - x0) * k) / steps, y0 + ((y1 - y0) * k) / steps, x0 + ((x1 - x0) * (k + 1)) / steps, y0 + ((y1 - y0) * (k + 1)) / steps, COLORS.grey);
   };
   if (o.yReference !== undefined) dashed(MARGIN.left, py(o.yReference), MARGIN.left + plotW, py(o.yReference));
   if (o.xReference !== undefined) dashed(px(o.xReference), MARGIN.top, px(o.xReference), MARGIN.top + plotH);

@@ -91,7 +91,9 @@ describe('iCEM', () => {
     // The first plan's last iteration: its batch's 3 best (30 % of 10 elites) are what is carried.
     const last = seen.slice(0, before).findLast((b) => b.length === populationAt(icem, 1) * A) as Float32Array;
     const energies = await (await model.bind({ ...inputs, horizon: 1 }))(last, last.length / A);
-    const best = Array.from(energies.keys()).sort((a, b) => (energies[a] as number) - (energies[b] as number)).slice(0, 3);
+    const best = Array.from(energies.keys())
+      .sort((a, b) => (energies[a] as number) - (energies[b] as number))
+      .slice(0, 3);
     await planner.step(inputs);
     const firstBatch = seen[before] as Float32Array;
     // Candidate 0 is the mean; 1..3 the carried elites (horizon 1: shifted = repeated, so unchanged).

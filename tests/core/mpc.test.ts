@@ -40,7 +40,11 @@ describe('MpcPlanner', () => {
   });
 
   it.each([
-    ['NaN in the state', { ...inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3, 0, 0, 0, 0]), state: Float32Array.from([0.5, NaN, 0.3, 0, 0, 0, 0]) }, /state\[1\] is NaN/],
+    [
+      'NaN in the state',
+      { ...inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3, 0, 0, 0, 0]), state: Float32Array.from([0.5, NaN, 0.3, 0, 0, 0, 0]) },
+      /state\[1\] is NaN/,
+    ],
     ['Inf in the goal', inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, Infinity, 0, 0, 0, 0]), /goal\[2\] is Infinity/],
     ['mismatched goal size', inputs([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3]), /do not match current latents/],
   ])('holds with INVALID_INPUT on %s', async (_name, bad, message) => {
@@ -152,7 +156,7 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
     expect(stay.action[6]).toBe(0);
   });
 
-  it('is off at weight 0 and without a readout: the energy is the model\'s alone', async () => {
+  it("is off at weight 0 and without a readout: the energy is the model's alone", async () => {
     const blindModel = blind();
     const x = readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.5, 0, 0.3, 0, 0, 0, 0], 1);
     const raw = await blindModel.bind({ ...x, horizon: 1 });
@@ -195,11 +199,21 @@ describe('goal-gripper term (goalGripperWeight + the goal readout)', () => {
   });
 
   it('gripper after the arm is off at 0 and without the term: the search decides the gripper', async () => {
-    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0 })).toBeUndefined();
-    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0, gripperAfterArm: 0.01 })).toBeUndefined();
-    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.7], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toBeUndefined();
-    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.25], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toEqual({ hold: 0.25, target: 1 });
-    expect(gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0], 0), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 })).toBeUndefined();
+    expect(
+      gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0 }),
+    ).toBeUndefined();
+    expect(
+      gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0, gripperAfterArm: 0.01 }),
+    ).toBeUndefined();
+    expect(
+      gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.7], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 }),
+    ).toBeUndefined();
+    expect(
+      gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 0.25], [0, 0, 0, 0, 0, 0, 0], 1), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 }),
+    ).toEqual({ hold: 0.25, target: 1 });
+    expect(
+      gripperDeferred(readGoal([0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0], 0), CEM_DEFAULTS.space, { goalGripperWeight: 0.1, gripperAfterArm: 0.01 }),
+    ).toBeUndefined();
     const close = await new MpcPlanner(blind(), withWeight(0.1), deps()).step(readGoal([0.5, 0, 0.3, 0, 0, 0, 0], [0.55, 0.03, 0.25, 0, 0, 0, 0], 0.97));
     expect(close.action[6]).toBeCloseTo(0.75, 2);
   });

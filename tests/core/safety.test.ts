@@ -73,7 +73,7 @@ describe('safety pipeline', () => {
     expect(() => validateSafetyLimits({ ...LIMITS, ...patch } as SafetyLimits)).toThrow(message);
   });
 
-  describe('limits for a planner (the node defaults: speed 0 = the planner\'s own)', () => {
+  describe("limits for a planner (the node defaults: speed 0 = the planner's own)", () => {
     const space = { lower: [-0.075, -0.075, -0.075, 0, 0, 0, -0.75], upper: [0.075, 0.075, 0.075, 0, 0, 0, 0.75] };
     const box = { workspaceMin: [0.2, -0.45, 0.015] as [number, number, number], workspaceMax: [0.8, 0.45, 0.6] as [number, number, number] };
     const state = [0.5, 0, 0.3, Math.PI, 0, 0, 0];

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { mergeStages, type StagePlan } from '../../src/core/stages.js';
 import type { Latents } from '../../src/core/types.js';
 
-const z = (v: number, gripperReadout?: number): Latents => ({ data: Float32Array.of(v, v), tokens: 1, dim: 2, ...(gripperReadout === undefined ? {} : { gripperReadout }) });
+const z = (v: number, gripperReadout?: number): Latents => ({
+  data: Float32Array.of(v, v),
+  tokens: 1,
+  dim: 2,
+  ...(gripperReadout === undefined ? {} : { gripperReadout }),
+});
 
 const PROPOSED: StagePlan = {
   names: ['hover', 'at cube', 'grasped', 'near target', 'lowered', 'placed'],
@@ -15,7 +20,7 @@ const PROPOSED: StagePlan = {
 };
 
 describe('mergeStages', () => {
-  it('one goal image: every stage proposed but the last, which is the goal (with the proposer\'s gripper when it has no readout)', () => {
+  it("one goal image: every stage proposed but the last, which is the goal (with the proposer's gripper when it has no readout)", () => {
     const plan = mergeStages(PROPOSED, { names: ['goal'], goals: [z(60)] });
     expect(plan.stages.map((s) => s.data[0])).toEqual([1, 2, 3, 4, 5, 60]);
     expect(plan.stages.at(-1)?.gripperReadout).toBe(0);

@@ -35,7 +35,8 @@ describe('planEpisode', () => {
 
   it('draws grasp practice only in the grasp mix, at its weight', () => {
     const n = 4000;
-    const share = (mix: 'general' | 'grasp') => Array.from({ length: n }, (_, i) => planEpisode(1, i, mix)).filter((p) => p.kind === 'grasp-practice').length / n;
+    const share = (mix: 'general' | 'grasp') =>
+      Array.from({ length: n }, (_, i) => planEpisode(1, i, mix)).filter((p) => p.kind === 'grasp-practice').length / n;
     expect(share('general')).toBe(0);
     expect(Math.abs(share('grasp') - MIX_WEIGHTS.grasp['grasp-practice'])).toBeLessThan(0.03);
     const practice = Array.from({ length: 200 }, (_, i) => planEpisode(1, i, 'grasp')).filter((p) => p.kind === 'grasp-practice');
@@ -43,7 +44,12 @@ describe('planEpisode', () => {
     for (const p of practice) expect(p.task).toBe('pick-place');
   });
 
-  it.each([[-1, 0], [0, -1], [1.5, 0], [0, 2 ** 20]])('rejects seed %s / index %s', (seed, index) => {
+  it.each([
+    [-1, 0],
+    [0, -1],
+    [1.5, 0],
+    [0, 2 ** 20],
+  ])('rejects seed %s / index %s', (seed, index) => {
     expect(() => planEpisode(seed, index)).toThrow(RangeError);
   });
 });
@@ -76,7 +82,7 @@ describe('collectDataset + openDataset', () => {
     }
   });
 
-  it('randomises each episode\'s light, camera and cube colour by its layout when asked: same seed, same bytes; the states and actions as without', async () => {
+  it("randomises each episode's light, camera and cube colour by its layout when asked: same seed, same bytes; the states and actions as without", async () => {
     const [plain, a, b] = [await tempDir(), await tempDir(), await tempDir()];
     await collectDataset({ ...SMALL, outDir: plain, shadows: true });
     const m = await collectDataset({ ...SMALL, outDir: a, shadows: true, randomise: ['light', 'camera', 'colour'] });
@@ -88,7 +94,9 @@ describe('collectDataset + openDataset', () => {
     expect(fa['shard-00000.actions.f32']?.equals(fp['shard-00000.actions.f32'] as Buffer)).toBe(true);
     expect(m.render.randomise?.kinds).toEqual(['light', 'camera', 'colour']);
     expect((await openDataset(a)).manifest.render.randomise?.kinds).toEqual(['light', 'camera', 'colour']);
-    await expect(collectDataset({ ...SMALL, outDir: await tempDir(), randomise: ['weather' as never] })).rejects.toThrow(/randomise must name light, camera, colour/);
+    await expect(collectDataset({ ...SMALL, outDir: await tempDir(), randomise: ['weather' as never] })).rejects.toThrow(
+      /randomise must name light, camera, colour/,
+    );
   });
 
   it('refuses to overwrite a dataset unless forced', async () => {
@@ -101,9 +109,14 @@ describe('collectDataset + openDataset', () => {
   it('leaves no manifest when a collection is interrupted', async () => {
     const d = await tempDir();
     await collectDataset({ ...SMALL, episodes: 1, outDir: d });
-    const interrupted = collectDataset({ ...SMALL, outDir: d, force: true, onProgress: (done) => {
-      if (done === 2) throw new Error('interrupted');
-    } });
+    const interrupted = collectDataset({
+      ...SMALL,
+      outDir: d,
+      force: true,
+      onProgress: (done) => {
+        if (done === 2) throw new Error('interrupted');
+      },
+    });
     await expect(interrupted).rejects.toThrow(/interrupted/);
     expect(await readdir(d)).not.toContain(MANIFEST_NAME);
     await expect(openDataset(d)).rejects.toThrow(/no dataset manifest/);
@@ -111,19 +124,27 @@ describe('collectDataset + openDataset', () => {
 
   it.each([
     ['truncated frames', async (d: string) => truncate(join(d, 'shard-00000.frames.u8'), 100), /truncated or corrupt/],
-    ['flipped byte', async (d: string) => {
-      const p = join(d, 'shard-00000.states.f32');
-      const bytes = await readFile(p);
-      bytes[3] = (bytes[3] as number) ^ 0xff;
-      await writeFile(p, bytes);
-    }, /sha256 .* does not match/],
+    [
+      'flipped byte',
+      async (d: string) => {
+        const p = join(d, 'shard-00000.states.f32');
+        const bytes = await readFile(p);
+        bytes[3] = (bytes[3] as number) ^ 0xff;
+        await writeFile(p, bytes);
+      },
+      /sha256 .* does not match/,
+    ],
     ['missing shard file', async (d: string) => rm(join(d, 'shard-00000.actions.f32')), /missing shard file/],
     ['garbage manifest', async (d: string) => writeFile(join(d, MANIFEST_NAME), '{"format": '), /not valid JSON/],
-    ['wrong format tag', async (d: string) => {
-      const p = join(d, MANIFEST_NAME);
-      const m = JSON.parse(await readFile(p, 'utf8')) as Record<string, unknown>;
-      await writeFile(p, JSON.stringify({ ...m, format: 'other@1' }));
-    }, /format/],
+    [
+      'wrong format tag',
+      async (d: string) => {
+        const p = join(d, MANIFEST_NAME);
+        const m = JSON.parse(await readFile(p, 'utf8')) as Record<string, unknown>;
+        await writeFile(p, JSON.stringify({ ...m, format: 'other@1' }));
+      },
+      /format/,
+    ],
   ] as const)('reports a %s clearly', async (_name, damage, message) => {
     const d = await tempDir();
     await collectDataset({ ...SMALL, episodes: 1, outDir: d });

@@ -72,12 +72,16 @@ describe('collect --counterfactual', () => {
   it.each([
     ['truncated counterfactual frames', async (d: string) => truncate(join(d, 'shard-00000.cf-frames.u8'), 100), /cf-frames\.u8: .*truncated or corrupt/],
     ['missing counterfactual actions', async (d: string) => rm(join(d, 'shard-00000.cf-actions.f32')), /cf-actions\.f32: missing shard file/],
-    ['shard without its counterfactual entries', async (d: string) => {
-      const p = join(d, MANIFEST_NAME);
-      const m = JSON.parse(await readFile(p, 'utf8')) as { shards: { files: Record<string, unknown> }[] };
-      delete m.shards[0]?.files.cfFrames;
-      await writeFile(p, JSON.stringify(m));
-    }, /lists no cfFrames file/],
+    [
+      'shard without its counterfactual entries',
+      async (d: string) => {
+        const p = join(d, MANIFEST_NAME);
+        const m = JSON.parse(await readFile(p, 'utf8')) as { shards: { files: Record<string, unknown> }[] };
+        delete m.shards[0]?.files.cfFrames;
+        await writeFile(p, JSON.stringify(m));
+      },
+      /lists no cfFrames file/,
+    ],
   ] as const)('reports a %s clearly', async (_name, damage, message) => {
     const d = await tempDir();
     await collectDataset({ ...SMALL, episodes: 1, steps: 3, outDir: d, counterfactual: true });

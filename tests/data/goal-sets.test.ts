@@ -17,8 +17,26 @@ describe('collectGoalSets', () => {
   it("writes each seed's first frame and waypoint frames as eval renders them, with the states and seeds", async () => {
     const dir = await tempDir();
     const ticks: number[] = [];
-    const m = await collectGoalSets({ outDir: dir, seed: 11, count: 2, task: 'pick-place', scheme: 'waypoints', sim: SIM, expert: { alignYaw: false }, onProgress: (d) => ticks.push(d) });
-    expect(m).toMatchObject({ format: GOAL_SETS_FORMAT, count: 2, width: 64, height: 64, seeds: { first: 11, last: 12 }, skipped: [], shadows: true, controlPeriodS: 0.25 });
+    const m = await collectGoalSets({
+      outDir: dir,
+      seed: 11,
+      count: 2,
+      task: 'pick-place',
+      scheme: 'waypoints',
+      sim: SIM,
+      expert: { alignYaw: false },
+      onProgress: (d) => ticks.push(d),
+    });
+    expect(m).toMatchObject({
+      format: GOAL_SETS_FORMAT,
+      count: 2,
+      width: 64,
+      height: 64,
+      seeds: { first: 11, last: 12 },
+      skipped: [],
+      shadows: true,
+      controlPeriodS: 0.25,
+    });
     expect(m.names).toEqual(['start', 'hover', 'at cube', 'grasped', 'near target', 'lowered', 'placed']);
     expect(ticks).toEqual([1, 2]);
     const frames = await readFile(join(dir, 'frames.u8'));

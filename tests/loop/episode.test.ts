@@ -109,6 +109,8 @@ describe('planned episode in the built-in simulator', () => {
   });
 
   it('rejects budgets that do not match the goal frames', async () => {
-    await expect(runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [4, 10] })).rejects.toThrow(/3 stages but 2 subgoal budgets/);
+    await expect(runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [4, 10] })).rejects.toThrow(
+      /3 stages but 2 subgoal budgets/,
+    );
   });
 });

@@ -14,15 +14,26 @@ import { PlannerSettingsError } from '../../src/model/planner-settings.js';
 import { projectRoot } from '../../src/paths.js';
 import { main as evalMain } from '../../src/cli/eval.js';
 
-
 describe('jepa-mpc eval', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('reaches through the node (pose output, plans taking 0.8 s) and says which loop it measured', async () => {
     const out = captureStdout();
-    expect(await evalMain(['--task', 'reach', '--episodes', '1', '--seed', '3', '--through-node', '--output-mode', 'pose', '--latency', '0.8', '--json'])).toBe(0);
+    expect(await evalMain(['--task', 'reach', '--episodes', '1', '--seed', '3', '--through-node', '--output-mode', 'pose', '--latency', '0.8', '--json'])).toBe(
+      0,
+    );
     const summary = JSON.parse(out.lines.at(-1) ?? '') as Record<string, unknown>;
-    expect(summary).toMatchObject({ task: 'reach', loop: 'through-node', outputMode: 'pose', latencyS: 0.8, episodes: 1, successes: 1, optimizer: 'mppi', samples: 100, iterations: 3 });
+    expect(summary).toMatchObject({
+      task: 'reach',
+      loop: 'through-node',
+      outputMode: 'pose',
+      latencyS: 0.8,
+      episodes: 1,
+      successes: 1,
+      optimizer: 'mppi',
+      samples: 100,
+      iterations: 3,
+    });
   }, 120_000);
 
   it('plans with explicit planner flags where given', async () => {
@@ -57,7 +68,11 @@ describe("a user's mistake is one line, never a stack", () => {
 
   it.each([
     ['a bad flag value', new CliError('--samples: must be >= 1, got 0'), '--samples: must be >= 1, got 0'],
-    ['a missing model', new ModelError('MANIFEST_NOT_FOUND', 'no world-model manifest at /x/manifest.json'), 'no world-model manifest at /x/manifest.json (MANIFEST_NOT_FOUND)'],
+    [
+      'a missing model',
+      new ModelError('MANIFEST_NOT_FOUND', 'no world-model manifest at /x/manifest.json'),
+      'no world-model manifest at /x/manifest.json (MANIFEST_NOT_FOUND)',
+    ],
     ['settings the model cannot run', new PlannerSettingsError('horizon 2: no graph'), 'horizon 2: no graph'],
   ])('%s', (_name, error, message) => {
     expect(userErrorMessage(error)).toBe(message);

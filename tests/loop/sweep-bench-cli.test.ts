@@ -27,13 +27,15 @@ describe('jepa-mpc sweep', () => {
     expect(() => parseGrid('sgd:100x3', ['cem'])).toThrow(/unknown optimiser 'sgd'/);
   });
 
-  it('measures every point on every task with eval\'s loop and writes the plot', async () => {
+  it("measures every point on every task with eval's loop and writes the plot", async () => {
     {
       const dir = await tempDir();
       const out = captureStdout();
       const plot = join(dir, 'sweep.png');
       expect(await sweepMain(['--grid', 'cem:64x2,icem:64x2', '--tasks', 'reach', '--episodes', '1', '--seed', '3', '--plot', plot, '--json'])).toBe(0);
-      const r = JSON.parse(out.lines.at(-1) ?? '') as { rows: { task: string; optimizer: string; evaluationsPerPlan: number; successes: number; meanPlanMs: number }[] };
+      const r = JSON.parse(out.lines.at(-1) ?? '') as {
+        rows: { task: string; optimizer: string; evaluationsPerPlan: number; successes: number; meanPlanMs: number }[];
+      };
       expect(r.rows.map((row) => [row.task, row.optimizer, row.evaluationsPerPlan])).toEqual([
         ['reach', 'cem', 129],
         ['reach', 'icem', 64 + 51 + 1],

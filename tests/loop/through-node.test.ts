@@ -37,18 +37,22 @@ describe('eval --through-node (planner node + simulator node on a virtual clock)
     ['twist', 0.8],
     ['pose', 0.8],
     ['joint', 3],
-  ] as const)('reaches the goal image through the node (%s output, plans taking %s s)', async (outputMode, latencyS) => {
-    const sim = await TabletopSim.create(simOptions('reach'));
-    try {
-      const goals = await expertGoals(simOptions('reach'), 'reach', 3, { alignYaw: false }, 'waypoints');
-      const ep = await runThroughNodeEpisode(sim, model, goals, { seed: 3, latencyS, params: { output_mode: outputMode }, log });
-      expect(ep.success).toBe(true);
-      expect(ep.finalTask.tcpToTarget).toBeLessThan(0.04);
-      expect(ep.steps).toBeGreaterThan(0);
-    } finally {
-      sim.close();
-    }
-  }, EPISODE_TIMEOUT_MS);
+  ] as const)(
+    'reaches the goal image through the node (%s output, plans taking %s s)',
+    async (outputMode, latencyS) => {
+      const sim = await TabletopSim.create(simOptions('reach'));
+      try {
+        const goals = await expertGoals(simOptions('reach'), 'reach', 3, { alignYaw: false }, 'waypoints');
+        const ep = await runThroughNodeEpisode(sim, model, goals, { seed: 3, latencyS, params: { output_mode: outputMode }, log });
+        expect(ep.success).toBe(true);
+        expect(ep.finalTask.tcpToTarget).toBeLessThan(0.04);
+        expect(ep.steps).toBeGreaterThan(0);
+      } finally {
+        sim.close();
+      }
+    },
+    EPISODE_TIMEOUT_MS,
+  );
 
   it(
     'picks and places through the node with plans slower than the control period, as the direct loop does on the same seed',

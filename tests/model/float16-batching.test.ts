@@ -38,8 +38,23 @@ describe('fixed batch sizes', () => {
     [1, [1, 64, 800], [{ offset: 0, count: 1, size: 1 }]],
     [5, [1, 64, 800], [{ offset: 0, count: 5, size: 64 }]],
     [800, [800, 64, 1], [{ offset: 0, count: 800, size: 800 }]],
-    [850, [1, 64, 800], [{ offset: 0, count: 800, size: 800 }, { offset: 800, count: 50, size: 64 }]],
-    [1700, [800], [{ offset: 0, count: 800, size: 800 }, { offset: 800, count: 800, size: 800 }, { offset: 1600, count: 100, size: 800 }]],
+    [
+      850,
+      [1, 64, 800],
+      [
+        { offset: 0, count: 800, size: 800 },
+        { offset: 800, count: 50, size: 64 },
+      ],
+    ],
+    [
+      1700,
+      [800],
+      [
+        { offset: 0, count: 800, size: 800 },
+        { offset: 800, count: 800, size: 800 },
+        { offset: 1600, count: 100, size: 800 },
+      ],
+    ],
   ])('splits %d candidates over sizes %j', (batch, sizes, chunks) => {
     expect(planBatches(batch, sizes)).toEqual(chunks);
   });
@@ -47,9 +62,24 @@ describe('fixed batch sizes', () => {
   it.each([
     [5, [1, 64, 800], [{ offset: 0, count: 5, size: 5 }]],
     [256, [1, 64, 800], [{ offset: 0, count: 256, size: 256 }]],
-    [301, [1, 64, 800], [{ offset: 0, count: 151, size: 151 }, { offset: 151, count: 150, size: 150 }]],
+    [
+      301,
+      [1, 64, 800],
+      [
+        { offset: 0, count: 151, size: 151 },
+        { offset: 151, count: 150, size: 150 },
+      ],
+    ],
     [800, [1, 64, 800], [0, 200, 400, 600].map((offset) => ({ offset, count: 200, size: 200 }))],
-    [130, [1, 64], [{ offset: 0, count: 44, size: 44 }, { offset: 44, count: 43, size: 43 }, { offset: 87, count: 43, size: 43 }]],
+    [
+      130,
+      [1, 64],
+      [
+        { offset: 0, count: 44, size: 44 },
+        { offset: 44, count: 43, size: 43 },
+        { offset: 87, count: 43, size: 43 },
+      ],
+    ],
   ])('runs %d candidates over sizes %j at their exact count in equal chunks of at most 256 and the largest size (dynamic batch)', (batch, sizes, chunks) => {
     expect(planBatches(batch, sizes, true)).toEqual(chunks);
   });

@@ -66,10 +66,14 @@ describe('the goal-gripper term with a real model', () => {
       const readout = goal.gripperReadout as number;
       const state = Float32Array.from([0.5, 0, 0.3, Math.PI, 0, 0, readout > 0.5 ? 0 : 1]); // the other way
       const plan = async (weight: number) =>
-        new MpcPlanner(model, { ...resolvePlannerConfig(model.manifest, { samples: 64, iterations: 3, elites: 8 }), goalGripperWeight: weight }, {
-          rng: createRng(1),
-          clock: () => performance.now(),
-        }).step({ latents, state, goal });
+        new MpcPlanner(
+          model,
+          { ...resolvePlannerConfig(model.manifest, { samples: 64, iterations: 3, elites: 8 }), goalGripperWeight: weight },
+          {
+            rng: createRng(1),
+            clock: () => performance.now(),
+          },
+        ).step({ latents, state, goal });
       const on = await plan(5);
       expect(on.status).toBe(PlannerStatus.OK);
       // a random-weight readout reads about 0.5: the planned closedness lands on it, from either side

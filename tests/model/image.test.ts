@@ -29,12 +29,17 @@ function frame(encoding: string, pad: number): { width: number; height: number; 
 }
 
 describe('rawToRgb', () => {
-  it.each(['rgb8', 'bgr8', 'rgba8', 'bgra8'].flatMap((e) => [[e, 0], [e, 3]] as [string, number][]))(
-    'decodes %s with %d bytes of row padding',
-    (encoding, pad) => {
-      expect(Array.from(rawToRgb(frame(encoding, pad)).data)).toEqual(EXPECTED_RGB);
-    },
-  );
+  it.each(
+    ['rgb8', 'bgr8', 'rgba8', 'bgra8'].flatMap(
+      (e) =>
+        [
+          [e, 0],
+          [e, 3],
+        ] as [string, number][],
+    ),
+  )('decodes %s with %d bytes of row padding', (encoding, pad) => {
+    expect(Array.from(rawToRgb(frame(encoding, pad)).data)).toEqual(EXPECTED_RGB);
+  });
 
   it('replicates mono8 into three channels', () => {
     const img = rawToRgb({ width: 2, height: 1, encoding: 'mono8', step: 4, data: Uint8Array.from([10, 200, 0, 0]) });

@@ -24,7 +24,6 @@ function randomImage(width: number, height: number, seed: number) {
   return { width, height, data };
 }
 
-
 describe('OnnxWorldModel on the test model', () => {
   let model: OnnxWorldModel;
   beforeAll(async () => {
@@ -144,7 +143,11 @@ describe('OnnxWorldModel on the test model', () => {
   it('rejects a state of the wrong length and an unknown horizon', async () => {
     const z = await model.encode(randomImage(64, 64, 10));
     await expectModelError(model.bind({ latents: z, goal: z, state: new Float32Array(3), horizon: 1 }), 'INPUT_INVALID', /state has 3 values, expected 7/);
-    await expectModelError(model.bind({ latents: z, goal: z, state: new Float32Array(7), horizon: 2 }), 'INPUT_INVALID', /no rollout session loaded for horizon 2/);
+    await expectModelError(
+      model.bind({ latents: z, goal: z, state: new Float32Array(7), horizon: 2 }),
+      'INPUT_INVALID',
+      /no rollout session loaded for horizon 2/,
+    );
   });
 });
 
@@ -170,13 +173,29 @@ describe('OnnxWorldModel with bad model folders', () => {
       (m['encoder'] as { input: { layout: string } }).input.layout = 'NHWC';
       delete m['state'];
     });
-    await expectModelError(OnnxWorldModel.load(dir), 'MANIFEST_INVALID', /controlPeriodS: must be > 0[\s\S]*encoder\.input\.layout: Invalid option[\s\S]*state: /);
+    await expectModelError(
+      OnnxWorldModel.load(dir),
+      'MANIFEST_INVALID',
+      /controlPeriodS: must be > 0[\s\S]*encoder\.input\.layout: Invalid option[\s\S]*state: /,
+    );
   });
 
   it.each([
-    ['planning.lower', (m: Record<string, unknown>) => ((m['planning'] as { lower: number[] }).lower = [0]), /planning\.lower: must have 7 entries \(action\.dim\), has 1/],
-    ['planning.horizon', (m: Record<string, unknown>) => ((m['planning'] as { horizon: number }).horizon = 2), /planning\.horizon: no rollout graph for horizon 2 \(have 1, 3\)/],
-    ['planning.elites', (m: Record<string, unknown>) => ((m['planning'] as { elites: number }).elites = 9000), /planning\.elites: elites 9000 exceeds samples 800/],
+    [
+      'planning.lower',
+      (m: Record<string, unknown>) => ((m['planning'] as { lower: number[] }).lower = [0]),
+      /planning\.lower: must have 7 entries \(action\.dim\), has 1/,
+    ],
+    [
+      'planning.horizon',
+      (m: Record<string, unknown>) => ((m['planning'] as { horizon: number }).horizon = 2),
+      /planning\.horizon: no rollout graph for horizon 2 \(have 1, 3\)/,
+    ],
+    [
+      'planning.elites',
+      (m: Record<string, unknown>) => ((m['planning'] as { elites: number }).elites = 9000),
+      /planning\.elites: elites 9000 exceeds samples 800/,
+    ],
   ])('reports an inconsistent %s', async (name, edit, message) => {
     const dir = await variant(`inconsistent-${name}`, edit);
     await expectModelError(OnnxWorldModel.load(dir), 'MANIFEST_INVALID', message);

@@ -33,7 +33,14 @@ describe('planner settings', () => {
     expect([o.samples, o.iterations, o.elites, o.horizon]).toEqual([m.planning.samples, m.planning.iterations, m.planning.elites, m.planning.horizon]);
     expect(c.goalGripperWeight).toBe(m.planning.goalGripperWeight);
     expect(c.warmStart).toBe(m.planning.warmStart);
-    expect(c.cem.space).toEqual({ lower: m.planning.lower, upper: m.planning.upper, pinned: m.planning.pinned, gripperIndex: m.planning.gripperIndex, gripperSnap: m.planning.gripperSnap, gripperMargin: m.planning.gripperMargin });
+    expect(c.cem.space).toEqual({
+      lower: m.planning.lower,
+      upper: m.planning.upper,
+      pinned: m.planning.pinned,
+      gripperIndex: m.planning.gripperIndex,
+      gripperSnap: m.planning.gripperSnap,
+      gripperMargin: m.planning.gripperMargin,
+    });
     expect([c.cem.momentumMean, c.cem.momentumStd]).toEqual([m.planning.momentumMean, m.planning.momentumStd]);
   });
 
@@ -68,7 +75,11 @@ describe('planner settings', () => {
 
 describe('planner flags', () => {
   it('parse to settings, absent flags unset', () => {
-    expect(plannerSettingsFromFlags({ samples: '40', 'warm-start': 'on', 'goal-gripper-weight': '0' })).toEqual({ samples: 40, warm_start: 'on', goal_gripper_weight: 0 });
+    expect(plannerSettingsFromFlags({ samples: '40', 'warm-start': 'on', 'goal-gripper-weight': '0' })).toEqual({
+      samples: 40,
+      warm_start: 'on',
+      goal_gripper_weight: 0,
+    });
     expect(plannerSettingsFromFlags({})).toEqual({});
   });
 

@@ -107,7 +107,7 @@ describe('subgoal proposer of test-tiny', () => {
     await expectModelError(OnnxWorldModel.load(stages), 'SHAPE_MISMATCH', /output 'subgoals' has 2048 values, expected 3x16x64/);
   });
 
-  it('--propose defaults to on for the proposer\'s task only, and on is refused where there is none', () => {
+  it("--propose defaults to on for the proposer's task only, and on is refused where there is none", () => {
     expect(runSettings({ task: 'pick-place' }, model, 'reach').propose).toBe(true);
     expect(runSettings({ task: 'pick-place', propose: 'off' }, model, 'reach').propose).toBe(false);
     expect(runSettings({ task: 'reach' }, model, 'reach').propose).toBe(false);

@@ -43,7 +43,10 @@ describe('models/vjepa2-tiny (V-JEPA 2-AC export path)', () => {
     await model.close();
   });
 
-  it.each([['manifest.json', 'fp32'], ['manifest-fp16.json', 'fp16']])('%s is a valid manifest (NCTHW tubelet, external encoder data, paper CEM)', async (file, precision) => {
+  it.each([
+    ['manifest.json', 'fp32'],
+    ['manifest-fp16.json', 'fp16'],
+  ])('%s is a valid manifest (NCTHW tubelet, external encoder data, paper CEM)', async (file, precision) => {
     const { manifest } = await loadManifest(join(DIR, file));
     expect(manifest.precision).toBe(precision);
     expect(manifest.encoder.input).toMatchObject({ layout: 'NCTHW', frames: 2, resize: 'center-crop', height: 32, width: 32 });
@@ -58,7 +61,12 @@ describe('models/vjepa2-tiny (V-JEPA 2-AC export path)', () => {
     expect(d.energy).toBeLessThan(parity.tolerance);
     const h1 = parity.rollouts.find((r) => r.horizon === 1);
     const predicted = await model.predict(
-      { latents: await model.encode(image(parity.image)), goal: await model.encode(image(parity.goalImage)), state: Float32Array.from(parity.state), horizon: 1 },
+      {
+        latents: await model.encode(image(parity.image)),
+        goal: await model.encode(image(parity.goalImage)),
+        state: Float32Array.from(parity.state),
+        horizon: 1,
+      },
       Float32Array.from(h1?.actions ?? []),
       parity.batch,
     );

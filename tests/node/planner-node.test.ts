@@ -115,7 +115,7 @@ describe('PlannerNode', () => {
     expect(Math.hypot(...after.twist.linear)).toBeLessThanOrEqual(Math.hypot(...twist.twist.linear));
   });
 
-  it("one goal and a model with a subgoal proposer: the node makes the stages from its first frame and plans through them", async () => {
+  it('one goal and a model with a subgoal proposer: the node makes the stages from its first frame and plans through them', async () => {
     const { node, outputs } = makeNode({ gripper_mode: 'joint' });
     node.onImage(frame(1), 100);
     node.onPose(POSE, 100);
@@ -278,7 +278,11 @@ describe('PlannerNode', () => {
     await node.setGoal({ useCurrentFrame: true });
     node.tick();
     expect(outputs.lastStatus.codeName).toBe('STALE_STATE');
-    node.onJointState([...Array(7)].map((_, i) => `fr3_joint${i + 1}`), [0, -0.785, 0, -2.356, 0, 1.571, 0.785], 100);
+    node.onJointState(
+      [...Array(7)].map((_, i) => `fr3_joint${i + 1}`),
+      [0, -0.785, 0, -2.356, 0, 1.571, 0.785],
+      100,
+    );
     node.tick();
     await node.idle();
     const target = outputs.commands.at(-1) as Extract<ArmCommand, { kind: 'pose' }>;
@@ -313,7 +317,12 @@ describe('PlannerNode', () => {
     const planning = model.manifest.planning;
     const unset = config({});
     expect(defaultParameters().goal_gripper_weight).toBe(-1);
-    expect([unset.cem.samples, unset.cem.iterations, unset.cem.elites, unset.cem.horizon]).toEqual([planning.samples, planning.iterations, Math.min(planning.elites, planning.samples), planning.horizon]);
+    expect([unset.cem.samples, unset.cem.iterations, unset.cem.elites, unset.cem.horizon]).toEqual([
+      planning.samples,
+      planning.iterations,
+      Math.min(planning.elites, planning.samples),
+      planning.horizon,
+    ]);
     expect(unset.goalGripperWeight).toBe(planning.goalGripperWeight);
     expect(unset.cem.space.upper).toEqual(planning.upper);
     const set = config({ samples: 40, iterations: 2, elites: 4, max_step_xyz: 0.05, warm_start: 'on' });
@@ -356,7 +365,15 @@ describe('PlannerNode', () => {
       let now = 100;
       const outputs = new Recorder();
       const timers = scheduled();
-      const node = new PlannerNode({ model, params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8 }, outputs, clock: () => now, schedule: timers.schedule(() => now), goalDir, log });
+      const node = new PlannerNode({
+        model,
+        params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8 },
+        outputs,
+        clock: () => now,
+        schedule: timers.schedule(() => now),
+        goalDir,
+        log,
+      });
       node.onImage(frame(1), 100);
       node.onPose(POSE, 100);
       await node.setGoal({ fileName: 'goal.png' });
@@ -391,7 +408,15 @@ describe('PlannerNode', () => {
       let now = 100;
       const outputs = new Recorder();
       const timers = scheduled();
-      const node = new PlannerNode({ model, params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8, twist_rate_hz: 20 }, outputs, clock: () => now, schedule: timers.schedule(() => now), goalDir, log });
+      const node = new PlannerNode({
+        model,
+        params: { ...defaultParameters(), samples: 64, iterations: 3, elites: 8, twist_rate_hz: 20 },
+        outputs,
+        clock: () => now,
+        schedule: timers.schedule(() => now),
+        goalDir,
+        log,
+      });
       node.onImage(frame(1), 100);
       node.onPose(POSE, 100);
       await node.setGoal({ fileName: 'goal.png' });

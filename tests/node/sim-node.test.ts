@@ -26,7 +26,11 @@ describe('SimNodeCore', () => {
     const node = new SimNodeCore(sim, { periodS: PERIOD, commandTimeoutS: 0.5 }, 3, 0);
     const start = tool();
     const t0 = phase;
-    node.onTwist(DELTA.map((d) => d / PERIOD), [0, 0, 0], t0);
+    node.onTwist(
+      DELTA.map((d) => d / PERIOD),
+      [0, 0, 0],
+      t0,
+    );
     node.onTwist([0, 0, 0], [0, 0, 0], t0 + PERIOD);
     for (let k = 1; k <= 4; k++) node.step(k * PERIOD);
     moved(start, tool()).forEach((m, i) => expect(Math.abs(m - (DELTA[i] as number))).toBeLessThan(TRACKING));
@@ -36,7 +40,11 @@ describe('SimNodeCore', () => {
   it('catches up a stop that arrives after the step that ran past it (no overshoot)', () => {
     const node = new SimNodeCore(sim, { periodS: PERIOD, commandTimeoutS: 0.5 }, 3, 0);
     const start = tool();
-    node.onTwist(DELTA.map((d) => d / PERIOD), [0, 0, 0], 0.1);
+    node.onTwist(
+      DELTA.map((d) => d / PERIOD),
+      [0, 0, 0],
+      0.1,
+    );
     node.step(0.25);
     node.step(0.5); // ran the twist until 0.5 (0.15 s too long) before the stop arrived
     node.onTwist([0, 0, 0], [0, 0, 0], 0.35);
@@ -56,7 +64,10 @@ describe('SimNodeCore', () => {
   it('applies a pose target and a finger position once', () => {
     const node = new SimNodeCore(sim, { periodS: PERIOD, commandTimeoutS: 0.5 }, 3, 0);
     const r = node.readings('fr3_');
-    const target = { position: [r.pose.position[0] + 0.04, r.pose.position[1], r.pose.position[2] - 0.03] as [number, number, number], orientation: r.pose.orientation };
+    const target = {
+      position: [r.pose.position[0] + 0.04, r.pose.position[1], r.pose.position[2] - 0.03] as [number, number, number],
+      orientation: r.pose.orientation,
+    };
     node.onPoseTarget(target);
     node.onFinger(0);
     node.step(PERIOD);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { eulerToMatrix, matrixToEuler } from '../../src/robot/euler.js';
-import { closednessFromWidth, fingerPosition, gripperStep, jointTargetFromDelta, poseTarget, stateFromPose, twistFromDelta, type ToolPose } from '../../src/robot/commands.js';
+import {
+  closednessFromWidth,
+  fingerPosition,
+  gripperStep,
+  jointTargetFromDelta,
+  poseTarget,
+  stateFromPose,
+  twistFromDelta,
+  type ToolPose,
+} from '../../src/robot/commands.js';
 import { forwardKinematics, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
 import { matrixToQuaternion, quaternionToMatrix } from '../../src/robot/quaternion.js';
 

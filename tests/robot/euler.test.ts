@@ -42,13 +42,7 @@ describe('extrinsic xyz Euler angles', () => {
 });
 
 describe('rotation vectors', () => {
-  it.each([
-    [[0, 0, 0]],
-    [[0.1, -0.2, 0.3]],
-    [[0, 0, 3.0]],
-    [[Math.PI - 1e-7, 0, 0]],
-    [[0, 2.2, -1.4]],
-  ])('exp and log are inverse for %j', (v) => {
+  it.each([[[0, 0, 0]], [[0.1, -0.2, 0.3]], [[0, 0, 3.0]], [[Math.PI - 1e-7, 0, 0]], [[0, 2.2, -1.4]]])('exp and log are inverse for %j', (v) => {
     close(rotationVector(rotationFromVector(v)), v, 1e-6);
   });
 

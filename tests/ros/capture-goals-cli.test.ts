@@ -39,7 +39,14 @@ describe('goals folder writing', () => {
 
   it('writes every PNG and capture.json, and leaves no temporary folder', async () => {
     const dir = join(root, 'goals');
-    await writeGoalDir(dir, [{ file: 'grasped.png', image: image(1) }, { file: 'near.png', image: image(2) }], { scheme: 'paper' });
+    await writeGoalDir(
+      dir,
+      [
+        { file: 'grasped.png', image: image(1) },
+        { file: 'near.png', image: image(2) },
+      ],
+      { scheme: 'paper' },
+    );
     expect((await readdir(dir)).sort()).toEqual(['capture.json', 'grasped.png', 'near.png']);
     expect(decodePng(await readFile(join(dir, 'near.png'))).data[0]).toBe(2);
     expect(JSON.parse(await readFile(join(dir, 'capture.json'), 'utf8'))).toEqual({ scheme: 'paper', files: ['grasped.png', 'near.png'] });
@@ -69,7 +76,9 @@ describe('goals folder writing', () => {
     const dir = join(root, 'goals');
     const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      await expect(main(['--out', dir, '--timeout', '1'])).rejects.toThrow(/no messages after 1 s on: \/sim\/camera\/image_raw \(sensor_msgs\/Image\), \/sim\/joint_states/);
+      await expect(main(['--out', dir, '--timeout', '1'])).rejects.toThrow(
+        /no messages after 1 s on: \/sim\/camera\/image_raw \(sensor_msgs\/Image\), \/sim\/joint_states/,
+      );
     } finally {
       stderr.mockRestore();
     }
@@ -108,11 +117,21 @@ describe('scenario pick-place --subgoals', () => {
 
   it('takes one step budget per subgoal of the scheme and reads the scheme’s files', async () => {
     const { main } = await import('../../src/cli/scenario.js');
-    await expect(main(['pick-place', '--subgoals', 'waypoints', '--subgoal-steps', '8,14,8'])).rejects.toThrow(/--subgoal-steps needs 6 values \(hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png\), got 3/);
-    await expect(main(['pick-place', '--subgoals', 'paper', '--gazebo'])).rejects.toThrow(/--gazebo needs --goals DIR with grasped.png, near.png, placed.png .*capture-goals --gazebo/);
+    await expect(main(['pick-place', '--subgoals', 'waypoints', '--subgoal-steps', '8,14,8'])).rejects.toThrow(
+      /--subgoal-steps needs 6 values \(hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png\), got 3/,
+    );
+    await expect(main(['pick-place', '--subgoals', 'paper', '--gazebo'])).rejects.toThrow(
+      /--gazebo needs --goals DIR with grasped.png, near.png, placed.png .*capture-goals --gazebo/,
+    );
     // The shipped model's manifest names its scheme: the default is the six waypoints.
-    await expect(main(['pick-place', '--gazebo'])).rejects.toThrow(/--gazebo needs --goals DIR with hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png/);
-    await writeGoalDir(join(root, 'g'), ['grasped.png', 'near.png', 'placed.png'].map((file) => ({ file, image: image(5) })), {});
+    await expect(main(['pick-place', '--gazebo'])).rejects.toThrow(
+      /--gazebo needs --goals DIR with hover.png, atcube.png, grasped.png, near.png, lowered.png, placed.png/,
+    );
+    await writeGoalDir(
+      join(root, 'g'),
+      ['grasped.png', 'near.png', 'placed.png'].map((file) => ({ file, image: image(5) })),
+      {},
+    );
     await expect(main(['pick-place', '--subgoals', 'waypoints', '--goals', join(root, 'g')])).rejects.toThrow(/cannot read .*hover\.png as a goal image/);
   });
 });

@@ -104,11 +104,16 @@ describe('capture-goals against a Gazebo-like graph (kinematic arm)', () => {
     };
     const gz = rcl.createNode('gazebo') as FakeNode;
     const robot = new KinematicRobot([0.45, 0.12, REST], REST);
-    gz.createSubscription('trajectory_msgs/msg/JointTrajectory', topics.trajectory, {}, (m: { joint_names: string[]; points: { positions: number[]; time_from_start: { sec: number; nanosec: number } }[] }) => {
-      expect(m.joint_names[0]).toBe('fr3_joint1');
-      const p = m.points[0]!;
-      robot.commandJoints(p.positions, p.time_from_start.sec + p.time_from_start.nanosec * 1e-9);
-    });
+    gz.createSubscription(
+      'trajectory_msgs/msg/JointTrajectory',
+      topics.trajectory,
+      {},
+      (m: { joint_names: string[]; points: { positions: number[]; time_from_start: { sec: number; nanosec: number } }[] }) => {
+        expect(m.joint_names[0]).toBe('fr3_joint1');
+        const p = m.points[0]!;
+        robot.commandJoints(p.positions, p.time_from_start.sec + p.time_from_start.nanosec * 1e-9);
+      },
+    );
     gz.createSubscription('std_msgs/msg/Float64MultiArray', topics.gripper, {}, (m: { data: number[] }) => {
       expect(m.data).toHaveLength(2);
       robot.commandFingers(m.data[0] as number);
@@ -117,7 +122,12 @@ describe('capture-goals against a Gazebo-like graph (kinematic arm)', () => {
     const joints = gz.createPublisher('sensor_msgs/msg/JointState', topics.joints);
     const cube = gz.createPublisher('tf2_msgs/msg/TFMessage', topics.cube);
     const stamp = () => ({ sec: Math.floor(t), nanosec: Math.round((t - Math.floor(t)) * 1e9) });
-    const run = startGoalCapture(rcl, { ...baseOptions(() => t, topics), cubeFrame: GAZEBO_SCENARIO.cubeFrame, target: GAZEBO_SCENARIO.target, scheme: 'waypoints' });
+    const run = startGoalCapture(rcl, {
+      ...baseOptions(() => t, topics),
+      cubeFrame: GAZEBO_SCENARIO.cubeFrame,
+      target: GAZEBO_SCENARIO.target,
+      scheme: 'waypoints',
+    });
     const node = run.node as FakeNode;
     expect(node.subscriptions.get(topics.cube)?.type).toBe('tf2_msgs/msg/TFMessage');
     expect(node.subscriptions.has('/unused/target')).toBe(false);
@@ -127,9 +137,31 @@ describe('capture-goals against a Gazebo-like graph (kinematic arm)', () => {
       t += DT;
       robot.advance(DT);
       joints.publish(robot.jointState(t, true));
-      cube.publish({ transforms: [{ header: { stamp: stamp(), frame_id: 'world' }, child_frame_id: 'distractor_cube', transform: { translation: { x: 9, y: 9, z: 9 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }, { header: { stamp: stamp(), frame_id: 'world' }, child_frame_id: 'task_cube', transform: { translation: { x: robot.cube[0], y: robot.cube[1], z: robot.cube[2] }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] });
+      cube.publish({
+        transforms: [
+          {
+            header: { stamp: stamp(), frame_id: 'world' },
+            child_frame_id: 'distractor_cube',
+            transform: { translation: { x: 9, y: 9, z: 9 }, rotation: { x: 0, y: 0, z: 0, w: 1 } },
+          },
+          {
+            header: { stamp: stamp(), frame_id: 'world' },
+            child_frame_id: 'task_cube',
+            transform: { translation: { x: robot.cube[0], y: robot.cube[1], z: robot.cube[2] }, rotation: { x: 0, y: 0, z: 0, w: 1 } },
+          },
+        ],
+      });
       // A 2x2 bgr8 "camera" whose blue value says how open the fingers are.
-      if (i % 2 === 0) image.publish({ header: { stamp: stamp(), frame_id: 'camera' }, height: 2, width: 2, encoding: 'bgr8', is_bigendian: 0, step: 6, data: new Uint8Array(12).fill(Math.round(robot.finger * 1000)) });
+      if (i % 2 === 0)
+        image.publish({
+          header: { stamp: stamp(), frame_id: 'camera' },
+          height: 2,
+          width: 2,
+          encoding: 'bgr8',
+          is_bigendian: 0,
+          step: 6,
+          data: new Uint8Array(12).fill(Math.round(robot.finger * 1000)),
+        });
       run.tick();
       await Promise.resolve();
     }
@@ -156,7 +188,9 @@ describe('capture-goals failures', () => {
       t += 0.1;
       run.tick();
     }
-    await expect(run.done).rejects.toThrow(/no messages after 3 s on: camera\/image_raw \(sensor_msgs\/Image\), cube_pose \(geometry_msgs\/PoseStamped\), target_pose \(geometry_msgs\/PoseStamped\)/);
+    await expect(run.done).rejects.toThrow(
+      /no messages after 3 s on: camera\/image_raw \(sensor_msgs\/Image\), cube_pose \(geometry_msgs\/PoseStamped\), target_pose \(geometry_msgs\/PoseStamped\)/,
+    );
     expect((run.node as FakeNode).timers[0]?.cancelled).toBe(true);
   });
 
@@ -172,15 +206,31 @@ describe('capture-goals failures', () => {
     for (let i = 0; i < 150; i++) {
       t += 0.1;
       joints.publish(robot.jointState(t, false));
-      cube.publish({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, pose: { position: { x: 0.4, y: 0.1, z: REST }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
-      image.publish({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, height: 1, width: 1, encoding: 'rgb8', is_bigendian: 0, step: 3, data: new Uint8Array(3) });
+      cube.publish({
+        header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
+        pose: { position: { x: 0.4, y: 0.1, z: REST }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+      });
+      image.publish({
+        header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
+        height: 1,
+        width: 1,
+        encoding: 'rgb8',
+        is_bigendian: 0,
+        step: 3,
+        data: new Uint8Array(3),
+      });
       run.tick();
     }
-    await expect(run.done).rejects.toThrow(/timed out after 10 s in phase 'approach' \(captured: none; missing: grasped, nearTarget, placed\); nothing was written/);
+    await expect(run.done).rejects.toThrow(
+      /timed out after 10 s in phase 'approach' \(captured: none; missing: grasped, nearTarget, placed\); nothing was written/,
+    );
   });
 
   it('rejects when closed before finishing', async () => {
-    const run = startGoalCapture(fakeBus(), baseOptions(() => 0, SIM_TOPICS));
+    const run = startGoalCapture(
+      fakeBus(),
+      baseOptions(() => 0, SIM_TOPICS),
+    );
     run.close();
     await expect(run.done).rejects.toThrow(/closed before it finished/);
   });

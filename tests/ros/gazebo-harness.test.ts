@@ -79,7 +79,10 @@ interface Summary {
 }
 
 function summary(...args: string[]): unknown {
-  const r = spawnSync(PY, [join(root, 'tests', 'ros', 'gazebo_summary.py'), root, ...args], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = spawnSync(PY, [join(root, 'tests', 'ros', 'gazebo_summary.py'), root, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
   if (r.status !== 0) throw new Error(`gazebo_summary.py failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as unknown;
 }
@@ -101,8 +104,12 @@ describe('Gazebo harness files are well-formed', () => {
   });
 
   const pythonFiles = [
-    ...readdirSync(join(root, 'launch')).filter((f) => f.endsWith('.py')).map((f) => `launch/${f}`),
-    ...readdirSync(join(root, 'launch', 'test')).filter((f) => f.endsWith('.py')).map((f) => `launch/test/${f}`),
+    ...readdirSync(join(root, 'launch'))
+      .filter((f) => f.endsWith('.py'))
+      .map((f) => `launch/${f}`),
+    ...readdirSync(join(root, 'launch', 'test'))
+      .filter((f) => f.endsWith('.py'))
+      .map((f) => `launch/test/${f}`),
     'sim/gazebo/franka_gz_description.py',
     'tests/ros/gazebo_summary.py',
   ];
@@ -111,7 +118,10 @@ describe('Gazebo harness files are well-formed', () => {
   });
   it.runIf(has(PY) || REQUIRED).each(pythonFiles)('python3 -m py_compile %s', (file) => {
     // Byte code goes to a temporary folder, not next to the sources.
-    const r = spawnSync(PY, ['-m', 'py_compile', join(root, file)], { encoding: 'utf8', env: { ...process.env, PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-')) } });
+    const r = spawnSync(PY, ['-m', 'py_compile', join(root, file)], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-')) },
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
@@ -130,17 +140,29 @@ describe.runIf(pythonYaml || REQUIRED)('Gazebo harness pieces agree', () => {
     expect(s.bridge.length).toBeGreaterThanOrEqual(4);
     for (const entry of s.bridge) {
       expect(Object.keys(entry).sort(), JSON.stringify(entry)).toEqual(expect.arrayContaining(BRIDGE_KEYS));
-      for (const key of BRIDGE_KEYS) expect(typeof entry[key as keyof BridgeEntry] === 'string' && entry[key as keyof BridgeEntry].length > 0, `${key} of ${entry.ros_topic_name}`).toBe(true);
+      for (const key of BRIDGE_KEYS)
+        expect(typeof entry[key as keyof BridgeEntry] === 'string' && entry[key as keyof BridgeEntry].length > 0, `${key} of ${entry.ros_topic_name}`).toBe(
+          true,
+        );
       expect(DIRECTIONS, entry.ros_topic_name).toContain(entry.direction);
       expect(TYPE_PAIRS[entry.ros_type_name], `${entry.ros_type_name} ↔ ${entry.gz_type_name}`).toBe(entry.gz_type_name);
     }
     const rosTopics = s.bridge.map((e) => e.ros_topic_name);
     expect(new Set(rosTopics).size).toBe(rosTopics.length);
-    expect(s.bridge.map((e) => e.ros_type_name)).toEqual(expect.arrayContaining(['rosgraph_msgs/msg/Clock', 'sensor_msgs/msg/Image', 'sensor_msgs/msg/CameraInfo', 'tf2_msgs/msg/TFMessage']));
+    expect(s.bridge.map((e) => e.ros_type_name)).toEqual(
+      expect.arrayContaining(['rosgraph_msgs/msg/Clock', 'sensor_msgs/msg/Image', 'sensor_msgs/msg/CameraInfo', 'tf2_msgs/msg/TFMessage']),
+    );
   });
 
   it('the world loads the systems a camera and the bridge need', () => {
-    expect(Object.keys(s.world.plugins)).toEqual(expect.arrayContaining(['gz::sim::systems::Physics', 'gz::sim::systems::SceneBroadcaster', 'gz::sim::systems::UserCommands', 'gz::sim::systems::Sensors']));
+    expect(Object.keys(s.world.plugins)).toEqual(
+      expect.arrayContaining([
+        'gz::sim::systems::Physics',
+        'gz::sim::systems::SceneBroadcaster',
+        'gz::sim::systems::UserCommands',
+        'gz::sim::systems::Sensors',
+      ]),
+    );
     expect(s.world.plugins['gz::sim::systems::Sensors']?.['render_engine']).toBe('ogre2');
   });
 
@@ -195,7 +217,10 @@ describe.runIf(pythonYaml || REQUIRED)('Gazebo harness pieces agree', () => {
     const size = SCENE_DEFAULTS.cubeSize;
     const table = model(s, 'table');
     expect((table.pose[2] as number) + (table.box?.[2] as number) / 2).toBeCloseTo(TABLE_TOP_Z, 9);
-    for (const [name, cube] of [['task_cube', layout.cubes[0]], ['distractor_cube', layout.cubes[1]]] as const) {
+    for (const [name, cube] of [
+      ['task_cube', layout.cubes[0]],
+      ['distractor_cube', layout.cubes[1]],
+    ] as const) {
       const m = model(s, name);
       const p = m.pose;
       expect(cube, 'layout').toBeDefined();
@@ -216,7 +241,12 @@ describe.runIf(pythonYaml || REQUIRED)('Gazebo harness pieces agree', () => {
 
   it("the cube poses come out as each model's world pose (not its link's, which never moves)", () => {
     for (const name of ['task_cube', 'distractor_cube']) {
-      expect(model(s, name).pose_publisher).toMatchObject({ publish_link_pose: 'false', publish_model_pose: 'true', publish_nested_model_pose: 'true', use_pose_vector_msg: 'true' });
+      expect(model(s, name).pose_publisher).toMatchObject({
+        publish_link_pose: 'false',
+        publish_model_pose: 'true',
+        publish_nested_model_pose: 'true',
+        use_pose_vector_msg: 'true',
+      });
     }
   });
 
@@ -260,8 +290,11 @@ describe.runIf(pythonYaml || REQUIRED)('Gazebo harness pieces agree', () => {
   });
 
   it('the ros2_control block gives every controlled joint a position command and starts at the ready posture', () => {
-    const controlled = ['arm_controller', 'gripper_controller'].flatMap((c) => (s.controllers[`${prefix}${c}`]?.ros__parameters as { joints: string[] }).joints);
-    for (const joint of controlled) expect(s.ros2_control.joints[joint] ?? [], `${joint} has no position command in the ros2_control block`).toContain('position');
+    const controlled = ['arm_controller', 'gripper_controller'].flatMap(
+      (c) => (s.controllers[`${prefix}${c}`]?.ros__parameters as { joints: string[] }).joints,
+    );
+    for (const joint of controlled)
+      expect(s.ros2_control.joints[joint] ?? [], `${joint} has no position command in the ros2_control block`).toContain('position');
     expect(s.ros2_control.plugin).toBe('gz_ros2_control/GazeboSimSystem');
     expect(s.ros2_control.gz_plugin).toEqual(['gz_ros2_control::GazeboSimROS2ControlPlugin']);
     // franka_description makes finger_joint2 a mimic joint; Jazzy refuses commands on it unless mimic="false".
@@ -271,7 +304,10 @@ describe.runIf(pythonYaml || REQUIRED)('Gazebo harness pieces agree', () => {
   });
 
   it("the planner parameters the launch file sets are the schema's, with allowed values", () => {
-    for (const [name, value] of [['pose_source', 'joints'], ['gripper_mode', 'joint']] as const) {
+    for (const [name, value] of [
+      ['pose_source', 'joints'],
+      ['gripper_mode', 'joint'],
+    ] as const) {
       expect(gazeboLaunch).toContain(`'${name}': '${value}'`);
       expect(PARAMETERS[name].choices as readonly string[]).toContain(value);
     }
@@ -280,7 +316,15 @@ describe.runIf(pythonYaml || REQUIRED)('Gazebo harness pieces agree', () => {
   });
 
   it('franka_gz_description anchors the robot to the world, drops foreign ros2_control blocks and adds the harness block', () => {
-    const a = summary('assemble') as { links: string[]; fixed_joints: Record<string, [string, string, string | null]>; hardware_plugins: string[]; gazebo_plugins: string[]; parameters: string[]; gazebo_references: string[]; wrong_prefix_error: string | null };
+    const a = summary('assemble') as {
+      links: string[];
+      fixed_joints: Record<string, [string, string, string | null]>;
+      hardware_plugins: string[];
+      gazebo_plugins: string[];
+      parameters: string[];
+      gazebo_references: string[];
+      wrong_prefix_error: string | null;
+    };
     expect(a.links).toEqual(['world', 'r_link0', 'r_link1']);
     expect(a.fixed_joints).toEqual({ world_joint: ['world', 'r_link0', '0 0 0.1'] });
     expect(a.hardware_plugins).toEqual(['gz_ros2_control/GazeboSimSystem']);
@@ -298,8 +342,15 @@ describe('Gazebo harness packaging', () => {
   it('installs sim/gazebo where the launch file looks, and every file it reads there exists', () => {
     expect(cmake).toMatch(/install\(DIRECTORY "\$\{JEPA_MPC_ROOT\}\/sim\/gazebo\/" DESTINATION share\/\$\{PROJECT_NAME\}\/gazebo/);
     expect(gazeboLaunch).toContain("gazebo_dir = os.path.join(_share(), 'gazebo')");
-    const paths = [...gazeboLaunch.matchAll(/os\.path\.join\(gazebo_dir, ((?:'[^']+'(?:, )?)+)\)/g)].map((m) => (m[1] as string).split(', ').map((p) => p.slice(1, -1)).join('/'));
-    expect(paths).toEqual(expect.arrayContaining(['worlds/tabletop.sdf', 'bridge.yaml', 'config/controllers.yaml', 'urdf/gz_ros2_control.urdf', 'franka_gz_description.py']));
+    const paths = [...gazeboLaunch.matchAll(/os\.path\.join\(gazebo_dir, ((?:'[^']+'(?:, )?)+)\)/g)].map((m) =>
+      (m[1] as string)
+        .split(', ')
+        .map((p) => p.slice(1, -1))
+        .join('/'),
+    );
+    expect(paths).toEqual(
+      expect.arrayContaining(['worlds/tabletop.sdf', 'bridge.yaml', 'config/controllers.yaml', 'urdf/gz_ros2_control.urdf', 'franka_gz_description.py']),
+    );
     for (const p of paths) expect(existsSync(join(root, 'sim', 'gazebo', p)), p).toBe(true);
   });
 

@@ -27,7 +27,12 @@ interface Snapshot {
 }
 
 function sample(r: KinematicRobot, t: number, withVelocity: boolean): JointSample {
-  return { stampS: t, q: r.q, fingerOpening: r.finger, ...(withVelocity ? { armSpeed: Math.max(...r.qdot.map(Math.abs)), fingerSpeed: Math.abs(r.fingerVelocity) } : {}) };
+  return {
+    stampS: t,
+    q: r.q,
+    fingerOpening: r.finger,
+    ...(withVelocity ? { armSpeed: Math.max(...r.qdot.map(Math.abs)), fingerSpeed: Math.abs(r.fingerVelocity) } : {}),
+  };
 }
 
 /** Runs the capture against the kinematic robot until done (or the step limit). */

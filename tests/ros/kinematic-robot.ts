@@ -53,7 +53,9 @@ export class KinematicRobot {
     }
     this.qdot = this.q.map((v, i) => (v - (before[i] as number)) / dt);
     const tcp = this.tcp();
-    const between = Math.hypot((tcp[0] as number) - (this.cube[0] as number), (tcp[1] as number) - (this.cube[1] as number), (tcp[2] as number) - (this.cube[2] as number)) < BETWEEN_FINGERS;
+    const between =
+      Math.hypot((tcp[0] as number) - (this.cube[0] as number), (tcp[1] as number) - (this.cube[1] as number), (tcp[2] as number) - (this.cube[2] as number)) <
+      BETWEEN_FINGERS;
     const stop = between || this.held ? Math.max(this.fingerCommand, CUBE_HALF) : this.fingerCommand;
     const f0 = this.finger;
     const d = stop - this.finger;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { forwardKinematics, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
-import { episodeTimeoutS, fingerOpeningFromJointState, judgePickPlace, PickPlaceJudge, positionFromTransforms, runScenario, tcpFromJointState, type ScenarioOptions } from '../../src/ros/scenario.js';
+import {
+  episodeTimeoutS,
+  fingerOpeningFromJointState,
+  judgePickPlace,
+  PickPlaceJudge,
+  positionFromTransforms,
+  runScenario,
+  tcpFromJointState,
+  type ScenarioOptions,
+} from '../../src/ros/scenario.js';
 import { createLogger } from '../../src/log.js';
 import { fakeRclnodejs, type FakeNode } from './fake-rclnodejs.js';
 
@@ -24,7 +33,9 @@ describe('pick-and-place verdict from ROS poses', () => {
     // Held 6 cm up at the tool (fingers around the cube read about half closed), then set down and released.
     expect(judge.update({ tcp: [0.45, 0.1, REST + 0.06], cube: [0.45, 0.1, REST + 0.06], target: [0.5, 0.2, 0], fingerOpening: 0.022 })?.lifted).toBe(true);
     // A cube 6 cm up but away from the tool (knocked into the air) is not a lift.
-    expect(new PickPlaceJudge(REST).update({ tcp: [0.3, 0.1, 0.3], cube: [0.45, 0.1, REST + 0.06], target: [0.5, 0.2, 0], fingerOpening: 0.04 })?.lifted).toBe(false);
+    expect(new PickPlaceJudge(REST).update({ tcp: [0.3, 0.1, 0.3], cube: [0.45, 0.1, REST + 0.06], target: [0.5, 0.2, 0], fingerOpening: 0.04 })?.lifted).toBe(
+      false,
+    );
     expect(judge.update(placed)).toMatchObject({ success: true, lifted: true });
   });
 
@@ -100,18 +111,27 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
       const n = node;
       // The planner's services, answered as the planner would; the "simulation" then lifts the cube at the tool and places it.
       // One goal image goes by SetGoal (the planner makes its stages with the model's proposer).
-      n.createService('jepa_mpc_interfaces/srv/SetGoalSequence', '/jepa_mpc_planner/set_goal_sequence', {}, () => ({ accepted: false, message: 'not this one', goal_count: 0 }));
-      n.createService('jepa_mpc_interfaces/srv/SetGoal', '/jepa_mpc_planner/set_goal', {}, (req: { image: { width: number }; file_name: string; use_current_frame: boolean }) => {
-        expect(req.image.width).toBe(2);
-        expect(req.file_name).toBe('');
-        n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.022, 0.022] });
-        n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', tool[0] as number, tool[1] as number, tool[2] as number)] });
-        n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', target[0] as number, target[1] as number, REST)] });
-        n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.04, 0.04] });
-        n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 300 });
-        n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 300 });
-        return { accepted: true, message: 'ok', energy: 0.5 };
-      });
+      n.createService('jepa_mpc_interfaces/srv/SetGoalSequence', '/jepa_mpc_planner/set_goal_sequence', {}, () => ({
+        accepted: false,
+        message: 'not this one',
+        goal_count: 0,
+      }));
+      n.createService(
+        'jepa_mpc_interfaces/srv/SetGoal',
+        '/jepa_mpc_planner/set_goal',
+        {},
+        (req: { image: { width: number }; file_name: string; use_current_frame: boolean }) => {
+          expect(req.image.width).toBe(2);
+          expect(req.file_name).toBe('');
+          n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.022, 0.022] });
+          n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', tool[0] as number, tool[1] as number, tool[2] as number)] });
+          n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', target[0] as number, target[1] as number, REST)] });
+          n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.04, 0.04] });
+          n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 300 });
+          n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 300 });
+          return { accepted: true, message: 'ok', energy: 0.5 };
+        },
+      );
       return n;
     };
     const [verdict] = await runScenario(rcl, options, createLogger('test'));
@@ -138,18 +158,34 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
       n.createService('rcl_interfaces/srv/SetParameters', '/jepa_mpc_planner/set_parameters', {}, setParameters('planner'));
       n.createService('std_srvs/srv/Trigger', '/sim/reset', {}, () => (calls.push('sim reset'), { success: true, message: '' }));
       n.createService('std_srvs/srv/Trigger', '/jepa_mpc_planner/clear_goal', {}, () => (calls.push('planner clear'), { success: true, message: '' }));
-      n.createService('jepa_mpc_interfaces/srv/SetGoalSequence', '/jepa_mpc_planner/set_goal_sequence', {}, (req: { images: unknown[]; max_steps: number[] }) => {
-        calls.push(`goals ${req.images.length} ${req.max_steps.join('/')}`);
-        n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 100 });
-        n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 100 });
-        return { accepted: true, message: 'ok', goal_count: 1 };
-      });
+      n.createService(
+        'jepa_mpc_interfaces/srv/SetGoalSequence',
+        '/jepa_mpc_planner/set_goal_sequence',
+        {},
+        (req: { images: unknown[]; max_steps: number[] }) => {
+          calls.push(`goals ${req.images.length} ${req.max_steps.join('/')}`);
+          n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 100 });
+          n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 100 });
+          return { accepted: true, message: 'ok', goal_count: 1 };
+        },
+      );
       return n;
     };
     const two = { width: 2, height: 2, data: new Uint8Array(12) };
     const results = await runScenario(rcl, { ...options, sim: '/sim', seeds: [3, 4], goalsFor: async () => [two, two], steps: [3, 4] }, createLogger('test'));
     expect(results.map((r) => r.seed)).toEqual([3, 4]);
     expect(results.every((r) => !r.success && r.info === undefined)).toBe(true); // no poses arrived
-    expect(calls).toEqual(['sim seed=3', 'sim reset', 'planner planner_seed=3', 'goals 2 3/4', 'planner clear', 'sim seed=4', 'sim reset', 'planner planner_seed=4', 'goals 2 3/4', 'planner clear']);
+    expect(calls).toEqual([
+      'sim seed=3',
+      'sim reset',
+      'planner planner_seed=3',
+      'goals 2 3/4',
+      'planner clear',
+      'sim seed=4',
+      'sim reset',
+      'planner planner_seed=4',
+      'goals 2 3/4',
+      'planner clear',
+    ]);
   });
 });

@@ -22,9 +22,20 @@ function imageMsg(width = 64, height = 48, encoding = 'bgr8', pad = 4, asArray =
   const step = width * 3 + pad;
   const data = new Uint8Array(step * height);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31) % 256;
-  return { header: { stamp: { sec: 1000, nanosec: 5 }, frame_id: 'camera' }, height, width, encoding, is_bigendian: 0, step, data: asArray ? Array.from(data) : data };
+  return {
+    header: { stamp: { sec: 1000, nanosec: 5 }, frame_id: 'camera' },
+    height,
+    width,
+    encoding,
+    is_bigendian: 0,
+    step,
+    data: asArray ? Array.from(data) : data,
+  };
 }
-const POSE_MSG = { header: { stamp: { sec: 1000, nanosec: 0 }, frame_id: 'fr3_link0' }, pose: { position: { x: 0.5, y: 0, z: 0.3 }, orientation: { x: 1, y: 0, z: 0, w: 0 } } };
+const POSE_MSG = {
+  header: { stamp: { sec: 1000, nanosec: 0 }, frame_id: 'fr3_link0' },
+  pose: { position: { x: 0.5, y: 0, z: 0.3 }, orientation: { x: 1, y: 0, z: 0, w: 0 } },
+};
 
 describe('ROS shell (rclnodejs double)', () => {
   let shell: PlannerShell | undefined;
@@ -45,7 +56,9 @@ describe('ROS shell (rclnodejs double)', () => {
     const samples = node.descriptors.get('samples') as unknown as { type: number; description: string; range: { from: bigint; to: bigint } };
     expect(samples.type).toBe(2);
     expect(samples.range.from).toBe(0n); // 0 = the model's value
-    expect(samples.description).toMatch(/Candidate action sequences per iteration; 0 = the model's value \(its manifest's planning block\)\. Range \[0, 100000\]/);
+    expect(samples.description).toMatch(
+      /Candidate action sequences per iteration; 0 = the model's value \(its manifest's planning block\)\. Range \[0, 100000\]/,
+    );
     expect((node.descriptors.get('provider') as unknown as { readOnly: boolean }).readOnly).toBe(true);
     expect(node.timers[0]?.periodNs).toBe(200_000_000n); // 5 Hz from the override
     expect(shell?.planner.parameters.samples).toBe(64);
@@ -102,12 +115,21 @@ describe('ROS shell (rclnodejs double)', () => {
 
   it('answers a path-escaping goal file and a bad image with accepted=false; the node keeps running', async () => {
     const node = await start();
-    const escape = await node.call(NAMES.setGoal, { image: { ...imageMsg(0, 0), data: new Uint8Array(0) }, file_name: '../../etc/passwd', use_current_frame: false });
+    const escape = await node.call(NAMES.setGoal, {
+      image: { ...imageMsg(0, 0), data: new Uint8Array(0) },
+      file_name: '../../etc/passwd',
+      use_current_frame: false,
+    });
     expect(escape).toMatchObject({ accepted: false });
     expect(escape['message']).toMatch(/outside the goal folder/);
     const bad = await node.call(NAMES.setGoal, { image: imageMsg(4, 4, '32FC1'), file_name: '', use_current_frame: false });
     expect(bad['message']).toMatch(/unsupported image encoding '32FC1'/);
-    const seq = await node.call(NAMES.setGoalSequence, { images: [imageMsg(8, 8, 'rgb8', 0)], file_names: [], max_steps: Uint32Array.from([0]), energy_thresholds: new Float32Array(0) });
+    const seq = await node.call(NAMES.setGoalSequence, {
+      images: [imageMsg(8, 8, 'rgb8', 0)],
+      file_names: [],
+      max_steps: Uint32Array.from([0]),
+      energy_thresholds: new Float32Array(0),
+    });
     expect(seq).toMatchObject({ accepted: false, goal_count: 0 });
     node.tick();
     expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code_name: 'WAITING_FOR_GOAL' });
@@ -115,7 +137,12 @@ describe('ROS shell (rclnodejs double)', () => {
 
   it('accepts a goal sequence with typed-array budgets and reports the subgoal count', async () => {
     const node = await start();
-    const r = await node.call(NAMES.setGoalSequence, { images: [imageMsg(16, 16), imageMsg(16, 16, 'rgb8'), imageMsg(16, 16, 'mono8')], file_names: [], max_steps: Uint32Array.from([4, 10, 4]), energy_thresholds: new Float32Array(0) });
+    const r = await node.call(NAMES.setGoalSequence, {
+      images: [imageMsg(16, 16), imageMsg(16, 16, 'rgb8'), imageMsg(16, 16, 'mono8')],
+      file_names: [],
+      max_steps: Uint32Array.from([4, 10, 4]),
+      energy_thresholds: new Float32Array(0),
+    });
     expect(r).toMatchObject({ accepted: true, goal_count: 3 });
     node.tick();
     expect(node.messages(NAMES.status).at(-1)).toMatchObject({ subgoal_count: 3, code_name: 'STALE_IMAGE' });
@@ -124,7 +151,12 @@ describe('ROS shell (rclnodejs double)', () => {
   it('applies valid live parameter updates and rejects invalid ones with a reason', async () => {
     const node = await start();
     const cb = node.paramCallbacks[0] as (p: { name: string; type: number; value: unknown }[]) => { successful: boolean; reason: string };
-    expect(cb([{ name: 'samples', type: 2, value: 4n }, { name: 'elites', type: 2, value: 10n }])).toEqual({ successful: false, reason: expect.stringMatching(/elites \(10\) must not exceed samples \(4\)/) });
+    expect(
+      cb([
+        { name: 'samples', type: 2, value: 4n },
+        { name: 'elites', type: 2, value: 10n },
+      ]),
+    ).toEqual({ successful: false, reason: expect.stringMatching(/elites \(10\) must not exceed samples \(4\)/) });
     expect(shell?.planner.parameters.samples).toBe(64);
     expect(cb([{ name: 'workspace_min', type: 8, value: Float64Array.from([0.3, -0.4, 0.05]) }]).successful).toBe(true);
     expect(shell?.planner.parameters.workspace_min).toEqual([0.3, -0.4, 0.05]);
@@ -152,7 +184,10 @@ describe('ROS shell (rclnodejs double)', () => {
 describe('interfaces package', () => {
   it('PlannerStatus.msg carries exactly the status codes of src/core/status.ts', () => {
     const msg = readFileSync(join(projectRoot(), 'msg', 'msg', 'PlannerStatus.msg'), 'utf8');
-    const constants = msg.split('\n').filter((l) => /^uint8 [A-Z_]+=\d+$/.test(l)).join('\n');
+    const constants = msg
+      .split('\n')
+      .filter((l) => /^uint8 [A-Z_]+=\d+$/.test(l))
+      .join('\n');
     expect(constants).toBe(statusConstants());
   });
 });

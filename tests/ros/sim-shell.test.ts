@@ -38,7 +38,11 @@ describe('simulator node + planner node over ROS doubles', () => {
       planNode.deliver(NAMES.jointStates, simNode.messages(SIM_NAMES.jointStates).at(-1) as object);
     };
     relay();
-    const goal = await planNode.call(NAMES.setGoal, { image: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, height: 0, width: 0, encoding: '', is_bigendian: 0, step: 0, data: new Uint8Array(0) }, file_name: '', use_current_frame: true });
+    const goal = await planNode.call(NAMES.setGoal, {
+      image: { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, height: 0, width: 0, encoding: '', is_bigendian: 0, step: 0, data: new Uint8Array(0) },
+      file_name: '',
+      use_current_frame: true,
+    });
     expect(goal['accepted']).toBe(true);
 
     const start = (simNode.messages(SIM_NAMES.pose).at(-1) as { pose: { position: { x: number; y: number; z: number } } }).pose.position;

@@ -4,7 +4,6 @@ import { main as benchSim } from '../../src/cli/bench-sim.js';
 import { main as simEval } from '../../src/cli/sim-eval.js';
 import { CliError } from '../../src/cli/cli-error.js';
 
-
 describe('jepa-mpc sim-eval', () => {
   afterEach(() => vi.restoreAllMocks());
 

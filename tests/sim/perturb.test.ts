@@ -4,7 +4,16 @@
  * was asked changes in the frame. The CLI parses the flags into the same perturbation.
  */
 import { describe, expect, it } from 'vitest';
-import { CUBE_COLOURS, describePerturbation, hsvToRgb, isPerturbed, jitterCamera, perturbedOptions, randomAppearance, RANDOMISE_RANGES } from '../../sim/perturb.js';
+import {
+  CUBE_COLOURS,
+  describePerturbation,
+  hsvToRgb,
+  isPerturbed,
+  jitterCamera,
+  perturbedOptions,
+  randomAppearance,
+  RANDOMISE_RANGES,
+} from '../../sim/perturb.js';
 import { DEFAULT_CAMERA, TabletopSim, type TabletopOptions } from '../../sim/tabletop.js';
 import { perturbationFromFlags } from '../../src/cli/planned-run.js';
 

@@ -22,7 +22,10 @@ describe('rasterizer', () => {
   it('draws the nearer of two overlapping boxes (z-buffer), whatever the drawing order', () => {
     const near = { mesh: boxMesh(0.2, 0.2, 0.2), colour: [1, 0, 0] as const };
     const far = { mesh: boxMesh(0.5, 0.5, 0.5), colour: [0, 0, 1] as const };
-    for (const order of [[near, far], [far, near]]) {
+    for (const order of [
+      [near, far],
+      [far, near],
+    ]) {
       const poses = order === undefined ? [] : order.map((g) => (g === near ? [0, -0.5, 0] : [0, 1, 0]));
       const renderer = new SceneRenderer(camera, order, { ambient: 1, key: 0, head: 0 });
       const rgb = renderer.render({ xpos: poses.flat(), xmat: [...IDENTITY, ...IDENTITY] });
@@ -119,7 +122,11 @@ describe('tabletop camera frames', () => {
     const a = sim.reset(7);
     const b = other.reset(7);
     expect(hash(a.rgb)).toBe(hash(b.rgb));
-    const actions = [[0.05, 0, -0.05, 0, 0, 0, 0], [0, 0.05, -0.05, 0, 0, 0.2, 0.75], [0, 0, 0.05, 0, 0, 0, -0.75]];
+    const actions = [
+      [0.05, 0, -0.05, 0, 0, 0, 0],
+      [0, 0.05, -0.05, 0, 0, 0.2, 0.75],
+      [0, 0, 0.05, 0, 0, 0, -0.75],
+    ];
     for (const act of actions) expect(hash(sim.step(act).rgb)).toBe(hash(other.step(act).rgb));
     expect(hash(sim.reset(8).rgb)).not.toBe(hash(other.reset(7).rgb));
   });

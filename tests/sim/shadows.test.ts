@@ -27,7 +27,10 @@ function pixelChange(sim: TabletopSim, seed: number, p: number[]): { along: numb
   const base = driveTo(sim, p).frame.data;
   const change = (dir: readonly number[]): number => {
     sim.reset(seed);
-    const f = driveTo(sim, p.map((v, i) => v + STEP * dir[i]!)).frame.data;
+    const f = driveTo(
+      sim,
+      p.map((v, i) => v + STEP * dir[i]!),
+    ).frame.data;
     let s = 0;
     for (let i = 0; i < f.length; i++) s += Math.abs(f[i]! - base[i]!);
     return s / f.length;

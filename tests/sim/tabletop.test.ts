@@ -114,7 +114,11 @@ describe('TabletopSim', () => {
   it('reproduces the same trajectory for the same seed and actions', async () => {
     const twin = await TabletopSim.create({ task: 'pick-place', render: false });
     try {
-      const actions = [[0.05, 0.02, -0.07, 0, 0, 0.1, 0], [0, 0, -0.05, 0, 0, 0, 0.75], [0.01, 0, 0.05, 0, 0, 0, 0.75]];
+      const actions = [
+        [0.05, 0.02, -0.07, 0, 0, 0.1, 0],
+        [0, 0, -0.05, 0, 0, 0, 0.75],
+        [0.01, 0, 0.05, 0, 0, 0, 0.75],
+      ];
       sim.reset(5);
       twin.reset(5);
       for (const a of actions) expect(Array.from(sim.step(a).state)).toEqual(Array.from(twin.step(a).state));
@@ -175,7 +179,9 @@ describe('TabletopSim with two cubes', () => {
       sim.reset(3);
       const [a, b] = sim.cubePoses();
       if (!a || !b) throw new Error('expected two cubes');
-      expect(Math.hypot((a.position[0] as number) - (b.position[0] as number), (a.position[1] as number) - (b.position[1] as number))).toBeGreaterThanOrEqual(0.09);
+      expect(Math.hypot((a.position[0] as number) - (b.position[0] as number), (a.position[1] as number) - (b.position[1] as number))).toBeGreaterThanOrEqual(
+        0.09,
+      );
       expect(() => sim.cubePose(2)).toThrow(RangeError);
     } finally {
       sim.close();

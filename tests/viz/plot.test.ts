@@ -24,7 +24,14 @@ describe('plots', () => {
 
   it('colours the minimum of a heatmap dark and the maximum bright', () => {
     const xs = [-1, 0, 1];
-    const c = heatmap([[0, 1, 2], [3, 4, 5], [6, 7, 8]], { title: 'H', xLabel: 'x', yLabel: 'y', xs, ys: xs, cell: 10 });
+    const c = heatmap(
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+      ],
+      { title: 'H', xLabel: 'x', yLabel: 'y', xs, ys: xs, cell: 10 },
+    );
     const img = decodePng(c.toPng());
     const brightness = (p: number[]) => p[0]! + p[1]! + p[2]!;
     // Row 0 is drawn at the bottom: value 0 bottom-left, value 8 top-right.
