@@ -9,9 +9,6 @@ export type { MainModule, MjModel, MjData } from 'mujoco-js';
 /** MuJoCo object types used with `mj_name2id` (values of mjtObj). */
 export const MJ_OBJ = { body: 1, joint: 3, geom: 5, site: 6, actuator: 19 } as const;
 
-/** MuJoCo geom types (values of mjtGeom). */
-export const MJ_GEOM = { plane: 0, sphere: 2, capsule: 3, ellipsoid: 4, cylinder: 5, box: 6 } as const;
-
 let modulePromise: Promise<MainModule> | undefined;
 let fileCounter = 0;
 

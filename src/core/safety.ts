@@ -37,25 +37,6 @@ const GRIPPER = 6;
 /** Tolerance for "changed": float32 actions differ from float64 limits by rounding alone. */
 const EPS = 1e-6;
 
-/** Checks limits for consistency. @throws RangeError naming the bad field. */
-export function validateSafetyLimits(l: SafetyLimits): void {
-  if (l.maxStep.length !== 7 || l.maxStep.some((v) => !(v >= 0) || !Number.isFinite(v))) {
-    throw new RangeError(`maxStep must be 7 finite values >= 0, got [${l.maxStep.join(', ')}]`);
-  }
-  for (const i of XYZ) {
-    const lo = l.workspaceMin[i];
-    const hi = l.workspaceMax[i];
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) throw new RangeError(`workspace axis ${i}: [${lo}, ${hi}] is not a finite, non-empty range`);
-  }
-  for (const [name, v] of [
-    ['maxSpeed', l.maxSpeed],
-    ['maxAngularSpeed', l.maxAngularSpeed],
-    ['controlPeriodS', l.controlPeriodS],
-  ] as const) {
-    if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be > 0, got ${v}`);
-  }
-}
-
 /** Settings of {@link safetyLimitsFor} beyond the planner's own bounds. */
 export interface SafetySettings {
   readonly workspaceMin: readonly [number, number, number];

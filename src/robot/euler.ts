@@ -10,11 +10,6 @@ export type Mat3 = Float64Array;
 /** Below this |cos(pitch)| the Euler decomposition is treated as gimbal-locked. */
 const GIMBAL_EPS = 1e-9;
 
-/** A fresh 3x3 identity matrix. */
-export function identity3(): Mat3 {
-  return Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
-}
-
 /**
  * R = Rz(yaw)·Ry(pitch)·Rx(roll) from extrinsic xyz Euler angles (radians).
  * @param out optional 9-element destination.

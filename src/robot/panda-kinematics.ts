@@ -38,8 +38,6 @@ export const PANDA_DOF = 7;
 export const PANDA_Q_MIN: readonly number[] = [-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973];
 /** Upper joint limits (rad). */
 export const PANDA_Q_MAX: readonly number[] = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973];
-/** Maximum joint speeds (rad/s). */
-export const PANDA_QD_MAX: readonly number[] = [2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61];
 
 /**
  * The "ready" posture (libfranka / franka_ros): tool pointing straight down at
