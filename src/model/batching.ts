@@ -2,7 +2,7 @@
  * Candidate batches for the rollout graph. Providers that need fixed shapes get a batch padded up
  * to the smallest configured size that holds it (a few shapes, reused memory plans), a batch
  * larger than the largest size split in chunks of it. The CPU provider runs the exact candidate
- * count (dynamic batch: padding 300 candidates to 800 threw away 2.7x of the compute), in equal
+ * count (dynamic batch: padding would compute candidates nobody asked for), in equal
  * chunks of at most {@link CPU_MAX_CHUNK}.
  */
 
