@@ -9,7 +9,7 @@ import { runPlannedEpisode, type EpisodeStep, type PlannedEpisode } from '../loo
 import { expertGoals } from '../loop/goals.js';
 import { runThroughNodeEpisode } from '../loop/through-node.js';
 import type { Logger } from '../log.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import type { WorldModel } from '../model/world-model.js';
 import { episodeSimOptions, type RunSettings } from './planned-run.js';
 import { median, round } from './table.js';
 
@@ -24,7 +24,7 @@ export interface EvaluationOptions {
 }
 
 /** Runs `episodes` seeded episodes (seeds s.seed, s.seed + 1, …) and returns their outcomes. */
-export async function evaluate(model: OnnxWorldModel, s: RunSettings, o: EvaluationOptions): Promise<PlannedEpisode[]> {
+export async function evaluate(model: WorldModel, s: RunSettings, o: EvaluationOptions): Promise<PlannedEpisode[]> {
   const perturbed = isPerturbed(s.perturbation);
   const sim = await TabletopSim.create(s.sim);
   const results: PlannedEpisode[] = [];

@@ -5,6 +5,7 @@
  * for each plan. The goal is given as image(s) only. This is what `jepa-mpc demo` and
  * `jepa-mpc eval` run; `eval --through-node` runs the node itself (through-node.ts).
  */
+import type { WorldModel } from '../model/world-model.js';
 import { GRIPPER_INDEX } from '../../sim/action.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
@@ -18,7 +19,6 @@ import { mergeStages, type StagePlan } from '../core/stages.js';
 import type { Latents } from '../core/types.js';
 import type { RgbImage } from '../model/image.js';
 import { defaultParameters, safetySettingsOf } from '../node/parameters.js';
-import type { NodeModel } from '../node/ports.js';
 import type { GoalSet } from './goals.js';
 
 /** Options of {@link runPlannedEpisode}. */
@@ -103,7 +103,7 @@ const MAX_CYCLES_PER_STEP = 3;
  * Runs one episode: reset the simulator to the seed's layout, then plan and act from camera
  * frames and the 7-D state until the subgoal budgets are spent (or the task succeeds).
  */
-export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goals: GoalSet, o: EpisodeOptions): Promise<PlannedEpisode> {
+export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goals: GoalSet, o: EpisodeOptions): Promise<PlannedEpisode> {
   const given: Latents[] = [];
   for (const frame of goals.frames) given.push(await model.encodeGoal(frame));
   let obs = sim.reset(o.seed);
@@ -170,7 +170,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: NodeModel, goal
  * @throws Error when the model has no subgoal proposer.
  */
 export async function proposedPlan(
-  model: NodeModel,
+  model: WorldModel,
   first: RgbImage,
   state: Float32Array,
   names: readonly string[],

@@ -9,7 +9,7 @@ import type { TabletopSim } from '../../sim/tabletop.js';
 import { withGoalGripper } from '../core/mpc.js';
 import { resolveActionSpace } from '../model/planner-settings.js';
 import type { RgbImage } from '../model/image.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import type { WorldModel } from '../model/world-model.js';
 import { driveTo, latentDistance } from './landscape.js';
 
 /** Energies to the grasp goal image at the grasp pose. */
@@ -38,7 +38,7 @@ export interface GraspProbe {
  */
 export async function graspProbe(
   sim: TabletopSim,
-  model: OnnxWorldModel,
+  model: WorldModel,
   goal: RgbImage,
   position: ArrayLike<number>,
   seed: number,

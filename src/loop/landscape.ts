@@ -9,7 +9,7 @@
 import type { TabletopSim } from '../../sim/tabletop.js';
 import type { Latents } from '../core/types.js';
 import type { RgbImage } from '../model/image.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import type { WorldModel } from '../model/world-model.js';
 
 /** Steps allowed to reach a grid point, and how close counts as there (m). */
 const DRIVE_STEPS = 14;
@@ -96,7 +96,7 @@ export function driveTo(sim: TabletopSim, target: ArrayLike<number>): { frame: R
 }
 
 /** Measures the energy landscape around a goal image's position. */
-export async function energyLandscape(sim: TabletopSim, model: OnnxWorldModel, goal: RgbImage, o: LandscapeOptions): Promise<Landscape> {
+export async function energyLandscape(sim: TabletopSim, model: WorldModel, goal: RgbImage, o: LandscapeOptions): Promise<Landscape> {
   const half = o.halfWidth ?? 0.15;
   const n = o.points ?? 9;
   const offsets = Array.from({ length: n }, (_, i) => -half + (2 * half * i) / (n - 1));

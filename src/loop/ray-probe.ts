@@ -8,7 +8,7 @@
  */
 import type { TabletopSim } from '../../sim/tabletop.js';
 import type { RgbImage } from '../model/image.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import type { WorldModel } from '../model/world-model.js';
 import { driveTo, latentDistance } from './landscape.js';
 
 /** Default displacement (m). */
@@ -44,7 +44,7 @@ export interface RayProbe {
  */
 export async function rayProbe(
   sim: TabletopSim,
-  model: OnnxWorldModel,
+  model: WorldModel,
   goal: RgbImage,
   goalPosition: ArrayLike<number>,
   seed: number,

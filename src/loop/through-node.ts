@@ -6,6 +6,7 @@
  * takes `latencyS` of virtual time (the world keeps being simulated meanwhile; the arm holds).
  * `jepa-mpc eval --through-node` runs it; its success must match the direct loop's.
  */
+import type { WorldModel } from '../model/world-model.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import type { TaskInfo } from '../../sim/tasks.js';
 import { PlannerStatus } from '../core/status.js';
@@ -14,7 +15,7 @@ import type { RgbImage } from '../model/image.js';
 import type { Logger } from '../log.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
 import { PlannerNode, stageProposer } from '../node/planner-node.js';
-import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
+import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../node/ports.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { summariseEpisode, type EpisodeStep, type PlannedEpisode } from './episode.js';
 import type { GoalSet } from './goals.js';
@@ -68,7 +69,7 @@ class EventQueue {
  * seed's layout, send the goal images with SetGoalSequence, and let both nodes run until the
  * planner reports GOAL_REACHED (or the task succeeds).
  */
-export async function runThroughNodeEpisode(sim: TabletopSim, model: NodeModel, goals: GoalSet, o: ThroughNodeOptions): Promise<PlannedEpisode> {
+export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel, goals: GoalSet, o: ThroughNodeOptions): Promise<PlannedEpisode> {
   const budgets = o.subgoalSteps ?? goals.steps;
   const q = new EventQueue();
   const params: ParamValues = { ...defaultParameters(), gripper_mode: 'joint', planner_seed: o.seed, ...o.params };

@@ -11,12 +11,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StagePlan } from '../core/stages.js';
-import type { EnergyFn, EnergyModel, Latents, PlanningInputs } from '../core/types.js';
+import type { EnergyFn, Latents, PlanningInputs } from '../core/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { ModelError } from './errors.js';
 import type { RgbImage } from './image.js';
 import { type LoadedManifest, type Manifest, loadManifest } from './manifest.js';
 import { preprocess } from './preprocess.js';
+import type { WorldModel } from './world-model.js';
 import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 /** Options of {@link OnnxWorldModel.load}; every field has a default. */
@@ -58,7 +59,7 @@ function startWorker(): Worker {
 }
 
 /** A world model in the contract, running in its own worker thread. */
-export class OnnxWorldModel implements EnergyModel {
+export class OnnxWorldModel implements WorldModel {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly goalCache = new Map<string, Latents>();

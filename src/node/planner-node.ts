@@ -10,6 +10,7 @@
  * Services set, sequence, clear, start and stop goals. Nothing here throws into the caller's
  * loop: failures become statuses.
  */
+import type { WorldModel } from '../model/world-model.js';
 import type { Manifest } from '../model/manifest.js';
 import { controlStep } from '../core/control-step.js';
 import { inputProblem, MpcPlanner, type PlannerConfig } from '../core/mpc.js';
@@ -29,7 +30,7 @@ import { matrixToQuaternion } from '../robot/quaternion.js';
 import { CommandExecutor } from './command-executor.js';
 import { readGoalFile } from './goal-files.js';
 import { type ParamValues, safetySettingsOf, updateParameters, type UpdateResult } from './parameters.js';
-import type { CameraFrame, NodeModel, NodeOutputs, Scheduler, SecondsClock, StatusReport } from './ports.js';
+import type { CameraFrame, NodeOutputs, Scheduler, SecondsClock, StatusReport } from './ports.js';
 
 /** Control period when neither the parameters nor a model give one (s). */
 const FALLBACK_PERIOD_S = 0.25;
@@ -72,7 +73,7 @@ export interface TriggerResponse {
 /** Dependencies of the node. */
 export interface PlannerNodeDeps {
   /** The world model, or the reason it could not be loaded (the node runs and reports MODEL_ERROR). */
-  readonly model: NodeModel | { readonly error: string };
+  readonly model: WorldModel | { readonly error: string };
   readonly params: ParamValues;
   readonly outputs: NodeOutputs;
   readonly clock: SecondsClock;
@@ -89,7 +90,7 @@ interface Stamped<T> {
 }
 
 /** The model's subgoal proposer when the node splits a single SetGoal goal into its stages (`propose_stages`), else undefined. */
-export function stageProposer(model: NodeModel, params: Pick<ParamValues, 'propose_stages'>): Manifest['subgoalProposer'] {
+export function stageProposer(model: WorldModel, params: Pick<ParamValues, 'propose_stages'>): Manifest['subgoalProposer'] {
   return params.propose_stages && model.proposeStages ? model.manifest.subgoalProposer : undefined;
 }
 
@@ -125,7 +126,7 @@ export class PlannerNode {
     this.rebuildPlanner();
   }
 
-  private get model(): NodeModel | undefined {
+  private get model(): WorldModel | undefined {
     return 'error' in this.deps.model ? undefined : this.deps.model;
   }
 
@@ -371,7 +372,7 @@ export class PlannerNode {
   }
 
   private async planAndAct(frame: CameraFrame, pose: ToolPose, generation: number): Promise<void> {
-    const model = this.model as NodeModel;
+    const model = this.model as WorldModel;
     const planner = this.planner as MpcPlanner;
     const sequencer = this.sequencer as SubgoalSequencer<Latents>;
     let rgb: RgbImage;
@@ -412,10 +413,10 @@ export class PlannerNode {
    * Replaces a single pending goal by the stages the model's proposer makes from this first frame
    * and state. Returns false (with a status) when the plan should not go on this cycle.
    */
-  private async proposeStages(model: NodeModel, latents: Latents, state: Float32Array, goal: Latents, generation: number): Promise<boolean> {
+  private async proposeStages(model: WorldModel, latents: Latents, state: Float32Array, goal: Latents, generation: number): Promise<boolean> {
     let plan: StagePlan;
     try {
-      plan = mergeStages(await (model.proposeStages as NonNullable<NodeModel['proposeStages']>)(latents, state, goal), { names: ['goal'], goals: [goal] });
+      plan = mergeStages(await (model.proposeStages as NonNullable<WorldModel['proposeStages']>)(latents, state, goal), { names: ['goal'], goals: [goal] });
     } catch (error) {
       this.setLast(PlannerStatus.MODEL_ERROR, `subgoal proposer failed: ${(error as Error).message}`);
       return false;

@@ -3,21 +3,8 @@
  * from ROS by the shell), the commands and status it emits, its clock and its world model.
  * src/ros implements these with rclnodejs; tests implement them with doubles.
  */
-import type { StagePlan } from '../core/stages.js';
-import type { EnergyModel, Latents } from '../core/types.js';
-import type { RawImage, RgbImage } from '../model/image.js';
-import type { Manifest } from '../model/manifest.js';
+import type { RawImage } from '../model/image.js';
 import type { GripperCommand, ToolPose, Twist } from '../robot/commands.js';
-
-/** The world model as the node needs it (OnnxWorldModel fits). */
-export interface NodeModel extends EnergyModel {
-  readonly manifest: Manifest;
-  readonly provider: string;
-  encode(image: RgbImage): Promise<Latents>;
-  encodeGoal(image: RgbImage): Promise<Latents>;
-  /** The model's subgoal proposer (models whose manifest has `subgoalProposer`). */
-  proposeStages?(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan>;
-}
 
 /** A camera frame as received: raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage). */
 export type CameraFrame =

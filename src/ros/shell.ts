@@ -4,6 +4,7 @@
  * fixed-rate timer, and converts messages. The only code that talks to rclnodejs — which it
  * receives as an argument, so tests can pass a double of the same shape.
  */
+import type { WorldModel } from '../model/world-model.js';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
@@ -18,7 +19,7 @@ import {
   type ParamValues,
 } from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
-import type { ArmCommand, GripperOutput, NodeModel, NodeOutputs, StatusReport } from '../node/ports.js';
+import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../node/ports.js';
 import { modelDir } from '../paths.js';
 import {
   type CompressedImageMsg,
@@ -71,7 +72,7 @@ export interface ShellOptions {
   readonly log: Logger;
   readonly nodeName?: string;
   /** Loads the world model (default: OnnxWorldModel from model_dir / the shipped sim model). */
-  readonly loadModel?: (params: ParamValues) => Promise<NodeModel & { close?(options?: { graceMs?: number }): Promise<void> }>;
+  readonly loadModel?: (params: ParamValues) => Promise<WorldModel & { close?(options?: { graceMs?: number }): Promise<void> }>;
 }
 
 function declareParameters(rcl: RclModule, node: RclNode): ParamValues {
@@ -135,7 +136,7 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
   const stampNow = (): RosTime => secondsToTime(secondsNow());
 
-  let model: (NodeModel & { close?(options?: { graceMs?: number }): Promise<void> }) | { error: string };
+  let model: (WorldModel & { close?(options?: { graceMs?: number }): Promise<void> }) | { error: string };
   try {
     model = await (options.loadModel ?? defaultLoader)(params);
   } catch (error) {

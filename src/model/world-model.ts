@@ -1,0 +1,22 @@
+/**
+ * A world model as every loop sees it — the node, the direct and through-node loops, the probes
+ * and the CLI: its contract manifest, the encoder for frames and goal frames, the batched energy
+ * of candidate actions (bind once per plan, score many batches), and the optional subgoal
+ * proposer. {@link OnnxWorldModel} implements it with onnxruntime-node; tests use doubles.
+ */
+import type { StagePlan } from '../core/stages.js';
+import type { EnergyModel, Latents } from '../core/types.js';
+import type { RgbImage } from './image.js';
+import type { Manifest } from './manifest.js';
+
+export interface WorldModel extends EnergyModel {
+  readonly manifest: Manifest;
+  /** The execution provider the model really runs on. */
+  readonly provider: string;
+  /** Latents of a camera frame. */
+  encode(image: RgbImage): Promise<Latents>;
+  /** Latents of a goal frame (cached per image; with the goal readout's gripper closedness where the model has one). */
+  encodeGoal(image: RgbImage): Promise<Latents>;
+  /** The model's subgoal proposer (models whose manifest has `subgoalProposer`). */
+  proposeStages?(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan>;
+}
