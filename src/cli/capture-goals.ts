@@ -16,15 +16,16 @@ import { CliError } from './cli-error.js';
 import { writeGoalDir } from './goal-dir.js';
 import { initRclnodejs } from './ros-cli.js';
 import { pointFlag } from './scenario.js';
+import { simTopic } from '../ros/topics.js';
 
 /** Topics of the built-in simulator node started with `--ros-args -r __ns:=/sim` (the scenario's defaults). */
 export const SIM_CAPTURE_TOPICS: CaptureTopics = {
-  image: '/sim/camera/image_raw',
-  joints: '/sim/joint_states',
-  cube: '/sim/cube_pose',
-  target: '/sim/target_pose',
-  trajectory: '/sim/joint_trajectory',
-  gripper: '/sim/gripper_command',
+  image: simTopic('image'),
+  joints: simTopic('jointStates'),
+  cube: simTopic('cubePose'),
+  target: simTopic('targetPose'),
+  trajectory: simTopic('jointTrajectory'),
+  gripper: simTopic('gripper'),
 };
 
 /** Seconds allowed for the first message on every topic. */

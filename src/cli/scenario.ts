@@ -27,6 +27,7 @@ import { SIM_MODEL, runSettings } from './planned-run.js';
 import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 import { round } from './table.js';
+import { PLANNER_NODE, SIM_NODE, simTopic } from '../ros/topics.js';
 
 /** File names of the paper scheme's three subgoal images in a --goals folder (goalFiles(scheme) for any scheme). */
 export const GOAL_FILES = goalFiles('paper');
@@ -163,12 +164,12 @@ export async function main(argv: string[]): Promise<number> {
   };
   const rcl = await initRclnodejs();
   try {
-    const sim = values.sim ?? (gazebo ? '' : '/jepa_mpc_sim');
+    const sim = values.sim ?? (gazebo ? '' : `/${SIM_NODE}`);
     const timeoutS = values.timeout === undefined ? undefined : numberFlag('timeout', values.timeout, 0, 1, 36_000);
     const results = await runScenario(
       rcl,
       {
-        planner: values.planner ?? '/jepa_mpc_planner',
+        planner: values.planner ?? `/${PLANNER_NODE}`,
         ...(sim ? { sim } : {}),
         seeds: Array.from({ length: episodes }, (_, k) => s.seed + k),
         goalsFor,
@@ -176,10 +177,10 @@ export async function main(argv: string[]): Promise<number> {
         periodS: manifest.controlPeriodS,
         ...(timeoutS !== undefined ? { timeoutS } : {}),
         topics: {
-          cube: values['cube-topic'] ?? gazebo?.cubeTopic ?? '/sim/cube_pose',
-          target: values['target-topic'] ?? '/sim/target_pose',
-          pose: values['pose-topic'] ?? '/sim/current_pose',
-          joints: values['joints-topic'] ?? gazebo?.jointsTopic ?? '/sim/joint_states',
+          cube: values['cube-topic'] ?? gazebo?.cubeTopic ?? simTopic('cubePose'),
+          target: values['target-topic'] ?? simTopic('targetPose'),
+          pose: values['pose-topic'] ?? simTopic('pose'),
+          joints: values['joints-topic'] ?? gazebo?.jointsTopic ?? simTopic('jointStates'),
         },
         cubeRestZ: numberFlag('cube-rest-z', values['cube-rest-z'], TABLE_TOP_Z + SCENE_DEFAULTS.cubeSize / 2),
         ...(cubeFrame ? { cubeFrame } : {}),

@@ -11,6 +11,7 @@ import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { readPngFile, readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
+import { PLANNER_NODE } from '../ros/topics.js';
 
 const HELP = `usage: jepa-mpc send-goal IMAGE.png | --current-frame | --file NAME | --sequence A.png B.png ... --steps 4,10,4
 
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const rcl = await initRclnodejs();
   try {
     const timeoutMs = numberFlag('timeout', values.timeout, 10, 0.1, 3600) * 1000;
-    const response = await sendGoal(rcl, values.node ?? '/jepa_mpc_planner', request, timeoutMs);
+    const response = await sendGoal(rcl, values.node ?? `/${PLANNER_NODE}`, request, timeoutMs);
     console.log(JSON.stringify(response));
     return response['accepted'] === true ? 0 : 1;
   } catch (error) {

@@ -17,6 +17,7 @@ import { armJointIndices, FINGER_TRAVEL, forwardKinematics } from '../robot/pand
 import type { JointStateMsg, PoseStampedMsg } from './convert.js';
 import type { RclModule } from './rcl-types.js';
 import { imageToMsg } from './send-goal.js';
+import { plannerService } from './topics.js';
 
 /** What the runner listens to and whom it talks to. */
 export interface ScenarioOptions {
@@ -239,10 +240,11 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
   };
   const results: ScenarioEpisode[] = [];
   try {
-    const goalClient = node.createClient('jepa_mpc_interfaces/srv/SetGoalSequence', `${o.planner}/set_goal_sequence`);
-    if (!(await goalClient.waitForService(10_000))) throw new Error(`${o.planner}/set_goal_sequence is not available (is the planner running?)`);
+    const goalClient = node.createClient('jepa_mpc_interfaces/srv/SetGoalSequence', plannerService(o.planner, 'setGoalSequence'));
+    if (!(await goalClient.waitForService(10_000)))
+      throw new Error(`${plannerService(o.planner, 'setGoalSequence')} is not available (is the planner running?)`);
     // One goal image goes by SetGoal: a planner whose model has a subgoal proposer makes the stages itself.
-    const singleClient = node.createClient('jepa_mpc_interfaces/srv/SetGoal', `${o.planner}/set_goal`);
+    const singleClient = node.createClient('jepa_mpc_interfaces/srv/SetGoal', plannerService(o.planner, 'setGoal'));
     for (const seed of o.seeds) {
       const goals = await o.goalsFor(seed);
       if (o.sim) {

@@ -4,6 +4,7 @@
  */
 import type { RgbImage } from '../model/image.js';
 import type { RclModule } from './rcl-types.js';
+import { plannerService } from './topics.js';
 
 /** A sensor_msgs/Image (rgb8) message of an RGB image. */
 export function imageToMsg(img: RgbImage, frameId = 'goal'): object {
@@ -30,11 +31,13 @@ export async function sendGoal(rcl: RclModule, nodeName: string, request: GoalRe
     const single = request.kind === 'single';
     const client = node.createClient(
       single ? 'jepa_mpc_interfaces/srv/SetGoal' : 'jepa_mpc_interfaces/srv/SetGoalSequence',
-      `${nodeName}/${single ? 'set_goal' : 'set_goal_sequence'}`,
+      plannerService(nodeName, single ? 'setGoal' : 'setGoalSequence'),
     );
     rcl.spin(node);
     if (!(await client.waitForService(timeoutMs)))
-      throw new Error(`service ${nodeName}/${single ? 'set_goal' : 'set_goal_sequence'} not available after ${timeoutMs} ms (is the planner running?)`);
+      throw new Error(
+        `service ${plannerService(nodeName, single ? 'setGoal' : 'setGoalSequence')} not available after ${timeoutMs} ms (is the planner running?)`,
+      );
     const msg = single
       ? {
           image: imageToMsg(request.image ?? { width: 0, height: 0, data: new Uint8Array(0) }),

@@ -37,28 +37,10 @@ import {
   statusToMsg,
 } from './convert.js';
 import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosHeader, RosTime } from './rcl-types.js';
+import { NAMES, PLANNER_NODE } from './topics.js';
 
 /** Default node name (the params file's top-level key). */
-export const NODE_NAME = 'jepa_mpc_planner';
-
-/** Topic, service and action names (relative, so `--ros-args -r from:=to` remaps them). */
-export const NAMES = {
-  image: 'image',
-  compressedImage: 'image/compressed',
-  pose: 'current_pose',
-  jointStates: 'joint_states',
-  twist: 'delta_twist_cmds',
-  poseTarget: 'pose_target',
-  jointTrajectory: 'joint_trajectory',
-  gripperPosition: 'gripper_command',
-  status: '~/status',
-  planPath: '~/plan_path',
-  setGoal: '~/set_goal',
-  setGoalSequence: '~/set_goal_sequence',
-  start: '~/start',
-  stop: '~/stop',
-  clearGoal: '~/clear_goal',
-} as const;
+export const NODE_NAME = PLANNER_NODE;
 
 /** The shell's handle: the rclnodejs node, the planner logic, and a way to stop. */
 export interface PlannerShell {

@@ -12,21 +12,7 @@ import type { Logger } from '../log.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
 import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
-
-/** Topic and service names of the simulator node (relative: remappable). */
-export const SIM_NAMES = {
-  image: 'camera/image_raw',
-  pose: 'current_pose',
-  jointStates: 'joint_states',
-  cubePose: 'cube_pose',
-  targetPose: 'target_pose',
-  task: '~/task',
-  twist: 'delta_twist_cmds',
-  poseTarget: 'pose_target',
-  jointTrajectory: 'joint_trajectory',
-  gripper: 'gripper_command',
-  reset: '~/reset',
-} as const;
+import { SIM_NAMES, SIM_NODE } from './topics.js';
 
 /** Parameters of the simulator node: name → [type, default, description]. */
 const SIM_PARAMS = {
@@ -54,7 +40,7 @@ export interface SimShell {
 
 /** Starts the simulator node on an initialised rclnodejs. */
 export async function startSimShell(rcl: RclModule, options: { log: Logger; nodeName?: string }): Promise<SimShell> {
-  const node = rcl.createNode(options.nodeName ?? 'jepa_mpc_sim');
+  const node = rcl.createNode(options.nodeName ?? SIM_NODE);
   const T = rcl.ParameterType;
   const p: Record<string, unknown> = {};
   for (const [name, [type, value, description]] of Object.entries(SIM_PARAMS)) {

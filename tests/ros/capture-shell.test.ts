@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startGoalCapture, type CaptureOptions, type CaptureTopics } from '../../src/ros/capture-shell.js';
-import { SIM_NAMES, startSimShell, type SimShell } from '../../src/ros/sim-shell.js';
+import { startSimShell, type SimShell } from '../../src/ros/sim-shell.js';
+import { SIM_NAMES } from '../../src/ros/topics.js';
 import { GAZEBO_SCENARIO } from '../../src/ros/scenario.js';
 import type { FakeNode } from './fake-rclnodejs.js';
 import { fakeBus } from './fake-bus.js';

@@ -19,7 +19,7 @@ import { projectRoot } from '../../src/paths.js';
 import { FINGER_TRAVEL, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
 import { gripperToMsg } from '../../src/ros/convert.js';
 import { GAZEBO_SCENARIO } from '../../src/ros/scenario.js';
-import { NAMES } from '../../src/ros/shell.js';
+import { NAMES } from '../../src/ros/topics.js';
 
 const root = projectRoot();
 const PY = '/usr/bin/python3';

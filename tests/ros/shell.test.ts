@@ -12,7 +12,8 @@ import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { PARAMETERS } from '../../src/node/parameters.js';
 import { modelDir, projectRoot } from '../../src/paths.js';
 import { statusConstants, timeToSeconds } from '../../src/ros/convert.js';
-import { NAMES, startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
+import { startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
+import { NAMES } from '../../src/ros/topics.js';
 import { type FakeNode, fakeRclnodejs } from './fake-rclnodejs.js';
 
 const log = createLogger('test');

@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
-import { NAMES, startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
-import { SIM_NAMES, startSimShell, type SimShell } from '../../src/ros/sim-shell.js';
+import { startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
+import { startSimShell, type SimShell } from '../../src/ros/sim-shell.js';
+import { NAMES, SIM_NAMES } from '../../src/ros/topics.js';
 import { type FakeNode, fakeRclnodejs } from './fake-rclnodejs.js';
 
 const log = createLogger('test');

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
-import { NAMES, NODE_NAME } from '../../src/ros/shell.js';
-import { SIM_NAMES } from '../../src/ros/sim-shell.js';
+import { NODE_NAME } from '../../src/ros/shell.js';
+import { NAMES, SIM_NAMES } from '../../src/ros/topics.js';
 
 const root = projectRoot();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
