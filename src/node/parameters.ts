@@ -267,7 +267,11 @@ export function updateParameters(current: ParamValues, changes: Record<string, u
 
 /** The description with unit and range, as shown to ROS users (`ros2 param describe`). */
 export function describeParameter(name: ParamName): string {
-  const s: ParamSpec = PARAMETERS[name];
+  return describeSpec(PARAMETERS[name]);
+}
+
+/** A spec's description with unit and range or choices (any node's parameters). */
+export function describeSpec(s: ParamSpec): string {
   const range = s.choices
     ? ` One of: ${s.choices.join(', ')}.`
     : s.min !== undefined || s.max !== undefined

@@ -12,6 +12,9 @@
  * on a virtual clock.
  */
 import type { Observation, TabletopSim } from '../../sim/tabletop.js';
+
+/** The simulator a simulator node drives, and what one step of it observes (for the ROS shell, which does not import sim/). */
+export type { TabletopSim as SimWorld, Observation as SimObservation };
 import type { RawImage } from '../model/image.js';
 import type { ToolPose } from '../robot/commands.js';
 import { rotationFromVector, matrixToEuler } from '../robot/euler.js';

@@ -8,16 +8,7 @@ import type { WorldModel } from '../model/world-model.js';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
-import {
-  PARAMETERS,
-  describeParameter,
-  updateParameters,
-  validateParameters,
-  defaultParameters,
-  type ParamName,
-  type ParamSpec,
-  type ParamValues,
-} from '../node/parameters.js';
+import { PARAMETERS, updateParameters, validateParameters, defaultParameters, type ParamValues } from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../node/ports.js';
 import { modelDir } from '../paths.js';
@@ -38,6 +29,7 @@ import {
 } from './convert.js';
 import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosHeader, RosTime } from './rcl-types.js';
 import { NAMES, PLANNER_NODE } from './topics.js';
+import { declareParameters, normaliseValue } from './declare-parameters.js';
 
 /** Default node name (the params file's top-level key). */
 export const NODE_NAME = PLANNER_NODE;
@@ -57,53 +49,6 @@ export interface ShellOptions {
   readonly loadModel?: (params: ParamValues) => Promise<WorldModel & { close?(options?: { graceMs?: number }): Promise<void> }>;
 }
 
-function declareParameters(rcl: RclModule, node: RclNode): ParamValues {
-  const T = rcl.ParameterType;
-  const values: Record<string, unknown> = {};
-  const defaults = defaultParameters();
-  for (const name of Object.keys(PARAMETERS) as ParamName[]) {
-    const spec: ParamSpec = PARAMETERS[name];
-    const d = defaults[name];
-    let type: number;
-    let value: unknown;
-    let range: object | undefined;
-    switch (spec.type) {
-      case 'string':
-        type = T['PARAMETER_STRING'] as number;
-        value = d;
-        break;
-      case 'bool':
-        type = T['PARAMETER_BOOL'] as number;
-        value = d;
-        break;
-      case 'integer':
-        type = T['PARAMETER_INTEGER'] as number;
-        value = BigInt(d as number);
-        if (spec.min !== undefined && spec.max !== undefined) range = new rcl.IntegerRange(BigInt(spec.min), BigInt(spec.max), 1n);
-        break;
-      case 'double':
-        type = T['PARAMETER_DOUBLE'] as number;
-        value = d;
-        if (spec.min !== undefined && spec.max !== undefined) range = new rcl.FloatingPointRange(spec.min, spec.max, 0);
-        break;
-      case 'double_array':
-        type = T['PARAMETER_DOUBLE_ARRAY'] as number;
-        value = [...(d as number[])];
-        break;
-    }
-    const descriptor = new rcl.ParameterDescriptor(name, type, describeParameter(name), spec.readOnly ?? false, range);
-    const declared = node.declareParameter(new rcl.Parameter(name, type, value), descriptor);
-    values[name] = normaliseValue(declared.value);
-  }
-  return values as ParamValues;
-}
-
-function normaliseValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
-  return v;
-}
-
 /** At shutdown, how long the model's worker may take to finish a run before it is terminated (ms). */
 const SHUTDOWN_GRACE_MS = 300;
 
@@ -111,7 +56,7 @@ const SHUTDOWN_GRACE_MS = 300;
 export async function startPlannerShell(rcl: RclModule, options: ShellOptions): Promise<PlannerShell> {
   const log = options.log;
   const node = rcl.createNode(options.nodeName ?? NODE_NAME);
-  const declared = declareParameters(rcl, node);
+  const declared = declareParameters(rcl, node, PARAMETERS, defaultParameters()) as ParamValues;
   const problems = validateParameters(declared);
   if (problems.length) throw new Error(`invalid parameters: ${problems.join('; ')}`);
   const params = updateParameters(defaultParameters(), declared, false).values;

@@ -6,33 +6,18 @@
  * finger position), one control period per timer tick. The behaviour (exact execution of each
  * command, stamps) is {@link SimNodeCore}'s; this file only wires it to rclnodejs.
  */
-import { TabletopSim, type Observation } from '../../sim/tabletop.js';
-import { TASK_NAMES, type TaskName } from '../../sim/tasks.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
+import { SimNodeCore, type SimObservation, type SimWorld } from '../node/sim-node.js';
+import { SIM_PARAMETERS, simFromParameters } from '../node/sim-parameters.js';
+import { declareParameters } from './declare-parameters.js';
 import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
 import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
 import { SIM_NAMES, SIM_NODE } from './topics.js';
 
-/** Parameters of the simulator node: name → [type, default, description]. */
-const SIM_PARAMS = {
-  task: ['string', 'pick-place', `Task scored: ${TASK_NAMES.join(' | ')}`],
-  seed: ['integer', 0, 'Layout seed used by ~/reset (settable: set it, then call ~/reset)'],
-  image_size: ['integer', 128, 'Camera resolution (square, 64-256)'],
-  shadows: ['bool', false, "Draw shadows on the table (as the model's manifest `simulator.shadows` says)"],
-  control_period_s: ['double', 0.25, 'Seconds simulated per step (one command per step)'],
-  command_timeout_s: ['double', DEFAULT_COMMAND_TIMEOUT_S, 'A twist holds at most this long after its stamp (the arm stops when commands stop)'],
-  frame_id: ['string', 'fr3_link0', 'Base frame of published poses'],
-  joint_prefix: ['string', 'fr3_', 'Prefix of published joint names'],
-} as const;
-
-/** Parameters that may change while the node runs (the rest are read at start-up). */
-const LIVE_SIM_PARAMS = ['seed'] as const;
-
 /** A running simulator node. */
 export interface SimShell {
   readonly node: RclNode;
-  readonly sim: TabletopSim;
+  readonly sim: SimWorld;
   /** Steps once (what the timer does). */
   step(): void;
   close(): void;
@@ -41,26 +26,9 @@ export interface SimShell {
 /** Starts the simulator node on an initialised rclnodejs. */
 export async function startSimShell(rcl: RclModule, options: { log: Logger; nodeName?: string }): Promise<SimShell> {
   const node = rcl.createNode(options.nodeName ?? SIM_NODE);
-  const T = rcl.ParameterType;
-  const p: Record<string, unknown> = {};
-  for (const [name, [type, value, description]] of Object.entries(SIM_PARAMS)) {
-    const t = (
-      type === 'string' ? T['PARAMETER_STRING'] : type === 'integer' ? T['PARAMETER_INTEGER'] : type === 'bool' ? T['PARAMETER_BOOL'] : T['PARAMETER_DOUBLE']
-    ) as number;
-    const readOnly = !(LIVE_SIM_PARAMS as readonly string[]).includes(name);
-    const declared = node.declareParameter(
-      new rcl.Parameter(name, t, type === 'integer' ? BigInt(value) : value),
-      new rcl.ParameterDescriptor(name, t, description, readOnly),
-    );
-    p[name] = typeof declared.value === 'bigint' ? Number(declared.value) : declared.value;
-  }
-  const task = p['task'] as TaskName;
-  if (!(TASK_NAMES as readonly string[]).includes(task)) throw new Error(`task must be one of ${TASK_NAMES.join(', ')}, got '${String(task)}'`);
-  const period = p['control_period_s'] as number;
-  const size = p['image_size'] as number;
-  const frameId = p['frame_id'] as string;
-  const prefix = p['joint_prefix'] as string;
-  const sim = await TabletopSim.create({ task, controlPeriod: period, camera: { width: size, height: size }, shadows: p['shadows'] === true });
+  const defaults = Object.fromEntries(Object.entries(SIM_PARAMETERS).map(([k, spec]) => [k, spec.default]));
+  const { sim, params: p } = await simFromParameters(declareParameters(rcl, node, SIM_PARAMETERS, defaults));
+  const { control_period_s: period, image_size: size, frame_id: frameId, joint_prefix: prefix, task } = p;
   const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
 
   const pubs = {
@@ -71,7 +39,7 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     target: node.createPublisher('geometry_msgs/msg/PoseStamped', SIM_NAMES.targetPose),
     task: node.createPublisher('std_msgs/msg/String', SIM_NAMES.task),
   };
-  const core = new SimNodeCore(sim, { periodS: period, commandTimeoutS: p['command_timeout_s'] as number }, p['seed'] as number, secondsNow());
+  const core = new SimNodeCore(sim, { periodS: period, commandTimeoutS: p.command_timeout_s }, p.seed, secondsNow());
   const stampOf = (h: RosHeader) => headerSeconds(h) ?? secondsNow();
   const opts = { enableTypedArray: true };
   node.createSubscription(
@@ -97,12 +65,12 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
       if (q.name !== 'seed') continue;
       const seed = Number(q.value);
       if (!Number.isSafeInteger(seed) || seed < 0) return { successful: false, reason: `seed must be a non-negative integer, got ${String(q.value)}` };
-      p['seed'] = seed;
+      p.seed = seed;
     }
     return { successful: true, reason: '' };
   });
 
-  const publish = (obs: Observation) => {
+  const publish = (obs: SimObservation) => {
     const r = core.readings(prefix);
     const stamp: RosTime = secondsToTime(r.stampS);
     const header = { stamp, frame_id: frameId };
@@ -134,11 +102,11 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   publish(core.observation);
   const step = () => publish(core.step(secondsNow()));
   node.createService('std_srvs/srv/Trigger', SIM_NAMES.reset, opts, () => {
-    publish(core.reset(p['seed'] as number, secondsNow()));
-    return { success: true, message: `reset to seed ${String(p['seed'])}` };
+    publish(core.reset(p.seed, secondsNow()));
+    return { success: true, message: `reset to seed ${String(p.seed)}` };
   });
   const timer = node.createTimer(BigInt(Math.round(period * 1e9)), step);
-  options.log.info({ task, seed: p['seed'], periodS: period, imageSize: size }, 'simulator node started');
+  options.log.info({ task, seed: p.seed, periodS: period, imageSize: size }, 'simulator node started');
   return {
     node,
     sim,

@@ -82,8 +82,10 @@ describe('simulator node + planner node over ROS doubles', () => {
     expect(darker).toBeGreaterThan(60);
   });
 
-  it('refuses an unknown task', async () => {
-    const rcl = fakeRclnodejs({ task: 'juggle' });
-    await expect(startSimShell(rcl, { log })).rejects.toThrow(/task must be one of reach, grasp, pick-place, got 'juggle'/);
+  it('refuses start-up parameters outside its schema, naming each', async () => {
+    await expect(startSimShell(fakeRclnodejs({ task: 'juggle' }), { log })).rejects.toThrow(/task must be one of reach\|grasp\|pick-place, got 'juggle'/);
+    await expect(startSimShell(fakeRclnodejs({ image_size: 10, control_period_s: 0 }), { log })).rejects.toThrow(
+      /image_size must be in \[64, 256\] px, got 10; control_period_s must be in \[0.01, 10\] s, got 0/,
+    );
   });
 });
