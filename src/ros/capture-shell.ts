@@ -7,15 +7,13 @@
  * subgoal frames once all are captured — or rejects on a timeout or missing topics. It writes no
  * files (src/cli/capture-goals.ts does, all at once).
  */
-import type { SubgoalEvent } from '../../sim/expert.js';
-import type { SubgoalScheme } from '../loop/goals.js';
 import { rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
 import { fingerPosition, jointTargetFromDelta } from '../robot/commands.js';
 import { type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, gripperToMsg, imageFromMsg, timeToSeconds } from './convert.js';
-import { GoalCapture, type SettleSettings } from './goal-capture.js';
+import { GoalCapture, type SettleSettings, type SubgoalEvent, type SubgoalScheme } from '../scenario/goal-capture.js';
 import type { RclModule, RclNode, RosHeader } from './rcl-types.js';
 import { ARM_JOINT_SUFFIXES, armJointIndices } from '../robot/panda-kinematics.js';
-import { fingerOpeningFromJointState, positionFromTransforms, type TFMessageMsg } from './scenario.js';
+import { fingerOpeningFromJointState, positionFromTransforms, type TFMessageMsg } from '../scenario/judge.js';
 
 /** Topics of the capture (absolute names or relative to the node). */
 export interface CaptureTopics {

@@ -95,7 +95,7 @@ describe('goals folder writing', () => {
 
 describe('the Gazebo names capture-goals --gazebo uses', () => {
   it('match the bridge camera, the controllers file and the launch file', async () => {
-    const { GAZEBO_SCENARIO } = await import('../../src/ros/scenario.js');
+    const { GAZEBO_SCENARIO } = await import('../../src/scenario/judge.js');
     const bridge = await readFile(new URL('../../sim/gazebo/bridge.yaml', import.meta.url), 'utf8');
     const controllers = await readFile(new URL('../../sim/gazebo/config/controllers.yaml', import.meta.url), 'utf8');
     const launch = await readFile(new URL('../../launch/sim_gazebo.launch.py', import.meta.url), 'utf8');

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { startGoalCapture, type CaptureOptions, type CaptureTopics } from '../../src/ros/capture-shell.js';
 import { startSimShell, type SimShell } from '../../src/ros/sim-shell.js';
 import { SIM_NAMES } from '../../src/ros/topics.js';
-import { GAZEBO_SCENARIO } from '../../src/ros/scenario.js';
+import { GAZEBO_SCENARIO } from '../../src/scenario/judge.js';
 import type { FakeNode } from './fake-rclnodejs.js';
 import { fakeBus } from './fake-bus.js';
 import { CUBE_HALF, KinematicRobot } from './kinematic-robot.js';

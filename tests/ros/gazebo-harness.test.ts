@@ -18,7 +18,7 @@ import { PARAMETERS } from '../../src/node/parameters.js';
 import { projectRoot } from '../../src/paths.js';
 import { FINGER_TRAVEL, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
 import { gripperToMsg } from '../../src/ros/convert.js';
-import { GAZEBO_SCENARIO } from '../../src/ros/scenario.js';
+import { GAZEBO_SCENARIO } from '../../src/scenario/judge.js';
 import { NAMES } from '../../src/ros/topics.js';
 
 const root = projectRoot();

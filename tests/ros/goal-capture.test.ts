@@ -3,7 +3,7 @@ import { SUBGOAL_PLANS } from '../../src/loop/goals.js';
 import { fingerPosition, jointTargetFromDelta } from '../../src/robot/commands.js';
 import { FINGER_TRAVEL, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
 import { GOAL_FILES } from '../../src/cli/scenario.js';
-import { GoalCapture, goalFiles, type CaptureStep, type JointSample } from '../../src/ros/goal-capture.js';
+import { GoalCapture, goalFiles, type CaptureStep, type JointSample } from '../../src/scenario/goal-capture.js';
 import { CUBE_HALF, KinematicRobot } from './kinematic-robot.js';
 
 const REST = 0.0225;

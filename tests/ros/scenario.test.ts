@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { forwardKinematics, PANDA_READY_Q } from '../../src/robot/panda-kinematics.js';
+import { runScenario, type ScenarioOptions } from '../../src/ros/scenario.js';
 import {
   episodeTimeoutS,
   fingerOpeningFromJointState,
   judgePickPlace,
   PickPlaceJudge,
   positionFromTransforms,
-  runScenario,
   tcpFromJointState,
-  type ScenarioOptions,
-} from '../../src/ros/scenario.js';
+} from '../../src/scenario/judge.js';
 import { createLogger } from '../../src/log.js';
 import { fakeRclnodejs, type FakeNode } from './fake-rclnodejs.js';
 

@@ -10,8 +10,10 @@
  */
 import { PICK_PLACE_START, pickPlaceStep, type ExpertOptions, type PickPlaceState, type SubgoalEvent } from '../../sim/expert.js';
 import { SUBGOAL_PLANS, type SubgoalScheme } from '../loop/goals.js';
+
+export type { SubgoalEvent, SubgoalScheme };
 import { FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
-import { judgePickPlace } from './scenario.js';
+import { judgePickPlace } from './judge.js';
 
 /** File name of each pick-and-place subgoal frame in a goals folder (what `scenario --goals` reads). */
 export const GOAL_FILE_NAMES: Readonly<Record<SubgoalEvent, string>> = {
