@@ -3,11 +3,12 @@
  * delta [Δx, Δy, Δz (m), Δroll, Δpitch, Δyaw (rad, extrinsic xyz Euler of R_{t+1}·R_tᵀ),
  * Δgripper closedness], and the step status codes. Pure functions, no physics.
  */
+import { ACTION_LAYOUT } from '../src/core/action-space.js';
 
 /** Length of actions and states. */
-export const ACTION_DIM = 7;
+export const ACTION_DIM = ACTION_LAYOUT.dim;
 /** Index of the gripper closedness in states (and of its change in actions). */
-export const GRIPPER_INDEX = 6;
+export const GRIPPER_INDEX = ACTION_LAYOUT.gripper;
 
 /** Status codes reported with every observation. */
 export const SIM_STATUS = {

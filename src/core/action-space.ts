@@ -24,12 +24,23 @@ export interface ActionSpace {
   readonly gripperMargin: number;
 }
 
+/**
+ * The contract's 7-D end-effector action (and state) layout, named once: translation Δx, Δy, Δz
+ * (m), rotation Δroll, Δpitch, Δyaw (rad), gripper closedness change.
+ */
+export const ACTION_LAYOUT = Object.freeze({
+  xyz: Object.freeze([0, 1, 2] as const),
+  rpy: Object.freeze([3, 4, 5] as const),
+  gripper: 6,
+  dim: 7,
+} as const);
+
 /** The paper's 7-D end-effector action space: ±0.075 m xyz, rotations pinned, gripper ±0.75, snap 0.25, no hysteresis. */
 export const PAPER_ACTION_SPACE: ActionSpace = Object.freeze({
   lower: Object.freeze([-0.075, -0.075, -0.075, 0, 0, 0, -0.75]),
   upper: Object.freeze([0.075, 0.075, 0.075, 0, 0, 0, 0.75]),
-  pinned: Object.freeze([3, 4, 5]),
-  gripperIndex: 6,
+  pinned: Object.freeze([...ACTION_LAYOUT.rpy]),
+  gripperIndex: ACTION_LAYOUT.gripper,
   gripperSnap: 0.25,
   gripperMargin: 0,
 });

@@ -6,6 +6,7 @@
  * ACTION_CLAMPED with a reason. `rampDown` decelerates a streamed velocity to a hold instead of
  * jumping to zero.
  */
+import { ACTION_LAYOUT } from './action-space.js';
 
 /** Limits the pipeline enforces. Vectors are in the 7-D action layout [xyz, rpy, gripper]. */
 export interface SafetyLimits {
@@ -31,9 +32,7 @@ export interface SafetyResult {
   readonly reasons: string[];
 }
 
-const XYZ = [0, 1, 2] as const;
-const RPY = [3, 4, 5] as const;
-const GRIPPER = 6;
+const { xyz: XYZ, rpy: RPY, gripper: GRIPPER } = ACTION_LAYOUT;
 /** Tolerance for "changed": float32 actions differ from float64 limits by rounding alone. */
 const EPS = 1e-6;
 

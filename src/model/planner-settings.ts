@@ -7,7 +7,7 @@
  * the node, `demo`, `eval`, `plan` and the through-node loop all plan with what the model's
  * manifest says it was trained and measured with unless a user says otherwise.
  */
-import type { ActionSpace } from '../core/action-space.js';
+import { ACTION_LAYOUT, type ActionSpace } from '../core/action-space.js';
 import { OPTIMIZER_NAMES, PLANNER_DEFAULTS, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import type { Manifest } from './manifest.js';
 
@@ -156,8 +156,7 @@ export class PlannerSettingsError extends Error {
 }
 
 /** Indices of the translation and rotation components in the 7-D action (the contract's layout). */
-const XYZ = [0, 1, 2] as const;
-const RPY = [3, 4, 5] as const;
+const { xyz: XYZ, rpy: RPY } = ACTION_LAYOUT;
 
 /**
  * The planner configuration for a model: every unset setting takes the manifest's value.

@@ -14,6 +14,7 @@ import { fingerPosition, gripperStep, jointTargetFromDelta, poseTarget, twistFro
 import { ARM_JOINT_SUFFIXES } from '../robot/panda-kinematics.js';
 import type { ParamValues } from './parameters.js';
 import type { ArmCommand, NodeOutputs, SecondsClock } from './ports.js';
+import { ACTION_LAYOUT } from '../core/action-space.js';
 
 /** Re-sends closer than this to a stream's end are skipped (s): the stop follows at once. */
 const EPS_S = 1e-6;
@@ -78,7 +79,7 @@ export class CommandExecutor {
         break;
       }
     }
-    const g = gripperStep(this.closedness, action[6] as number, {
+    const g = gripperStep(this.closedness, action[ACTION_LAYOUT.gripper] as number, {
       maxWidth: p.gripper_max_width,
       speed: p.gripper_speed,
       force: p.grasp_force,

@@ -31,6 +31,7 @@ import { CommandExecutor } from './command-executor.js';
 import { readGoalFile } from './goal-files.js';
 import { type ParamValues, safetySettingsOf, updateParameters, type UpdateResult } from './parameters.js';
 import type { CameraFrame, NodeOutputs, Scheduler, SecondsClock, StatusReport } from './ports.js';
+import { ACTION_LAYOUT } from '../core/action-space.js';
 
 /** Control period when neither the parameters nor a model give one (s). */
 const FALLBACK_PERIOD_S = 0.25;
@@ -430,7 +431,7 @@ export class PlannerNode {
 
   private publishPlanPath(pose: ToolPose, plan: Float32Array): void {
     const points: [number, number, number][] = [[...pose.position]];
-    for (let h = 0; h + 7 <= plan.length; h += 7) {
+    for (let h = 0; h + ACTION_LAYOUT.dim <= plan.length; h += ACTION_LAYOUT.dim) {
       const p = points.at(-1) as [number, number, number];
       points.push([p[0] + (plan[h] as number), p[1] + (plan[h + 1] as number), p[2] + (plan[h + 2] as number)]);
     }

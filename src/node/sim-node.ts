@@ -21,6 +21,7 @@ import { rotationFromVector, matrixToEuler } from '../robot/euler.js';
 import { ARM_JOINT_SUFFIXES, FINGER_TRAVEL } from '../robot/panda-kinematics.js';
 import { matrixToQuaternion } from '../robot/quaternion.js';
 import { actionFromJointTarget, actionFromPoseTarget, gripperDeltaFromFinger } from './command-to-action.js';
+import { ACTION_LAYOUT } from '../core/action-space.js';
 
 /** A twist holds at most this long after its stamp unless configured otherwise (s): the simulator node's default. */
 export const DEFAULT_COMMAND_TIMEOUT_S = 0.5;
@@ -150,7 +151,7 @@ export class SimNodeCore {
     if (target) for (let i = 0; i < 6; i++) action[i] = (action[i] as number) + (target[i] as number);
     this.poseTarget = undefined;
     this.jointTarget = undefined;
-    if (this.finger !== undefined) action[6] = gripperDeltaFromFinger(this.finger, this.sim.gripperCommand);
+    if (this.finger !== undefined) action[ACTION_LAYOUT.gripper] = gripperDeltaFromFinger(this.finger, this.sim.gripperCommand);
     this.finger = undefined;
     this.simulatedUntil = nowS;
     this.lastObservation = this.sim.step(action);

@@ -14,6 +14,7 @@ import { SUBGOAL_PLANS, type SubgoalScheme } from '../loop/goals.js';
 export type { SubgoalEvent, SubgoalScheme };
 import { FINGER_TRAVEL, forwardKinematics } from '../robot/panda-kinematics.js';
 import { judgePickPlace } from './judge.js';
+import { ACTION_LAYOUT } from '../core/action-space.js';
 
 /** File name of each pick-and-place subgoal frame in a goals folder (what `scenario --goals` reads). */
 export const GOAL_FILE_NAMES: Readonly<Record<SubgoalEvent, string>> = {
@@ -217,7 +218,7 @@ export class GoalCapture {
       { ...this.o.expert, alignYaw: false },
     );
     this.state = d.state;
-    const nextClosedness = Math.min(1, Math.max(0, closedness + (d.action[6] as number)));
+    const nextClosedness = Math.min(1, Math.max(0, closedness + (d.action[ACTION_LAYOUT.gripper] as number)));
     const command = {
       kind: 'command',
       q: [...j.q],
