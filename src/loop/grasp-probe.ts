@@ -10,7 +10,8 @@ import { withGoalGripper } from '../core/mpc.js';
 import { resolveActionSpace } from '../model/planner-settings.js';
 import type { RgbImage } from '../model/image.js';
 import type { WorldModel } from '../model/world-model.js';
-import { driveTo, latentDistance } from './landscape.js';
+import { latentDistance } from '../core/latent-distance.js';
+import { driveTo } from './landscape.js';
 
 /** Energies to the grasp goal image at the grasp pose. */
 export interface GraspProbe {

@@ -7,9 +7,9 @@
  * correlation), not a flat plateau beyond a few centimetres.
  */
 import type { TabletopSim } from '../../sim/tabletop.js';
-import type { Latents } from '../core/types.js';
 import type { RgbImage } from '../model/image.js';
 import type { WorldModel } from '../model/world-model.js';
+import { latentDistance } from '../core/latent-distance.js';
 
 /** Steps allowed to reach a grid point, and how close counts as there (m). */
 const DRIVE_STEPS = 14;
@@ -42,14 +42,6 @@ export interface Landscape {
   readonly distances: number[][];
   /** Spearman rank correlation between energy and distance over the reachable cells. */
   readonly spearman: number;
-}
-
-/** Mean absolute difference of two latents: the planner's energy. */
-export function latentDistance(a: Latents, b: Latents): number {
-  if (a.data.length !== b.data.length) throw new RangeError(`latents differ in size: ${a.data.length} vs ${b.data.length}`);
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += Math.abs((a.data[i] as number) - (b.data[i] as number));
-  return s / a.data.length;
 }
 
 function ranks(values: readonly number[]): number[] {

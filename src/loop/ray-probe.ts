@@ -9,7 +9,8 @@
 import type { TabletopSim } from '../../sim/tabletop.js';
 import type { RgbImage } from '../model/image.js';
 import type { WorldModel } from '../model/world-model.js';
-import { driveTo, latentDistance } from './landscape.js';
+import { latentDistance } from '../core/latent-distance.js';
+import { driveTo } from './landscape.js';
 
 /** Default displacement (m). */
 export const RAY_PROBE_DISTANCE = 0.04;

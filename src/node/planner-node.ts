@@ -21,7 +21,7 @@ import { mergeStages, type StagePlan } from '../core/stages.js';
 import { SubgoalSequencer, type Subgoal } from '../core/subgoals.js';
 import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
-import { latentDistance } from '../loop/landscape.js';
+import { latentDistance } from '../core/latent-distance.js';
 import { decodePng, rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
 import { PLANNER_SETTINGS, resolvePlannerConfig, type PlannerSettings } from '../model/planner-settings.js';
 import { stateFromPose, type ToolPose } from '../robot/commands.js';

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TabletopSim } from '../../sim/tabletop.js';
 import { expertGoals } from '../../src/loop/goals.js';
 import { graspProbe } from '../../src/loop/grasp-probe.js';
-import { driveTo, latentDistance } from '../../src/loop/landscape.js';
+import { latentDistance } from '../../src/core/latent-distance.js';
+import { driveTo } from '../../src/loop/landscape.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { latentDistance, spearman } from '../../src/loop/landscape.js';
+import { latentDistance } from '../../src/core/latent-distance.js';
+import { spearman } from '../../src/loop/landscape.js';
 
 describe('landscape statistics', () => {
   it.each([
