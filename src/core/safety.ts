@@ -74,56 +74,81 @@ export function safetyLimitsFor(
  * A non-finite state rejects the action too (nothing can be checked against it).
  */
 export function applySafety(planned: ArrayLike<number>, state: ArrayLike<number>, limits: SafetyLimits): SafetyResult {
-  const reasons: string[] = [];
-  const hold = (reason: string): SafetyResult => ({ action: new Float32Array(7), verdict: 'rejected', reasons: [reason] });
-  if (planned.length !== 7) return hold(`action has ${planned.length} components, expected 7`);
-  const badAction = Array.from(planned).findIndex((v) => !Number.isFinite(v));
-  if (badAction >= 0) return hold(`action[${badAction}] is ${planned[badAction]}`);
-  const badState = Array.from(state).findIndex((v) => !Number.isFinite(v));
-  if (state.length !== 7 || badState >= 0)
-    return hold(state.length !== 7 ? `state has ${state.length} components, expected 7` : `state[${badState}] is ${state[badState]}`);
-
+  const invalid = inputProblem(planned, state);
+  if (invalid) return { action: new Float32Array(ACTION_LAYOUT.dim), verdict: 'rejected', reasons: [invalid] };
   const a = Array.from(planned); // float64 while checking, float32 out
-  // 1. Per-component step limit.
-  let clipped = false;
-  for (let i = 0; i < 7; i++) {
-    const m = limits.maxStep[i] as number;
-    const v = Math.min(m, Math.max(-m, a[i] as number));
-    if (Math.abs(v - (a[i] as number)) > EPS) clipped = true;
-    a[i] = v;
-  }
-  if (clipped) reasons.push('step limit');
-  // 2. Workspace box for the commanded tool position.
-  let boxed = false;
-  for (const i of XYZ) {
-    const s = state[i] as number;
-    const target = s + (a[i] as number);
-    const inside = Math.min(limits.workspaceMax[i], Math.max(limits.workspaceMin[i], target));
-    // Outside the box already: only moves back towards it are allowed.
-    const allowed = s < limits.workspaceMin[i] ? Math.max(0, a[i] as number) : s > limits.workspaceMax[i] ? Math.min(0, a[i] as number) : inside - s;
-    if (Math.abs(allowed - (a[i] as number)) > EPS) boxed = true;
-    a[i] = allowed;
-  }
-  if (boxed) reasons.push('workspace');
-  // 3. Speed limits over the control period (direction kept, magnitude scaled).
-  const scaleGroup = (idx: readonly number[], maxNorm: number, name: string) => {
-    const norm = Math.hypot(...idx.map((i) => a[i] as number));
-    if (norm > maxNorm + EPS) {
-      for (const i of idx) a[i] = ((a[i] as number) * maxNorm) / norm;
-      reasons.push(name);
-    }
-  };
-  scaleGroup(XYZ, limits.maxSpeed * limits.controlPeriodS, 'speed limit');
-  scaleGroup(RPY, limits.maxAngularSpeed * limits.controlPeriodS, 'angular speed limit');
-  // 4. Gripper closedness stays in [0, 1].
-  const g = state[GRIPPER] as number;
-  const gTarget = Math.min(1, Math.max(0, g + (a[GRIPPER] as number)));
-  if (Math.abs(gTarget - g - (a[GRIPPER] as number)) > EPS) {
-    a[GRIPPER] = gTarget - g;
-    reasons.push('gripper range');
-  }
+  const reasons = SAFETY_STAGES.flatMap((stage) => (stage.apply(a, state, limits) ? [stage.reason] : []));
   return { action: Float32Array.from(a), verdict: reasons.length ? 'clamped' : 'ok', reasons };
 }
+
+/** Why an action or state cannot be checked at all (the arm holds), or undefined. */
+function inputProblem(planned: ArrayLike<number>, state: ArrayLike<number>): string | undefined {
+  const { dim } = ACTION_LAYOUT;
+  if (planned.length !== dim) return `action has ${planned.length} components, expected ${dim}`;
+  const badAction = Array.from(planned).findIndex((v) => !Number.isFinite(v));
+  if (badAction >= 0) return `action[${badAction}] is ${planned[badAction]}`;
+  if (state.length !== dim) return `state has ${state.length} components, expected ${dim}`;
+  const badState = Array.from(state).findIndex((v) => !Number.isFinite(v));
+  return badState >= 0 ? `state[${badState}] is ${state[badState]}` : undefined;
+}
+
+/** One stage of the pipeline: changes the action in place, returns whether it changed it. */
+interface SafetyStage {
+  /** The reason reported when the stage changed the action. */
+  readonly reason: string;
+  apply(a: number[], state: ArrayLike<number>, limits: SafetyLimits): boolean;
+}
+
+/** Scales the components `idx` of `a` down to a norm of at most `maxNorm` (direction kept). */
+function capNorm(a: number[], idx: readonly number[], maxNorm: number): boolean {
+  const norm = Math.hypot(...idx.map((i) => a[i] as number));
+  if (norm <= maxNorm + EPS) return false;
+  for (const i of idx) a[i] = ((a[i] as number) * maxNorm) / norm;
+  return true;
+}
+
+/** The stages in order: each sees what the previous left. */
+const SAFETY_STAGES: readonly SafetyStage[] = [
+  {
+    reason: 'step limit', // per-component bound
+    apply(a, _state, limits) {
+      let changed = false;
+      for (let i = 0; i < a.length; i++) {
+        const m = limits.maxStep[i] as number;
+        const v = Math.min(m, Math.max(-m, a[i] as number));
+        changed ||= Math.abs(v - (a[i] as number)) > EPS;
+        a[i] = v;
+      }
+      return changed;
+    },
+  },
+  {
+    reason: 'workspace', // the commanded tool position stays in the box; outside it, only moves back towards it
+    apply(a, state, limits) {
+      let changed = false;
+      for (const i of XYZ) {
+        const s = state[i] as number;
+        const inside = Math.min(limits.workspaceMax[i], Math.max(limits.workspaceMin[i], s + (a[i] as number)));
+        const allowed = s < limits.workspaceMin[i] ? Math.max(0, a[i] as number) : s > limits.workspaceMax[i] ? Math.min(0, a[i] as number) : inside - s;
+        changed ||= Math.abs(allowed - (a[i] as number)) > EPS;
+        a[i] = allowed;
+      }
+      return changed;
+    },
+  },
+  { reason: 'speed limit', apply: (a, _state, limits) => capNorm(a, XYZ, limits.maxSpeed * limits.controlPeriodS) },
+  { reason: 'angular speed limit', apply: (a, _state, limits) => capNorm(a, RPY, limits.maxAngularSpeed * limits.controlPeriodS) },
+  {
+    reason: 'gripper range', // closedness stays in [0, 1]
+    apply(a, state) {
+      const g = state[GRIPPER] as number;
+      const target = Math.min(1, Math.max(0, g + (a[GRIPPER] as number)));
+      if (Math.abs(target - g - (a[GRIPPER] as number)) <= EPS) return false;
+      a[GRIPPER] = target - g;
+      return true;
+    },
+  },
+];
 
 /**
  * One step of decelerating a streamed velocity [n] to zero by at most `maxDecel·dt` per component
