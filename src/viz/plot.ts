@@ -72,13 +72,15 @@ function legendEntry(c: Canvas, x: number, y: number, label: string, color: Rgb)
   c.text(x + 14, y, label);
 }
 
+/** A blank canvas of the plot's size (default 640 x 360) and the size of its plotting area. */
+function plotCanvas(o: { width?: number; height?: number }): { c: Canvas; plotW: number; plotH: number } {
+  const c = new Canvas(o.width ?? 640, o.height ?? 360);
+  return { c, plotW: c.width - MARGIN.left - MARGIN.right, plotH: c.height - MARGIN.top - MARGIN.bottom };
+}
+
 /** Draws a line plot and returns its canvas. */
 export function linePlot(series: readonly Series[], o: LinePlotOptions): Canvas {
-  const width = o.width ?? 640;
-  const height = o.height ?? 360;
-  const c = new Canvas(width, height);
-  const plotW = width - MARGIN.left - MARGIN.right;
-  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const { c, plotW, plotH } = plotCanvas(o);
   const n = Math.max(2, ...series.map((s) => s.values.length));
   const [yLo, yHi] = finiteRange(series.flatMap((s) => s.values));
   const px = (x: number) => MARGIN.left + (x / (n - 1)) * plotW;
@@ -132,11 +134,7 @@ export interface XyPlotOptions {
 
 /** Draws series of (x, y) points, x optionally on a log scale, and returns the canvas. */
 export function xyPlot(series: readonly XySeries[], o: XyPlotOptions): Canvas {
-  const width = o.width ?? 640;
-  const height = o.height ?? 360;
-  const c = new Canvas(width, height);
-  const plotW = width - MARGIN.left - MARGIN.right;
-  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const { c, plotW, plotH } = plotCanvas(o);
   const fx = (x: number) => (o.logX ? Math.log10(x) : x);
   const xs = series.flatMap((s) => s.points.map(([x]) => fx(x))).concat(o.xReference !== undefined ? [fx(o.xReference)] : []);
   const [xLo, xHi] = finiteRange(xs);
