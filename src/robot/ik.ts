@@ -50,7 +50,7 @@ export function poseError(
 }
 
 /** Solves the symmetric positive-definite system A x = b (A n×n row-major) by Cholesky, in place on copies. */
-function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
+export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
