@@ -42,7 +42,7 @@ function parse(argv: string[]) {
       },
     }).values;
   } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc bench-sim --help lists the options)`);
   }
 }
 

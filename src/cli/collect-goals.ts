@@ -44,13 +44,14 @@ export async function main(argv: string[]): Promise<number> {
       },
     }).values;
   } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc collect-goals --help lists the options)`);
   }
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  if (values.episodes === undefined || values.out === undefined) throw new CliError(`--episodes and --out are required\n\n${HELP}`);
+  if (values.episodes === undefined || values.out === undefined)
+    throw new CliError('--episodes and --out are required (jepa-mpc collect-goals --help lists the options)');
   const count = intFlag('episodes', values.episodes, 0, 1, 1_000_000);
   const { manifest } = await loadManifest(values.model ?? modelDir(SIM_MODEL));
   const s = runSettings({ task: 'pick-place' }, { manifest }, 'pick-place');

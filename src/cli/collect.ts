@@ -55,7 +55,7 @@ function parse(argv: string[]) {
       },
     }).values;
   } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc collect --help lists the options)`);
   }
 }
 
@@ -66,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (values.episodes === undefined || values.out === undefined) throw new CliError(`--episodes and --out are required\n\n${HELP}`);
+  if (values.episodes === undefined || values.out === undefined)
+    throw new CliError('--episodes and --out are required (jepa-mpc collect --help lists the options)');
   const episodes = intFlag('episodes', values.episodes, 0, 1, MAX_EPISODES);
   const size = intFlag('size', values.size, COLLECT_DEFAULTS.size, 1, 4096);
   if (!(IMAGE_SIZES as readonly number[]).includes(size)) throw new CliError(`--size must be one of ${IMAGE_SIZES.join('|')}, got '${values.size}'`);

@@ -53,7 +53,7 @@ function parse(argv: string[]) {
       },
     }).values;
   } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc sim-eval --help lists the options)`);
   }
 }
 

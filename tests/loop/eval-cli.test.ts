@@ -13,6 +13,7 @@ import { ModelError } from '../../src/model/errors.js';
 import { PlannerSettingsError } from '../../src/model/planner-settings.js';
 import { projectRoot } from '../../src/paths.js';
 import { main as evalMain } from '../../src/cli/eval.js';
+import { COMMANDS } from '../../src/cli/commands.js';
 
 describe('jepa-mpc eval', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -89,5 +90,14 @@ describe("a user's mistake is one line, never a stack", () => {
     const r = spawnSync(process.execPath, [cli, 'demo', '--model', '/nonexistent'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('jepa-mpc: no world-model manifest at /nonexistent/manifest.json (MANIFEST_NOT_FOUND)');
+  });
+
+  // Every command but the two that need a sourced ROS 2 first (run, sim-node say so in their own words).
+  const commands = Object.keys(COMMANDS).filter((c) => c !== 'run' && c !== 'sim-node');
+  it.runIf(existsSync(cli)).each(commands)('`jepa-mpc %s --bogus` refuses the unknown flag in one line and exits 2', (command) => {
+    const r = spawnSync(process.execPath, [cli, command, '--bogus'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^jepa-mpc: Unknown option '--bogus'/);
   });
 });
