@@ -10,7 +10,7 @@
  */
 import * as math from 'mathjs';
 import ndarray from 'ndarray';
-import { solveSpd } from '../src/robot/ik.js';
+import { dampedGram, solveSpd } from '../src/robot/ik.js';
 import { forwardKinematics, PANDA_READY_Q, tcpJacobian } from '../src/robot/panda-kinematics.js';
 
 const MEAN = [0.485, 0.456, 0.406];
@@ -66,18 +66,9 @@ function chwNdarray(hwc: Float32Array, w: number, h: number): Float32Array {
   return out.data as Float32Array;
 }
 
-/** The project's solve (src/robot/ik.ts: A built as there, then its Cholesky solve), then Jᵀ y. */
+/** The project's solve (src/robot/ik.ts: its damped Gram matrix and Cholesky solve), then Jᵀ y. */
 function solveOwn(jac: Float64Array, e: Float64Array, n: number): Float64Array {
-  const a = new Float64Array(36);
-  for (let i = 0; i < 6; i++) {
-    for (let j = i; j < 6; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += (jac[n * i + k] as number) * (jac[n * j + k] as number);
-      a[6 * i + j] = s;
-      a[6 * j + i] = s;
-    }
-    a[7 * i] = (a[7 * i] as number) + DAMPING * DAMPING;
-  }
+  const a = dampedGram(jac, n, DAMPING);
   const y = solveSpd(a, e, 6);
   const dq = new Float64Array(n);
   for (let k = 0; k < n; k++) for (let i = 0; i < 6; i++) dq[k] = (dq[k] as number) + (jac[n * i + k] as number) * (y[i] as number);

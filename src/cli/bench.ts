@@ -10,7 +10,7 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
+import { activeOptimizer, MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import { CEM_DEFAULTS } from '../core/cem.js';
 import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
@@ -184,9 +184,10 @@ export async function main(argv: string[]): Promise<number> {
     const inputs = { latents, goal, state };
     // The model's own planner (the one resolution every command uses), its gripper term off: the goals here are plain frames.
     const base: PlannerConfig = { ...resolvePlannerConfig(model.manifest, { samples, iterations }), warmStart: false, goalGripperWeight: 0 };
-    const cem = { ...base.cem, ...(base.optimizer === 'icem' ? base.icem : {}) };
-    const cemBase: PlannerConfig = { ...base, optimizer: 'cem', cem: { ...base.cem, noiseBeta: 0, keepElites: 0, populationDecay: 1 } };
-    const size = `${cem.samples}x${cem.iterations}`;
+    // Every optimiser's settings share the model's samples, iterations and space (resolvePlannerConfig).
+    const own = activeOptimizer(base);
+    const cemBase: PlannerConfig = { ...base, optimizer: 'cem' };
+    const size = `${own.samples}x${own.iterations}`;
     const variant = (
       name: string,
       config: PlannerConfig,
@@ -210,11 +211,10 @@ export async function main(argv: string[]): Promise<number> {
     ];
     if (!onlyModel) {
       if (base.optimizer !== 'cem') plans.push(variant(`cem batched ${size}`, cemBase, true));
-      if (base.optimizer !== 'icem')
-        plans.push(variant(`icem batched ${size}`, { ...base, optimizer: 'icem', icem: { ...base.icem, samples: cem.samples, iterations: cem.iterations } }));
-      plans.push(variant('mppi batched (512x6)', { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: cem.space } }));
+      if (base.optimizer !== 'icem') plans.push(variant(`icem batched ${size}`, { ...base, optimizer: 'icem' }));
+      plans.push(variant('mppi batched (512x6)', { ...base, optimizer: 'mppi', mppi: { ...MPPI_DEFAULTS, space: own.space } }));
       if (size !== `${CEM_DEFAULTS.samples}x${CEM_DEFAULTS.iterations}`)
-        plans.push(variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: cem.space } }, true));
+        plans.push(variant('cem batched, paper 800x10', { ...cemBase, cem: { ...CEM_DEFAULTS, space: own.space } }, true));
       for (const h of model.manifest.rollout.map((r) => r.horizon).filter((h) => h > 1)) {
         plans.push(variant(`cem batched, horizon ${h}`, { ...cemBase, cem: { ...cemBase.cem, horizon: h } }, true));
       }
@@ -256,8 +256,8 @@ export async function main(argv: string[]): Promise<number> {
       cores: cpus().length,
       threads: threads > 0 ? threads : 'onnxruntime default',
       optimizer: base.optimizer,
-      samples: cem.samples,
-      iterations: cem.iterations,
+      samples: own.samples,
+      iterations: own.iterations,
       horizon: batched.horizon,
       evaluationsPerPlan: batched.evaluations,
       batchedStepMs: round(batched.stepMs),

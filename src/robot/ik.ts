@@ -49,6 +49,21 @@ export function poseError(
   );
 }
 
+/** A = J Jᵀ + λ² I [6x6] for a 6 x n Jacobian (row-major): the damped least-squares system. */
+export function dampedGram(jac: Float64Array, n: number, damping: number): Float64Array {
+  const a = new Float64Array(36);
+  for (let i = 0; i < 6; i++) {
+    for (let j = i; j < 6; j++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += (jac[n * i + k] as number) * (jac[n * j + k] as number);
+      a[6 * i + j] = sum;
+      a[6 * j + i] = sum;
+    }
+    a[7 * i] = (a[7 * i] as number) + damping * damping;
+  }
+  return a;
+}
+
 /** Solves the symmetric positive-definite system A x = b (A n×n row-major) by Cholesky, in place on copies. */
 export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const l = new Float64Array(n * n);
@@ -97,17 +112,7 @@ export function dlsStep(q: ArrayLike<number>, targetPosition: ArrayLike<number>,
   for (let k = 3 * n; k < 6 * n; k++) jac[k] = (jac[k] as number) * rotationWeight;
   const e = poseError(fk.position, fk.rotation, targetPosition, targetRotation, rotationWeight);
 
-  // A = J Jᵀ + λ² I  [6x6]
-  const a = new Float64Array(36);
-  for (let i = 0; i < 6; i++) {
-    for (let j = i; j < 6; j++) {
-      let sum = 0;
-      for (let k = 0; k < n; k++) sum += (jac[n * i + k] as number) * (jac[n * j + k] as number);
-      a[6 * i + j] = sum;
-      a[6 * j + i] = sum;
-    }
-    a[7 * i] = (a[7 * i] as number) + damping * damping;
-  }
+  const a = dampedGram(jac, n, damping);
   const jtSolve = (v: Float64Array): Float64Array => {
     const y = solveSpd(a, v, 6);
     const out = new Float64Array(n);
