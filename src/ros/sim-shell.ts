@@ -8,8 +8,9 @@
  */
 import type { Logger } from '../log.js';
 import { SimNodeCore, type SimObservation, type SimWorld } from '../node/sim-node.js';
+import { checkParameter } from '../node/parameters.js';
 import { SIM_PARAMETERS, simFromParameters } from '../node/sim-parameters.js';
-import { declareParameters } from './declare-parameters.js';
+import { declareParameters, normaliseValue } from './declare-parameters.js';
 import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
 import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
 import { SIM_NAMES, SIM_NODE } from './topics.js';
@@ -63,9 +64,10 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
   node.addOnSetParametersCallback((parameters) => {
     for (const q of parameters) {
       if (q.name !== 'seed') continue;
-      const seed = Number(q.value);
-      if (!Number.isSafeInteger(seed) || seed < 0) return { successful: false, reason: `seed must be a non-negative integer, got ${String(q.value)}` };
-      p.seed = seed;
+      const seed = normaliseValue(q.value);
+      const problem = checkParameter('seed', SIM_PARAMETERS.seed, seed);
+      if (problem) return { successful: false, reason: problem };
+      p.seed = seed as number;
     }
     return { successful: true, reason: '' };
   });

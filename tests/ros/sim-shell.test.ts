@@ -82,6 +82,21 @@ describe('simulator node + planner node over ROS doubles', () => {
     expect(darker).toBeGreaterThan(60);
   });
 
+  it("takes a live seed inside its range and refuses one outside it with the schema's reason", async () => {
+    const rcl = fakeRclnodejs({ image_size: 64n });
+    const shell = await startSimShell(rcl, { log });
+    try {
+      const cb = (rcl.nodes[0] as FakeNode).paramCallbacks[0] as (p: { name: string; type: number; value: unknown }[]) => {
+        successful: boolean;
+        reason: string;
+      };
+      expect(cb([{ name: 'seed', type: 2, value: 7n }])).toEqual({ successful: true, reason: '' });
+      expect(cb([{ name: 'seed', type: 2, value: -1n }])).toEqual({ successful: false, reason: 'seed must be in [0, 2147483647], got -1' });
+    } finally {
+      shell.close();
+    }
+  });
+
   it('refuses start-up parameters outside its schema, naming each', async () => {
     await expect(startSimShell(fakeRclnodejs({ task: 'juggle' }), { log })).rejects.toThrow(/task must be one of reach\|grasp\|pick-place, got 'juggle'/);
     await expect(startSimShell(fakeRclnodejs({ image_size: 10, control_period_s: 0 }), { log })).rejects.toThrow(
