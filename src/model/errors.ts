@@ -14,6 +14,7 @@ export type ModelErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'INPUT_INVALID'
   | 'WORKER_FAILED'
+  | 'WORKER_TIMEOUT'
   | 'CLOSED';
 
 /** An error loading, validating or running a world model. */

@@ -9,10 +9,12 @@ import { planBatches, padRows } from './batching.js';
 import { ModelError } from './errors.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { type Manifest, rolloutFor } from './manifest.js';
-import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerMessage, WorkerReply } from './worker-protocol.js';
+import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerFault, WorkerMessage, WorkerReply } from './worker-protocol.js';
 
 /** Bound planning contexts kept at once (older ones are dropped). */
 const MAX_CONTEXTS = 4;
+/** The exit code of a worker told to crash (an EX_SOFTWARE-like code, distinct from a clean end). */
+const WORKER_CRASH_EXIT_CODE = 70;
 
 interface State {
   manifest: Manifest;
@@ -31,6 +33,9 @@ interface State {
 const DYNAMIC_BATCH_PROVIDERS: readonly Provider[] = ['cpu'];
 
 let state: State | undefined;
+/** Goal latents uploaded once per goal ('goal'), by id; the main thread forgets them ('forget-goal'). */
+const goals = new Map<number, ort.Tensor>();
+let nextGoal = 1;
 const contexts = new Map<number, { horizon: number; feeds: Record<string, ort.Tensor> }>();
 let nextContext = 1;
 
@@ -235,9 +240,11 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
   for (const h of rollouts.keys()) {
     const file = rolloutFor(manifest, h).file;
     try {
-      const id = bind(s, z, new Float32Array(manifest.state.dim), z, h);
+      const goal = addGoal(s, z);
+      const id = bind(s, z, new Float32Array(manifest.state.dim), goal, h);
       await runRollout(s, id, new Float32Array(h * manifest.action.dim), 1);
       contexts.delete(id);
+      goals.delete(goal);
     } catch (cause) {
       throw new ModelError(
         'SHAPE_MISMATCH',
@@ -251,15 +258,21 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
   return { provider, ...(fallbackReason ? { fallbackReason } : {}), loadMs: performance.now() - t0 };
 }
 
-function bind(s: State, latents: Float32Array, st: Float32Array, goal: Float32Array, horizon: number): number {
+/** Stores a goal's latents for the plans toward it; returns its id. */
+function addGoal(s: State, goal: Float32Array): number {
+  const { tokens, dim } = s.manifest.encoder.output;
+  if (goal.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `goal has ${goal.length} values, expected ${tokens}x${dim}`);
+  const id = nextGoal++;
+  goals.set(id, tensor(goal, [1, tokens, dim], s.fp16));
+  return id;
+}
+
+function bind(s: State, latents: Float32Array, st: Float32Array, goalId: number, horizon: number): number {
   const { tokens, dim } = s.manifest.encoder.output;
   if (!s.rollouts.has(horizon)) throw new ModelError('INPUT_INVALID', `no rollout session loaded for horizon ${horizon}`);
-  for (const [name, v] of [
-    ['latents', latents],
-    ['goal', goal],
-  ] as const) {
-    if (v.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `${name} have ${v.length} values, expected ${tokens}x${dim}`);
-  }
+  const goal = goals.get(goalId);
+  if (!goal) throw new ModelError('INPUT_INVALID', `goal ${goalId} is not uploaded (forgotten, or uploaded to an earlier worker)`);
+  if (latents.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `latents have ${latents.length} values, expected ${tokens}x${dim}`);
   if (st.length !== s.manifest.state.dim) throw new ModelError('INPUT_INVALID', `state has ${st.length} values, expected ${s.manifest.state.dim}`);
   const id = nextContext++;
   contexts.set(id, {
@@ -267,11 +280,19 @@ function bind(s: State, latents: Float32Array, st: Float32Array, goal: Float32Ar
     feeds: {
       latents: tensor(latents, [1, tokens, dim], s.fp16),
       state: tensor(st, [1, st.length], s.fp16),
-      goal: tensor(goal, [1, tokens, dim], s.fp16),
+      goal,
     },
   });
   while (contexts.size > MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as number);
   return id;
+}
+
+/** Plays a fault (see WORKER_FAULTS): never returns. */
+function playFault(kind: WorkerFault): never {
+  if (kind === 'crash') process.exit(WORKER_CRASH_EXIT_CODE);
+  for (;;) {
+    // 'hang': a run that never returns; only terminate() ends it.
+  }
 }
 
 function ready(): State {
@@ -294,6 +315,11 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
       const r = await propose(ready(), msg.latents, msg.state, msg.goal);
       return { value: r, transfer: [r.subgoals.buffer as ArrayBuffer, r.grippers.buffer as ArrayBuffer] };
     }
+    case 'goal':
+      return { value: addGoal(ready(), msg.goal), transfer: [] };
+    case 'forget-goal':
+      goals.delete(msg.goal);
+      return { value: null, transfer: [] };
     case 'bind':
       return { value: bind(ready(), msg.latents, msg.state, msg.goal, msg.horizon), transfer: [] };
     case 'rollout': {
@@ -312,6 +338,7 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
       const s = state;
       state = undefined;
       contexts.clear();
+      goals.clear();
       if (s)
         await Promise.all([
           s.encoder.release(),
@@ -319,6 +346,8 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
         ]);
       return { value: null, transfer: [] };
     }
+    case 'fault':
+      return playFault(msg.kind);
   }
 }
 

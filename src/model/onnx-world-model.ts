@@ -17,8 +17,9 @@ import { ModelError } from './errors.js';
 import type { RgbImage } from './image.js';
 import { type LoadedManifest, type Manifest, loadManifest } from './manifest.js';
 import { preprocess } from './preprocess.js';
-import type { WorldModel } from './world-model.js';
-import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import type { ModelHealth, WorldModel } from './world-model.js';
+import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerFault, WorkerRequest } from './worker-protocol.js';
+import { WorkerLink } from './worker-link.js';
 
 /** Options of {@link OnnxWorldModel.load}; every field has a default. */
 export interface OnnxWorldModelOptions {
@@ -36,10 +37,24 @@ export interface OnnxWorldModelOptions {
   goalCacheSize?: number;
   /** Read goal images with the model's goal readout, when it has one (default true). */
   goalReadout?: boolean;
+  /**
+   * A request the worker leaves unanswered this long (one encode, or one batch of candidates) is
+   * a hung run: the worker is terminated and restarted (ms; 0 = never; default
+   * {@link DEFAULT_RUN_TIMEOUT_MS}). Loading has no deadline.
+   */
+  runTimeoutMs?: number;
+  /** Worker restarts in a row (without a request answered between them) before the model gives up (default {@link DEFAULT_MAX_RESTARTS}). */
+  maxRestarts?: number;
   logger?: Logger;
 }
 
 const DEFAULT_GOAL_CACHE = 8;
+/** Default hung-run deadline (ms): far above any run of the shipped models on a CPU (the largest, 800 candidates of the sim model, takes ~0.2 s). */
+export const DEFAULT_RUN_TIMEOUT_MS = 30_000;
+/** Default restarts in a row before giving up (a model that crashes its worker on every run is not retried forever). */
+export const DEFAULT_MAX_RESTARTS = 3;
+/** Goals whose latents stay uploaded in the worker (the planner's sequence and a few recent ones). */
+const MAX_UPLOADED_GOALS = 16;
 /** tsx's ESM loader API inside its package (its `./esm/api` import export). */
 const TSX_ESM_API = 'dist/esm/api/index.mjs';
 
@@ -58,30 +73,42 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/** A world model in the contract, running in its own worker thread. */
+/** What starting a worker needs, kept for restarts. */
+interface WorkerRecipe {
+  readonly horizons: number[];
+  readonly settings: SessionSettings;
+  readonly runTimeoutMs: number;
+  readonly maxRestarts: number;
+}
+
+/**
+ * A world model in the contract, running in its own worker thread. When the worker dies or hangs
+ * it is restarted with the same model and the uploaded goals are uploaded again; requests made
+ * meanwhile wait for the new worker (see {@link health}).
+ */
 export class OnnxWorldModel implements WorldModel {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private link!: WorkerLink;
   private readonly goalCache = new Map<string, Latents>();
-  private failure: ModelError | undefined;
+  /** Goal latents uploaded to the current worker → their id there (least recently used first). */
+  private readonly goalIds = new Map<Float32Array, number>();
+  private recovery: Promise<void> | undefined;
+  private failuresInARow = 0;
+  private gaveUp: ModelError | undefined;
   private closed = false;
+  /** Set once the first load succeeded: only then is a lost worker restarted. */
+  private running = false;
+  private state: ModelHealth = { state: 'ok', restarts: 0 };
   private activeProvider: Provider = 'cpu';
   /** Whether goal images are read by the goal readout ({@link OnnxWorldModelOptions}.goalReadout). */
   private readGoals = true;
 
   private constructor(
-    private readonly worker: Worker,
     /** The validated manifest and its folder. */
     readonly loaded: LoadedManifest,
+    private readonly recipe: WorkerRecipe,
     private readonly goalCacheSize: number,
     private readonly log: Logger,
-  ) {
-    worker.on('message', (reply: WorkerReply) => this.settle(reply));
-    worker.on('error', (error) => this.fail(new ModelError('WORKER_FAILED', `inference worker crashed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new ModelError('WORKER_FAILED', `inference worker exited with code ${code}`));
-    });
-  }
+  ) {}
 
   /**
    * Loads a model folder: validates the manifest, starts the worker, creates the sessions on the
@@ -92,29 +119,53 @@ export class OnnxWorldModel implements WorldModel {
     const log = options.logger ?? createLogger('world-model');
     const loaded = await loadManifest(dir);
     const { manifest } = loaded;
-    const horizons = options.horizons ?? manifest.rollout.map((r) => r.horizon);
-    const settings: SessionSettings = {
-      provider: options.provider ?? 'cpu',
-      fallback: options.fallback ?? 'error',
-      deviceId: options.deviceId ?? 0,
-      intraOpThreads: options.intraOpThreads ?? 0,
+    const recipe: WorkerRecipe = {
+      horizons: options.horizons ?? manifest.rollout.map((r) => r.horizon),
+      settings: {
+        provider: options.provider ?? 'cpu',
+        fallback: options.fallback ?? 'error',
+        deviceId: options.deviceId ?? 0,
+        intraOpThreads: options.intraOpThreads ?? 0,
+      },
+      runTimeoutMs: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+      maxRestarts: options.maxRestarts ?? DEFAULT_MAX_RESTARTS,
     };
-    const worker = startWorker();
-    const model = new OnnxWorldModel(worker, loaded, options.goalCacheSize ?? DEFAULT_GOAL_CACHE, log);
+    const model = new OnnxWorldModel(loaded, recipe, options.goalCacheSize ?? DEFAULT_GOAL_CACHE, log);
     let init: InitResult;
     try {
-      init = (await model.request({ type: 'init', dir: loaded.dir, manifest, horizons, settings })) as InitResult;
+      init = await model.startWorker();
     } catch (error) {
       await model.close();
       throw error;
     }
+    model.running = true;
     model.activeProvider = init.provider;
     model.readGoals = options.goalReadout ?? true;
     if (init.fallbackReason) {
-      log.warn({ requested: settings.provider, using: init.provider, reason: init.fallbackReason }, 'execution provider unavailable, falling back');
+      log.warn({ requested: recipe.settings.provider, using: init.provider, reason: init.fallbackReason }, 'execution provider unavailable, falling back');
     }
-    log.info({ model: manifest.name, dir: loaded.dir, provider: init.provider, horizons, loadMs: Math.round(init.loadMs) }, 'world model loaded');
+    log.info({ model: manifest.name, dir: loaded.dir, provider: init.provider, horizons: recipe.horizons, loadMs: Math.round(init.loadMs) }, 'world model loaded');
     return model;
+  }
+
+  /** Whether the worker runs, is being restarted, or was given up on; restarts so far and the last one's cause and time. */
+  get health(): ModelHealth {
+    return this.state;
+  }
+
+  /** Resolves when requests can run (at once, or after a restart in progress); rejects when the model was given up on or closed. */
+  async ready(): Promise<void> {
+    if (this.recovery) await this.recovery;
+    const failed = this.gaveUp ?? (this.closed ? new ModelError('CLOSED', 'the world model was closed') : undefined);
+    if (failed) throw failed;
+  }
+
+  /**
+   * Makes the worker play a fault (recovery tests, `jepa-mpc stress`): 'crash' ends its thread,
+   * 'hang' never answers again (the run deadline then terminates it). Either way the model restarts it.
+   */
+  injectFault(kind: WorkerFault): void {
+    this.link.request({ type: 'fault', kind }, [], this.recipe.runTimeoutMs).catch(() => undefined);
   }
 
   /** The provider the sessions really run on (after any fallback). */
@@ -212,31 +263,14 @@ export class OnnxWorldModel implements WorldModel {
     }
   }
 
-  /** Stops the worker and releases the sessions. Safe to call twice. */
   /**
    * Ends the worker: asks it to release its sessions, waiting at most `graceMs` (default: as long
-   * as a run in progress takes), then terminates it.
+   * as a run in progress takes), then terminates it. Safe to call twice.
    */
   async close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.closed) return;
-    try {
-      if (!this.failure) {
-        const asked = this.request({ type: 'close' });
-        const grace = options.graceMs;
-        if (grace === undefined) await asked;
-        else {
-          asked.catch(() => undefined); // it may lose the race to terminate()
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([asked, new Promise((r) => (timer = setTimeout(r, grace)))]);
-          clearTimeout(timer);
-        }
-      }
-    } catch {
-      // The worker is going away regardless.
-    }
     this.closed = true;
-    await this.worker.terminate();
-    this.fail(new ModelError('CLOSED', 'the world model was closed'));
+    await this.link?.end(options.graceMs);
   }
 
   /** Encodes a preprocessed CHW frame (its buffer is transferred to the worker). */
@@ -253,35 +287,78 @@ export class OnnxWorldModel implements WorldModel {
 
   /** Uploads the shared inputs of a planning step to the worker; returns its context id. */
   private async bindContext(inputs: PlanningInputs): Promise<number> {
-    return (await this.request({
-      type: 'bind',
-      latents: inputs.latents.data.slice(),
-      state: Float32Array.from(inputs.state),
-      goal: inputs.goal.data.slice(),
-      horizon: inputs.horizon,
-    })) as number;
+    const goal = await this.goalId(inputs.goal.data);
+    return (await this.request({ type: 'bind', latents: inputs.latents.data.slice(), state: Float32Array.from(inputs.state), goal, horizon: inputs.horizon })) as number;
   }
 
-  private request(message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id }, transfer);
-    });
+  /** The id of a goal's latents in the worker, uploading them the first time they are planned toward. */
+  private async goalId(goal: Float32Array): Promise<number> {
+    const known = this.goalIds.get(goal);
+    if (known !== undefined) {
+      this.goalIds.delete(goal);
+      this.goalIds.set(goal, known);
+      return known;
+    }
+    const id = (await this.request({ type: 'goal', goal })) as number;
+    this.goalIds.set(goal, id);
+    while (this.goalIds.size > MAX_UPLOADED_GOALS) {
+      const [oldest, oldId] = this.goalIds.entries().next().value as [Float32Array, number];
+      this.goalIds.delete(oldest);
+      this.request({ type: 'forget-goal', goal: oldId }).catch(() => undefined);
+    }
+    return id;
   }
 
-  private settle(reply: WorkerReply): void {
-    const waiter = this.pending.get(reply.id);
-    if (!waiter) return;
-    this.pending.delete(reply.id);
-    if (reply.ok) waiter.resolve(reply.value);
-    else waiter.reject(new ModelError(reply.error.code, reply.error.message));
+  /** Starts a worker on the recipe and loads the model in it (no deadline: loading takes what it takes). */
+  private async startWorker(): Promise<InitResult> {
+    const link = new WorkerLink(startWorker(), (error) => this.onLost(link, error));
+    this.link = link;
+    const { manifest, dir } = this.loaded;
+    return (await link.request({ type: 'init', dir, manifest, horizons: this.recipe.horizons, settings: this.recipe.settings }, [], 0)) as InitResult;
   }
 
-  private fail(error: ModelError): void {
-    this.failure ??= error;
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
+  /** The worker died or hung: restart it, unless this is an old link, a restart is under way, or the model is closed. */
+  private onLost(link: WorkerLink, error: ModelError): void {
+    if (link !== this.link || !this.running || this.closed || this.recovery) return;
+    this.log.warn({ reason: error.message, code: error.code }, 'inference worker lost; restarting it');
+    this.recovery = this.recover(error).finally(() => (this.recovery = undefined));
+  }
+
+  /** Starts fresh workers until one loads (at most the restart limit in a row) and uploads the goals again. */
+  private async recover(cause: ModelError): Promise<void> {
+    const t0 = performance.now();
+    const goals = [...this.goalIds.keys()];
+    let last = cause;
+    this.state = { ...this.state, state: 'restarting', lastFault: cause.message };
+    while (!this.closed) {
+      if (++this.failuresInARow > this.recipe.maxRestarts) {
+        this.gaveUp = new ModelError('WORKER_FAILED', `inference worker failed ${this.failuresInARow} times in a row; giving up (last: ${last.message})`);
+        this.state = { ...this.state, state: 'failed' };
+        this.log.error({ reason: this.gaveUp.message }, 'inference worker given up');
+        return;
+      }
+      try {
+        await this.startWorker();
+        if (this.closed) break;
+        this.goalIds.clear();
+        for (const goal of goals) this.goalIds.set(goal, (await this.link.request({ type: 'goal', goal }, [], this.recipe.runTimeoutMs)) as number);
+        const ms = performance.now() - t0;
+        this.state = { state: 'ok', restarts: this.state.restarts + 1, lastFault: cause.message, lastRecoveryMs: ms };
+        this.log.warn({ recoveryMs: Math.round(ms), goals: goals.length, restarts: this.state.restarts }, 'inference worker restarted; goals uploaded again');
+        return;
+      } catch (error) {
+        last = error instanceof ModelError ? error : new ModelError('WORKER_FAILED', (error as Error).message);
+        await this.link.end(0).catch(() => undefined); // a worker that loaded nothing is not kept
+        this.log.warn({ reason: last.message }, 'inference worker restart failed');
+      }
+    }
+  }
+
+  /** Sends a request to the worker once it can take one (after a restart in progress); a reply resets the restart count. */
+  private async request(message: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    await this.ready();
+    const value = await this.link.request(message, transfer, this.recipe.runTimeoutMs);
+    this.failuresInARow = 0;
+    return value;
   }
 }

@@ -26,11 +26,22 @@ export type WorkerRequest =
   | { type: 'encode'; image: Float32Array }
   | { type: 'readout'; image: Float32Array }
   | { type: 'propose'; latents: Float32Array; state: Float32Array; goal: Float32Array }
-  | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: Float32Array; horizon: number }
+  | { type: 'goal'; goal: Float32Array }
+  | { type: 'forget-goal'; goal: number }
+  | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: number; horizon: number }
   | { type: 'rollout'; context: number; actions: Float32Array; batch: number }
   | { type: 'predict'; context: number; actions: Float32Array; batch: number }
   | { type: 'release'; context: number }
-  | { type: 'close' };
+  | { type: 'close' }
+  | { type: 'fault'; kind: WorkerFault };
+
+/**
+ * Faults a worker can be told to play, for recovery tests and `jepa-mpc stress`: 'crash' ends the
+ * worker thread (as a native abort would), 'hang' spins forever (as a run that never returns).
+ */
+export const WORKER_FAULTS = ['crash', 'hang'] as const;
+/** One of {@link WORKER_FAULTS}. */
+export type WorkerFault = (typeof WORKER_FAULTS)[number];
 
 /** What `init` reports. */
 export interface InitResult {

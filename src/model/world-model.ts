@@ -9,6 +9,17 @@ import type { EnergyModel, Latents } from '../core/types.js';
 import type { RgbImage } from './image.js';
 import type { Manifest } from './manifest.js';
 
+/** Whether a model's inference runs, is being restarted after a fault, or was given up on. */
+export interface ModelHealth {
+  readonly state: 'ok' | 'restarting' | 'failed';
+  /** Restarts that succeeded so far. */
+  readonly restarts: number;
+  /** The last fault (a crashed or hung worker), if any. */
+  readonly lastFault?: string;
+  /** How long the last restart took, from the fault to the goals uploaded again (ms). */
+  readonly lastRecoveryMs?: number;
+}
+
 export interface WorldModel extends EnergyModel {
   readonly manifest: Manifest;
   /** The execution provider the model really runs on. */
@@ -19,4 +30,8 @@ export interface WorldModel extends EnergyModel {
   encodeGoal(image: RgbImage): Promise<Latents>;
   /** The model's subgoal proposer (models whose manifest has `subgoalProposer`). */
   proposeStages?(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan>;
+  /** Models that restart their inference after a fault: where they stand. */
+  readonly health?: ModelHealth;
+  /** Resolves when requests can run again (after a restart in progress); rejects when the model was given up on. */
+  ready?(): Promise<void>;
 }
