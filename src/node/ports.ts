@@ -4,7 +4,10 @@
  * src/ros implements these with rclnodejs; tests implement them with doubles.
  */
 import type { RawImage } from '../model/image.js';
+import type { Logger } from '../log.js';
+import type { WorldModel } from '../model/world-model.js';
 import type { GripperCommand, ToolPose, Twist } from '../robot/commands.js';
+import type { ParamValues } from './parameters.js';
 
 /** A camera frame as received: raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage). */
 export type CameraFrame =
@@ -59,3 +62,17 @@ export type SecondsClock = () => number;
 
 /** Runs a callback after a delay on the node's clock (a ROS timer, setTimeout, or a virtual clock's event queue). */
 export type Scheduler = (delayS: number, fn: () => void) => void;
+
+/** Dependencies of the planner node. */
+export interface PlannerNodeDeps {
+  /** The world model, or the reason it could not be loaded (the node runs and reports MODEL_ERROR). */
+  readonly model: WorldModel | { readonly error: string };
+  readonly params: ParamValues;
+  readonly outputs: NodeOutputs;
+  readonly clock: SecondsClock;
+  /** Ends twist streams on time (see the command executor). */
+  readonly schedule?: Scheduler;
+  /** Absolute goal folder. */
+  readonly goalDir: string;
+  readonly log: Logger;
+}
