@@ -144,7 +144,10 @@ export class OnnxWorldModel implements WorldModel {
     if (init.fallbackReason) {
       log.warn({ requested: recipe.settings.provider, using: init.provider, reason: init.fallbackReason }, 'execution provider unavailable, falling back');
     }
-    log.info({ model: manifest.name, dir: loaded.dir, provider: init.provider, horizons: recipe.horizons, loadMs: Math.round(init.loadMs) }, 'world model loaded');
+    log.info(
+      { model: manifest.name, dir: loaded.dir, provider: init.provider, horizons: recipe.horizons, loadMs: Math.round(init.loadMs) },
+      'world model loaded',
+    );
     return model;
   }
 
@@ -288,7 +291,13 @@ export class OnnxWorldModel implements WorldModel {
   /** Uploads the shared inputs of a planning step to the worker; returns its context id. */
   private async bindContext(inputs: PlanningInputs): Promise<number> {
     const goal = await this.goalId(inputs.goal.data);
-    return (await this.request({ type: 'bind', latents: inputs.latents.data.slice(), state: Float32Array.from(inputs.state), goal, horizon: inputs.horizon })) as number;
+    return (await this.request({
+      type: 'bind',
+      latents: inputs.latents.data.slice(),
+      state: Float32Array.from(inputs.state),
+      goal,
+      horizon: inputs.horizon,
+    })) as number;
   }
 
   /** The id of a goal's latents in the worker, uploading them the first time they are planned toward. */

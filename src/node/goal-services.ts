@@ -92,7 +92,9 @@ export async function setGoal(host: GoalHost, req: SetGoalRequest): Promise<SetG
   host.install([{ goal, maxSteps: params.goal_max_steps, ...(threshold > 0 ? { energyThreshold: threshold } : {}) }], proposer ? goal : undefined);
   const energy = await currentDistance(host, goal);
   host.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), energy, goalGripper: goal.gripperReadout }, 'goal set');
-  const how = proposer ? `stages ${proposer.stages.join(', ')} from the subgoal proposer (${proposer.steps.join('/')} steps)` : `${params.goal_max_steps} steps budget`;
+  const how = proposer
+    ? `stages ${proposer.stages.join(', ')} from the subgoal proposer (${proposer.steps.join('/')} steps)`
+    : `${params.goal_max_steps} steps budget`;
   return { accepted: true, message: `goal set (${how})`, energy };
 }
 

@@ -69,10 +69,12 @@ export class NodeInputs {
     const p = this.params();
     if (!this.image) return { code: PlannerStatus.STALE_IMAGE, message: 'no camera frame received yet' };
     const imageAge = now - this.image.stamp;
-    if (imageAge > p.image_stale_s) return { code: PlannerStatus.STALE_IMAGE, message: `camera frame is ${imageAge.toFixed(2)} s old (limit ${p.image_stale_s} s)` };
+    if (imageAge > p.image_stale_s)
+      return { code: PlannerStatus.STALE_IMAGE, message: `camera frame is ${imageAge.toFixed(2)} s old (limit ${p.image_stale_s} s)` };
     if (!this.pose) return { code: PlannerStatus.STALE_STATE, message: 'no end-effector pose received yet' };
     const poseAge = now - this.pose.stamp;
-    if (poseAge > p.state_stale_s) return { code: PlannerStatus.STALE_STATE, message: `end-effector pose is ${poseAge.toFixed(2)} s old (limit ${p.state_stale_s} s)` };
+    if (poseAge > p.state_stale_s)
+      return { code: PlannerStatus.STALE_STATE, message: `end-effector pose is ${poseAge.toFixed(2)} s old (limit ${p.state_stale_s} s)` };
     if (p.output_mode !== 'joint') return undefined;
     if (!this.joints) return { code: PlannerStatus.STALE_STATE, message: 'joint output needs joint states; none received yet' };
     const age = now - this.joints.stamp;
