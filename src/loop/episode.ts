@@ -96,6 +96,16 @@ function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImag
   return { width: o.width, height: o.height, data: o.rgb };
 }
 
+/**
+ * After a failed model call: when the model is restarting its worker (it crashed or hung), waits
+ * until it is back and says so; false for any other failure. Rejects when the model gives up.
+ */
+export async function restarted(model: WorldModel): Promise<boolean> {
+  if (!model.ready || model.health?.state !== 'restarting') return false;
+  await model.ready();
+  return true;
+}
+
 /** Control cycles allowed per budgeted step before an episode whose plans keep failing is ended. */
 const MAX_CYCLES_PER_STEP = 3;
 
@@ -134,9 +144,18 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
   let successStep: number | null = obs.task.success ? 0 : null;
   let step = 0;
   for (let cycle = 0; cycle < maxCycles && !sequencer.done && !(stopOnSuccess && successStep !== null); cycle++) {
-    const latents = await model.encode(frameOf(obs));
+    let latents: Latents;
+    try {
+      latents = await model.encode(frameOf(obs));
+    } catch (error) {
+      if (await restarted(model)) continue; // the arm held while the worker came back
+      throw error;
+    }
     const result = await controlStep(planner, sequencer, { latents, state: Float32Array.from(obs.state) }, limits);
-    if (result.status === PlannerStatus.MODEL_ERROR) throw new Error(`planning failed at step ${step + 1}: ${result.message}`);
+    if (result.status === PlannerStatus.MODEL_ERROR) {
+      if (await restarted(model)) continue;
+      throw new Error(`planning failed at step ${step + 1}: ${result.message}`);
+    }
     // A step that could not be planned or was rejected holds the arm for one period and is not counted.
     obs = sim.step(result.action);
     if (!result.executed) continue;

@@ -18,7 +18,15 @@ import type { RgbImage } from './image.js';
 import { type LoadedManifest, type Manifest, loadManifest } from './manifest.js';
 import { preprocess } from './preprocess.js';
 import type { ModelHealth, WorldModel } from './world-model.js';
-import type { InitResult, ProposeResult, Provider, SessionSettings, WorkerFault, WorkerRequest } from './worker-protocol.js';
+import {
+  DEFAULT_RUN_TIMEOUT_MS,
+  type InitResult,
+  type ProposeResult,
+  type Provider,
+  type SessionSettings,
+  type WorkerFault,
+  type WorkerRequest,
+} from './worker-protocol.js';
 import { WorkerLink } from './worker-link.js';
 
 /** Options of {@link OnnxWorldModel.load}; every field has a default. */
@@ -49,8 +57,6 @@ export interface OnnxWorldModelOptions {
 }
 
 const DEFAULT_GOAL_CACHE = 8;
-/** Default hung-run deadline (ms): far above any run of the shipped models on a CPU (the largest, 800 candidates of the sim model, takes ~0.2 s). */
-export const DEFAULT_RUN_TIMEOUT_MS = 30_000;
 /** Default restarts in a row before giving up (a model that crashes its worker on every run is not retried forever). */
 export const DEFAULT_MAX_RESTARTS = 3;
 /** Goals whose latents stay uploaded in the worker (the planner's sequence and a few recent ones). */

@@ -10,6 +10,9 @@ export const PROVIDERS = ['cpu', 'cuda', 'webgpu', 'tensorrt'] as const;
 /** One of {@link PROVIDERS}. */
 export type Provider = (typeof PROVIDERS)[number];
 
+/** Default hung-run deadline (ms): far above any run of the shipped models on a CPU (the largest, 800 candidates of the sim model, takes ~0.2 s). */
+export const DEFAULT_RUN_TIMEOUT_MS = 30_000;
+
 /** Session settings chosen by configuration. */
 export interface SessionSettings {
   readonly provider: Provider;

@@ -10,6 +10,7 @@
 import { PLANNER_SETTINGS, isUnset, type ParamSpec } from '../model/planner-settings.js';
 import type { SafetySettings } from '../core/safety.js';
 import { TABLETOP_WORKSPACE } from '../robot/workspace.js';
+import { DEFAULT_RUN_TIMEOUT_MS } from '../model/worker-protocol.js';
 
 export type { ParamSpec, ParamType } from '../model/planner-settings.js';
 
@@ -25,6 +26,16 @@ export const PARAMETERS = {
     readOnly: true,
   },
   device_id: { type: 'integer', default: 0, min: 0, max: 64, description: 'GPU index for cuda/tensorrt', readOnly: true },
+  model_timeout_s: {
+    type: 'double',
+    default: DEFAULT_RUN_TIMEOUT_MS / 1000,
+    min: 0,
+    max: 3600,
+    unit: 's',
+    description:
+      'A model run (one encode or one batch of candidates) not answered within this is a hung worker: it is terminated and restarted with the same model and goals while the arm holds (MODEL_ERROR). 0 = never',
+    readOnly: true,
+  },
   goal_dir: {
     type: 'string',
     default: 'goals',

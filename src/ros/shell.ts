@@ -208,5 +208,5 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
 
 async function defaultLoader(p: ParamValues): Promise<OnnxWorldModel> {
   const dir = p.model_dir === '' ? modelDir('sim-jepa-ac') : isAbsolute(p.model_dir) ? p.model_dir : join(process.cwd(), p.model_dir);
-  return OnnxWorldModel.load(dir, { provider: p.provider, fallback: p.provider_fallback, deviceId: p.device_id });
+  return OnnxWorldModel.load(dir, { provider: p.provider, fallback: p.provider_fallback, deviceId: p.device_id, runTimeoutMs: 1000 * p.model_timeout_s });
 }

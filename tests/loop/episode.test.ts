@@ -108,6 +108,27 @@ describe('planned episode in the built-in simulator', () => {
     expect(Buffer.from(a.frames.at(-1)!.data).equals(Buffer.from(b.frames.at(-1)!.data))).toBe(true);
   });
 
+  it('goes on after the model worker crashes mid-episode: the step is held, the worker restarted, the budget spent', async () => {
+    const restarts = model.health.restarts;
+    let injected = false;
+    const ep = await runPlannedEpisode(sim, model, goals, {
+      seed: 4,
+      planner: SMALL_CEM,
+      subgoalSteps: [2, 2, 1],
+      stopOnSuccess: false,
+      onStep: (s) => {
+        if (s.step === 2 && !injected) {
+          injected = true;
+          model.injectFault('crash');
+        }
+      },
+    });
+    expect(injected).toBe(true);
+    expect(model.health.restarts).toBe(restarts + 1);
+    expect(ep.steps).toBe(5);
+    expect(ep.records.map((r) => r.subgoal)).toEqual([0, 0, 1, 1, 2]);
+  });
+
   it('rejects budgets that do not match the goal frames', async () => {
     await expect(runPlannedEpisode(sim, model, goals, { seed: 3, planner: SMALL_CEM, subgoalSteps: [4, 10] })).rejects.toThrow(
       /3 stages but 2 subgoal budgets/,
