@@ -33,6 +33,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'success against planning compute: CEM, iCEM and MPPI sizes on pick-place and reach, table + PNG plot (--json)',
     load: () => import('./sweep.js'),
   },
+  stress: {
+    summary: 'the planner and simulator nodes on real timers under camera floods, worker faults or a soak: RSS, plan rate, recovery (--json)',
+    load: () => import('./stress.js'),
+  },
   eval: {
     summary: 'planner success rate over seeded simulator episodes (--json)',
     load: () => import('./eval.js'),
