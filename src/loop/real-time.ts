@@ -114,8 +114,17 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
     planPath() {},
   };
   const timers: NodeJS.Timeout[] = [];
+  // Count the frames the node encodes: under a flood, only the latest of many.
+  let framesEncoded = 0;
+  const model = new Proxy(o.model, {
+    get(target, key) {
+      if (key === 'encode') return (image: RgbImage) => (framesEncoded++, target.encode(image));
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
   const node = new PlannerNode({
-    model: o.model,
+    model,
     params,
     outputs,
     clock,
