@@ -260,7 +260,7 @@ function soakPlot(r: RealTimeReport, slope: number): Canvas {
     ],
     { title: `memory over the soak (RSS slope ${slope} MB/h)`, xLabel: 'minutes', yLabel: 'MB', width: 720, height: 300 },
   );
-  const lag = xyPlot([{ label: 'event-loop lag ms (max per s)', points: r.samples.map((x) => [minutes(x.tS), x.lagMaxMs] as const) }], {
+  const lag = xyPlot([{ label: 'lag ms, max per s', points: r.samples.map((x) => [minutes(x.tS), x.lagMaxMs] as const) }], {
     title: 'event-loop lag',
     xLabel: 'minutes',
     yLabel: 'ms',
