@@ -26,8 +26,8 @@ export interface SetGoalRequest {
 export interface SetGoalResponse {
   readonly accepted: boolean;
   readonly message: string;
-  /** Latent distance |z_now − z_goal| of the current frame to the new goal (NaN without a frame). */
-  readonly energy: number;
+  /** Latent distance of the current frame to the new goal (core/latent-distance.ts; NaN without a frame). */
+  readonly latentDistance: number;
 }
 /** A SetGoalSequence request: goals from images and/or files (images first), a budget each. */
 export interface SetGoalSequenceRequest {
@@ -84,18 +84,18 @@ export interface GoalHost {
 /** SetGoal: one goal from an image, a file in the goal folder, or the current frame. */
 export async function setGoal(host: GoalHost, req: SetGoalRequest): Promise<SetGoalResponse> {
   const sources = [req.image !== undefined && req.image.data.length > 0, !!req.fileName, !!req.useCurrentFrame].filter(Boolean).length;
-  if (sources !== 1) return { accepted: false, message: 'give exactly one of image, file_name or use_current_frame', energy: NaN };
+  if (sources !== 1) return { accepted: false, message: 'give exactly one of image, file_name or use_current_frame', latentDistance: NaN };
   const { model, params } = host;
   const goal = await model.encodeGoal(await goalImage(host, req));
   const threshold = params.goal_energy_threshold;
   const proposer = stageProposer(model, params);
   host.install([{ goal, maxSteps: params.goal_max_steps, ...(threshold > 0 ? { energyThreshold: threshold } : {}) }], proposer ? goal : undefined);
-  const energy = await currentDistance(host, goal);
-  host.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), energy, goalGripper: goal.gripperReadout }, 'goal set');
+  const latentDistance = await currentDistance(host, goal);
+  host.log.info({ source: req.fileName ?? (req.useCurrentFrame ? 'current frame' : 'image'), latentDistance, goalGripper: goal.gripperReadout }, 'goal set');
   const how = proposer
     ? `stages ${proposer.stages.join(', ')} from the subgoal proposer (${proposer.steps.join('/')} steps)`
     : `${params.goal_max_steps} steps budget`;
-  return { accepted: true, message: `goal set (${how})`, energy };
+  return { accepted: true, message: `goal set (${how})`, latentDistance };
 }
 
 /** Why a SetGoalSequence request cannot be taken, before any image is read. */

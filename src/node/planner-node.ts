@@ -83,8 +83,8 @@ export class PlannerNode {
   /** SetGoal: one goal from an image, a file in the goal folder, or the current frame. */
   async setGoal(req: SetGoalRequest): Promise<SetGoalResponse> {
     const host = this.goalHost();
-    if (typeof host === 'string') return { accepted: false, message: host, energy: NaN };
-    return goalServices.setGoal(host, req).catch((error: Error) => ({ accepted: false, message: error.message, energy: NaN }));
+    if (typeof host === 'string') return { accepted: false, message: host, latentDistance: NaN };
+    return goalServices.setGoal(host, req).catch((error: Error) => ({ accepted: false, message: error.message, latentDistance: NaN }));
   }
 
   /** SetGoalSequence: several goals with a step budget (and optional energy threshold) each. */

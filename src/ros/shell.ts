@@ -153,11 +153,12 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
     plain,
     async (req: { image: ImageMsg; file_name: string; use_current_frame: boolean }) => {
       const hasImage = req.image.width > 0 || req.image.data.length > 0;
-      return planner.setGoal({
+      const r = await planner.setGoal({
         ...(hasImage ? { image: imageFromMsg(req.image) } : {}),
         ...(req.file_name ? { fileName: req.file_name } : {}),
         useCurrentFrame: req.use_current_frame,
       });
+      return { accepted: r.accepted, message: r.message, latent_distance: r.latentDistance };
     },
   );
   node.createService(

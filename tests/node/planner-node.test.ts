@@ -92,7 +92,7 @@ describe('PlannerNode', () => {
     node.onPose(POSE, 100);
     const r = await node.setGoal({ fileName: 'goal.png' });
     expect(r.accepted).toBe(true);
-    expect(Number.isFinite(r.energy)).toBe(true);
+    expect(Number.isFinite(r.latentDistance)).toBe(true);
     node.tick();
     await node.idle();
     const s = outputs.lastStatus;

@@ -128,7 +128,7 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
           n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.04, 0.04] });
           n.deliver('/jepa_mpc_planner/status', { code_name: 'OK', message: 'step 1', step: 1, subgoal_index: 0, subgoal_count: 1, plan_time_ms: 300 });
           n.deliver('/jepa_mpc_planner/status', { code_name: 'GOAL_REACHED', message: 'done', step: 1, subgoal_index: 1, subgoal_count: 1, plan_time_ms: 300 });
-          return { accepted: true, message: 'ok', energy: 0.5 };
+          return { accepted: true, message: 'ok', latent_distance: 0.5 };
         },
       );
       return n;

@@ -99,7 +99,7 @@ describe('ROS shell (rclnodejs double)', () => {
     node.deliver(NAMES.pose, POSE_MSG);
     const res = await node.call(NAMES.setGoal, { image: imageMsg(32, 32, 'rgb8', 0, true), file_name: '', use_current_frame: false });
     expect(res).toMatchObject({ accepted: true });
-    expect(Number.isFinite(res['energy'] as number)).toBe(true);
+    expect(Number.isFinite(res['latent_distance'] as number)).toBe(true);
     node.tick();
     await shell?.planner.idle();
     const twists = node.messages(NAMES.twist);
