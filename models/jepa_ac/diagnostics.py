@@ -15,8 +15,10 @@ from typing import Dict
 import numpy as np
 import torch
 
+from ..contract.image import images_to_tensor
+from ..contract.rollout import energy
 from .dataset import Dataset
-from .latent_ops import energy, gripper_counterfactual, gripper_events, images_to_tensor, rollout
+from .latent_ops import gripper_counterfactual, gripper_events, rollout
 from .model import ACPredictor, PatchEncoder
 
 CANDIDATES = 64  # random actions per CEM-like choice

@@ -1,6 +1,8 @@
 """Export a PatchEncoder + ACPredictor pair as a world model in the jepa-mpc contract
-(docs/world-model-contract.md): ``encoder.onnx``, ``rollout-h{H}.onnx``, ``manifest.json``,
-plus ``parity.json`` (PyTorch outputs on fixed inputs, for the TypeScript side's CI check).
+(docs/world-model-contract.md; its names, manifest, parity fixture and rollout loop are
+``models.contract``): ``encoder.onnx``, ``rollout-h{H}.onnx``, ``manifest.json``, plus
+``parity.json`` (PyTorch outputs on fixed inputs, for the TypeScript side's CI check), and the
+ONNX-vs-PyTorch check. ``save_weights``/``load_weights``: the weights file exported from.
 
 CLI (from the repository root, Debian's interpreter):
 
@@ -10,64 +12,40 @@ CLI (from the repository root, Debian's interpreter):
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
-import io
 import json
 import os
 import sys
-import warnings
 from dataclasses import asdict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 import onnx
 import torch
 
+from ..contract.constants import (
+    ENCODER_FILE,
+    ENERGY,
+    IMAGE,
+    IMAGE_MEAN,
+    IMAGE_SCALE,
+    IMAGE_STD,
+    LATENTS,
+    MANIFEST_FILE,
+    PREDICTED,
+    ROLLOUT_INPUTS,
+    SUBGOAL_SCHEMES,
+)
+from ..contract.image import images_to_tensor
+from ..contract.manifest import manifest_dict, write_json
+from ..contract.parity import FIXTURE_BATCH, FIXTURE_STATE, FIXTURE_TOLERANCE, fixture_actions, parity_document, parity_rollout
 from ..flops import annotate_manifest
 from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params
+from .onnx_export import save_onnx, set_output_shape, to_onnx
 from .onnx_numpy import NumpyOnnx
 from .rollout import RolloutEnergy
 
-MANIFEST_FORMAT = "jepa-mpc/world-model@1"
 WEIGHTS_FORMAT = "jepa-mpc/jepa-ac-weights@1"
-PARITY_FORMAT = "jepa-mpc/parity@1"
-OPSET = 17
-
-IMAGE_SCALE = 255.0
-IMAGE_MEAN = [0.485, 0.456, 0.406]
-IMAGE_STD = [0.229, 0.224, 0.225]
-
-STATE_SPACE = {
-    "dim": 7,
-    "names": ["x", "y", "z", "roll", "pitch", "yaw", "gripper"],
-    "units": ["m", "m", "m", "rad", "rad", "rad", "closedness"],
-}
-ACTION_SPACE = {
-    "dim": 7,
-    "names": ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper"],
-    "units": ["m", "m", "m", "rad", "rad", "rad", "closedness"],
-}
-# The paper's CEM settings (FACTS-VJEPA2-AC.md): 800 x 10, top-10, horizon 1, xyz ±0.075 m,
-# rotations pinned, gripper ±0.75 snapped to 0 under 0.25, momentum 0.15 on mean and std.
-PAPER_PLANNING = {
-    "optimizer": "cem",
-    "samples": 800,
-    "iterations": 10,
-    "elites": 10,
-    "horizon": 1,
-    "lower": [-0.075, -0.075, -0.075, 0, 0, 0, -0.75],
-    "upper": [0.075, 0.075, 0.075, 0, 0, 0, 0.75],
-    "pinned": [3, 4, 5],
-    "gripperIndex": 6,
-    "gripperSnap": 0.25,
-    "momentumMean": 0.15,
-    "momentumStd": 0.15,
-}
-CONTROL_PERIOD_S = 0.25
-BATCH_SIZES = [1, 64, 800]
-# Goal-image schemes of the built-in simulator (src/loop/goals.ts SUBGOAL_SCHEMES).
-SUBGOAL_SCHEMES = ("paper", "waypoints", "final")
 
 
 # ----------------------------------------------------------------------------------- weights
@@ -103,164 +81,37 @@ def load_weights(path: str) -> Tuple[PatchEncoder, ACPredictor, dict]:
 # --------------------------------------------------------------------------------- graphs
 
 
-def _to_onnx(module: torch.nn.Module, args: tuple, inputs: List[str], outputs: List[str], dynamic: Optional[dict]) -> onnx.ModelProto:
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about the shape checks in forward()
-        torch.onnx.export(
-            module,
-            args,
-            buf,
-            input_names=inputs,
-            output_names=outputs,
-            dynamic_axes=dynamic,
-            opset_version=OPSET,
-            do_constant_folding=True,
-        )
-    return onnx.load_from_string(buf.getvalue())
-
-
-def _set_output_shape(model: onnx.ModelProto, name: str, dims: Sequence) -> None:
-    """Writes a readable output shape (torch names inferred symbolic dims after the op)."""
-    for out in model.graph.output:
-        if out.name == name:
-            shape = out.type.tensor_type.shape
-            del shape.dim[:]
-            for d in dims:
-                dim = shape.dim.add()
-                if isinstance(d, str):
-                    dim.dim_param = d
-                else:
-                    dim.dim_value = d
-
-
-def _save(model: onnx.ModelProto, path: str) -> None:
-    onnx.checker.check_model(model)
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString())
-
-
 def encoder_graph(encoder: PatchEncoder) -> onnx.ModelProto:
     """`image` [1, 3, H, W] -> `latents` [1, N, D]."""
     c = encoder.cfg
     image = torch.zeros(1, c.in_chans, c.image_size, c.image_size)
-    model = _to_onnx(encoder.eval(), (image,), ["image"], ["latents"], None)
-    _set_output_shape(model, "latents", [1, c.num_tokens, c.dim])
+    model = to_onnx(encoder.eval(), (image,), [IMAGE], [LATENTS], None)
+    set_output_shape(model, LATENTS, [1, c.num_tokens, c.dim])
     return model
 
 
 def rollout_graph(predictor: ACPredictor, horizon: int, outputs_predicted: bool) -> onnx.ModelProto:
     """`latents` [1,N,D], `state` [1,S], `actions` [B,H,A], `goal` [1,N,D] -> `energy` [B] (+ `predicted` [B,N,D])."""
-    c = predictor.cfg
     rollout = RolloutEnergy(predictor.eval(), horizon, outputs_predicted).eval()
-    args = (
-        torch.zeros(1, c.num_tokens, c.embed_dim),
-        torch.zeros(1, c.state_dim),
-        torch.zeros(2, horizon, c.action_dim),
-        torch.zeros(1, c.num_tokens, c.embed_dim),
-    )
-    outputs = ["energy"] + (["predicted"] if outputs_predicted else [])
-    dynamic = {"actions": {0: "B"}, **{o: {0: "B"} for o in outputs}}
-    model = _to_onnx(rollout, args, ["latents", "state", "actions", "goal"], outputs, dynamic)
-    _set_output_shape(model, "energy", ["B"])
-    if outputs_predicted:
-        _set_output_shape(model, "predicted", ["B", c.num_tokens, c.embed_dim])
+    trace = rollout.trace()
+    model = to_onnx(rollout, trace.args, trace.inputs, trace.outputs, trace.dynamic_axes)
+    for name, dims in trace.output_shapes.items():
+        set_output_shape(model, name, dims)
     return model
-
-
-# ------------------------------------------------------------------------------- manifest
-
-
-def manifest_dict(
-    name: str,
-    description: str,
-    enc: EncoderConfig,
-    rollouts: Sequence[Tuple[str, int, bool]],
-    planning: Optional[dict] = None,
-    shadows: bool = False,
-    subgoals: Optional[str] = None,
-) -> dict:
-    """The manifest, keys in the contract document's order. ``rollouts``: (file, horizon, outputsPredicted).
-    ``shadows``: the training frames were drawn with shadows, so the simulator must draw them too.
-    ``subgoals``: the goal-image scheme the model is measured with ("paper", "waypoints" or "final"; `eval`
-    and `scenario` default to it)."""
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "name": name,
-        "description": description,
-        "precision": "fp32",
-        "controlPeriodS": CONTROL_PERIOD_S,
-        "encoder": {
-            "file": "encoder.onnx",
-            "externalData": [],
-            "input": {
-                "height": enc.image_size,
-                "width": enc.image_size,
-                "layout": "NCHW",
-                "frames": 1,
-                "resize": "center-crop",
-                "scale": IMAGE_SCALE,
-                "mean": IMAGE_MEAN,
-                "std": IMAGE_STD,
-            },
-            "output": {"tokens": enc.num_tokens, "dim": enc.dim, "layerNormed": True},
-        },
-        "rollout": [{"file": f, "horizon": h, "outputsPredicted": p} for f, h, p in rollouts],
-        "state": STATE_SPACE,
-        "action": ACTION_SPACE,
-        "planning": dict(planning or PAPER_PLANNING),
-        "batchSizes": BATCH_SIZES,
-    }
-    simulator: dict = {}
-    if shadows:  # absent = the contract's default (no shadows); real-camera models never carry it
-        simulator["shadows"] = True
-    if subgoals is not None:
-        if subgoals not in SUBGOAL_SCHEMES:
-            raise ValueError(f"subgoals must be one of {', '.join(SUBGOAL_SCHEMES)}, got {subgoals!r}")
-        simulator["subgoals"] = subgoals
-    if simulator:
-        manifest["simulator"] = {"shadows": shadows, **simulator}
-    return manifest
-
-
-def write_json(path: str, obj: dict) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(json.dumps(obj, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------------- parity
 
 
-def image_to_tensor(image_u8: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """uint8 [H, W, 3] RGB -> float [1, 3, H, W]: (x / scale - mean) / std, as the manifest says."""
-    x = torch.from_numpy(image_u8.astype(np.float64)).to(dtype) / IMAGE_SCALE
-    x = (x - torch.tensor(IMAGE_MEAN, dtype=dtype)) / torch.tensor(IMAGE_STD, dtype=dtype)
-    return x.permute(2, 0, 1).unsqueeze(0).contiguous()
-
-
-def parity_image(a: np.ndarray) -> dict:
-    """An HxWx3 uint8 image as the parity fixture stores it (rgb8, base64)."""
-    return {"height": a.shape[0], "width": a.shape[1], "encoding": "rgb8", "base64": base64.b64encode(a.tobytes()).decode("ascii")}
-
-
-def _floats(t: torch.Tensor) -> List[float]:
-    """Flat float32 values, each printed with enough digits to round-trip exactly."""
-    return [float(f"{v:.9g}") for v in t.detach().reshape(-1).numpy().astype(np.float32).tolist()]
-
-
-def parity_inputs(enc: EncoderConfig, pred: PredictorConfig, max_horizon: int, batch: int = 4, seed: int = 1234) -> dict:
+def parity_inputs(enc: EncoderConfig, pred: PredictorConfig, max_horizon: int, batch: int = FIXTURE_BATCH, seed: int = 1234) -> dict:
     """Fixed random inputs: two images, a state and in-bound actions [batch, max_horizon, A]."""
     g = np.random.default_rng(seed)
     shape = (enc.image_size, enc.image_size, enc.in_chans)
-    lo = np.array(PAPER_PLANNING["lower"], dtype=np.float64)
-    hi = np.array(PAPER_PLANNING["upper"], dtype=np.float64)
-    hi_rot = np.where(hi == lo, 0.05, hi)  # small rotations too, so every input dimension is exercised
-    lo_rot = np.where(hi == lo, -0.05, lo)
-    actions = g.uniform(lo_rot, hi_rot, size=(batch, max_horizon, pred.action_dim)).astype(np.float32)
+    actions = fixture_actions(g, batch, max_horizon, pred.action_dim)
     return {
         "image": g.integers(0, 256, size=shape, dtype=np.uint8),
         "goalImage": g.integers(0, 256, size=shape, dtype=np.uint8),
-        "state": np.array([[0.45, -0.05, 0.25, 3.1, 0.05, -0.1, 0.3]], dtype=np.float32),
+        "state": np.array([FIXTURE_STATE], dtype=np.float32),
         "actions": actions,
     }
 
@@ -278,37 +129,32 @@ def parity_fixture(
     encoder64 = copy.deepcopy(encoder).double().eval()
     predictor64 = copy.deepcopy(predictor).double().eval()
     with torch.no_grad():
-        z = encoder64(image_to_tensor(inp["image"], torch.float64))
-        goal = encoder64(image_to_tensor(inp["goalImage"], torch.float64))
+        z = encoder64(images_to_tensor(inp["image"][None], torch.float64))
+        goal = encoder64(images_to_tensor(inp["goalImage"][None], torch.float64))
         state = torch.from_numpy(inp["state"]).double()
         rollouts = []
         for h in horizons:
             actions = torch.from_numpy(inp["actions"][:, :h].copy()).double()
             energy, z_h = RolloutEnergy(predictor64, h, True)(z, state, actions, goal)
-            entry = {"horizon": h, "actions": _floats(actions), "energy": _floats(energy)}
-            if h in predicted:
-                entry["predicted"] = _floats(z_h)
-            rollouts.append(entry)
-
-    return {
-        "format": PARITY_FORMAT,
-        "description": (
+            rollouts.append(parity_rollout(h, actions, energy, z_h if h in predicted else None))
+    return parity_document(
+        description=(
             "PyTorch outputs for fixed inputs. image/goalImage: rgb8 HxWx3 row-major, preprocessed as the manifest says "
             "(no resize: already model-sized). latents = encoder(image), goalLatents = encoder(goalImage), flat [N*D]. "
             "Each rollout: actions flat [B*H*A], energy [B] for (latents, state, actions, goalLatents); "
             "predicted flat [B*N*D] where the graph outputs it."
         ),
-        "tolerance": 1e-4,
-        "tokens": enc.num_tokens,
-        "dim": enc.dim,
-        "batch": int(inp["actions"].shape[0]),
-        "image": parity_image(inp["image"]),
-        "goalImage": parity_image(inp["goalImage"]),
-        "latents": _floats(z),
-        "goalLatents": _floats(goal),
-        "state": _floats(state),
-        "rollouts": rollouts,
-    }
+        tolerance=FIXTURE_TOLERANCE,
+        tokens=enc.num_tokens,
+        dim=enc.dim,
+        batch=int(inp["actions"].shape[0]),
+        image=inp["image"],
+        goal_image=inp["goalImage"],
+        latents=z,
+        goal_latents=goal,
+        state=state,
+        rollouts=rollouts,
+    )
 
 
 def onnx_parity(out_dir: str, encoder: PatchEncoder, predictor: ACPredictor, rollouts: Sequence[Tuple[str, int, bool]], seed: int = 7) -> Dict[str, float]:
@@ -334,18 +180,18 @@ def onnx_parity(out_dir: str, encoder: PatchEncoder, predictor: ACPredictor, rol
     report: Dict[str, float] = {}
     with torch.no_grad():
         z = encoder(image)
-        got = runner(os.path.join(out_dir, "encoder.onnx"))({"image": image.numpy()})["latents"]
-        report["encoder.onnx:latents"] = float(np.abs(got - z.numpy()).max())
+        got = runner(os.path.join(out_dir, ENCODER_FILE))({IMAGE: image.numpy()})[LATENTS]
+        report[f"{ENCODER_FILE}:{LATENTS}"] = float(np.abs(got - z.numpy()).max())
         goal = encoder(torch.randn(image.shape, generator=g))
         state = torch.tensor([[0.5, 0.1, 0.2, 3.0, 0.0, 0.1, 0.9]])
         for file, h, has_pred in rollouts:
             actions = (torch.rand(5, h, pred.action_dim, generator=g) * 2 - 1) * torch.tensor(pred.action_scale)
             energy, z_h = RolloutEnergy(predictor, h, True)(z, state, actions, goal)
-            feeds = {"latents": z.numpy(), "state": state.numpy(), "actions": actions.numpy(), "goal": goal.numpy()}
+            feeds = dict(zip(ROLLOUT_INPUTS, (z.numpy(), state.numpy(), actions.numpy(), goal.numpy())))
             out = runner(os.path.join(out_dir, file))(feeds)
-            report[f"{file}:energy"] = float(np.abs(out["energy"] - energy.numpy()).max())
+            report[f"{file}:{ENERGY}"] = float(np.abs(out[ENERGY] - energy.numpy()).max())
             if has_pred:
-                report[f"{file}:predicted"] = float(np.abs(out["predicted"] - z_h.numpy()).max())
+                report[f"{file}:{PREDICTED}"] = float(np.abs(out[PREDICTED] - z_h.numpy()).max())
     report["engine"] = engine  # type: ignore[assignment]
     return report
 
@@ -375,13 +221,16 @@ def export_model(
     encoder.eval()
     predictor.eval()
     predicted = set(predicted)
-    _save(encoder_graph(encoder), os.path.join(out_dir, "encoder.onnx"))
+    save_onnx(encoder_graph(encoder), os.path.join(out_dir, ENCODER_FILE))
     rollouts = []
     for h in horizons:
         file = f"rollout-h{h}.onnx"
-        _save(rollout_graph(predictor, h, h in predicted), os.path.join(out_dir, file))
+        save_onnx(rollout_graph(predictor, h, h in predicted), os.path.join(out_dir, file))
         rollouts.append((file, h, h in predicted))
-    write_json(os.path.join(out_dir, "manifest.json"), manifest_dict(name, description, encoder.cfg, rollouts, planning, shadows, subgoals))
+    enc = encoder.cfg
+    manifest = manifest_dict(name, description, image_size=enc.image_size, tokens=enc.num_tokens, dim=enc.dim, rollouts=rollouts,
+                             planning=planning, shadows=shadows, subgoals=subgoals)
+    write_json(os.path.join(out_dir, MANIFEST_FILE), manifest)
     annotate_manifest(out_dir, write=True)  # matmulFlopsPerCandidate per rollout graph, for bench's GFLOP/s
     write_json(os.path.join(out_dir, "parity.json"), parity_fixture(encoder, predictor, horizons, predicted))
     report = {

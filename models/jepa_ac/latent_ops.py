@@ -1,32 +1,23 @@
-"""Latent-space operations shared by training and its diagnostics: frames to the encoder's input,
-the planner's energy, the gripper's events and their counterfactuals, and the predictor's
-autoregressive rollout (the same as the exported rollout graph's).
+"""Latent-space operations shared by training and its diagnostics: the gripper's events and their
+counterfactuals, and the predictor's autoregressive rollout (the contract's loop, as in the
+exported rollout graph). The energy and the frames' preprocessing are the contract's
+(``models.contract.rollout.energy``, ``models.contract.image.images_to_tensor``).
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import List
 
-import numpy as np
 import torch
 
-from .export import IMAGE_MEAN, IMAGE_SCALE, IMAGE_STD
-from .model import ACPredictor, effective_gripper, normalise_latents
-from .rollout import advance_state
+from ..contract.rollout import rollout_frames
+from .model import ACPredictor, effective_gripper
+from .rollout import advance_state, predict_next_frame
 
 GRIPPER = 6  # the gripper's index in the 7-D state and action
 YAW = 5  # the yaw's index
-
-
-def images_to_tensor(frames_u8: np.ndarray) -> torch.Tensor:
-    """uint8 [..., H, W, 3] -> float [..., 3, H, W], normalised as the manifest says."""
-    x = torch.from_numpy(np.ascontiguousarray(frames_u8)).float() / IMAGE_SCALE
-    x = (x - torch.tensor(IMAGE_MEAN)) / torch.tensor(IMAGE_STD)
-    return x.movedim(-1, -3).contiguous()
-
-
-def energy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Mean |a - b| over tokens and channels: [..., N, D] -> [...] (the planner's energy)."""
-    return (a - b).abs().mean(dim=(-2, -1))
+# An action that changes the gripper's closedness by more than this is a gripper event.
+GRIPPER_EVENT = 0.1
 
 
 def gripper_events(actions: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
@@ -50,18 +41,6 @@ def gripper_counterfactual(actions: torch.Tensor, states: torch.Tensor) -> torch
 def rollout(predictor: ACPredictor, z0: torch.Tensor, s0: torch.Tensor, actions: torch.Tensor) -> List[torch.Tensor]:
     """Autoregressive predictions like the exported rollout graph: z0 [B,N,D], s0 [B,S], actions
     [B,H,A] -> H normalised frames [B,N,D]; states advanced by the actions between steps."""
-    N, D = predictor.cfg.num_tokens, predictor.cfg.embed_dim
-    frames, states, outs = [z0], [s0], []
-    s = s0
-    for k in range(actions.shape[1]):
-        out = predictor(torch.cat(frames, dim=1), actions[:, : k + 1], torch.stack(states, dim=1), k + 1)
-        z = normalise_latents(out[:, k * N : (k + 1) * N], D)
-        outs.append(z)
-        frames.append(z)
-        s = advance_state(s, actions[:, k], GRIPPER)
-        states.append(s)
-    return outs
-
-
-# An action that changes the gripper's closedness by more than this is a gripper event.
-GRIPPER_EVENT = 0.1
+    c = predictor.cfg
+    return rollout_frames(partial(predict_next_frame, predictor), partial(advance_state, gripper_index=GRIPPER), z0, s0, actions,
+                          actions.shape[1], tokens=c.num_tokens, dim=c.embed_dim, state_dim=c.state_dim)

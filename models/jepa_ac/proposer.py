@@ -34,8 +34,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .export import _floats, _save, _set_output_shape, _to_onnx, load_weights, write_json
-from .latent_ops import energy, images_to_tensor
+from ..contract.image import images_to_tensor
+from ..contract.manifest import write_json
+from ..contract.parity import parity_floats
+from ..contract.rollout import energy
+from .export import load_weights
+from .onnx_export import save_onnx, set_output_shape, to_onnx
 from .model import Block, LatentNorm, init_weights, sincos_2d
 from .onnx_numpy import NumpyOnnx
 
@@ -251,9 +255,9 @@ def load_proposer(path: str) -> Tuple[SubgoalProposer, List[str]]:
 def proposer_graph(model: SubgoalProposer):
     c = model.cfg
     args = (torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.state_dim))
-    graph = _to_onnx(model.eval(), args, ["latents", "goal", "state"], ["subgoals", "grippers"], None)
-    _set_output_shape(graph, "subgoals", [1, c.subgoals, c.tokens, c.dim])
-    _set_output_shape(graph, "grippers", [1, c.subgoals + 1])
+    graph = to_onnx(model.eval(), args, ["latents", "goal", "state"], ["subgoals", "grippers"], None)
+    set_output_shape(graph, "subgoals", [1, c.subgoals, c.tokens, c.dim])
+    set_output_shape(graph, "grippers", [1, c.subgoals + 1])
     return graph
 
 
@@ -275,8 +279,8 @@ def proposer_parity(model: SubgoalProposer, seed: int = 2468) -> dict:
         "format": PROPOSER_PARITY_FORMAT,
         "description": "proposer.onnx outputs for fixed inputs (float64 PyTorch, rounded to float32).",
         "tolerance": 1e-4,
-        "latents": _floats(latents), "goal": _floats(goal), "state": _floats(state),
-        "subgoals": _floats(sub), "grippers": _floats(grip),
+        "latents": parity_floats(latents), "goal": parity_floats(goal), "state": parity_floats(state),
+        "subgoals": parity_floats(sub), "grippers": parity_floats(grip),
     }
 
 
@@ -291,7 +295,7 @@ def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Seque
         raise ValueError("the proposer's latent shape differs from the model's encoder output")
     if len(names) != c.subgoals + 1 or len(steps) != c.subgoals + 1:
         raise ValueError(f"need {c.subgoals + 1} stage names and step budgets (the subgoals, then the goal)")
-    _save(proposer_graph(model), os.path.join(model_dir, PROPOSER_FILE))
+    save_onnx(proposer_graph(model), os.path.join(model_dir, PROPOSER_FILE))
     save_proposer(os.path.join(model_dir, "proposer.pt"), model, names, {"report": report or {}})
     write_json(os.path.join(model_dir, "proposer-parity.json"), proposer_parity(model))
     latents, goal, state = (t.float() for t in _fixture_inputs(c, 99))

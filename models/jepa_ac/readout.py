@@ -30,10 +30,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..contract.image import images_to_tensor
+from ..contract.manifest import write_json
+from ..contract.parity import parity_floats, parity_image
 from .dataset import Dataset
-from .export import _floats, _save, _set_output_shape, _to_onnx, image_to_tensor, parity_image, write_json
+from .onnx_export import save_onnx, set_output_shape, to_onnx
 from .onnx_numpy import NumpyOnnx
-from .train import fmt_time, images_to_tensor
+from .progress import fmt_time
 
 READOUT_FORMAT = "jepa-mpc/readout-weights@1"
 READOUT_PARITY_FORMAT = "jepa-mpc/readout-parity@1"
@@ -184,8 +187,8 @@ def readout_graph(model: GripperReadout):
     """`image` [1, 3, H, W] -> `gripper` [1]."""
     c = model.cfg
     image = torch.zeros(1, c.in_chans, c.image_size, c.image_size)
-    graph = _to_onnx(model.eval(), (image,), ["image"], ["gripper"], None)
-    _set_output_shape(graph, "gripper", [1])
+    graph = to_onnx(model.eval(), (image,), ["image"], ["gripper"], None)
+    set_output_shape(graph, "gripper", [1])
     return graph
 
 
@@ -197,7 +200,7 @@ def readout_parity(model: GripperReadout, seed: int = 4321) -> dict:
     m64 = GripperReadout(model.cfg).double()
     m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
     with torch.no_grad():
-        out = [_floats(m64(image_to_tensor(im, torch.float64)))[0] for im in images]
+        out = [parity_floats(m64(images_to_tensor(im[None], torch.float64)))[0] for im in images]
     return {
         "format": READOUT_PARITY_FORMAT,
         "description": "readout.onnx outputs (P(fingers closed)) for fixed rgb8 images preprocessed as the manifest says.",
@@ -218,7 +221,7 @@ def add_to_model(model_dir: str, model: GripperReadout, weight: float, report: O
         raise ValueError(f"the model's encoder takes {size} px images, the readout {model.cfg.image_size} px")
     if not weight >= 0:
         raise ValueError(f"goal gripper weight must be >= 0, got {weight}")
-    _save(readout_graph(model), os.path.join(model_dir, READOUT_FILE))
+    save_onnx(readout_graph(model), os.path.join(model_dir, READOUT_FILE))
     save_readout(os.path.join(model_dir, "readout.pt"), model, {"report": report or {}})
     write_json(os.path.join(model_dir, "readout-parity.json"), readout_parity(model))
     g = torch.Generator().manual_seed(11)

@@ -1,4 +1,5 @@
-"""The planning graph of the world-model contract: roll the predictor H steps, score against a goal.
+"""The jepa_ac rollout graph: the contract's loop (``models.contract.rollout``) with this family's
+predictor step and state update.
 
 ``RolloutEnergy`` is what ``export.py`` writes as ``rollout-h{H}.onnx``:
 latents [1, N, D], state [1, S], actions [B, H, A], goal [1, N, D] -> energy [B]
@@ -6,11 +7,11 @@ latents [1, N, D], state [1, S], actions [B, H, A], goal [1, N, D] -> energy [B]
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple, Union
+from typing import Optional
 
 import torch
-from torch import nn
 
+from ..contract.rollout import RolloutGraphBase
 from .model import ACPredictor, normalise_latents
 
 
@@ -23,14 +24,18 @@ def advance_state(state: torch.Tensor, action: torch.Tensor, gripper_index: Opti
     return torch.cat([s[:, :g], s[:, g : g + 1].clamp(0.0, 1.0), s[:, g + 1 :]], dim=1)
 
 
-class RolloutEnergy(nn.Module):
-    """Autoregressive H-step rollout of an ``ACPredictor`` plus the L1 energy to a goal.
+def predict_next_frame(predictor: ACPredictor, frames: torch.Tensor, actions: torch.Tensor, states: torch.Tensor, steps: int) -> torch.Tensor:
+    """The contract's ``NextFrame`` for an ``ACPredictor``: its output block for frame ``steps``
+    (the last N tokens), LayerNormed like the encoder's output."""
+    n, d = predictor.cfg.num_tokens, predictor.cfg.embed_dim
+    out = predictor(frames, actions, states, steps)
+    return normalise_latents(out[:, (steps - 1) * n : steps * n], d)
 
-    Step k feeds all frames so far (z_0, then each predicted frame, LayerNormed like the
-    encoder's output) with actions a_0..a_k and states s_0..s_k; the last N output tokens are the
-    next frame. Between steps s_{k+1} = s_k + a_k with the gripper clipped to [0, 1].
-    energy[b] = mean over tokens and channels of |z_H[b] - goal|.
-    """
+
+class RolloutEnergy(RolloutGraphBase):
+    """Autoregressive H-step rollout of an ``ACPredictor`` plus the L1 energy to a goal; between
+    steps s_{k+1} = s_k + a_k with the gripper (``gripper_index``, default the last state entry;
+    None: no clipping) clipped to [0, 1]."""
 
     def __init__(
         self,
@@ -39,40 +44,13 @@ class RolloutEnergy(nn.Module):
         outputs_predicted: bool = False,
         gripper_index: Optional[int] = -1,
     ):
-        super().__init__()
-        if horizon < 1 or horizon > predictor.cfg.max_frames:
-            raise ValueError(f"horizon {horizon} must be in [1, {predictor.cfg.max_frames}]")
-        self.predictor = predictor
-        self.horizon = horizon
-        self.outputs_predicted = outputs_predicted
-        S = predictor.cfg.state_dim
-        self.gripper_index = None if gripper_index is None else gripper_index % S
+        c = predictor.cfg
+        super().__init__(predictor, horizon, outputs_predicted, max_frames=c.max_frames, tokens=c.num_tokens, dim=c.embed_dim,
+                         state_dim=c.state_dim, action_dim=c.action_dim)
+        self.gripper_index = None if gripper_index is None else gripper_index % c.state_dim
 
-    def predict(self, latents: torch.Tensor, state: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        """latents [1 or B, N, D], state [1 or B, S], actions [B, H, A] -> z_H [B, N, D] (normalised)."""
-        B, H = actions.shape[0], self.horizon
-        if actions.shape[1] != H:
-            raise ValueError(f"actions have horizon {actions.shape[1]}, graph has {H}")
-        N, D = self.predictor.cfg.num_tokens, self.predictor.cfg.embed_dim
-        S = self.predictor.cfg.state_dim
-        frames = [latents.expand(B, N, D)]
-        s = state.expand(B, S)
-        states = [s]
-        z = frames[0]
-        for k in range(H):
-            out = self.predictor(torch.cat(frames, dim=1), actions[:, : k + 1], torch.stack(states, dim=1), k + 1)
-            z = normalise_latents(out[:, k * N : (k + 1) * N], D)  # the last N tokens: frame k+1
-            frames.append(z)
-            if k + 1 < H:
-                s = advance_state(s, actions[:, k], self.gripper_index)
-                states.append(s)
-        return z
+    def next_frame(self, frames: torch.Tensor, actions: torch.Tensor, states: torch.Tensor, steps: int) -> torch.Tensor:
+        return predict_next_frame(self.predictor, frames, actions, states, steps)
 
-    def forward(
-        self, latents: torch.Tensor, state: torch.Tensor, actions: torch.Tensor, goal: torch.Tensor
-    ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
-        z = self.predict(latents, state, actions)
-        energy = (z - goal).abs().mean(dim=(1, 2))
-        if self.outputs_predicted:
-            return energy, z
-        return energy
+    def advance_state(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return advance_state(state, action, self.gripper_index)

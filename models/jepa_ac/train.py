@@ -44,8 +44,8 @@ predictor dominates a step (4 frames x 18 tokens through 4 blocks, plus the 3-st
 saves only ~30 %.
 
 Held-out diagnostics (``evaluate``, every ``eval_every`` steps and at the end) are in
-``diagnostics.py``; the latent operations both use (energy, rollout, gripper events) in
-``latent_ops.py``.
+``diagnostics.py``; the latent operations both use (rollout, gripper events) in ``latent_ops.py``,
+the energy in ``models.contract.rollout``.
 """
 from __future__ import annotations
 
@@ -61,11 +61,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from ..contract.image import images_to_tensor
+from ..contract.rollout import energy
 from .dataset import Dataset
 from .diagnostics import encode_frames, evaluate
 from .export import save_weights
-from .latent_ops import GRIPPER, GRIPPER_EVENT, YAW, energy, gripper_counterfactual, gripper_events, images_to_tensor, rollout
+from .latent_ops import GRIPPER, GRIPPER_EVENT, YAW, gripper_counterfactual, gripper_events, rollout
 from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params, normalise_latents
+from .progress import fmt_time
 
 
 @dataclass
@@ -368,11 +371,6 @@ def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg
 
 
 # ---------------------------------------------------------------------------------- training
-
-
-def fmt_time(s: float) -> str:
-    s = int(max(0, s))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def train(

@@ -14,7 +14,8 @@ import numpy as np
 import onnx
 import torch
 
-from models.jepa_ac.export import PAPER_PLANNING, load_weights, onnx_parity
+from models.contract.constants import PAPER_PLANNING
+from models.jepa_ac.export import load_weights, onnx_parity
 from models.jepa_ac.make_test_model import PRESETS, generate
 from models.jepa_ac.model import (
     EncoderConfig,

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from models.jepa_ac.export import export_model
-from models.jepa_ac.latent_ops import energy
 from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
 from models.jepa_ac.onnx_numpy import NumpyOnnx
 from models.jepa_ac.proposer import (GOAL_SETS_FORMAT, PROPOSER_FILE, GoalSets, ProposerConfig, SubgoalProposer, add_to_model,

@@ -100,11 +100,11 @@ class ReadoutExportTest(unittest.TestCase):
         # The parity fixture's numbers are what the graph computes on its images (TS checks the same).
         with open(os.path.join(self.dir, "readout-parity.json"), encoding="utf-8") as f:
             parity = json.load(f)
-        from models.jepa_ac.export import image_to_tensor
+        from models.contract.image import images_to_tensor
         import base64
         for image, want in zip(parity["images"], parity["gripper"]):
             a = np.frombuffer(base64.b64decode(image["base64"]), np.uint8).reshape(SIZE, SIZE, 3)
-            got = graph.run({"image": image_to_tensor(a).numpy()})["gripper"]
+            got = graph.run({"image": images_to_tensor(a[None]).numpy()})["gripper"]
             self.assertEqual(got.shape, (1,))
             self.assertAlmostEqual(float(got[0]), want, delta=parity["tolerance"])
         reloaded = load_readout(os.path.join(self.dir, "readout.pt"))

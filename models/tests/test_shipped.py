@@ -12,7 +12,8 @@ import unittest
 
 import numpy as np
 
-from models.jepa_ac.export import load_weights, manifest_dict, parity_fixture
+from models.contract.manifest import manifest_dict
+from models.jepa_ac.export import load_weights, parity_fixture
 from models.jepa_ac.proposer import load_proposer, proposer_parity
 from models.jepa_ac.readout import load_readout, readout_parity
 
@@ -73,14 +74,16 @@ class ShippedSimModelTest(unittest.TestCase):
         encoder, _, _ = load_weights(os.path.join(SIM, "weights.pt"))
         shipped = read_json(os.path.join(SIM, "manifest.json"))
         rollouts = [(r["file"], r["horizon"], r["outputsPredicted"]) for r in shipped["rollout"]]
-        written = manifest_dict(shipped["name"], shipped["description"], encoder.cfg, rollouts, shipped["planning"], shadows=True, subgoals="waypoints")
+        enc = encoder.cfg
+        written = manifest_dict(shipped["name"], shipped["description"], image_size=enc.image_size, tokens=enc.num_tokens, dim=enc.dim,
+                                rollouts=rollouts, planning=shipped["planning"], shadows=True, subgoals="waypoints")
         shipped.pop("goalReadout")
         shipped.pop("subgoalProposer")
         for r in shipped["rollout"]:
             r.pop("matmulFlopsPerCandidate")
         self.assertEqual(written, shipped)
         with self.assertRaises(ValueError):
-            manifest_dict("m", "", encoder.cfg, rollouts, subgoals="three")
+            manifest_dict("m", "", image_size=enc.image_size, tokens=enc.num_tokens, dim=enc.dim, rollouts=rollouts, subgoals="three")
 
     def test_folder_fits_the_size_budget(self):
         total = sum(os.path.getsize(os.path.join(SIM, f)) for f in os.listdir(SIM))

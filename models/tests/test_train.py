@@ -538,7 +538,8 @@ class CounterfactualTrainTest(unittest.TestCase):
         """counterfactual_difference_loss = mean |(P(a) - P(cf_a)) - (z_next - z_cf)| with one-step
         predictions; a choice that changes nothing predicts no effect and pays the whole real one."""
         from models.jepa_ac.model import build
-        from models.jepa_ac.train import counterfactual_difference_loss, rollout
+        from models.jepa_ac.latent_ops import rollout
+        from models.jepa_ac.train import counterfactual_difference_loss
 
         torch.manual_seed(0)
         cfg = PRESETS["smoke"]

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import torch
 
-from models.jepa_ac.export import MANIFEST_FORMAT, PAPER_PLANNING
+from models.contract.constants import MANIFEST_FORMAT, PAPER_PLANNING
 from models.vjepa2 import export as vexport
 from models.vjepa2.checkpoint import CheckpointError, load_vjepa2, save_released_layout
 from models.vjepa2.config import TINY

@@ -25,27 +25,39 @@ import shutil
 import sys
 import tempfile
 import time
-from types import SimpleNamespace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
-from ..jepa_ac.export import IMAGE_MEAN, IMAGE_SCALE, IMAGE_STD, PAPER_PLANNING, PARITY_FORMAT, _floats, manifest_dict, parity_image, write_json
+from ..contract.constants import (
+    ENERGY,
+    IMAGE,
+    LATENTS,
+    LAYOUT_VIDEO,
+    MANIFEST_FILE,
+    PAPER_PLANNING,
+    PRECISION_FP16,
+    PRECISION_FP32,
+    PREDICTED,
+    ROLLOUT_INPUTS,
+)
+from ..contract.image import images_to_tensor
+from ..contract.manifest import manifest_dict, write_json
+from ..contract.parity import FIXTURE_BATCH, FIXTURE_STATE, FIXTURE_TOLERANCE, fixture_actions, parity_document, parity_rollout
+from ..jepa_ac.onnx_export import set_output_shape
 from .checkpoint import DEFAULT_ENCODER_KEY, CheckpointError, LoadReport, load_vjepa2
 from .config import PRESETS, VJepa2Config, preset
 from .graphs import EncoderGraph, RolloutGraph
 from .model import ACPredictor, VJepa2Encoder, count_params
-from .onnx_io import export_graph, graph_runner, save_graph, set_output_shape, to_float16
+from .onnx_io import export_graph, graph_runner, save_graph, to_float16
 
 # Above this many parameters the parity fixture is computed in float32 (a float64 copy of
 # ViT-g would need ~10 GB more memory) and checked with a looser tolerance.
 FLOAT64_FIXTURE_MAX_PARAMS = 50_000_000
-TOLERANCE_SMALL = 1e-4
 # Not measured on the real checkpoint here (no checkpoint, no GPU): 40 float32 blocks may
 # drift more than the tiny model's 1e-6; this bound is a guess to be tightened.
 TOLERANCE_LARGE = 2e-3
-FIXTURE_BATCH = 4
 CHECK_BATCH = 5
 
 
@@ -59,20 +71,17 @@ class ExportError(RuntimeError):
 def encoder_onnx(encoder: VJepa2Encoder):
     c = encoder.cfg
     image = torch.zeros(1, c.in_chans, encoder.frames, c.image_size, c.image_size)
-    model = export_graph(EncoderGraph(encoder).eval(), (image,), ["image"], ["latents"], None)
-    set_output_shape(model, "latents", [1, c.num_tokens, c.enc_dim])
+    model = export_graph(EncoderGraph(encoder).eval(), (image,), [IMAGE], [LATENTS], None)
+    set_output_shape(model, LATENTS, [1, c.num_tokens, c.enc_dim])
     return model
 
 
 def rollout_onnx(predictor: ACPredictor, horizon: int, outputs_predicted: bool):
-    c = predictor.cfg
-    args = (torch.zeros(1, c.num_tokens, c.enc_dim), torch.zeros(1, c.state_dim), torch.zeros(2, horizon, c.action_dim), torch.zeros(1, c.num_tokens, c.enc_dim))
-    outputs = ["energy"] + (["predicted"] if outputs_predicted else [])
-    dynamic = {"actions": {0: "B"}, **{o: {0: "B"} for o in outputs}}
-    model = export_graph(RolloutGraph(predictor, horizon, outputs_predicted).eval(), args, ["latents", "state", "actions", "goal"], outputs, dynamic)
-    set_output_shape(model, "energy", ["B"])
-    if outputs_predicted:
-        set_output_shape(model, "predicted", ["B", c.num_tokens, c.enc_dim])
+    rollout = RolloutGraph(predictor, horizon, outputs_predicted).eval()
+    trace = rollout.trace()
+    model = export_graph(rollout, trace.args, trace.inputs, trace.outputs, trace.dynamic_axes)
+    for name, dims in trace.output_shapes.items():
+        set_output_shape(model, name, dims)
     return model
 
 
@@ -84,37 +93,22 @@ def graph_file(stem: str, fp16: bool) -> str:
 
 
 def vjepa2_manifest(name: str, description: str, cfg: VJepa2Config, encoder_data: List[str], rollouts: Sequence[Tuple[str, int, bool]], fp16: bool) -> dict:
-    """The jepa_ac manifest writer's output, adapted: NCTHW input with the frame repeated over
-    the tubelet, external encoder data, precision."""
-    enc = SimpleNamespace(image_size=cfg.image_size, num_tokens=cfg.num_tokens, dim=cfg.enc_dim)
-    m = manifest_dict(name, description, enc, rollouts, dict(PAPER_PLANNING))  # type: ignore[arg-type]
-    m["precision"] = "fp16" if fp16 else "fp32"
-    m["encoder"]["file"] = graph_file("encoder", fp16)
-    m["encoder"]["externalData"] = encoder_data
-    m["encoder"]["input"]["layout"] = "NCTHW"
-    m["encoder"]["input"]["frames"] = cfg.tubelet
-    return m
+    """The contract's manifest with the paper's planning settings: NCTHW input with the frame
+    repeated over the tubelet, external encoder data, precision."""
+    return manifest_dict(
+        name, description, image_size=cfg.image_size, tokens=cfg.num_tokens, dim=cfg.enc_dim, rollouts=rollouts,
+        planning=PAPER_PLANNING, precision=PRECISION_FP16 if fp16 else PRECISION_FP32, encoder_file=graph_file("encoder", fp16),
+        external_data=encoder_data, layout=LAYOUT_VIDEO, frames=cfg.tubelet,
+    )
 
 
 # ------------------------------------------------------------------------------- parity
 
 
 def video_tensor(image_u8: np.ndarray, frames: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """uint8 [H, W, 3] -> [1, 3, frames, H, W]: (x / 255 − mean) / std, the frame repeated."""
-    x = torch.from_numpy(image_u8.astype(np.float64)).to(dtype) / IMAGE_SCALE
-    x = (x - torch.tensor(IMAGE_MEAN, dtype=dtype)) / torch.tensor(IMAGE_STD, dtype=dtype)
-    return x.permute(2, 0, 1).unsqueeze(1).expand(3, frames, *image_u8.shape[:2]).unsqueeze(0).contiguous()
-
-
-def fixture_actions(g: np.random.Generator, batch: int, horizon: int) -> np.ndarray:
-    """In-bound actions, with small rotations too so every input dimension is exercised."""
-    lo = np.array(PAPER_PLANNING["lower"], dtype=np.float64)
-    hi = np.array(PAPER_PLANNING["upper"], dtype=np.float64)
-    lo, hi = np.where(hi == lo, -0.05, lo), np.where(hi == lo, 0.05, hi)
-    return g.uniform(lo, hi, size=(batch, horizon, 7)).astype(np.float32)
-
-
-FIXTURE_STATE = [0.45, -0.05, 0.25, 3.1, 0.05, -0.1, 0.3]
+    """uint8 [H, W, 3] -> [1, 3, frames, H, W]: preprocessed as the manifest says, the frame repeated."""
+    x = images_to_tensor(image_u8[None], dtype)  # [1, 3, H, W]
+    return x.unsqueeze(2).expand(1, 3, frames, *image_u8.shape[:2]).contiguous()
 
 
 def parity_fixture(encoder: VJepa2Encoder, predictor: ACPredictor, rollouts: Sequence[Tuple[str, int, bool]], seed: int = 1234) -> dict:
@@ -130,7 +124,7 @@ def parity_fixture(encoder: VJepa2Encoder, predictor: ACPredictor, rollouts: Seq
     shape = (cfg.image_size, cfg.image_size, cfg.in_chans)
     image = g.integers(0, 256, size=shape, dtype=np.uint8)
     goal_image = g.integers(0, 256, size=shape, dtype=np.uint8)
-    actions = fixture_actions(g, FIXTURE_BATCH, max(h for _, h, _ in rollouts))
+    actions = fixture_actions(g, FIXTURE_BATCH, max(h for _, h, _ in rollouts), predictor.cfg.action_dim)
     with torch.no_grad():
         z = EncoderGraph(enc)(video_tensor(image, encoder.frames, dtype))
         goal = EncoderGraph(enc)(video_tensor(goal_image, encoder.frames, dtype))
@@ -139,30 +133,25 @@ def parity_fixture(encoder: VJepa2Encoder, predictor: ACPredictor, rollouts: Seq
         for _, h, has_pred in rollouts:
             a = torch.from_numpy(actions[:, :h].copy()).to(dtype)
             energy, z_h = RolloutGraph(pred, h, True)(z, state, a, goal)
-            entry = {"horizon": h, "actions": _floats(a), "energy": _floats(energy)}
-            if has_pred:
-                entry["predicted"] = _floats(z_h)
-            entries.append(entry)
-
-    return {
-        "format": PARITY_FORMAT,
-        "description": (
+            entries.append(parity_rollout(h, a, energy, z_h if has_pred else None))
+    return parity_document(
+        description=(
             "PyTorch outputs for fixed inputs. image/goalImage: rgb8 HxWx3 row-major, preprocessed as the manifest says "
             "(no resize: already model-sized; the frame repeated over the tubelet). latents = encoder(image), "
             "goalLatents = encoder(goalImage), flat [N*D]. Each rollout: actions flat [B*H*A], energy [B] for "
             "(latents, state, actions, goalLatents); predicted flat [B*N*D] where the graph outputs it."
         ),
-        "tolerance": TOLERANCE_LARGE if big else TOLERANCE_SMALL,
-        "tokens": cfg.num_tokens,
-        "dim": cfg.enc_dim,
-        "batch": FIXTURE_BATCH,
-        "image": parity_image(image),
-        "goalImage": parity_image(goal_image),
-        "latents": _floats(z),
-        "goalLatents": _floats(goal),
-        "state": _floats(state),
-        "rollouts": entries,
-    }
+        tolerance=TOLERANCE_LARGE if big else FIXTURE_TOLERANCE,
+        tokens=cfg.num_tokens,
+        dim=cfg.enc_dim,
+        batch=FIXTURE_BATCH,
+        image=image,
+        goal_image=goal_image,
+        latents=z,
+        goal_latents=goal,
+        state=state,
+        rollouts=entries,
+    )
 
 
 def onnx_check(folder: str, encoder: VJepa2Encoder, predictor: ACPredictor, rollouts: Sequence[Tuple[str, int, bool]], fp16: bool, seed: int = 7) -> Dict[str, object]:
@@ -182,19 +171,19 @@ def onnx_check(folder: str, encoder: VJepa2Encoder, predictor: ACPredictor, roll
             np_dtype = np.float16 if half else np.float32
             engine, run = graph_runner(os.path.join(folder, graph_file("encoder", half)))
             report["engine"] = engine
-            got = run({"image": image.numpy().astype(np_dtype)})["latents"]
-            report[f"{graph_file('encoder', half)}:latents"] = float(np.abs(got.astype(np.float32) - z.numpy()).max())
+            got = run({IMAGE: image.numpy().astype(np_dtype)})[LATENTS]
+            report[f"{graph_file('encoder', half)}:{LATENTS}"] = float(np.abs(got.astype(np.float32) - z.numpy()).max())
         for file, h, has_pred in rollouts:
-            actions = torch.from_numpy(fixture_actions(np.random.default_rng(seed + h), CHECK_BATCH, h))
+            actions = torch.from_numpy(fixture_actions(np.random.default_rng(seed + h), CHECK_BATCH, h, predictor.cfg.action_dim))
             energy, z_h = RolloutGraph(predictor, h, True)(z, state, actions, goal)
             for half in precisions:
                 np_dtype = np.float16 if half else np.float32
                 name = file.replace(".onnx", "-fp16.onnx") if half else file
-                feeds = {"latents": z.numpy(), "state": state.numpy(), "actions": actions.numpy(), "goal": goal.numpy()}
+                feeds = dict(zip(ROLLOUT_INPUTS, (z.numpy(), state.numpy(), actions.numpy(), goal.numpy())))
                 out = graph_runner(os.path.join(folder, name))[1]({k: v.astype(np_dtype) for k, v in feeds.items()})
-                report[f"{name}:energy"] = float(np.abs(out["energy"].astype(np.float32) - energy.numpy()).max())
+                report[f"{name}:{ENERGY}"] = float(np.abs(out[ENERGY].astype(np.float32) - energy.numpy()).max())
                 if has_pred:
-                    report[f"{name}:predicted"] = float(np.abs(out["predicted"].astype(np.float32) - z_h.numpy()).max())
+                    report[f"{name}:{PREDICTED}"] = float(np.abs(out[PREDICTED].astype(np.float32) - z_h.numpy()).max())
     return report
 
 
@@ -219,7 +208,7 @@ def write_folder(
         data = save_graph(proto, os.path.join(folder, graph_file("encoder", half)), external_data=True)
         files = [(graph_file(f"rollout-h{h}", half), h, p) for _, h, p in rollouts]
         manifest = vjepa2_manifest(name, description, cfg, data, files, half)
-        write_json(os.path.join(folder, "manifest-fp16.json" if half else "manifest.json"), manifest)
+        write_json(os.path.join(folder, "manifest-fp16.json" if half else MANIFEST_FILE), manifest)
     del enc_proto, enc_protos
     for file, h, p in rollouts:
         proto = rollout_onnx(predictor, h, p)

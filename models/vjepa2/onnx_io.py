@@ -15,10 +15,8 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from ..jepa_ac.export import OPSET, _set_output_shape
+from ..contract.constants import OPSET
 from ..jepa_ac.onnx_numpy import NumpyOnnx
-
-set_output_shape = _set_output_shape
 
 # Ops left in float32 inside float16 graphs: the pose update's trigonometry (only a few values,
 # and onnxruntime lacks float16 kernels for them on several providers).
