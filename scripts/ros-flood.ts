@@ -20,11 +20,19 @@ const RESOLUTIONS: Record<string, readonly [number, number]> = { '1080p': [1920,
 const SIM_WIDTH_MAX = 256;
 const RSS_SAMPLE_MS = 200;
 
-const { values } = parseArgs({ options: { res: { type: 'string', default: '1080p' }, hz: { type: 'string', default: '60' }, seconds: { type: 'string', default: '60' }, pid: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    res: { type: 'string', default: '1080p' },
+    hz: { type: 'string', default: '60' },
+    seconds: { type: 'string', default: '60' },
+    pid: { type: 'string' },
+  },
+});
 const [width, height] = RESOLUTIONS[values.res as string] ?? [];
 const hz = Number(values.hz);
 const seconds = Number(values.seconds);
-if (!width || !height || !(hz >= 0) || !(seconds > 0) || !values.pid) throw new Error(`usage: --res ${Object.keys(RESOLUTIONS).join('|')} --hz N --seconds N --pid PID`);
+if (!width || !height || !(hz >= 0) || !(seconds > 0) || !values.pid)
+  throw new Error(`usage: --res ${Object.keys(RESOLUTIONS).join('|')} --hz N --seconds N --pid PID`);
 const statusPath = `/proc/${values.pid}/status`;
 const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(statusPath, 'utf8'))?.[1]) / 1024;
 
@@ -42,14 +50,19 @@ let plans = 0;
 let planMs = 0;
 let lastStep = 0;
 const statuses: Record<string, number> = {};
-node.createSubscription('jepa_mpc_interfaces/msg/PlannerStatus', `/${PLANNER_NODE}/status`, {}, (s: { step: number; code_name: string; plan_time_ms: number }) => {
-  statuses[s.code_name] = (statuses[s.code_name] ?? 0) + 1;
-  if (s.step > lastStep) {
-    plans++;
-    planMs += s.plan_time_ms;
-  }
-  lastStep = s.step;
-});
+node.createSubscription(
+  'jepa_mpc_interfaces/msg/PlannerStatus',
+  `/${PLANNER_NODE}/status`,
+  {},
+  (s: { step: number; code_name: string; plan_time_ms: number }) => {
+    statuses[s.code_name] = (statuses[s.code_name] ?? 0) + 1;
+    if (s.step > lastStep) {
+      plans++;
+      planMs += s.plan_time_ms;
+    }
+    lastStep = s.step;
+  },
+);
 rcl.spin(node);
 
 const rss: number[] = [rssMb()];
