@@ -196,12 +196,17 @@ async function floodRuns(floods: (FloodSpec & { label: string })[], run: Run, js
 async function killRun(faults: WorkerFault[], seconds: number, run: Run, json: boolean) {
   const spacing = seconds / (faults.length + 1);
   const r = await run(`worker ${faults.join('+')}`, { faults: faults.map((kind, i) => ({ kind, atS: spacing * (i + 1) })) }, PROBE_MS.short);
-  const recoveries = r.recoveries.map((x) => ({ kind: x.kind, atS: round(x.atS, 2), recoveryS: x.recoveryS === null ? null : round(x.recoveryS, 3) }));
+  const recoveries = r.recoveries.map((x) => ({
+    kind: x.kind,
+    atS: round(x.atS, 2),
+    restartS: x.restartS === null ? null : round(x.restartS, 3),
+    recoveryS: x.recoveryS === null ? null : round(x.recoveryS, 3),
+  }));
   if (!json) {
     console.log(
       formatTable(
-        ['fault', 'at s', 'next plan after s'],
-        recoveries.map((x) => [x.kind, x.atS, x.recoveryS ?? 'none']),
+        ['fault', 'at s', 'worker restart s', 'next plan after s'],
+        recoveries.map((x) => [x.kind, x.atS, x.restartS ?? 'none', x.recoveryS ?? 'none']),
       ),
     );
     console.log(`${r.plans} plans, ${r.successes}/${r.episodes} episodes ok; statuses ${JSON.stringify(r.statuses)}`);

@@ -53,6 +53,8 @@ export interface Recovery {
   readonly atS: number;
   /** From the fault to the next executed plan (s); null when none came before the run ended. */
   readonly recoveryS: number | null;
+  /** The model's own part: from the fault noticed to a fresh worker loaded with the goals (s; the model's health). */
+  readonly restartS: number | null;
 }
 
 export interface RealTimeReport {
@@ -92,6 +94,8 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   let lastStep = 0;
   /** When each executed plan's status came (s). */
   const planTimes: number[] = [];
+  /** The faults injected so far; a fault's restart time is read at the first plan after it. */
+  const recoveries: { kind: WorkerFault; atS: number; restartS: number | null }[] = [];
   const outputs: NodeOutputs = {
     command(c) {
       if (c.kind === 'twist') simNode.onTwist(c.twist.linear, c.twist.angular, c.stampS);
@@ -108,6 +112,8 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
         plans++;
         planMsSum += report.planTimeMs;
         planTimes.push(clock());
+        const open = recoveries.at(-1);
+        if (open && open.restartS === null) open.restartS = (o.model.health?.lastRecoveryMs ?? NaN) / 1000;
       }
       lastStep = report.step;
     },
@@ -181,7 +187,6 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   let maxGapMs = 0;
   let lastTickMs = NaN;
   const probe = new ProcessProbe(o.probeIntervalMs);
-  const recoveries: { kind: WorkerFault; atS: number }[] = [];
   await startEpisode();
   probe.start();
   timers.push(
@@ -210,7 +215,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   for (const fault of o.faults ?? []) {
     timers.push(
       setTimeout(() => {
-        recoveries.push({ kind: fault.kind, atS: clock() });
+        recoveries.push({ kind: fault.kind, atS: clock(), restartS: null });
         o.model.injectFault?.(fault.kind);
       }, 1000 * fault.atS),
     );

@@ -61,6 +61,9 @@ describe('the nodes on real timers under a flood and a worker crash', () => {
     expect(recovery?.kind).toBe('crash');
     expect(recovery?.recoveryS).not.toBeNull();
     expect(recovery?.recoveryS as number).toBeLessThan(2.5);
+    // The worker's own restart is part of the time to the next plan.
+    expect(recovery?.restartS as number).toBeGreaterThan(0);
+    expect(recovery?.restartS as number).toBeLessThanOrEqual(recovery?.recoveryS as number);
     expect(r.plans).toBeGreaterThanOrEqual(3);
     expect(model.health).toMatchObject({ state: 'ok', restarts: 1 });
     expect(r.samples.length).toBeGreaterThan(30);
