@@ -41,6 +41,15 @@ describe('rawToRgb', () => {
     expect(Array.from(rawToRgb(frame(encoding, pad)).data)).toEqual(EXPECTED_RGB);
   });
 
+  it('returns packed rgb8 as a view of its own buffer (no copy), padded rgb8 as a copy', () => {
+    const packed = frame('rgb8', 0);
+    const view = rawToRgb({ ...packed, data: Uint8Array.from([...packed.data, 99, 99]) }); // trailing bytes past the image are left out
+    expect(Array.from(view.data)).toEqual(EXPECTED_RGB);
+    const same = rawToRgb(packed);
+    expect(same.data.buffer).toBe(packed.data.buffer);
+    expect(rawToRgb(frame('rgb8', 3)).data.buffer).not.toBe(frame('rgb8', 3).data.buffer);
+  });
+
   it('replicates mono8 into three channels', () => {
     const img = rawToRgb({ width: 2, height: 1, encoding: 'mono8', step: 4, data: Uint8Array.from([10, 200, 0, 0]) });
     expect(Array.from(img.data)).toEqual([10, 10, 10, 200, 200, 200]);
