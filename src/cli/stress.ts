@@ -228,6 +228,11 @@ async function soakRun(seconds: number, run: Run, plot: string | undefined, json
       slopePerHour(r.samples, (x) => x.heapMb, fromS),
       2,
     ),
+    // The second half alone: a slope that shrinks is an allocator settling, one that holds is a leak.
+    rssSlopeLastHalfMbPerHour: round(
+      slopePerHour(r.samples, (x) => x.rssMb, Math.max(fromS, r.seconds / 2)),
+      2,
+    ),
     rssStartMb: round(r.samples.find((x) => x.tS >= fromS)?.rssMb ?? NaN, 1),
     rssEndMb: round(r.samples.at(-1)?.rssMb ?? NaN, 1),
   };
@@ -235,7 +240,7 @@ async function soakRun(seconds: number, run: Run, plot: string | undefined, json
   if (!json) {
     console.log(
       formatTable(
-        ['seconds', 'plans/s', 'episodes ok', 'RSS MB start→end', 'RSS MB/h', 'heap MB/h', 'peak RSS MB', 'max lag ms', 'missed cycles'],
+        ['seconds', 'plans/s', 'episodes ok', 'RSS MB start→end', 'RSS MB/h', 'last half', 'heap MB/h', 'peak RSS MB', 'max lag ms', 'missed cycles'],
         [
           [
             result.seconds,
@@ -243,6 +248,7 @@ async function soakRun(seconds: number, run: Run, plot: string | undefined, json
             `${r.successes}/${r.episodes}`,
             `${result.rssStartMb}→${result.rssEndMb}`,
             result.rssSlopeMbPerHour,
+            result.rssSlopeLastHalfMbPerHour,
             result.heapSlopeMbPerHour,
             result.peakRssMb,
             result.maxEventLoopLagMs,
