@@ -120,6 +120,15 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
     planPath() {},
   };
   const timers: NodeJS.Timeout[] = [];
+  /** Twist-stream ends the node scheduled and not yet run (as the ROS shell keeps them: a set, pruned when they fire). */
+  const pending = new Set<NodeJS.Timeout>();
+  const schedule = (s: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      pending.delete(t);
+      fn();
+    }, 1000 * s);
+    pending.add(t);
+  };
   // Count the frames the node encodes: under a flood, only the latest of many.
   let framesEncoded = 0;
   const model = new Proxy(o.model, {
@@ -134,7 +143,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
     params,
     outputs,
     clock,
-    schedule: (s, fn) => timers.push(setTimeout(fn, 1000 * s)),
+    schedule,
     goalDir: '.',
     log: o.log,
   });
@@ -224,7 +233,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
     await new Promise((r) => setTimeout(r, 1000 * Math.min(1, o.seconds - (s - 1))));
     o.onSecond?.(s);
   }
-  for (const t of timers) clearInterval(t);
+  for (const t of [...timers, ...pending]) clearTimeout(t);
   probe.stop();
   node.shutdown();
   await node.idle();
