@@ -42,7 +42,8 @@ const node = rcl.createNode('jepa_mpc_flood');
 const topic = simTopic('image');
 const publisher = node.createPublisher('sensor_msgs/msg/Image', topic);
 let latest: { msg: ImageMsg; frame: Uint8Array } | undefined;
-node.createSubscription('sensor_msgs/msg/Image', topic, { enableTypedArray: true }, (m: ImageMsg) => {
+// The simulator publishes its camera best-effort (sensor-data QoS): a reliable subscription would hear nothing.
+node.createSubscription('sensor_msgs/msg/Image', topic, { qos: rcl.QoS.profileSensorData, enableTypedArray: true }, (m: ImageMsg) => {
   if (m.width > SIM_WIDTH_MAX) return; // our own frames
   latest = { msg: m, frame: scaleIntoFrame(imageFromMsg(m), width, height) };
 });
