@@ -228,6 +228,10 @@ async function soakRun(seconds: number, run: Run, plot: string | undefined, json
       slopePerHour(r.samples, (x) => x.heapMb, fromS),
       2,
     ),
+    externalSlopeMbPerHour: round(
+      slopePerHour(r.samples, (x) => x.externalMb, fromS),
+      2,
+    ),
     // The second half alone: a slope that shrinks is an allocator settling, one that holds is a leak.
     rssSlopeLastHalfMbPerHour: round(
       slopePerHour(r.samples, (x) => x.rssMb, Math.max(fromS, r.seconds / 2)),
@@ -268,6 +272,7 @@ function soakPlot(r: RealTimeReport, slope: number): Canvas {
     [
       { label: 'RSS MB', points: r.samples.map((x) => [minutes(x.tS), x.rssMb] as const) },
       { label: 'heap MB', points: r.samples.map((x) => [minutes(x.tS), x.heapMb] as const) },
+      { label: 'external MB', points: r.samples.map((x) => [minutes(x.tS), x.externalMb] as const) },
     ],
     { title: `memory over the soak (RSS slope ${slope} MB/h)`, xLabel: 'minutes', yLabel: 'MB', width: 720, height: 300 },
   );

@@ -16,6 +16,8 @@ export interface ProbeSample {
   readonly tS: number;
   readonly rssMb: number;
   readonly heapMb: number;
+  /** Memory outside the V8 heap that JS objects hold (buffers, typed arrays): where a native growth of RSS would show first. */
+  readonly externalMb: number;
   /** Largest event-loop delay since the previous sample (ms). */
   readonly lagMaxMs: number;
 }
@@ -54,7 +56,7 @@ export class ProcessProbe {
     const m = process.memoryUsage();
     const lag = this.histogram.count > 0 ? this.histogram.max / NS_PER_MS : 0;
     this.histogram.reset();
-    this.samples.push({ tS: (performance.now() - this.t0) / 1000, rssMb: m.rss / MB, heapMb: m.heapUsed / MB, lagMaxMs: lag });
+    this.samples.push({ tS: (performance.now() - this.t0) / 1000, rssMb: m.rss / MB, heapMb: m.heapUsed / MB, externalMb: m.external / MB, lagMaxMs: lag });
   }
 }
 

@@ -99,6 +99,7 @@ describe('process probe', () => {
       tS: i * 10,
       rssMb: i < 10 ? 500 : 200 + (i * 10 * 36) / 3600,
       heapMb: 50,
+      externalMb: 5,
       lagMaxMs: 1,
     }));
     expect(slopePerHour(samples, (s) => s.rssMb, 100)).toBeCloseTo(36, 6);
@@ -139,6 +140,7 @@ describe('jepa-mpc stress', () => {
     expect(r.peakRssMb).toBeGreaterThan(0);
     expect(r.soak.warmupS).toBe(60); // a 6 s run is all warm-up: no slope
     expect(r.soak.rssSlopeMbPerHour).toBeNull();
+    expect(r.soak).toHaveProperty('externalSlopeMbPerHour');
     const png = decodePng(await readFile(plot));
     expect([png.width, png.height]).toEqual([720, 520]);
   });
