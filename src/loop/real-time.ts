@@ -9,13 +9,14 @@
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { PlannerStatus } from '../core/status.js';
 import type { Logger } from '../log.js';
-import type { RgbImage } from '../model/image.js';
+import { rgbToRaw, type RgbImage } from '../model/image.js';
 import type { WorkerFault } from '../model/worker-protocol.js';
 import type { WorldModel } from '../model/world-model.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { NodeOutputs, StatusReport } from '../node/ports.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
+import { commandsToSim, deliverReadings } from './node-wiring.js';
 import type { GoalSet } from './goals.js';
 import { ProcessProbe, type ProbeSample } from './process-probe.js';
 import { scaleIntoFrame } from './flood-frame.js';
@@ -97,14 +98,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   /** The faults injected so far; a fault's restart time is read at the first plan after it. */
   const recoveries: { kind: WorkerFault; atS: number; restartS: number | null }[] = [];
   const outputs: NodeOutputs = {
-    command(c) {
-      if (c.kind === 'twist') simNode.onTwist(c.twist.linear, c.twist.angular, c.stampS);
-      else if (c.kind === 'pose') simNode.onPoseTarget(c.pose);
-      else simNode.onJointTarget(c.positions);
-    },
-    gripper(g) {
-      if (g.kind === 'position') simNode.onFinger(g.position);
-    },
+    ...commandsToSim(simNode),
     status(report) {
       latest = report;
       counts[report.codeName] = (counts[report.codeName] ?? 0) + 1;
@@ -153,17 +147,14 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   let view: Uint8Array | undefined;
   let framesSent = 0;
   const deliver = () => {
-    const r = simNode.readings(params.joint_prefix);
+    const r = deliverReadings(simNode, node, params.joint_prefix, !o.flood);
     if (o.flood) view = scaleIntoFrame(r.image, o.flood.width, o.flood.height);
-    else node.onImage({ kind: 'raw', image: r.image }, r.stampS);
-    node.onPose(r.pose, r.stampS);
-    node.onJointState(r.jointNames, r.jointPositions, r.stampS);
   };
   const sendFlood = (f: FloodSpec) => {
     if (!view) return;
     framesSent++;
     // Stamped with the time of the world it shows (the simulator's last step), as a camera stamps its capture time.
-    node.onImage({ kind: 'raw', image: { width: f.width, height: f.height, encoding: 'rgb8', step: f.width * 3, data: view.slice() } }, simNode.stampS);
+    node.onImage({ kind: 'raw', image: rgbToRaw({ width: f.width, height: f.height, data: view.slice() }) }, simNode.stampS);
   };
 
   // Episodes one after another.
@@ -178,8 +169,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
     simNode.reset(goals.seed, clock());
     succeeded = false;
     deliver();
-    const image = (f: RgbImage) => ({ width: f.width, height: f.height, encoding: 'rgb8', step: f.width * 3, data: f.data });
-    const r = await node.setGoalSequence({ images: goals.frames.map(image), fileNames: [], maxSteps: [...goals.steps], energyThresholds: [] });
+    const r = await node.setGoalSequence({ images: goals.frames.map(rgbToRaw), fileNames: [], maxSteps: [...goals.steps], energyThresholds: [] });
     if (!r.accepted) o.log.warn({ reason: r.message }, 'goals refused');
     lastStep = 0;
     switching = false;

@@ -11,14 +11,15 @@ import type { TabletopSim } from '../../sim/tabletop.js';
 import type { TaskInfo } from '../../sim/tasks.js';
 import { PlannerStatus } from '../core/status.js';
 import type { Latents } from '../core/types.js';
-import type { RgbImage } from '../model/image.js';
+import { rgbToRaw, type RgbImage } from '../model/image.js';
 import type { Logger } from '../log.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
 import { stageProposer } from '../node/goal-services.js';
 import { PlannerNode } from '../node/planner-node.js';
-import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../node/ports.js';
+import type { NodeOutputs, StatusReport } from '../node/ports.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { summariseEpisode, type EpisodeStep, type PlannedEpisode } from './episode.js';
+import { commandsToSim, deliverReadings } from './node-wiring.js';
 import type { GoalSet } from './goals.js';
 
 /** Phase of the planner's timer against the simulator's, as a fraction of a period (any fixed value: the timers of two processes are not aligned). */
@@ -77,14 +78,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
   const simNode = new SimNodeCore(sim, { periodS: model.manifest.controlPeriodS, commandTimeoutS: DEFAULT_COMMAND_TIMEOUT_S }, o.seed, 0);
   const statuses: StatusReport[] = [];
   const outputs: NodeOutputs = {
-    command(c: ArmCommand) {
-      if (c.kind === 'twist') simNode.onTwist(c.twist.linear, c.twist.angular, c.stampS);
-      else if (c.kind === 'pose') simNode.onPoseTarget(c.pose);
-      else simNode.onJointTarget(c.positions);
-    },
-    gripper(g: GripperOutput) {
-      if (g.kind === 'position') simNode.onFinger(g.position);
-    },
+    ...commandsToSim(simNode),
     status(report: StatusReport) {
       statuses.push(report);
     },
@@ -94,20 +88,14 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
   const period = node.periodS;
   const simPeriod = model.manifest.controlPeriodS;
 
-  const deliver = () => {
-    const r = simNode.readings(params.joint_prefix);
-    node.onImage({ kind: 'raw', image: r.image }, r.stampS);
-    node.onPose(r.pose, r.stampS);
-    node.onJointState(r.jointNames, r.jointPositions, r.stampS);
-  };
+  const deliver = () => deliverReadings(simNode, node, params.joint_prefix);
   deliver();
   const goalLatents: Latents[] = [];
-  const image = (f: RgbImage) => ({ width: f.width, height: f.height, encoding: 'rgb8', step: f.width * 3, data: f.data });
   // One goal image and a model with a proposer: SetGoal, and the node makes the stages itself.
   const proposer = goals.frames.length === 1 ? stageProposer(model, params) : undefined;
   const response = proposer
-    ? await node.setGoal({ image: image(goals.frames[0] as RgbImage) })
-    : await node.setGoalSequence({ images: goals.frames.map(image), fileNames: [], maxSteps: [...budgets], energyThresholds: [] });
+    ? await node.setGoal({ image: rgbToRaw(goals.frames[0] as RgbImage) })
+    : await node.setGoalSequence({ images: goals.frames.map(rgbToRaw), fileNames: [], maxSteps: [...budgets], energyThresholds: [] });
   if (!response.accepted) throw new Error(`the planner node refused the goals: ${response.message}`);
   for (const f of goals.frames) goalLatents.push(await model.encodeGoal(f)); // cached by the model: the readings only
 

@@ -50,6 +50,11 @@ function checkSize(width: number, height: number): void {
   }
 }
 
+/** Packed RGB8 as an rgb8 raw frame (the same bytes, no padding). */
+export function rgbToRaw(img: RgbImage): RawImage {
+  return { width: img.width, height: img.height, encoding: 'rgb8', step: img.width * 3, data: img.data };
+}
+
 /**
  * Converts a ROS-style raw frame to packed RGB8, honouring row padding. A frame that is packed
  * rgb8 already comes back as a view of its own buffer (the caller must not change it).
