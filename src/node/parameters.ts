@@ -220,17 +220,23 @@ export function checkParameter(name: string, spec: ParamSpec, value: unknown): s
   }
 }
 
+/** Checks values against a parameter schema: each against its spec, and no name the schema lacks. @returns the problems (empty when valid). */
+export function checkSchema(schema: Record<string, ParamSpec>, values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(schema)) {
+    const p = checkParameter(name, spec, values[name]);
+    if (p) problems.push(p);
+  }
+  for (const name of Object.keys(values)) if (!(name in schema)) problems.push(`unknown parameter '${name}'`);
+  return problems;
+}
+
 /**
  * Checks a full set of values: each against its spec, then the cross-parameter rules.
  * @returns the reasons it is invalid (empty when valid).
  */
 export function validateParameters(values: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const [name, spec] of Object.entries(PARAMETERS) as [string, ParamSpec][]) {
-    const p = checkParameter(name, spec, values[name]);
-    if (p) problems.push(p);
-  }
-  for (const name of Object.keys(values)) if (!(name in PARAMETERS)) problems.push(`unknown parameter '${name}'`);
+  const problems = checkSchema(PARAMETERS, values);
   if (problems.length) return problems;
   const v = values as ParamValues;
   for (const [name, spec] of Object.entries(PLANNER_SETTINGS) as [keyof typeof PLANNER_SETTINGS, ParamSpec][]) {

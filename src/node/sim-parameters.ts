@@ -5,7 +5,7 @@
  */
 import { TabletopSim } from '../../sim/tabletop.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks.js';
-import { checkParameter, type ParamSpec } from './parameters.js';
+import { checkSchema, type ParamSpec } from './parameters.js';
 import { DEFAULT_COMMAND_TIMEOUT_S } from './sim-node.js';
 
 /** Largest layout seed (int32, as the seeds everywhere). */
@@ -53,13 +53,7 @@ export interface SimParamValues {
 
 /** Checks simulator-node parameter values against the schema; returns the problems (empty when valid). */
 export function checkSimParameters(values: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const [name, spec] of Object.entries(SIM_PARAMETERS) as [string, ParamSpec][]) {
-    const p = checkParameter(name, spec, values[name]);
-    if (p) problems.push(p);
-  }
-  for (const name of Object.keys(values)) if (!(name in SIM_PARAMETERS)) problems.push(`unknown parameter '${name}'`);
-  return problems;
+  return checkSchema(SIM_PARAMETERS as Record<string, ParamSpec>, values);
 }
 
 /** The simulator the parameters describe. @throws Error naming every invalid parameter. */
