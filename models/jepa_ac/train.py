@@ -66,6 +66,7 @@ from ..contract.rollout import energy
 from .dataset import Dataset
 from .diagnostics import encode_frames, evaluate
 from .export import save_weights
+from .finger_probe import finger_probe
 from .latent_ops import GRIPPER, GRIPPER_EVENT, YAW, gripper_counterfactual, gripper_events, rollout
 from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params, normalise_latents
 from .progress import fmt_time
@@ -114,6 +115,13 @@ PRESETS: Dict[str, TrainConfig] = {
     # sim64 with a residual predictor (block t outputs z_t + delta)
     "sim64-residual": TrainConfig(
         encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=3, heads=4, mlp_ratio=4.0),
+        predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
+        warmup=20,
+    ),
+    # sim64-residual at 128x128 frames, patch 32: the same 16 tokens of width 64 (the same predictor
+    # and plan cost), each patch embedding four times the pixels, so the fingers move ~2.8 px (issue 17)
+    "sim128-residual": TrainConfig(
+        encoder=EncoderConfig(image_size=128, patch_size=32, dim=64, depth=3, heads=4, mlp_ratio=4.0),
         predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
         warmup=20,
     ),
@@ -373,6 +381,11 @@ def predictor_losses(predictor: ACPredictor, batch: Dict[str, torch.Tensor], cfg
 # ---------------------------------------------------------------------------------- training
 
 
+def held_out(encoder: PatchEncoder, predictor: ACPredictor, val: Dataset) -> Dict[str, float]:
+    """The held-out diagnostics logged every ``eval_every`` steps: energy landscape and the fingers."""
+    return {**evaluate(encoder, predictor, val), **finger_probe(encoder, val)}
+
+
 def train(
     cfg: TrainConfig,
     data: Dataset,
@@ -471,7 +484,7 @@ def train(
                 log.write(json.dumps({"step": step, "elapsed": elapsed, "lr": lr, **avg}) + "\n")
                 log.flush()
         if val is not None and cfg.eval_every and step % cfg.eval_every == 0:
-            metrics = evaluate(encoder, predictor, val)
+            metrics = held_out(encoder, predictor, val)
             print("eval " + json.dumps({"step": step, **{k: round(v, 4) for k, v in metrics.items()}}), file=sys.stderr, flush=True)
             if log:
                 log.write(json.dumps({"step": step, "eval": metrics}) + "\n")
@@ -482,7 +495,7 @@ def train(
             if not freeze_encoder:
                 encoder.train()
     if val is not None:
-        metrics = evaluate(encoder, predictor, val)
+        metrics = held_out(encoder, predictor, val)
         history.append({"step": step, **metrics})
         print("final eval " + json.dumps({k: round(v, 4) for k, v in metrics.items()}), file=sys.stderr, flush=True)
     checkpoint(True)
