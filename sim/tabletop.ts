@@ -15,7 +15,7 @@ import { ACTION_DIM, checkAction, resolveBounds, SIM_STATUS, type ActionBounds, 
 import { compileModel, MJ_OBJ, mujoco, type MainModule, type MjData, type MjModel } from './mujoco.js';
 import { createCamera, projectPoint, type Camera, type CameraSpec, type Projection } from './render/camera.js';
 import { turnAboutZ } from './perturb.js';
-import { DEFAULT_KEY_LIGHT, meshForGeomType, SceneRenderer, type RenderGeom } from './render/scene-renderer.js';
+import { DEFAULT_KEY_LIGHT, meshForGeomType, SceneRenderer, type RenderGeom, type ShadingOptions } from './render/scene-renderer.js';
 import { buildSceneXml, SCENE_COLOURS, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
 import { checkSeed, DEFAULT_MAX_STEPS, evaluateTask, parseTaskName, sampleLayout, type Layout, type TaskInfo, type TaskName } from './tasks.js';
 
@@ -27,6 +27,14 @@ export const DEFAULT_CAMERA: CameraSpec = {
   width: 128,
   height: 128,
 };
+
+/**
+ * A camera mounted on the hand, in the tool frame (m): beside the fingers and behind the tool
+ * centre, looking at the point between the fingertips — at the home orientation (tool down) 10 cm
+ * above and 6 cm to the −y side of the tool centre, looking down at the fingers. A grasp changes
+ * 12–13 % of its 64 px pixels against 1–2 % of the front camera's (MODEL_CARD.md, "Seeing the grasp").
+ */
+export const WRIST_CAMERA = { eyeInTool: [0, 0.06, -0.1], targetInTool: [0, 0, 0.01], fovDeg: 75 } as const;
 
 /** Axis-aligned box the tool-centre target is kept in (m, base frame). */
 export interface Workspace {
@@ -170,7 +178,7 @@ export class TabletopSim {
   private readonly bounds: Required<ActionBounds>;
   private readonly workspace: Workspace;
   /** The camera and renderer of the current appearance ({@link setAppearance}). */
-  private view: { camera: Camera; renderer: SceneRenderer };
+  private view: { camera: Camera; renderer: SceneRenderer; geoms: Array<RenderGeom | undefined>; shading: ShadingOptions };
   private readonly baseCamera: CameraSpec;
   private readonly shadows: boolean;
   private readonly cubeBody: number;
@@ -267,7 +275,7 @@ export class TabletopSim {
   }
 
   /** The camera and renderer for an appearance. */
-  private buildView(options: Pick<TabletopOptions, 'camera' | 'lightAzimuthDeg' | 'cubeColour'>): { camera: Camera; renderer: SceneRenderer } {
+  private buildView(options: Pick<TabletopOptions, 'camera' | 'lightAzimuthDeg' | 'cubeColour'>): TabletopSim['view'] {
     const model = this.model;
     const camera = createCamera({ ...this.baseCamera, ...options.camera });
     const types = model.geom_type as Int32Array;
@@ -294,7 +302,8 @@ export class TabletopSim {
       slant,
     };
     const keyLight = turnAboutZ(DEFAULT_KEY_LIGHT, azimuth) as [number, number, number];
-    return { camera, renderer: new SceneRenderer(camera, geoms, { keyLight, ...(this.shadows ? { shadow } : {}) }) };
+    const shading: ShadingOptions = { keyLight, ...(this.shadows ? { shadow } : {}) };
+    return { camera, renderer: new SceneRenderer(camera, geoms, shading), geoms, shading };
   }
 
   /**
@@ -490,6 +499,30 @@ export class TabletopSim {
     this.assertOpen();
     this.mj.mj_kinematics(this.model, this.data);
     return this.view.renderer.render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array }).slice();
+  }
+
+  /**
+   * Renders the view of a camera mounted on the hand ({@link WRIST_CAMERA}), the main camera's
+   * size, light and colours: a fresh RGB8 copy [H*W*3]. The main camera's frames are unaffected.
+   * @throws RangeError when the hand is turned so that the wrist camera looks straight down.
+   */
+  renderWrist(): Uint8Array {
+    this.assertOpen();
+    this.mj.mj_kinematics(this.model, this.data);
+    const { position: p, rotation: r } = this.tcpPose();
+    const inWorld = (v: readonly number[]) =>
+      [0, 1, 2].map((i) => (p[i] as number) + [0, 1, 2].reduce((s, j) => s + (r[3 * i + j] as number) * (v[j] as number), 0)) as [number, number, number];
+    const { width, height } = this.view.camera.spec;
+    const camera = createCamera({
+      eye: inWorld(WRIST_CAMERA.eyeInTool),
+      target: inWorld(WRIST_CAMERA.targetInTool),
+      fovDeg: WRIST_CAMERA.fovDeg,
+      width,
+      height,
+    });
+    return new SceneRenderer(camera, this.view.geoms, this.view.shading)
+      .render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array })
+      .slice();
   }
 
   /** Inverse depth (1/m) per pixel of the last rendered frame, 0 for background [H*W]. */
