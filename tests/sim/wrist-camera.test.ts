@@ -21,7 +21,8 @@ function change(a: Uint8Array, b: Uint8Array): { mean: number; patches: number }
     let d = 0;
     for (let c = 0; c < 3; c++) d += Math.abs((a[3 * i + c] as number) - (b[3 * i + c] as number)) / 3;
     sum += d;
-    patch[Math.floor(Math.floor(i / PX) / side) * GRID + Math.floor((i % PX) / side)] += d / (side * side);
+    const k = Math.floor(Math.floor(i / PX) / side) * GRID + Math.floor((i % PX) / side);
+    patch[k] = (patch[k] as number) + d / (side * side);
   }
   return { mean: sum / (PX * PX), patches: patch.filter((p) => p > VISIBLE).length };
 }
