@@ -15,7 +15,7 @@ import { ACTION_DIM, checkAction, resolveBounds, SIM_STATUS, type ActionBounds, 
 import { compileModel, MJ_OBJ, mujoco, type MainModule, type MjData, type MjModel } from './mujoco.js';
 import { createCamera, projectPoint, type Camera, type CameraSpec, type Projection } from './render/camera.js';
 import { turnAboutZ } from './perturb.js';
-import { DEFAULT_KEY_LIGHT, meshForGeomType, SceneRenderer, type RenderGeom, type ShadingOptions } from './render/scene-renderer.js';
+import { DEFAULT_KEY_LIGHT, meshForGeomType, SceneRenderer, type GeomPoses, type RenderGeom, type ShadingOptions } from './render/scene-renderer.js';
 import { buildSceneXml, SCENE_COLOURS, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
 import { checkSeed, DEFAULT_MAX_STEPS, evaluateTask, parseTaskName, sampleLayout, type Layout, type TaskInfo, type TaskName } from './tasks.js';
 
@@ -497,8 +497,13 @@ export class TabletopSim {
   /** Renders the current scene (a fresh RGB8 copy [H*W*3]), regardless of the `render` option. */
   renderFrame(): Uint8Array {
     this.assertOpen();
+    return this.view.renderer.render(this.geomPoses()).slice();
+  }
+
+  /** Every geom's world pose now (kinematics brought up to date), as the renderers take them. */
+  private geomPoses(): GeomPoses {
     this.mj.mj_kinematics(this.model, this.data);
-    return this.view.renderer.render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array }).slice();
+    return { xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array };
   }
 
   /**
@@ -508,7 +513,7 @@ export class TabletopSim {
    */
   renderWrist(): Uint8Array {
     this.assertOpen();
-    this.mj.mj_kinematics(this.model, this.data);
+    const poses = this.geomPoses();
     const { position: p, rotation: r } = this.tcpPose();
     const inWorld = (v: readonly number[]) =>
       [0, 1, 2].map((i) => (p[i] as number) + [0, 1, 2].reduce((s, j) => s + (r[3 * i + j] as number) * (v[j] as number), 0)) as [number, number, number];
@@ -520,9 +525,7 @@ export class TabletopSim {
       width,
       height,
     });
-    return new SceneRenderer(camera, this.view.geoms, this.view.shading)
-      .render({ xpos: this.data.geom_xpos as Float64Array, xmat: this.data.geom_xmat as Float64Array })
-      .slice();
+    return new SceneRenderer(camera, this.view.geoms, this.view.shading).render(poses).slice();
   }
 
   /** Inverse depth (1/m) per pixel of the last rendered frame, 0 for background [H*W]. */
