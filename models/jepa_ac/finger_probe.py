@@ -34,9 +34,14 @@ RIDGE = 1.0  # L2 penalty of the probe (features are LayerNormed latents, so O(1
 MAX_FRAMES = 8000  # frames encoded at most (evenly spaced episodes), to bound the time
 
 
+def _with_bias(x: np.ndarray) -> np.ndarray:
+    """[x, 1] in float64."""
+    return np.concatenate([x, np.ones((len(x), 1), x.dtype)], axis=1).astype(np.float64)
+
+
 def _ridge_fit(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
     """Weights [F+1] of the ridge regression y ≈ [x, 1] · w (solved in the dual when F > samples)."""
-    xa = np.concatenate([x, np.ones((len(x), 1), x.dtype)], axis=1).astype(np.float64)
+    xa = _with_bias(x)
     yc = y.astype(np.float64) * 2 - 1
     if xa.shape[1] > xa.shape[0]:
         return xa.T @ np.linalg.solve(xa @ xa.T + lam * np.eye(len(xa)), yc)
@@ -44,7 +49,7 @@ def _ridge_fit(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
 
 
 def _predict(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return (np.concatenate([x, np.ones((len(x), 1), x.dtype)], axis=1).astype(np.float64) @ w) > 0
+    return (_with_bias(x) @ w) > 0
 
 
 @torch.no_grad()
@@ -59,7 +64,8 @@ def finger_probe(encoder: PatchEncoder, ds: Dataset) -> Dict[str, float]:
     half = len(keep) // 2
     frames = [np.arange(eps[e, 0], eps[e, 0] + eps[e, 1]) for e in keep]
     idx = np.concatenate(frames)
-    fit_n = sum(len(f) for f in frames[:half])
+    offsets = np.cumsum([0] + [len(f) for f in frames])  # where each kept episode starts in idx
+    fit_n = int(offsets[half])
     z = encode_frames(encoder, ds.frames[idx])  # [F, N, D]
     x = z.reshape(len(idx), -1).numpy()
     label = closed_labels(ds)[idx] > 0.5
@@ -68,7 +74,7 @@ def finger_probe(encoder: PatchEncoder, ds: Dataset) -> Dict[str, float]:
     right = _predict(x[fit_n:], w) == label[fit_n:]
     test_near = near[fit_n:]
     # Consecutive pairs inside each kept episode.
-    first = np.concatenate([np.arange(len(f) - 1) + sum(len(g) for g in frames[:k]) for k, f in enumerate(frames)])
+    first = np.concatenate([np.arange(len(f) - 1) + offsets[k] for k, f in enumerate(frames)])
     e_pair = energy(z[first], z[first + 1]).numpy()
     moved = np.linalg.norm(ds.states[idx[first + 1], :3] - ds.states[idx[first], :3], axis=1)
     event = label[first] != label[first + 1]
