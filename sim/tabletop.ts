@@ -33,8 +33,9 @@ export const DEFAULT_CAMERA: CameraSpec = {
  * centre, looking at the point between the fingertips — at the home orientation (tool down) 10 cm
  * above and 6 cm to the −y side of the tool centre, looking down at the fingers. A grasp changes
  * 12–13 % of its 64 px pixels against 1–2 % of the front camera's (MODEL_CARD.md, "Seeing the grasp").
+ * Image up is the tool's −z (world up at the home orientation), so the view never degenerates.
  */
-export const WRIST_CAMERA = { eyeInTool: [0, 0.06, -0.1], targetInTool: [0, 0, 0.01], fovDeg: 75 } as const;
+export const WRIST_CAMERA = { eyeInTool: [0, 0.06, -0.1], targetInTool: [0, 0, 0.01], upInTool: [0, 0, -1], fovDeg: 75 } as const;
 
 /** Axis-aligned box the tool-centre target is kept in (m, base frame). */
 export interface Workspace {
@@ -61,6 +62,8 @@ export interface TabletopOptions {
   camera?: Partial<CameraSpec>;
   /** Render a frame on every reset/step (default true); when false, `rgb` is empty. */
   render?: boolean;
+  /** Also render the hand-mounted camera ({@link WRIST_CAMERA}) on every reset/step into `Observation.wristRgb` (default false). */
+  wrist?: boolean;
   /**
    * Draw hard shadows of the arm and cubes onto the table, the light slanting toward the camera (default false: the
    * shipped model was trained without them). A depth cue for the single oblique camera, which
@@ -98,6 +101,8 @@ export interface Appearance {
 export interface Observation {
   /** RGB8 frame, row-major from the top-left [height*width*3] (empty when rendering is off). */
   rgb: Uint8Array;
+  /** The wrist camera's frame, the same size (only with the `wrist` option; empty when rendering is off). */
+  wristRgb?: Uint8Array;
   width: number;
   height: number;
   /** [x, y, z, roll, pitch, yaw, gripper] in the robot base frame. */
@@ -165,6 +170,7 @@ export interface SimSnapshot {
   readonly lifted: boolean;
   readonly layout: Layout;
   readonly rgb: Uint8Array;
+  readonly wristRgb: Uint8Array;
 }
 
 export class TabletopSim {
@@ -184,6 +190,9 @@ export class TabletopSim {
   private readonly cubeBody: number;
   private readonly targetBody: number;
   private readonly renderEnabled: boolean;
+  private readonly wrist: boolean;
+  /** The wrist camera's renderer, moved with the hand each frame (rebuilt after {@link setAppearance}). */
+  private wristRenderer: SceneRenderer | undefined;
   private readonly ikEvery: number;
   private readonly interpolationFraction: number;
   private readonly gripperState: 'commanded' | 'measured';
@@ -204,6 +213,7 @@ export class TabletopSim {
   private lifted = false;
   private currentLayout: Layout | undefined;
   private lastRgb: Uint8Array = new Uint8Array(0);
+  private lastWrist: Uint8Array = new Uint8Array(0);
   private closed = false;
 
   private constructor(
@@ -231,6 +241,7 @@ export class TabletopSim {
     this.bounds = resolveBounds(options.actionBounds);
     this.workspace = options.workspace ?? DEFAULT_WORKSPACE;
     this.renderEnabled = options.render ?? true;
+    this.wrist = options.wrist ?? false;
     this.gripperState = options.gripperState ?? 'commanded';
     this.ikOptions = options.ik ?? {};
     this.cubeCount = options.scene?.cubeCount ?? SCENE_DEFAULTS.cubeCount;
@@ -272,6 +283,7 @@ export class TabletopSim {
       ...(a.lightAzimuthDeg !== undefined ? { lightAzimuthDeg: a.lightAzimuthDeg } : {}),
       ...(a.cubeColour ? { cubeColour: a.cubeColour } : {}),
     });
+    this.wristRenderer = undefined;
   }
 
   /** The camera and renderer for an appearance. */
@@ -458,6 +470,7 @@ export class TabletopSim {
       lifted: this.lifted,
       layout: this.currentLayout,
       rgb: this.lastRgb.slice(),
+      wristRgb: this.lastWrist.slice(),
     };
   }
 
@@ -480,6 +493,7 @@ export class TabletopSim {
     this.lifted = s.lifted;
     this.currentLayout = s.layout;
     this.lastRgb = s.rgb.slice();
+    this.lastWrist = s.wristRgb.slice();
     this.mj.mj_forward(this.model, d);
     // forward kinematics for readers of derived quantities; the solver's warm start as it was
     (d.qacc_warmstart as Float64Array).set(s.physics.qacc_warmstart);
@@ -509,7 +523,6 @@ export class TabletopSim {
   /**
    * Renders the view of a camera mounted on the hand ({@link WRIST_CAMERA}), the main camera's
    * size, light and colours: a fresh RGB8 copy [H*W*3]. The main camera's frames are unaffected.
-   * @throws RangeError when the hand is turned so that the wrist camera looks straight down.
    */
   renderWrist(): Uint8Array {
     this.assertOpen();
@@ -518,14 +531,12 @@ export class TabletopSim {
     const inWorld = (v: readonly number[]) =>
       [0, 1, 2].map((i) => (p[i] as number) + [0, 1, 2].reduce((s, j) => s + (r[3 * i + j] as number) * (v[j] as number), 0)) as [number, number, number];
     const { width, height } = this.view.camera.spec;
-    const camera = createCamera({
-      eye: inWorld(WRIST_CAMERA.eyeInTool),
-      target: inWorld(WRIST_CAMERA.targetInTool),
-      fovDeg: WRIST_CAMERA.fovDeg,
-      width,
-      height,
-    });
-    return new SceneRenderer(camera, this.view.geoms, this.view.shading).render(poses).slice();
+    const eye = inWorld(WRIST_CAMERA.eyeInTool);
+    const up = inWorld(WRIST_CAMERA.upInTool).map((v, i) => v - (p[i] as number)) as [number, number, number];
+    const camera = createCamera({ eye, target: inWorld(WRIST_CAMERA.targetInTool), up, fovDeg: WRIST_CAMERA.fovDeg, width, height });
+    if (this.wristRenderer) this.wristRenderer.setCamera(camera);
+    else this.wristRenderer = new SceneRenderer(camera, this.view.geoms, this.view.shading);
+    return this.wristRenderer.render(poses).slice();
   }
 
   /** Inverse depth (1/m) per pixel of the last rendered frame, 0 for background [H*W]. */
@@ -631,10 +642,12 @@ export class TabletopSim {
 
   private observe(status: SimStatus, advanced = true): Observation {
     if (this.renderEnabled && (advanced || this.lastRgb.length === 0)) this.lastRgb = this.renderFrame();
+    if (this.renderEnabled && this.wrist && (advanced || this.lastWrist.length === 0)) this.lastWrist = this.renderWrist();
     const task = this.taskInfo();
     this.lifted = task.lifted;
     return {
       rgb: this.lastRgb.slice(),
+      ...(this.wrist ? { wristRgb: this.lastWrist.slice() } : {}),
       width: this.camera.spec.width,
       height: this.camera.spec.height,
       state: this.state(),

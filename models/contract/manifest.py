@@ -39,6 +39,7 @@ def manifest_dict(
     frames: int = 1,
     shadows: bool = False,
     subgoals: Optional[str] = None,
+    views: Sequence[str] = ("front",),
 ) -> dict:
     """The manifest of a model whose encoder takes ``image_size`` px square images (``frames`` of
     them in ``layout``) and outputs ``tokens`` x ``dim`` LayerNormed latents.
@@ -47,7 +48,9 @@ def manifest_dict(
     settings (default: the paper's). ``external_data``: the encoder's weight files next to it.
     ``shadows``: the training frames were drawn with shadows, so the simulator must draw them too.
     ``subgoals``: the goal-image scheme the model is measured with (one of SUBGOAL_SCHEMES; `eval`
-    and `scenario` default to it). Raises ValueError for an unknown scheme.
+    and `scenario` default to it). Raises ValueError for an unknown scheme. ``views``: the camera
+    views the input image holds side by side (its width is ``len(views) * image_size``); listed in
+    the manifest only when there are several (absent = the front camera).
     """
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -60,13 +63,14 @@ def manifest_dict(
             "externalData": list(external_data),
             "input": {
                 "height": image_size,
-                "width": image_size,
+                "width": image_size * len(views),
                 "layout": layout,
                 "frames": frames,
                 "resize": RESIZE,
                 "scale": IMAGE_SCALE,
                 "mean": IMAGE_MEAN,
                 "std": IMAGE_STD,
+                **({} if list(views) == ["front"] else {"views": list(views)}),
             },
             "output": {"tokens": tokens, "dim": dim, "layerNormed": True},
         },

@@ -1,7 +1,8 @@
 """Reader of the datasets written by ``jepa-mpc collect`` (docs/dataset-format.md).
 
     ds = Dataset.open("/tmp/jepa-data/train64")          # checks sizes (and sha256 unless verify=False)
-    ds.frames  # uint8 [F, H, W, 3] (memory-mapped per shard, concatenated view on demand)
+    ds.frames  # uint8 [F, H, V*W, 3]: the views side by side (V = 1: the front camera only)
+    ds.views  # ["front"] or ["front", "wrist"] (``collect --wrist``)
     ds.episodes  # int64 [E, 5]: global first frame, frame count, kind, task, layout seed
     ds.cf_frames, ds.cf_actions  # counterfactual arrays (``collect --counterfactual``), else None
 
@@ -35,6 +36,10 @@ CF_ARRAYS = {  # manifest files key -> dtype
     "cfFrames": np.uint8,
     "cfActions": np.float32,
 }
+# Optional per-view arrays: the views a manifest's "views" lists beyond "front".
+VIEW_ARRAYS = {  # view -> manifest files key
+    "wrist": "wristFrames",
+}
 CF_RULES = ("gripper",)  # the manifest's counterfactual.rule values this reader knows
 HASH_CHUNK = 1 << 22
 
@@ -65,7 +70,7 @@ class Dataset:
 
     root: str
     manifest: dict
-    frames: np.ndarray  # uint8 [F, H, W, 3]
+    frames: np.ndarray  # uint8 [F, H, V*W, 3]: the views side by side, in ``views`` order
     states: np.ndarray  # float32 [F, 7]
     actions: np.ndarray  # float32 [F, 7]
     privileged: np.ndarray  # float32 [F, P] evaluation only
@@ -80,7 +85,18 @@ class Dataset:
 
     @property
     def image_size(self) -> int:
+        """Side of one view (px)."""
         return int(self.manifest["image"]["height"])
+
+    @property
+    def views(self) -> List[str]:
+        """Camera views, in the order they are tiled in ``frames`` (manifest ``views``; absent = front)."""
+        return list(self.manifest.get("views", ["front"]))
+
+    def view(self, name: str) -> np.ndarray:
+        """One view's frames, uint8 [F, H, W, 3] (a strided view of ``frames``)."""
+        v, w = self.views.index(name), self.image_size
+        return self.frames[:, :, v * w : (v + 1) * w]
 
     @property
     def shadows(self) -> bool:
@@ -117,6 +133,10 @@ class Dataset:
             _require(key in m, f"{path}: missing '{key}'")
         img = m["image"]
         _require(img.get("channels") == 3 and img.get("dtype") == "uint8", f"{path}: image must be uint8 with 3 channels")
+        views = m.get("views", ["front"])
+        _require(isinstance(views, list) and len(views) > 0 and views[0] == "front" and len(set(views)) == len(views)
+                 and all(v in VIEW_ARRAYS for v in views[1:]),
+                 f"{path}: 'views' must be 'front' then distinct views of {sorted(VIEW_ARRAYS)}, got {views!r}")
         if "counterfactual" in m:
             cf = m["counterfactual"]
             _require(isinstance(cf, dict) and cf.get("rule") in CF_RULES,
@@ -131,9 +151,10 @@ class Dataset:
         H, W = int(m["image"]["height"]), int(m["image"]["width"])
         P = len(m["privileged"]["fields"])
         has_cf = "counterfactual" in m
-        wanted = {**ARRAYS, **(CF_ARRAYS if has_cf else {})}
+        extra_views = [VIEW_ARRAYS[v] for v in m.get("views", ["front"])[1:]]
+        wanted = {**ARRAYS, **(CF_ARRAYS if has_cf else {}), **{k: np.uint8 for k in extra_views}}
         cols = {"frames": H * W * 3, "states": STATE_DIM, "actions": STATE_DIM, "privileged": P, "episodes": EPISODE_FIELDS,
-                "cfFrames": H * W * 3, "cfActions": STATE_DIM}
+                "cfFrames": H * W * 3, "cfActions": STATE_DIM, **{k: H * W * 3 for k in extra_views}}
         parts: Dict[str, List[np.ndarray]] = {k: [] for k in wanted}
         offset = 0
         loaded_episodes = 0
@@ -143,7 +164,8 @@ class Dataset:
             arrays = {}
             for name, dtype in wanted.items():
                 _require(name in shard["files"], f"{os.path.join(root, MANIFEST_NAME)}: shard {shard.get('index')} lists no '{name}' file"
-                         + (" (the manifest has 'counterfactual')" if name in CF_ARRAYS else ""))
+                         + (" (the manifest has 'counterfactual')" if name in CF_ARRAYS else "")
+                         + (" (the manifest's views list it)" if name in extra_views else ""))
                 entry = shard["files"][name]
                 path = os.path.join(root, entry["file"])
                 _require(os.path.isfile(path), f"{path}: missing shard file")
@@ -172,6 +194,9 @@ class Dataset:
                 break
         _require(len(parts["episodes"]) > 0, f"{root}: dataset has no shards")
         cat = {k: np.concatenate(v, axis=0) for k, v in parts.items()}
+        frames = cat["frames"].reshape(-1, H, W, 3)
+        if extra_views:  # tile the views side by side: [F, H, V*W, 3]
+            frames = np.concatenate([frames] + [cat.pop(k).reshape(-1, H, W, 3) for k in extra_views], axis=2)
         if not max_episodes:
             _require(offset == int(m["frames"]), f"{root}/{MANIFEST_NAME}: says {m['frames']} frames, shards hold {offset}")
             _require(len(cat["episodes"]) == int(m["episodes"]), f"{root}/{MANIFEST_NAME}: says {m['episodes']} episodes, shards hold {len(cat['episodes'])}")
@@ -180,7 +205,7 @@ class Dataset:
         return cls(
             root=root,
             manifest=m,
-            frames=cat["frames"].reshape(-1, H, W, 3),
+            frames=frames,
             states=cat["states"],
             actions=cat["actions"],
             privileged=cat["privileged"],
@@ -200,6 +225,7 @@ class Dataset:
             _require(d.image_size == first.image_size, f"{d.root}: images are {d.image_size} px, {first.root} has {first.image_size} px")
             _require(d.privileged_fields == first.privileged_fields, f"{d.root}: privileged columns differ from {first.root}'s")
             _require(d.shadows == first.shadows, f"{d.root}: shadows {d.shadows}, {first.root} has {first.shadows}: frames drawn differently")
+            _require(d.views == first.views, f"{d.root}: views {d.views}, {first.root} has {first.views}")
         if len(parts) == 1:
             return first
         offsets = np.cumsum([0] + [len(d.frames) for d in parts[:-1]])
@@ -230,10 +256,12 @@ PRIVILEGED_FIELDS = [
 
 def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np.ndarray, lengths: Sequence[int],
                   privileged: Optional[np.ndarray] = None, seed: int = 0,
-                  cf_frames: Optional[np.ndarray] = None, cf_actions: Optional[np.ndarray] = None) -> dict:
+                  cf_frames: Optional[np.ndarray] = None, cf_actions: Optional[np.ndarray] = None,
+                  wrist_frames: Optional[np.ndarray] = None) -> dict:
     """Writes arrays as a one-shard dataset in the collect format (for tests and tools; the
     simulator's data comes from ``jepa-mpc collect``). ``lengths``: frames per episode, in order.
-    ``cf_frames`` and ``cf_actions`` (both or neither) add the counterfactual arrays."""
+    ``cf_frames`` and ``cf_actions`` (both or neither) add the counterfactual arrays;
+    ``wrist_frames`` (the shape of ``frames``) the wrist view (views front, wrist)."""
     os.makedirs(root, exist_ok=True)
     F, H, W = frames.shape[:3]
     if sum(lengths) != F:
@@ -256,7 +284,11 @@ def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np
             raise ValueError(f"counterfactual arrays {cf_frames.shape}, {cf_actions.shape} must match frames {frames.shape}, actions {actions.shape}")
         arrays["cfFrames"] = np.ascontiguousarray(cf_frames, dtype=np.uint8)
         arrays["cfActions"] = np.ascontiguousarray(cf_actions, dtype="<f4")
-    suffix = {"frames": "frames.u8", "states": "states.f32", "actions": "actions.f32", "privileged": "privileged.f32", "episodes": "episodes.i32",
+    if wrist_frames is not None:
+        if wrist_frames.shape != frames.shape:
+            raise ValueError(f"wrist frames {wrist_frames.shape} must match frames {frames.shape}")
+        arrays["wristFrames"] = np.ascontiguousarray(wrist_frames, dtype=np.uint8)
+    suffix = {"wristFrames": "wrist-frames.u8", "frames": "frames.u8", "states": "states.f32", "actions": "actions.f32", "privileged": "privileged.f32", "episodes": "episodes.i32",
               "cfFrames": "cf-frames.u8", "cfActions": "cf-actions.f32"}
     files = {}
     for name, arr in arrays.items():
@@ -276,6 +308,8 @@ def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np
         "kinds": ["waypoints"], "tasks": ["reach"], "kindCounts": {"waypoints": len(lengths)},
         "shards": [{"index": 0, "episodes": len(lengths), "frames": F, "files": files}],
     }
+    if "wristFrames" in arrays:
+        manifest["views"] = ["front", "wrist"]
     if "cfFrames" in arrays:
         manifest["counterfactual"] = {"rule": "gripper", "note": "written by write_dataset"}
     tmp = os.path.join(root, MANIFEST_NAME + ".tmp")

@@ -82,9 +82,9 @@ def load_weights(path: str) -> Tuple[PatchEncoder, ACPredictor, dict]:
 
 
 def encoder_graph(encoder: PatchEncoder) -> onnx.ModelProto:
-    """`image` [1, 3, H, W] -> `latents` [1, N, D]."""
+    """`image` [1, 3, H, V*W] -> `latents` [1, N, D]."""
     c = encoder.cfg
-    image = torch.zeros(1, c.in_chans, c.image_size, c.image_size)
+    image = torch.zeros(1, c.in_chans, c.image_size, c.input_width)
     model = to_onnx(encoder.eval(), (image,), [IMAGE], [LATENTS], None)
     set_output_shape(model, LATENTS, [1, c.num_tokens, c.dim])
     return model
@@ -106,7 +106,7 @@ def rollout_graph(predictor: ACPredictor, horizon: int, outputs_predicted: bool)
 def parity_inputs(enc: EncoderConfig, pred: PredictorConfig, max_horizon: int, batch: int = FIXTURE_BATCH, seed: int = 1234) -> dict:
     """Fixed random inputs: two images, a state and in-bound actions [batch, max_horizon, A]."""
     g = np.random.default_rng(seed)
-    shape = (enc.image_size, enc.image_size, enc.in_chans)
+    shape = (enc.image_size, enc.input_width, enc.in_chans)
     actions = fixture_actions(g, batch, max_horizon, pred.action_dim)
     return {
         "image": g.integers(0, 256, size=shape, dtype=np.uint8),
@@ -176,7 +176,7 @@ def onnx_parity(out_dir: str, encoder: PatchEncoder, predictor: ACPredictor, rol
         engine = "numpy"
     enc, pred = encoder.cfg, predictor.cfg
     g = torch.Generator().manual_seed(seed)
-    image = torch.randn(1, enc.in_chans, enc.image_size, enc.image_size, generator=g)
+    image = torch.randn(1, enc.in_chans, enc.image_size, enc.input_width, generator=g)
     report: Dict[str, float] = {}
     with torch.no_grad():
         z = encoder(image)
@@ -229,7 +229,7 @@ def export_model(
         rollouts.append((file, h, h in predicted))
     enc = encoder.cfg
     manifest = manifest_dict(name, description, image_size=enc.image_size, tokens=enc.num_tokens, dim=enc.dim, rollouts=rollouts,
-                             planning=planning, shadows=shadows, subgoals=subgoals)
+                             planning=planning, shadows=shadows, subgoals=subgoals, views=enc.views)
     write_json(os.path.join(out_dir, MANIFEST_FILE), manifest)
     annotate_manifest(out_dir, write=True)  # matmulFlopsPerCandidate per rollout graph, for bench's GFLOP/s
     write_json(os.path.join(out_dir, "parity.json"), parity_fixture(encoder, predictor, horizons, predicted))

@@ -2,7 +2,8 @@
 block-causal predictor.
 
 Shapes (B batch, T frames, N patch tokens, D latent width, A action dim, S state dim):
-- ``PatchEncoder``: image [B, 3, H, W] (normalised float) -> latents [B, N, D], LayerNormed
+- ``PatchEncoder``: image [B, 3, H, V*W] (normalised float; V camera views side by side, V = 1
+  for one camera) -> latents [B, N, D] with N = V * (H/patch)², view by view, LayerNormed
   without affine parameters, so latents live in the normalised space the energy compares in.
 - ``ACPredictor``: z [B, T*N, D], actions [B, T, A], states [B, T, S] -> [B, T*N, D]; output
   block t is the prediction of frame t+1. Not normalised: callers LayerNorm it
@@ -27,7 +28,8 @@ from torch import nn
 
 @dataclass
 class EncoderConfig:
-    """Sizes of the patch encoder. ``image_size`` must be a multiple of ``patch_size``."""
+    """Sizes of the patch encoder. ``image_size`` (each view's side) must be a multiple of
+    ``patch_size``. ``views`` names the camera views, tiled left to right in the input image."""
 
     image_size: int = 64
     patch_size: int = 16
@@ -36,18 +38,30 @@ class EncoderConfig:
     depth: int = 1
     heads: int = 4
     mlp_ratio: float = 4.0
+    views: List[str] = field(default_factory=lambda: ["front"])
 
     @property
     def grid(self) -> int:
-        """Patches per side."""
+        """Patches per side of one view."""
         return self.image_size // self.patch_size
 
     @property
+    def view_count(self) -> int:
+        return len(self.views)
+
+    @property
+    def input_width(self) -> int:
+        """Width of the encoder's input image: the views side by side."""
+        return self.image_size * self.view_count
+
+    @property
     def num_tokens(self) -> int:
-        """N, the number of latent tokens per frame."""
-        return self.grid * self.grid
+        """N, the number of latent tokens per frame (all views)."""
+        return self.grid * self.grid * self.view_count
 
     def validate(self) -> None:
+        if not self.views or len(set(self.views)) != len(self.views):
+            raise ValueError(f"views must be distinct names, got {self.views}")
         if self.image_size % self.patch_size != 0:
             raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
         if self.dim % self.heads != 0:
@@ -66,13 +80,15 @@ DEFAULT_STATE_SCALE = [0.3, 0.3, 0.3, math.pi, math.pi, math.pi, 0.5]
 class PredictorConfig:
     """Sizes of the action-conditioned predictor.
 
-    ``embed_dim`` is the encoder's D, ``grid`` its patches per side (N = grid²). ``max_frames``
+    ``embed_dim`` is the encoder's D, ``grid`` its patches per side and ``views`` its camera views
+    (N = views * grid²). ``max_frames``
     bounds T (the temporal embedding table). Actions are divided by ``action_scale`` and states
     normalised as (state - state_center) / state_scale before their linear embeddings.
     """
 
     embed_dim: int = 64
     grid: int = 4
+    views: int = 1
     width: int = 64
     depth: int = 2
     heads: int = 4
@@ -99,9 +115,11 @@ class PredictorConfig:
 
     @property
     def num_tokens(self) -> int:
-        return self.grid * self.grid
+        return self.grid * self.grid * self.views
 
     def validate(self) -> None:
+        if self.views < 1:
+            raise ValueError(f"views must be >= 1, got {self.views}")
         if self.width % self.heads != 0:
             raise ValueError(f"predictor width {self.width} is not divisible by heads {self.heads}")
         if len(self.action_scale) != self.action_dim:
@@ -212,6 +230,16 @@ def sincos_2d(grid: int, dim: int) -> torch.Tensor:
     return torch.cat([r, c], dim=2).reshape(grid * grid, dim)
 
 
+def view_positions(grid: int, views: int, dim: int) -> torch.Tensor:
+    """Position table [views*grid*grid, dim], view by view: each view's 2-D sinusoidal table, view
+    v > 0 shifted by a 1-D sinusoid of v (so the views' tokens differ). One view: ``sincos_2d``."""
+    base = sincos_2d(grid, dim)
+    if views == 1:
+        return base
+    offsets = sincos_1d(views, dim)
+    return torch.cat([base + (offsets[v] - offsets[0]) for v in range(views)], dim=0)
+
+
 def normalise_latents(z: torch.Tensor, dim: int, eps: float = 1e-5) -> torch.Tensor:
     """LayerNorm over the channel axis without affine parameters (the encoder's output space).
 
@@ -250,7 +278,8 @@ def block_causal_mask(frame_of_token: torch.Tensor) -> torch.Tensor:
 
 
 class PatchEncoder(nn.Module):
-    """ViT encoder: image [B, 3, H, W] -> normalised patch latents [B, N, D]."""
+    """ViT encoder: image [B, 3, H, V*W] -> normalised patch latents [B, N, D], view by view
+    (the patch grid never straddles two views: W is a multiple of the patch size)."""
 
     def __init__(self, cfg: EncoderConfig):
         super().__init__()
@@ -258,13 +287,18 @@ class PatchEncoder(nn.Module):
         self.cfg = cfg
         self.patch_embed = nn.Conv2d(cfg.in_chans, cfg.dim, kernel_size=cfg.patch_size, stride=cfg.patch_size)
         # learned 2-D position embedding, started from a 2-D sinusoidal table
-        self.pos_embed = nn.Parameter(sincos_2d(cfg.grid, cfg.dim).unsqueeze(0))
+        self.pos_embed = nn.Parameter(view_positions(cfg.grid, cfg.view_count, cfg.dim).unsqueeze(0))
         self.blocks = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth)])
         self.norm = LatentNorm(cfg.dim)  # no affine: outputs are normalised latents
         init_weights(self)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        x = self.patch_embed(image).reshape(-1, self.cfg.dim, self.cfg.num_tokens).transpose(1, 2)  # [B, N, D]
+        c = self.cfg
+        x = self.patch_embed(image)  # [B, D, g, V*g]
+        if c.view_count == 1:
+            x = x.reshape(-1, c.dim, c.num_tokens).transpose(1, 2)  # [B, N, D]
+        else:  # row-major over the tiled image -> view by view
+            x = x.reshape(-1, c.dim, c.grid, c.view_count, c.grid).permute(0, 3, 2, 4, 1).reshape(-1, c.num_tokens, c.dim)
         x = x + self.pos_embed
         for blk in self.blocks:
             x = blk(x, self.cfg.num_tokens)
@@ -287,7 +321,7 @@ class ACPredictor(nn.Module):
         self.patch_proj = nn.Linear(cfg.embed_dim, W)
         self.action_proj = nn.Linear(cfg.action_dim, W)
         self.state_proj = nn.Linear(cfg.state_features, W)
-        self.spatial_embed = nn.Parameter(sincos_2d(cfg.grid, W).unsqueeze(0).unsqueeze(0))  # [1,1,N,W]
+        self.spatial_embed = nn.Parameter(view_positions(cfg.grid, cfg.views, W).unsqueeze(0).unsqueeze(0))  # [1,1,N,W]
         self.register_buffer("temporal_embed", sincos_1d(cfg.max_frames, W))  # [max_frames, W]
         # frame number of every token for max_frames blocks; sliced to T*K per call (not saved)
         self.register_buffer("token_frame", frame_index(cfg.max_frames, cfg.num_tokens + 2), persistent=False)
@@ -349,10 +383,10 @@ def count_params(module: nn.Module) -> int:
 
 def build(enc_cfg: EncoderConfig, pred_cfg: PredictorConfig) -> Tuple[PatchEncoder, ACPredictor]:
     """Both networks from their configs, checking they agree on N and D."""
-    if pred_cfg.embed_dim != enc_cfg.dim or pred_cfg.grid != enc_cfg.grid:
+    if pred_cfg.embed_dim != enc_cfg.dim or pred_cfg.grid != enc_cfg.grid or pred_cfg.views != enc_cfg.view_count:
         raise ValueError(
-            f"predictor (embed_dim {pred_cfg.embed_dim}, grid {pred_cfg.grid}) does not match "
-            f"encoder (dim {enc_cfg.dim}, grid {enc_cfg.grid})"
+            f"predictor (embed_dim {pred_cfg.embed_dim}, grid {pred_cfg.grid}, views {pred_cfg.views}) does not match "
+            f"encoder (dim {enc_cfg.dim}, grid {enc_cfg.grid}, views {enc_cfg.view_count})"
         )
     return PatchEncoder(enc_cfg), ACPredictor(pred_cfg)
 

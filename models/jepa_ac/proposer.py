@@ -40,7 +40,7 @@ from ..contract.parity import parity_floats
 from ..contract.rollout import energy
 from .export import load_weights
 from .onnx_export import save_onnx, set_output_shape, to_onnx
-from .model import Block, LatentNorm, init_weights, sincos_2d
+from .model import Block, LatentNorm, init_weights, view_positions
 from .onnx_numpy import NumpyOnnx
 
 GOAL_SETS_FORMAT = "jepa-mpc/goal-sets@1"
@@ -61,6 +61,7 @@ class ProposerConfig:
     depth: int = 4
     heads: int = 4
     mlp_ratio: float = 4.0
+    views: int = 1  # camera views the tokens come from (tokens = views * grid²)
 
 
 class SubgoalProposer(nn.Module):
@@ -75,12 +76,12 @@ class SubgoalProposer(nn.Module):
         super().__init__()
         self.cfg = cfg
         n, w, k = cfg.tokens, cfg.width, cfg.subgoals
-        grid = int(round(n ** 0.5))
-        if grid * grid != n:
-            raise ValueError(f"tokens must be a square number, got {n}")
+        grid = int(round((n // cfg.views) ** 0.5))
+        if grid * grid * cfg.views != n:
+            raise ValueError(f"tokens must be {cfg.views} view(s) of a square grid, got {n}")
         self.latent_in = nn.Linear(cfg.dim, w)
         self.state_in = nn.Linear(cfg.state_dim, w)
-        self.register_buffer("pos", sincos_2d(grid, w).unsqueeze(0), persistent=False)  # [1, N, W]
+        self.register_buffer("pos", view_positions(grid, cfg.views, w).unsqueeze(0), persistent=False)  # [1, N, W]
         self.role = nn.Parameter(torch.zeros(2, w))  # first frame, goal
         self.subgoal_query = nn.Parameter(torch.zeros(k, w))
         self.gripper_query = nn.Parameter(torch.zeros(k + 1, w))
@@ -333,7 +334,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sets = GoalSets.concat([GoalSets.open(d) for d in args.data])
     encoder, _, _ = load_weights(os.path.join(args.model, "weights.pt"))
     enc = encoder.cfg
-    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth)
+    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth, views=enc.view_count)
     model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed, args.max_steps)
     stages = sets.names[1:]
     if not args.dry:

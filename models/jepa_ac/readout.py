@@ -54,9 +54,14 @@ DEFAULT_WEIGHT = 0.1
 
 @dataclass
 class ReadoutConfig:
-    image_size: int = 64
+    image_size: int = 64  # each view's side
     in_chans: int = 3
     channels: Sequence[int] = (16, 32, 64, 64)
+    views: int = 1  # camera views side by side (the encoder's input): width = views * image_size
+
+    @property
+    def width(self) -> int:
+        return self.image_size * self.views
 
 
 class GripperReadout(nn.Module):
@@ -124,9 +129,9 @@ def train_readout(data: Dataset, val: Optional[Dataset], frames: int, epochs: in
     returns (model, report). Binary cross-entropy, AdamW, cosine decay; progress on stderr."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    cfg = cfg or ReadoutConfig(image_size=data.image_size)
-    if cfg.image_size != data.image_size:
-        raise ValueError(f"readout expects {cfg.image_size} px frames, the dataset has {data.image_size}")
+    cfg = cfg or ReadoutConfig(image_size=data.image_size, views=len(data.views))
+    if cfg.image_size != data.image_size or cfg.views != len(data.views):
+        raise ValueError(f"readout expects {cfg.views} view(s) of {cfg.image_size} px, the dataset has {data.views} of {data.image_size} px")
     n = len(data.frames)
     idx = np.sort(rng.choice(n, min(frames, n) if frames > 0 else n, replace=False))
     labels = torch.from_numpy(closed_labels(data)[idx])
@@ -186,7 +191,7 @@ def load_readout(path: str) -> GripperReadout:
 def readout_graph(model: GripperReadout):
     """`image` [1, 3, H, W] -> `gripper` [1]."""
     c = model.cfg
-    image = torch.zeros(1, c.in_chans, c.image_size, c.image_size)
+    image = torch.zeros(1, c.in_chans, c.image_size, c.width)
     graph = to_onnx(model.eval(), (image,), ["image"], ["gripper"], None)
     set_output_shape(graph, "gripper", [1])
     return graph
@@ -195,7 +200,7 @@ def readout_graph(model: GripperReadout):
 def readout_parity(model: GripperReadout, seed: int = 4321) -> dict:
     """PyTorch outputs on fixed images (float64, rounded to float32), for the TypeScript side."""
     g = np.random.default_rng(seed)
-    shape = (model.cfg.image_size, model.cfg.image_size, model.cfg.in_chans)
+    shape = (model.cfg.image_size, model.cfg.width, model.cfg.in_chans)
     images = [g.integers(0, 256, size=shape, dtype=np.uint8) for _ in range(2)]
     m64 = GripperReadout(model.cfg).double()
     m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
@@ -216,16 +221,16 @@ def add_to_model(model_dir: str, model: GripperReadout, weight: float, report: O
     manifest_path = os.path.join(model_dir, "manifest.json")
     with open(manifest_path, encoding="utf-8") as f:
         manifest = json.load(f)
-    size = manifest["encoder"]["input"]["height"]
-    if size != model.cfg.image_size or manifest["encoder"]["input"]["width"] != model.cfg.image_size:
-        raise ValueError(f"the model's encoder takes {size} px images, the readout {model.cfg.image_size} px")
+    size, width = manifest["encoder"]["input"]["height"], manifest["encoder"]["input"]["width"]
+    if size != model.cfg.image_size or width != model.cfg.width:
+        raise ValueError(f"the model's encoder takes {width}x{size} px images, the readout {model.cfg.width}x{model.cfg.image_size} px")
     if not weight >= 0:
         raise ValueError(f"goal gripper weight must be >= 0, got {weight}")
     save_onnx(readout_graph(model), os.path.join(model_dir, READOUT_FILE))
     save_readout(os.path.join(model_dir, "readout.pt"), model, {"report": report or {}})
     write_json(os.path.join(model_dir, "readout-parity.json"), readout_parity(model))
     g = torch.Generator().manual_seed(11)
-    image = torch.randn(1, model.cfg.in_chans, size, size, generator=g)
+    image = torch.randn(1, model.cfg.in_chans, size, width, generator=g)
     with torch.no_grad():
         want = model(image).numpy()
     got = NumpyOnnx(os.path.join(model_dir, READOUT_FILE)).run({"image": image.numpy()})["gripper"]

@@ -125,6 +125,14 @@ PRESETS: Dict[str, TrainConfig] = {
         predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
         warmup=20,
     ),
+    # sim64-residual with two views side by side, the scene camera and the hand camera
+    # (collect --wrist): 2 x 16 tokens of width 64, so the grasp fills 6-7 of the wrist view's
+    # patches instead of 0-3 of the front view's (issue 17); about twice the cost per step and plan
+    "sim64-wrist-residual": TrainConfig(
+        encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=3, heads=4, mlp_ratio=4.0, views=["front", "wrist"]),
+        predictor=PredictorConfig(embed_dim=64, grid=4, views=2, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
+        warmup=20,
+    ),
     # CI smoke run: a few steps on a tiny dataset
     "smoke": TrainConfig(
         encoder=EncoderConfig(image_size=32, patch_size=16, dim=16, depth=1, heads=2, mlp_ratio=2.0),
@@ -581,6 +589,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
     if data.image_size != cfg.encoder.image_size:
         raise SystemExit(f"dataset images are {data.image_size} px, preset {args.preset} expects {cfg.encoder.image_size}")
+    for d in [data] + ([val] if val else []):
+        if d.views != cfg.encoder.views:
+            raise SystemExit(f"{d.root} has views {d.views}, preset {args.preset} takes {cfg.encoder.views} (collect --wrist records front and wrist)")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init, args.freeze_encoder)
     if args.summary:

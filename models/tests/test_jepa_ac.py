@@ -19,6 +19,7 @@ from models.jepa_ac.export import load_weights, onnx_parity
 from models.jepa_ac.make_test_model import PRESETS, generate
 from models.jepa_ac.model import (
     EncoderConfig,
+    PatchEncoder,
     PredictorConfig,
     block_causal_mask,
     build,
@@ -182,6 +183,18 @@ class CommittedModelTest(unittest.TestCase):
         cls.manifest = read_json(os.path.join(TEST_TINY, "manifest.json"))
         cls.encoder, cls.predictor, _ = load_weights(os.path.join(TEST_TINY, "weights.pt"))
 
+    def test_generator_reproduces_the_committed_two_view_model(self):
+        committed = os.path.join(os.path.dirname(TEST_TINY), "test-tiny-wrist")
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(tmp, "test-tiny-wrist", parity=False)
+            for name in ("encoder.onnx", "rollout-h1.onnx", "manifest.json", "parity.json", "readout.onnx", "proposer.onnx"):
+                with open(os.path.join(tmp, name), "rb") as a, open(os.path.join(committed, name), "rb") as b:
+                    self.assertTrue(a.read() == b.read(), f"test-tiny-wrist/{name} differs from the committed file: rerun make_test_model --preset test-tiny-wrist")
+        m = read_json(os.path.join(committed, "manifest.json"))
+        self.assertEqual(m["encoder"]["input"]["views"], ["front", "wrist"])
+        self.assertEqual((m["encoder"]["input"]["height"], m["encoder"]["input"]["width"]), (64, 128))
+        self.assertEqual(m["encoder"]["output"]["tokens"], 32)
+
     def test_generator_reproduces_the_committed_files(self):
         with tempfile.TemporaryDirectory() as tmp:
             generate(tmp, "test-tiny", parity=False)
@@ -254,3 +267,40 @@ class CommittedModelTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ViewsTest(unittest.TestCase):
+    """Two camera views side by side: the encoder's tokens come view by view, and a dataset with
+    the wrist view is read back with its frames tiled."""
+
+    def test_tokens_are_view_by_view(self):
+        torch.manual_seed(0)
+        cfg = EncoderConfig(image_size=32, patch_size=16, dim=8, depth=0, heads=2, views=["front", "wrist"])
+        enc = PatchEncoder(cfg).eval()
+        image = torch.randn(1, 3, 32, 64)
+        with torch.no_grad():
+            z = enc(image)
+            changed = image.clone()
+            changed[..., 32:] += 1.0  # only the wrist half
+            z2 = enc(changed)
+        self.assertEqual(tuple(z.shape), (1, 8, 8))
+        moved = (z2 - z).abs().amax(dim=2)[0]
+        self.assertTrue(bool((moved[:4] == 0).all()), "front tokens must not see the wrist half")
+        self.assertTrue(bool((moved[4:] > 0).all()))
+
+    def test_dataset_tiles_the_wrist_view(self):
+        from models.jepa_ac.dataset import Dataset, DatasetError, write_dataset
+        rng = np.random.default_rng(0)
+        frames = rng.integers(0, 256, (6, 8, 8, 3), dtype=np.uint8)
+        wrist = rng.integers(0, 256, (6, 8, 8, 3), dtype=np.uint8)
+        states = np.zeros((6, 7), np.float32)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_dataset(os.path.join(tmp, "w"), frames, states, states, [3, 3], wrist_frames=wrist)
+            write_dataset(os.path.join(tmp, "f"), frames, states, states, [3, 3])
+            d = Dataset.open(os.path.join(tmp, "w"))
+            self.assertEqual(d.views, ["front", "wrist"])
+            self.assertEqual(d.frames.shape, (6, 8, 16, 3))
+            np.testing.assert_array_equal(d.view("front"), frames)
+            np.testing.assert_array_equal(d.view("wrist"), wrist)
+            with self.assertRaisesRegex(DatasetError, "views"):
+                Dataset.concat([d, Dataset.open(os.path.join(tmp, "f"))])

@@ -17,7 +17,12 @@ export interface CameraSpec {
   height: number;
   /** Near clipping distance (m, default 0.02). */
   near?: number;
+  /** World direction that appears upward in the image (default +z); must not be parallel to the view direction. */
+  up?: readonly [number, number, number];
 }
+
+/** The default up direction of a camera: world +z. */
+const WORLD_UP = [0, 0, 1] as const;
 
 /** Smallest and largest supported image side (pixels). */
 export const IMAGE_SIZE_RANGE = { min: 16, max: 1024 } as const;
@@ -59,12 +64,15 @@ export function createCamera(spec: CameraSpec): Camera {
   const fn = Math.hypot(fx, fy, fz);
   if (fn < 1e-9) throw new RangeError('camera eye and target coincide');
   const fwd = [fx / fn, fy / fn, fz / fn] as const;
-  // right = forward × up(z)
-  let rx = fwd[1];
-  let ry = -fwd[0];
-  let rz = 0;
+  // right = forward × up
+  const [ax, ay, az] = spec.up ?? WORLD_UP;
+  if (![ax, ay, az].every(Number.isFinite)) throw new RangeError(`camera up must be finite, got ${JSON.stringify(spec.up)}`);
+  let rx = fwd[1] * az - fwd[2] * ay;
+  let ry = fwd[2] * ax - fwd[0] * az;
+  let rz = fwd[0] * ay - fwd[1] * ax;
   const rn = Math.hypot(rx, ry, rz);
-  if (rn < 1e-6) throw new RangeError('camera must not look straight up or down (world z is its up direction)');
+  if (rn < 1e-6 * Math.max(1e-12, Math.hypot(ax, ay, az)))
+    throw new RangeError(`camera must not look along its up direction ${JSON.stringify(spec.up ?? WORLD_UP)} (straight up or down for the default +z)`);
   rx /= rn;
   ry /= rn;
   rz /= rn;

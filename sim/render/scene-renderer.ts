@@ -98,6 +98,7 @@ export class SceneRenderer {
   private readonly scratch: Float64Array;
   private readonly tri = new Float64Array(9);
   private readonly keyCam: Float64Array;
+  private readonly keyWorld: readonly [number, number, number];
   private readonly background: Rgb;
   private readonly ambient: number;
   private readonly key: number;
@@ -109,8 +110,10 @@ export class SceneRenderer {
    * @param geoms drawables in the order of the poses passed to {@link render}; `undefined`
    *   entries are skipped.
    */
+  private cam: Camera;
+
   constructor(
-    readonly camera: Camera,
+    camera: Camera,
     private readonly geoms: ReadonlyArray<RenderGeom | undefined>,
     shading: ShadingOptions = {},
   ) {
@@ -124,13 +127,34 @@ export class SceneRenderer {
     this.shadow = shading.shadow;
     const l = shading.keyLight ?? DEFAULT_KEY_LIGHT;
     const n = Math.hypot(l[0], l[1], l[2]);
-    const r = camera.rotation;
-    const w = [l[0] / n, l[1] / n, l[2] / n];
-    this.keyCam = Float64Array.of(
-      (r[0] as number) * (w[0] as number) + (r[1] as number) * (w[1] as number) + (r[2] as number) * (w[2] as number),
-      (r[3] as number) * (w[0] as number) + (r[4] as number) * (w[1] as number) + (r[5] as number) * (w[2] as number),
-      (r[6] as number) * (w[0] as number) + (r[7] as number) * (w[1] as number) + (r[8] as number) * (w[2] as number),
-    );
+    this.keyWorld = [l[0] / n, l[1] / n, l[2] / n];
+    this.keyCam = new Float64Array(3);
+    this.cam = camera;
+    this.aimKeyLight();
+  }
+
+  /** The camera frames are drawn from. */
+  get camera(): Camera {
+    return this.cam;
+  }
+
+  /**
+   * Moves the camera (a camera mounted on the arm): same image size, focal length and near plane.
+   * @throws RangeError for a camera of another size or intrinsics.
+   */
+  setCamera(camera: Camera): void {
+    const c = this.cam;
+    if (camera.spec.width !== c.spec.width || camera.spec.height !== c.spec.height || camera.focal !== c.focal || camera.near !== c.near)
+      throw new RangeError(`setCamera needs the same size and intrinsics (${c.spec.width}x${c.spec.height}, focal ${c.focal}, near ${c.near})`);
+    this.cam = camera;
+    this.aimKeyLight();
+  }
+
+  /** The key light's direction in the camera's frame (the light is fixed in the world). */
+  private aimKeyLight(): void {
+    const r = this.cam.rotation;
+    const [w0, w1, w2] = this.keyWorld;
+    for (let i = 0; i < 3; i++) this.keyCam[i] = (r[3 * i] as number) * w0 + (r[3 * i + 1] as number) * w1 + (r[3 * i + 2] as number) * w2;
   }
 
   /** Number of triangles in the scene (for benchmarks). */

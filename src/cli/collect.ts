@@ -28,6 +28,8 @@ options:
   --shadows        draw the arm's and cubes' shadows on the table (a depth cue; default off)
   --randomise LIST vary each episode's appearance, seeded by its layout: any of light,camera,colour
                    (light turned anywhere, camera moved <= 3 cm and turned <= 3 deg, cube hue; domain randomisation)
+  --wrist          also record the hand camera's frames (wrist-frames.u8; views front, wrist) for a
+                   two-view world model; not with --counterfactual
   --counterfactual branch every step: also keep the frame the other gripper choice leads to
                    (hold instead of closing/opening, toggle instead of holding); ~2x time and space
   --force          replace a dataset already in DIR
@@ -48,6 +50,7 @@ function parse(argv: string[]) {
         mix: { type: 'string' },
         shadows: { type: 'boolean', default: false },
         counterfactual: { type: 'boolean', default: false },
+        wrist: { type: 'boolean', default: false },
         randomise: { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -86,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       mix: choiceFlag('mix', values.mix, COLLECT_MIXES, 'general'),
       shadows: values.shadows,
       counterfactual: values.counterfactual,
+      wrist: values.wrist,
       randomise: randomiseFlag(values.randomise),
       force: values.force,
       onProgress: (_done, kind) => bar.tick(1, kind),
@@ -109,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(summary));
   else
     console.log(
-      `wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.counterfactual ? ' (with counterfactual frames)' : ''} to ${summary.out} in ${summary.seconds} s (${Object.entries(
+      `wrote ${summary.episodes} episodes, ${summary.frames} frames, ${summary.shards} shards, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.counterfactual ? ' (with counterfactual frames)' : ''}${manifest.views.length > 1 ? ` (views ${manifest.views.join(', ')})` : ''} to ${summary.out} in ${summary.seconds} s (${Object.entries(
         summary.kindCounts,
       )
         .map(([k, n]) => `${k} ${n}`)

@@ -2,6 +2,8 @@
  * Set-up shared by `demo` and `eval`: the flags that pick the model, task, planner and seeds, and
  * the simulator options that match the model (control period from its manifest).
  */
+import { simViewsOptions } from '../loop/sim-frame.js';
+import { modelViews } from '../model/manifest.js';
 import type { ParseArgsConfig } from 'node:util';
 import type { ExpertOptions } from '../../sim/expert.js';
 import { CUBE_COLOURS, MAX_CAMERA_JITTER, perturbedOptions, type Perturbation, type Rgb01 } from '../../sim/perturb.js';
@@ -97,8 +99,8 @@ export function runSettings(values: Record<string, string | boolean | undefined>
   const subgoalSteps = stepsText?.split(',').map((s, i) => intFlag(`subgoal-steps[${i}]`, s.trim(), 1, 1, 1000));
   // Render at the model's own resolution by default: a model trained on 64 px renders sees a
   // different (aliased) picture than a 128 px render shrunk to 64.
-  const input = m.encoder.input;
-  const modelSize = input.height === input.width && IMAGE_SIZES.includes(input.height) ? input.height : DEFAULT_IMAGE_SIZE;
+  const view = modelViews(m);
+  const modelSize = view.height === view.width && IMAGE_SIZES.includes(view.height) ? view.height : DEFAULT_IMAGE_SIZE;
   const size = intFlag('image-size', str('image-size'), modelSize, 64, 256);
   if (!IMAGE_SIZES.includes(size)) throw new CliError(`--image-size must be one of ${IMAGE_SIZES.join(', ')}, got ${size}`);
   return {
@@ -110,7 +112,7 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     subgoalSteps,
     perturbation: perturbationFromFlags(values),
     propose: proposeFlag(str('propose'), m, task),
-    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows) },
+    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows), ...simViewsOptions(m) },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },
   };
 }

@@ -3,7 +3,7 @@
  * simulators and answers with progress and the shard's manifest entry.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { collectShard, SimPool, type ShardJob } from './shard.js';
+import { collectShard, SimPool, type PoolSpec, type ShardJob } from './shard.js';
 import type { ShardEntry } from './format.js';
 
 /** Messages from the parent. */
@@ -14,8 +14,7 @@ export type FromWorker =
 
 const port = parentPort;
 if (port) {
-  const { size, steps, shadows } = workerData as { size: number; steps: number; shadows: boolean };
-  const pool = new SimPool(size, steps, shadows);
+  const pool = new SimPool(workerData as PoolSpec);
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'close') {
       pool.close();

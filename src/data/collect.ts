@@ -22,7 +22,7 @@ import {
   type ShardEntry,
 } from './format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES, planEpisode } from './episode.js';
-import { collectShard, SimPool, type ShardJob } from './shard.js';
+import { collectShard, SimPool, type PoolSpec, type ShardJob } from './shard.js';
 import type { FromWorker, ToWorker } from './collect-worker.js';
 
 const log = createLogger('collect');
@@ -49,6 +49,8 @@ export interface CollectOptions {
   shadows?: boolean;
   /** Branch every step with the other gripper choice and keep its frame (default false; about twice the time and space). */
   counterfactual?: boolean;
+  /** Also record the hand camera's frames (default false; the manifest's views become front, wrist; not with `counterfactual`). */
+  wrist?: boolean;
   /** Vary each episode's light, camera pose and/or cube colour, seeded by its layout (default none; sim/perturb.ts RANDOMISE_RANGES). */
   randomise?: readonly Randomisable[];
   /** Replace a dataset already in `outDir` (default false). */
@@ -82,6 +84,7 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
     throw new RangeError(`workers must be an integer in [1, ${MAX_WORKERS}], got ${workers}`);
   const mix = o.mix ?? 'general';
   if (!(COLLECT_MIXES as readonly string[]).includes(mix)) throw new RangeError(`mix must be one of ${COLLECT_MIXES.join(', ')}, got ${String(mix)}`);
+  if (o.wrist && o.counterfactual) throw new RangeError('wrist frames and counterfactual branching do not mix: collect one or the other');
   const unknown = (o.randomise ?? []).find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
   if (unknown !== undefined) throw new RangeError(`randomise must name ${RANDOMISABLE.join(', ')}, got ${String(unknown)}`);
   return {
@@ -95,6 +98,7 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
     mix,
     shadows: o.shadows ?? false,
     counterfactual: o.counterfactual ?? false,
+    wrist: o.wrist ?? false,
     randomise: [...new Set(o.randomise ?? [])],
     force: o.force ?? false,
   };
@@ -111,8 +115,7 @@ async function prepareDir(outDir: string, force: boolean): Promise<void> {
 }
 
 /** Starts a collect worker thread (under tsx, where the sources are .ts, through tsx's loader). */
-function startWorker(size: number, steps: number, shadows: boolean): Worker {
-  const workerData = { size, steps, shadows };
+function startWorker(workerData: PoolSpec): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./collect-worker.js', import.meta.url), { workerData });
   const href = new URL('./collect-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(href)}); })`;
@@ -123,14 +126,12 @@ function startWorker(size: number, steps: number, shadows: boolean): Worker {
 async function runOnWorkers(
   jobs: ShardJob[],
   count: number,
-  size: number,
-  steps: number,
-  shadows: boolean,
+  spec: PoolSpec,
   onEpisode: (kind: string) => void,
 ): Promise<ShardEntry[]> {
   const queue = [...jobs];
   const entries: ShardEntry[] = [];
-  const workers = Array.from({ length: Math.min(count, jobs.length) }, () => startWorker(size, steps, shadows));
+  const workers = Array.from({ length: Math.min(count, jobs.length) }, () => startWorker(spec));
   try {
     await Promise.all(
       workers.map(
@@ -194,8 +195,9 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   };
   log.debug({ shards: jobs.length, workers: o.workers }, 'collecting');
   let entries: ShardEntry[];
+  const spec: PoolSpec = { size: o.size, steps: o.steps, shadows: o.shadows, wrist: o.wrist };
   if (o.workers === 1 || jobs.length === 1) {
-    const pool = new SimPool(o.size, o.steps, o.shadows);
+    const pool = new SimPool(spec);
     try {
       entries = [];
       for (const job of jobs) entries.push(await collectShard(job, pool, (rec) => onEpisode(rec.plan.kind)));
@@ -203,7 +205,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
       pool.close();
     }
   } else {
-    entries = await runOnWorkers(jobs, o.workers, o.size, o.steps, o.shadows, onEpisode);
+    entries = await runOnWorkers(jobs, o.workers, spec, onEpisode);
   }
   entries.sort((a, b) => a.index - b.index);
   const manifest: DatasetManifest = {
@@ -228,6 +230,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     mix: o.mix,
     kinds: [...EPISODE_KINDS],
     tasks: [...DATASET_TASKS],
+    views: o.wrist ? ['front', 'wrist'] : ['front'],
     ...(o.counterfactual ? { counterfactual: { rule: 'gripper' as const, note: COUNTERFACTUAL_NOTE } } : {}),
     kindCounts: Object.fromEntries(
       EPISODE_KINDS.map((k) => [k, Array.from({ length: o.episodes }, (_, i) => planEpisode(o.seed, i, o.mix)).filter((p) => p.kind === k).length]),

@@ -91,6 +91,8 @@ export interface EpisodeRecord {
   actions: Float32Array;
   /** float32 [F, P] (see PRIVILEGED_FIELDS). */
   privileged: Float32Array;
+  /** Wrist-camera collection only (`collect --wrist`): uint8 [F, H, W, 3], the hand camera's frame at each step. */
+  wristFrames?: Uint8Array;
   /** Branched collection only: uint8 [F, H, W, 3], the frame after cfActions[t] from frame t's state (the last row: a copy of the last frame). */
   cfFrames?: Uint8Array;
   /** Branched collection only: float32 [F, 7], the counterfactual action of each frame (the last row is zeros). */
@@ -116,7 +118,8 @@ function writePrivileged(sim: TabletopSim, obs: Observation, out: Float32Array, 
  * Runs one planned episode of `steps` actions on `sim` (whose task must be the plan's task) and
  * records every frame. With `counterfactual`, every step is branched first: the simulator takes
  * the other gripper choice ({@link gripperCounterfactual}), its frame is kept, and the simulator
- * is restored before the real action (the episode itself is the same as without).
+ * is restored before the real action (the episode itself is the same as without). A simulator
+ * created with `wrist` also has its wrist frames recorded (`wristFrames`); the two options do not mix.
  * @throws RangeError when the simulator runs another task than the plan.
  */
 export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number, counterfactual = false): EpisodeRecord {
@@ -126,6 +129,7 @@ export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number
   const policy = policyFor(plan, sim, rng);
   const F = steps + 1;
   const pixels = obs.width * obs.height * 3;
+  if (counterfactual && obs.wristRgb) throw new RangeError('counterfactual branching does not record wrist frames: collect one or the other');
   const rec: EpisodeRecord = {
     plan,
     frames: new Uint8Array(F * pixels),
@@ -133,11 +137,13 @@ export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number
     actions: new Float32Array(F * STATE_DIM),
     privileged: new Float32Array(F * PRIVILEGED_DIM),
     ...(counterfactual ? { cfFrames: new Uint8Array(F * pixels), cfActions: new Float32Array(F * STATE_DIM) } : {}),
+    ...(obs.wristRgb ? { wristFrames: new Uint8Array(F * pixels) } : {}),
     frameCount: F,
   };
   for (let t = 0; t < F; t++) {
     if (obs.rgb.length !== pixels) throw new Error(`frame ${t} of episode ${plan.index} has ${obs.rgb.length} bytes, expected ${pixels}`);
     rec.frames.set(obs.rgb, t * pixels);
+    if (rec.wristFrames) rec.wristFrames.set(obs.wristRgb as Uint8Array, t * pixels);
     rec.states.set(obs.state, t * STATE_DIM);
     writePrivileged(sim, obs, rec.privileged, t);
     if (t === steps) {

@@ -10,8 +10,11 @@
  *   last frame);
  * - `shard-XXXXX.privileged.f32` float32 [F, P] evaluation-only simulator truth (cube pose, target);
  * - `shard-XXXXX.episodes.i32` int32 [E, 5]: first frame (in the shard), frame count, kind id,
- *   task id, layout seed.
+ *   task id, layout seed;
+ * - with `collect --wrist` (the manifest's `views` is ["front", "wrist"]), also
+ *   `shard-XXXXX.wrist-frames.u8` uint8 [F, H, W, 3], the hand camera's frame of each row.
  */
+import { VIEW_NAMES } from '../model/views.js';
 import { z } from 'zod';
 
 /** Format tag every dataset manifest carries. */
@@ -80,12 +83,17 @@ export const COUNTERFACTUAL_ARRAYS = {
   cfActions: { suffix: 'cf-actions.f32', bytesPerElement: 4 },
 } as const;
 
+/** The optional array of a wrist-camera (`--wrist`) collection: `wrist-frames.u8` uint8 [F, H, W, 3], the hand camera's frame of each row. */
+export const VIEW_ARRAYS = {
+  wristFrames: { suffix: 'wrist-frames.u8', bytesPerElement: 1 },
+} as const;
+
 /** Names of the arrays every shard has. */
 export type RequiredShardArray = keyof typeof SHARD_ARRAYS;
 /** Names of the arrays of a shard. */
-export type ShardArray = RequiredShardArray | keyof typeof COUNTERFACTUAL_ARRAYS;
+export type ShardArray = RequiredShardArray | keyof typeof COUNTERFACTUAL_ARRAYS | keyof typeof VIEW_ARRAYS;
 
-const ALL_ARRAYS = { ...SHARD_ARRAYS, ...COUNTERFACTUAL_ARRAYS };
+const ALL_ARRAYS = { ...SHARD_ARRAYS, ...COUNTERFACTUAL_ARRAYS, ...VIEW_ARRAYS };
 
 /** Bytes per element of an array. */
 export function bytesPerElement(array: ShardArray): number {
@@ -113,6 +121,7 @@ export const shardSchema = z.object({
     episodes: fileEntry,
     cfFrames: fileEntry.optional(),
     cfActions: fileEntry.optional(),
+    wristFrames: fileEntry.optional(),
   }),
 });
 
@@ -147,6 +156,8 @@ export const datasetManifestSchema = z.object({
   kinds: z.array(z.string()),
   tasks: z.array(z.string()),
   kindCounts: z.record(z.string(), nonNegInt),
+  /** Camera views recorded, in the order a multi-view model tiles them (absent: the front camera only). */
+  views: z.array(z.enum(VIEW_NAMES)).min(1).default(['front']),
   /** Present when every step was branched (`collect --counterfactual`): each shard then has the {@link COUNTERFACTUAL_ARRAYS}. */
   counterfactual: z.object({ rule: z.literal('gripper'), note: z.string() }).optional(),
   shards: z.array(shardSchema),

@@ -10,6 +10,7 @@ import {
   bytesPerElement,
   COUNTERFACTUAL_ARRAYS,
   DatasetError,
+  VIEW_ARRAYS,
   datasetManifestSchema,
   EPISODE_FIELDS,
   MANIFEST_NAME,
@@ -35,6 +36,8 @@ export interface StoredEpisode {
   actions: Float32Array;
   /** float32 [F, P], evaluation only. */
   privileged: Float32Array;
+  /** uint8 [F, H, W, 3], the hand camera's frames (datasets whose views include wrist). */
+  wristRgb?: Uint8Array;
 }
 
 /** An opened dataset: its manifest and episode access. */
@@ -49,6 +52,7 @@ function columns(m: DatasetManifest, name: ShardArray): number {
   switch (name) {
     case 'frames':
     case 'cfFrames':
+    case 'wristFrames':
       return m.image.height * m.image.width * 3;
     case 'states':
     case 'actions':
@@ -91,7 +95,7 @@ export async function readDatasetManifest(dir: string): Promise<DatasetManifest>
 
 async function checkFile(dir: string, m: DatasetManifest, shard: ShardEntry, name: ShardArray, verify: boolean): Promise<Uint8Array | undefined> {
   const entry = shard.files[name];
-  if (!entry) throw new DatasetError(`${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the dataset is counterfactual`);
+  if (!entry) throw new DatasetError(`${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the manifest's ${name === 'wristFrames' ? 'views include wrist' : 'dataset is counterfactual'}`);
   const path = join(dir, entry.file);
   const rows = name === 'episodes' ? shard.episodes : shard.frames;
   const want = rows * columns(m, name) * bytesPerElement(name);
@@ -123,7 +127,12 @@ function view<T extends Float32Array | Int32Array>(bytes: Uint8Array, ctor: new 
 export async function openDataset(dir: string, options: { verify?: boolean } = {}): Promise<OpenedDataset> {
   const verify = options.verify ?? true;
   const manifest = await readDatasetManifest(dir);
-  const names = [...Object.keys(SHARD_ARRAYS), ...(manifest.counterfactual ? Object.keys(COUNTERFACTUAL_ARRAYS) : [])] as ShardArray[];
+  const wrist = manifest.views.includes('wrist');
+  const names = [
+    ...Object.keys(SHARD_ARRAYS),
+    ...(manifest.counterfactual ? Object.keys(COUNTERFACTUAL_ARRAYS) : []),
+    ...(wrist ? Object.keys(VIEW_ARRAYS) : []),
+  ] as ShardArray[];
   for (const shard of manifest.shards) {
     for (const name of names) await checkFile(dir, manifest, shard, name, verify);
   }
@@ -131,12 +140,13 @@ export async function openDataset(dir: string, options: { verify?: boolean } = {
     const shard = manifest.shards[k];
     if (!shard) throw new RangeError(`shard index must be in [0, ${manifest.shards.length - 1}], got ${k}`);
     const load = async (name: ShardArray): Promise<Uint8Array> => (await checkFile(dir, manifest, shard, name, true)) as Uint8Array;
-    const [rgb, states, actions, privileged, table] = await Promise.all([
+    const [rgb, states, actions, privileged, table, wristRgb] = await Promise.all([
       load('frames'),
       load('states'),
       load('actions'),
       load('privileged'),
       load('episodes'),
+      wrist ? load('wristFrames') : undefined,
     ]);
     const s = view(states, Float32Array);
     const a = view(actions, Float32Array);
@@ -163,6 +173,7 @@ export async function openDataset(dir: string, options: { verify?: boolean } = {
         states: s.subarray(start * STATE_DIM, expected * STATE_DIM),
         actions: a.subarray(start * STATE_DIM, expected * STATE_DIM),
         privileged: p.subarray(start * P, expected * P),
+        ...(wristRgb ? { wristRgb: wristRgb.subarray(start * pixels, expected * pixels) } : {}),
       });
     }
     if (expected !== shard.frames)

@@ -2,7 +2,8 @@
  * Collecting and writing one shard: a fixed range of episode indices, recorded with the same
  * simulators one after the other and written as the five flat arrays of the dataset format.
  * Shard contents depend only on (seed, episode range, image size, steps), never on the number of
- * workers, so the same seed always gives the same bytes.
+ * workers, so the same seed always gives the same bytes (and the wrist frames, when the pool's
+ * simulators draw them, come in one more file).
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -32,20 +33,25 @@ export interface ShardJob {
   randomise: readonly Randomisable[];
 }
 
+/** How a pool's simulators draw: image side, actions per episode, shadows, wrist camera. */
+export interface PoolSpec {
+  size: number;
+  steps: number;
+  shadows: boolean;
+  wrist: boolean;
+}
+
 /** Simulators per task, created on first use and reused across episodes and shards. */
 export class SimPool {
   private readonly sims = new Map<DatasetTask, TabletopSim>();
-  constructor(
-    private readonly size: number,
-    private readonly steps: number,
-    private readonly shadows = false,
-  ) {}
+  constructor(private readonly spec: PoolSpec) {}
 
   /** The simulator for a task. */
   async get(task: DatasetTask): Promise<TabletopSim> {
     let sim = this.sims.get(task);
     if (!sim) {
-      sim = await TabletopSim.create({ task, camera: { width: this.size, height: this.size }, maxSteps: this.steps + 1, shadows: this.shadows });
+      const { size, steps, shadows, wrist } = this.spec;
+      sim = await TabletopSim.create({ task, camera: { width: size, height: size }, maxSteps: steps + 1, shadows, wrist });
       this.sims.set(task, sim);
     }
     return sim;
@@ -107,6 +113,7 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
     arrays.cfFrames = concat(records.map((r) => r.cfFrames as Uint8Array));
     arrays.cfActions = concat(records.map((r) => r.cfActions as Float32Array));
   }
+  if (records.some((r) => r.wristFrames)) arrays.wristFrames = concat(records.map((r) => r.wristFrames as Uint8Array));
   const files = {} as ShardEntry['files'];
   for (const [name, bytes] of Object.entries(arrays) as [ShardArray, Uint8Array][]) {
     const file = shardFile(job.shardIndex, name);

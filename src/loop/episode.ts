@@ -5,6 +5,7 @@
  * for each plan. The goal is given as image(s) only. This is what `jepa-mpc demo` and
  * `jepa-mpc eval` run; `eval --through-node` runs the node itself (through-node.ts).
  */
+import { simFrame } from './sim-frame.js';
 import type { WorldModel } from '../model/world-model.js';
 import { GRIPPER_INDEX } from '../../sim/action.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
@@ -92,10 +93,6 @@ export interface PlannedEpisode {
 /** Tool-centre → cube distance within which closing the fingers is a grasp attempt (m). */
 export const AT_CUBE = 0.02;
 
-function frameOf(o: { rgb: Uint8Array; width: number; height: number }): RgbImage {
-  return { width: o.width, height: o.height, data: o.rgb };
-}
-
 /**
  * After a failed model call: when the model is restarting its worker (it crashed or hung), waits
  * until it is back and says so; false for any other failure. Rejects when the model gives up.
@@ -118,7 +115,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
   for (const frame of goals.frames) given.push(await model.encodeGoal(frame));
   let obs = sim.reset(o.seed);
   const { stages: goalLatents, steps: planned } = o.propose
-    ? await proposedPlan(model, frameOf(obs), Float32Array.from(obs.state), goals.names, given)
+    ? await proposedPlan(model, simFrame(obs), Float32Array.from(obs.state), goals.names, given)
     : { stages: given, steps: goals.steps };
   const budgets = o.subgoalSteps ?? planned;
   if (budgets.length !== goalLatents.length) {
@@ -137,7 +134,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
   const stopOnSuccess = o.stopOnSuccess ?? true;
   const maxCycles = MAX_CYCLES_PER_STEP * budgets.reduce((a, b) => a + b, 0);
 
-  const frames: RgbImage[] = o.keepFrames ? [frameOf({ ...obs, rgb: obs.rgb.slice() })] : [];
+  const frames: RgbImage[] = o.keepFrames ? [simFrame(obs, true)] : [];
   const frameSubgoals: number[] = o.keepFrames ? [0] : [];
   const records: EpisodeStep[] = [];
   const switches: number[] = [];
@@ -146,7 +143,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
   for (let cycle = 0; cycle < maxCycles && !sequencer.done && !(stopOnSuccess && successStep !== null); cycle++) {
     let latents: Latents;
     try {
-      latents = await model.encode(frameOf(obs));
+      latents = await model.encode(simFrame(obs));
     } catch (error) {
       if (await restarted(model)) continue; // the arm held while the worker came back
       throw error;
@@ -175,7 +172,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
     };
     records.push(record);
     if (o.keepFrames) {
-      frames.push(frameOf({ ...obs, rgb: obs.rgb.slice() }));
+      frames.push(simFrame(obs, true));
       frameSubgoals.push(Math.min(progress.index, goalLatents.length - 1));
     }
     o.onStep?.(record);

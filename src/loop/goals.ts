@@ -4,6 +4,7 @@
  * instance from the same initial layout (same seed); the planner receives only the rendered
  * frames — never the expert's actions or the cube's pose.
  */
+import { simFrame } from './sim-frame.js';
 import { runExpertEpisode, type ExpertOptions, type SubgoalFrames } from '../../sim/expert.js';
 import { TabletopSim, type Observation, type TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
@@ -101,10 +102,6 @@ export interface GoalSet {
   readonly expertSteps: number;
 }
 
-function frameOf(o: Observation): RgbImage {
-  return { width: o.width, height: o.height, data: o.rgb.slice() };
-}
-
 /**
  * Renders the goal frames of a task for a seed by running the scripted expert in its own
  * simulator (same options, so the camera and image size match the episode's). `expert` tunes the
@@ -132,12 +129,12 @@ export async function expertGoals(
     return {
       task,
       seed,
-      frames: obs.map(frameOf),
+      frames: obs.map((o) => simFrame(o, true)),
       names: specs.map((s) => s.name),
       steps: specs.map((s) => s.steps),
       tcpPositions: obs.map((o) => Float64Array.from(o.state.subarray(0, 3))),
       states: obs.map((o) => Float64Array.from(o.state)),
-      start: frameOf(episode.observations[0] as Observation),
+      start: simFrame(episode.observations[0] as Observation, true),
       startState: Float64Array.from((episode.observations[0] as Observation).state),
       expertSteps: episode.steps,
     };

@@ -5,6 +5,7 @@
  * the real frames before and after closing (what a perfect predictor would predict), so a model
  * that sees the fingers but cannot predict them is told apart from one that cannot see them.
  */
+import { simFrame } from './sim-frame.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import { withGoalGripper } from '../core/mpc.js';
 import { resolveActionSpace } from '../model/planner-settings.js';
@@ -66,7 +67,7 @@ export async function graspProbe(
   const after = sim.step(close);
   return {
     open: latentDistance(latents, goalLatents),
-    closed: latentDistance(await model.encode({ width: after.width, height: after.height, data: after.rgb }), goalLatents),
+    closed: latentDistance(await model.encode(simFrame(after)), goalLatents),
     predictedClose: predictedClose as number,
     predictedHold: predictedHold as number,
     closeDelta,

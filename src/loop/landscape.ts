@@ -6,6 +6,7 @@
  * A usable model has its minimum at the goal and energy rising with distance (high rank
  * correlation), not a flat plateau beyond a few centimetres.
  */
+import { simFrame } from './sim-frame.js';
 import type { TabletopSim } from '../../sim/tabletop.js';
 import type { RgbImage } from '../model/image.js';
 import type { WorldModel } from '../model/world-model.js';
@@ -84,7 +85,7 @@ export function driveTo(sim: TabletopSim, target: ArrayLike<number>): { frame: R
     const scale = Math.min(1, DRIVE_STEP / Math.max(...err.map(Math.abs)));
     obs = sim.step(Float64Array.from([...err.map((e) => e * scale), 0, 0, 0, 0]));
   }
-  return { frame: { width: obs.width, height: obs.height, data: obs.rgb.slice() }, position: Float64Array.from(obs.state.subarray(0, 3)) };
+  return { frame: simFrame(obs, true), position: Float64Array.from(obs.state.subarray(0, 3)) };
 }
 
 /** Measures the energy landscape around a goal image's position. */

@@ -3,7 +3,8 @@
  *
  * A manifest names two ONNX graphs with fixed tensor names:
  * - encoder: `image` float32 [1, 3, H, W] (layout "NCHW") or [1, 3, F, H, W] ("NCTHW", the frame
- *   repeated F times to fill a video tubelet) → `latents` [1, N, D];
+ *   repeated F times to fill a video tubelet) → `latents` [1, N, D]; a model with several camera
+ *   `views` takes them side by side in one image (W = views × the view's width);
  * - rollout (one graph per supported horizon H): `latents` [1, N, D], `state` [1, S],
  *   `actions` [B, H, A], `goal` [1, N, D] → `energy` [B] (mean |predicted − goal| over tokens and
  *   channels after H autoregressive predictor steps, the state advanced by each action in-graph);
@@ -17,6 +18,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { OPTIMIZER_NAMES } from '../core/mpc.js';
 import { ModelError } from './errors.js';
+import { DEFAULT_VIEWS, VIEW_NAMES, type ViewName } from './views.js';
 
 /** Version tag every manifest must carry. */
 export const MANIFEST_FORMAT = 'jepa-mpc/world-model@1';
@@ -47,6 +49,12 @@ const encoderSchema = z.object({
     scale: finite.refine((v) => v > 0, 'must be > 0').default(255),
     mean: channelTriple.default([0, 0, 0]),
     std: channelTriple.refine((s) => s.every((v) => v > 0), 'every std must be > 0').default([1, 1, 1]),
+    /** Camera views the image holds side by side, left to right (default: the front camera only). */
+    views: z
+      .array(z.enum(VIEW_NAMES))
+      .min(1)
+      .refine((v) => new Set(v).size === v.length, 'views must be distinct')
+      .default([...DEFAULT_VIEWS]),
   }),
   output: z.object({
     tokens: positiveInt,
@@ -183,10 +191,19 @@ export const manifestSchema = z
     const sp = m.subgoalProposer;
     if (sp && sp.steps.length !== sp.stages.length)
       issue(['subgoalProposer', 'steps'], `must have one budget per stage (${sp.stages.length}), has ${sp.steps.length}`);
+    const input = m.encoder.input;
+    if (input.width % input.views.length !== 0)
+      issue(['encoder', 'input', 'width'], `${input.width} px does not split into ${input.views.length} views side by side`);
     if (m.encoder.input.layout === 'NCHW' && m.encoder.input.frames !== 1) {
       issue(['encoder', 'input', 'frames'], 'must be 1 with layout NCHW');
     }
   });
+
+/** The camera views a model takes and the size of each: the composite is `views.length × width` wide. */
+export function modelViews(m: Manifest): { views: readonly ViewName[]; width: number; height: number } {
+  const { views, width, height } = m.encoder.input;
+  return { views, width: width / views.length, height };
+}
 
 /** A validated manifest with defaults filled in. */
 export type Manifest = z.output<typeof manifestSchema>;
