@@ -112,7 +112,13 @@ export function runSettings(values: Record<string, string | boolean | undefined>
     subgoalSteps,
     perturbation: perturbationFromFlags(values),
     propose: proposeFlag(str('propose'), m, task),
-    sim: { task, controlPeriod: m.controlPeriodS, camera: { width: size, height: size }, shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows), ...simViewsOptions(m) },
+    sim: {
+      task,
+      controlPeriod: m.controlPeriodS,
+      camera: { width: size, height: size },
+      shadows: onOffFlag('shadows', str('shadows'), m.simulator.shadows),
+      ...simViewsOptions(m),
+    },
     expert: { alignYaw: !m.planning.pinned.includes(YAW_INDEX) },
   };
 }

@@ -123,12 +123,7 @@ function startWorker(workerData: PoolSpec): Worker {
 }
 
 /** Runs the jobs on `count` worker threads; resolves with the shard entries (any order). */
-async function runOnWorkers(
-  jobs: ShardJob[],
-  count: number,
-  spec: PoolSpec,
-  onEpisode: (kind: string) => void,
-): Promise<ShardEntry[]> {
+async function runOnWorkers(jobs: ShardJob[], count: number, spec: PoolSpec, onEpisode: (kind: string) => void): Promise<ShardEntry[]> {
   const queue = [...jobs];
   const entries: ShardEntry[] = [];
   const workers = Array.from({ length: Math.min(count, jobs.length) }, () => startWorker(spec));

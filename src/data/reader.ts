@@ -95,7 +95,10 @@ export async function readDatasetManifest(dir: string): Promise<DatasetManifest>
 
 async function checkFile(dir: string, m: DatasetManifest, shard: ShardEntry, name: ShardArray, verify: boolean): Promise<Uint8Array | undefined> {
   const entry = shard.files[name];
-  if (!entry) throw new DatasetError(`${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the manifest's ${name === 'wristFrames' ? 'views include wrist' : 'dataset is counterfactual'}`);
+  if (!entry)
+    throw new DatasetError(
+      `${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the manifest's ${name === 'wristFrames' ? 'views include wrist' : 'dataset is counterfactual'}`,
+    );
   const path = join(dir, entry.file);
   const rows = name === 'episodes' ? shard.episodes : shard.frames;
   const want = rows * columns(m, name) * bytesPerElement(name);
