@@ -26,6 +26,8 @@ def generate_launch_description():
                               description='Folder SetGoal file names are resolved in'),
         DeclareLaunchArgument('output_mode', default_value='twist', description='twist | pose | joint'),
         DeclareLaunchArgument('camera_topic', default_value='/camera/image_raw', description='sensor_msgs/Image input'),
+        DeclareLaunchArgument('wrist_camera_topic', default_value='/wrist_camera/image_raw',
+                              description="sensor_msgs/Image of the hand camera (read only by models whose views include wrist)"),
         DeclareLaunchArgument('pose_topic', default_value='/franka_robot_state_broadcaster/current_pose',
                               description='geometry_msgs/PoseStamped end-effector pose'),
         DeclareLaunchArgument('joint_states_topic', default_value='/joint_states', description='sensor_msgs/JointState'),
@@ -55,6 +57,7 @@ def generate_launch_description():
         ],
         remappings=[
             ('image', LaunchConfiguration('camera_topic')),
+            ('wrist_image', LaunchConfiguration('wrist_camera_topic')),
             ('current_pose', LaunchConfiguration('pose_topic')),
             ('joint_states', LaunchConfiguration('joint_states_topic')),
             ('delta_twist_cmds', LaunchConfiguration('twist_topic')),

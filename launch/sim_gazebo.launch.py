@@ -175,6 +175,7 @@ def _setup(context):
             ],
             remappings=[
                 ('image', value('camera_topic')),
+                ('wrist_image', value('wrist_camera_topic')),
                 ('joint_states', '/joint_states'),
                 ('joint_trajectory', f'/{arm_controller}/joint_trajectory'),
                 ('gripper_command', f'/{gripper_controller}/commands'),
@@ -205,6 +206,8 @@ def generate_launch_description():
                               description='Folder SetGoal file names are resolved in'),
         DeclareLaunchArgument('camera_topic', default_value='/camera/image_raw',
                               description='sensor_msgs/Image the planner watches (the bridge\'s camera topic)'),
+        DeclareLaunchArgument('wrist_camera_topic', default_value='/wrist_camera/image_raw',
+                              description='sensor_msgs/Image of a hand camera, read only by two-view models (the world has none yet)'),
         DeclareLaunchArgument('servo_twist_topic', default_value='/servo_node/delta_twist_cmds',
                               description='TwistStamped output when use_servo:=true'),
         DeclareLaunchArgument('bridge_config', default_value=os.path.join(gazebo_dir, 'bridge.yaml'),

@@ -22,6 +22,8 @@ def generate_launch_description():
                               description="Camera resolution (the shipped model's own: a larger render shrunk to 64 px looks different)"),
         DeclareLaunchArgument('shadows', default_value='true',
                               description="Draw shadows in the simulator (the shipped model was trained on them: its manifest's simulator.shadows)"),
+        DeclareLaunchArgument('wrist', default_value='false',
+                              description="Publish the hand camera too (a two-view model: its manifest's encoder.input.views include wrist)"),
         DeclareLaunchArgument('output_mode', default_value='twist',
                               description='How the planner commands the simulated arm: twist | pose | joint (the simulator node executes each exactly once)'),
         DeclareLaunchArgument('params_file', default_value=os.path.join(share, 'config', 'planner.yaml'),
@@ -38,9 +40,11 @@ def generate_launch_description():
             'seed': LaunchConfiguration('seed'),
             'image_size': LaunchConfiguration('image_size'),
             'shadows': LaunchConfiguration('shadows'),
+            'wrist': LaunchConfiguration('wrist'),
         }],
         remappings=[
             ('camera/image_raw', '/sim/camera/image_raw'),
+            ('wrist_camera/image_raw', '/sim/wrist_camera/image_raw'),
             ('current_pose', '/sim/current_pose'),
             ('joint_states', '/sim/joint_states'),
             ('cube_pose', '/sim/cube_pose'),
@@ -64,6 +68,7 @@ def generate_launch_description():
         ],
         remappings=[
             ('image', '/sim/camera/image_raw'),
+            ('wrist_image', '/sim/wrist_camera/image_raw'),
             ('current_pose', '/sim/current_pose'),
             ('joint_states', '/sim/joint_states'),
             ('delta_twist_cmds', '/sim/delta_twist_cmds'),

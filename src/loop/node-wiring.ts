@@ -26,6 +26,7 @@ export function commandsToSim(simNode: SimNodeCore): Pick<NodeOutputs, 'command'
 export function deliverReadings(simNode: SimNodeCore, node: PlannerNode, jointPrefix: string, camera = true): SimReadings {
   const r = simNode.readings(jointPrefix);
   if (camera) node.onImage({ kind: 'raw', image: r.image }, r.stampS);
+  if (r.wristImage) node.onImage({ kind: 'raw', image: r.wristImage }, r.stampS, 'wrist');
   node.onPose(r.pose, r.stampS);
   node.onJointState(r.jointNames, r.jointPositions, r.stampS);
   return r;

@@ -104,7 +104,7 @@ export class ControlLoop {
 
   private startPlan(): void {
     const { deps, executor, goals, inputs, settings, status } = this.parts;
-    const frame = inputs.image as NonNullable<NodeInputs['image']>;
+    const frames = inputs.frames() as NonNullable<ReturnType<NodeInputs['frames']>>;
     const pose = inputs.pose as NonNullable<NodeInputs['pose']>;
     const planner = settings.planner as NonNullable<NodeSettings['planner']>;
     const host: CycleHost = {
@@ -122,7 +122,12 @@ export class ControlLoop {
         return ++this.stepCount;
       },
     };
-    const done = planAndAct(host, frame.value, pose.value, goals.generation)
+    const done = planAndAct(
+      host,
+      frames.map((f) => f.value),
+      pose.value,
+      goals.generation,
+    )
       .catch((error: unknown) => {
         // Nothing may escape into the timer: an unexpected failure holds with a status.
         status.set(PlannerStatus.INVALID_INPUT, `planning cycle failed: ${(error as Error).message}`);
@@ -131,6 +136,6 @@ export class ControlLoop {
         this.planning = undefined;
         this.publishStatus(); // report the plan's outcome at once, not a cycle later
       });
-    this.planning = { done, frameStamp: frame.stamp };
+    this.planning = { done, frameStamp: Math.min(...frames.map((f) => f.stamp)) };
   }
 }

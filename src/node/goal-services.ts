@@ -13,6 +13,7 @@ import type { Manifest } from '../model/manifest.js';
 import type { WorldModel } from '../model/world-model.js';
 import { readGoalFile } from './goal-files.js';
 import { frameToRgb } from './node-inputs.js';
+import { goalFrame, modelFrame } from '../model/model-frames.js';
 import type { ParamValues } from './parameters.js';
 import type { CameraFrame } from './ports.js';
 
@@ -76,7 +77,8 @@ export interface GoalHost {
   readonly model: WorldModel;
   readonly params: ParamValues;
   readonly goalDir: string;
-  readonly currentFrame: CameraFrame | undefined;
+  /** The latest frame of each view the model takes (its order), or undefined while one is missing. */
+  readonly currentFrames: readonly CameraFrame[] | undefined;
   readonly log: Logger;
   install(subgoals: Subgoal<Latents>[], proposeFrom?: Latents): void;
 }
@@ -125,18 +127,20 @@ export async function setGoalSequence(host: GoalHost, req: SetGoalSequenceReques
   return { accepted: true, message: `${sources.length} goals set`, goalCount: sources.length };
 }
 
+/** A goal as the model encodes it: a given image or file (a multi-view model's holds its views side by side), or the current frames. */
 async function goalImage(host: GoalHost, req: SetGoalRequest): Promise<RgbImage> {
-  if (req.fileName) return readGoalFile(host.goalDir, req.fileName);
-  if (req.image) return rawToRgb(req.image);
-  if (!host.currentFrame) throw new Error('no camera frame received yet to use as the goal');
-  return frameToRgb(host.currentFrame);
+  const m = host.model.manifest;
+  if (req.fileName) return goalFrame(m, await readGoalFile(host.goalDir, req.fileName));
+  if (req.image) return goalFrame(m, rawToRgb(req.image));
+  if (!host.currentFrames) throw new Error('no camera frame received yet to use as the goal');
+  return modelFrame(m, host.currentFrames.map(frameToRgb));
 }
 
-/** The latent distance of the current frame to a goal (NaN without a frame or when encoding fails). */
+/** The latent distance of the current frames to a goal (NaN without frames or when encoding fails). */
 async function currentDistance(host: GoalHost, goal: Latents): Promise<number> {
-  if (!host.currentFrame) return NaN;
+  if (!host.currentFrames) return NaN;
   try {
-    return latentDistance(await host.model.encode(frameToRgb(host.currentFrame)), goal);
+    return latentDistance(await host.model.encode(modelFrame(host.model.manifest, host.currentFrames.map(frameToRgb))), goal);
   } catch {
     return NaN;
   }

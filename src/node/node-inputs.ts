@@ -1,10 +1,12 @@
 /**
- * The planner node's inputs: the latest camera frame, end-effector pose and joint states, each
- * with its stamp. Callbacks only store (latest only: a flood of frames holds one); the node asks
- * whether they are fresh enough to plan from and whether they were taken after the last command.
+ * The planner node's inputs: the latest camera frame of each view, end-effector pose and joint
+ * states, each with its stamp. Callbacks only store (latest only: a flood of frames holds one);
+ * the node asks whether they are fresh enough to plan from and whether they were taken after the
+ * last command. A multi-view model (front and wrist) needs a fresh frame of every view it takes.
  */
 import { PlannerStatus } from '../core/status.js';
 import { decodePng, rawToRgb, type RgbImage } from '../model/image.js';
+import type { ViewName } from '../model/views.js';
 import type { ToolPose } from '../robot/commands.js';
 import { armJointIndices, forwardKinematics } from '../robot/panda-kinematics.js';
 import { matrixToQuaternion } from '../robot/quaternion.js';
@@ -28,7 +30,8 @@ export interface Hold {
 
 /** The latest inputs (see the file comment). */
 export class NodeInputs {
-  image: Stamped<CameraFrame> | undefined;
+  /** The latest frame of each camera view. */
+  readonly images = new Map<ViewName, Stamped<CameraFrame>>();
   pose: Stamped<ToolPose> | undefined;
   joints: Stamped<number[]> | undefined;
 
@@ -36,11 +39,24 @@ export class NodeInputs {
     private readonly params: () => ParamValues,
     /** Told the finger opening from each joint state (the initial gripper state). */
     private readonly observeFingers: (position: number) => void,
+    /** The views the model takes, in its order. */
+    private readonly views: () => readonly ViewName[] = () => ['front'],
   ) {}
 
-  /** Camera callback. */
-  onImage(frame: CameraFrame, stamp: number): void {
-    this.image = { value: frame, stamp };
+  /** Camera callback (the front camera unless `view` says another). */
+  onImage(frame: CameraFrame, stamp: number, view: ViewName = 'front'): void {
+    this.images.set(view, { value: frame, stamp });
+  }
+
+  /** The latest front camera frame. */
+  get image(): Stamped<CameraFrame> | undefined {
+    return this.images.get('front');
+  }
+
+  /** The latest frame of every view the model takes, in its order, or undefined while one is missing. */
+  frames(): Stamped<CameraFrame>[] | undefined {
+    const frames = this.views().map((v) => this.images.get(v));
+    return frames.every((f) => f !== undefined) ? (frames as Stamped<CameraFrame>[]) : undefined;
   }
 
   /** End-effector pose callback (ignored when the pose comes from joint states). */
@@ -67,10 +83,14 @@ export class NodeInputs {
   /** Why the inputs cannot be planned from at `now`: missing, older than the staleness limits, or bad joints. */
   staleness(now: number): Hold | undefined {
     const p = this.params();
-    if (!this.image) return { code: PlannerStatus.STALE_IMAGE, message: 'no camera frame received yet' };
-    const imageAge = now - this.image.stamp;
-    if (imageAge > p.image_stale_s)
-      return { code: PlannerStatus.STALE_IMAGE, message: `camera frame is ${imageAge.toFixed(2)} s old (limit ${p.image_stale_s} s)` };
+    for (const view of this.views()) {
+      const image = this.images.get(view);
+      const what = view === 'front' ? 'camera frame' : `${view} camera frame`;
+      if (!image) return { code: PlannerStatus.STALE_IMAGE, message: `no ${what} received yet` };
+      const imageAge = now - image.stamp;
+      if (imageAge > p.image_stale_s)
+        return { code: PlannerStatus.STALE_IMAGE, message: `${what} is ${imageAge.toFixed(2)} s old (limit ${p.image_stale_s} s)` };
+    }
     if (!this.pose) return { code: PlannerStatus.STALE_STATE, message: 'no end-effector pose received yet' };
     const poseAge = now - this.pose.stamp;
     if (poseAge > p.state_stale_s)
@@ -88,7 +108,7 @@ export class NodeInputs {
   takenBefore(after: number): string | undefined {
     if (!Number.isFinite(after)) return undefined;
     const early = [
-      ['camera frame', this.image],
+      ...this.views().map((v) => [v === 'front' ? 'camera frame' : `${v} camera frame`, this.images.get(v)] as const),
       ['pose', this.pose],
       ...(this.params().output_mode === 'joint' ? [['joint states', this.joints] as const] : []),
     ] as const;

@@ -1,5 +1,6 @@
 /**
- * One plan of the planner node, run while the arm holds: encode the frame → (a single goal:
+ * One plan of the planner node, run while the arm holds: encode the frame (the model's views side
+ * by side, src/model/model-frames.ts) → (a single goal:
  * the model's proposer splits it into stages from this first frame) → the core's control step
  * (plan, gripper settle, safety, subgoal bookkeeping) → act once and publish the planned path.
  * Failures become statuses; a plan whose goals changed meanwhile (the generation moved) is dropped.
@@ -14,6 +15,7 @@ import { SubgoalSequencer } from '../core/subgoals.js';
 import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
+import { modelFrame } from '../model/model-frames.js';
 import type { WorldModel } from '../model/world-model.js';
 import { stateFromPose, type ToolPose } from '../robot/commands.js';
 import type { CommandExecutor } from './command-executor.js';
@@ -38,13 +40,13 @@ export interface CycleHost {
   executed(action: Float32Array): number;
 }
 
-/** Plans from a frame and pose for the goals of `generation` and acts once (see the file comment). */
-export async function planAndAct(host: CycleHost, frame: CameraFrame, pose: ToolPose, generation: number): Promise<void> {
+/** Plans from one frame per view (the model's order) and a pose for the goals of `generation` and acts once (see the file comment). */
+export async function planAndAct(host: CycleHost, frames: readonly CameraFrame[], pose: ToolPose, generation: number): Promise<void> {
   const { model, goals, status } = host;
   let rgb: RgbImage;
   let state: Float32Array;
   try {
-    rgb = frameToRgb(frame);
+    rgb = modelFrame(model.manifest, frames.map(frameToRgb));
     state = stateFromPose(pose, host.executor.closedness);
   } catch (error) {
     status.set(PlannerStatus.INVALID_INPUT, (error as Error).message);

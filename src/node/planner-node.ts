@@ -6,6 +6,8 @@
  * {@link NodeSettings}. While the model's worker is restarted after a crash or a hung run the node
  * holds with MODEL_ERROR and plans again once it is back. Nothing here throws into the caller.
  */
+import { modelViews } from '../model/manifest.js';
+import { DEFAULT_VIEWS } from '../model/views.js';
 import type { WorldModel } from '../model/world-model.js';
 import { PlannerStatus } from '../core/status.js';
 import type { Subgoal } from '../core/subgoals.js';
@@ -42,9 +44,11 @@ export class PlannerNode {
       () => settings.params,
       () => settings.periodS,
     );
+    const views = model ? modelViews(model.manifest).views : DEFAULT_VIEWS;
     const inputs = new NodeInputs(
       () => settings.params,
       (position) => executor.observeFingers(position),
+      () => views,
     );
     this.parts = { deps, model, settings, executor, inputs, goals: new GoalBook(), status: new StatusBoard(deps.log) };
     this.loop = new ControlLoop(this.parts);
@@ -66,7 +70,7 @@ export class PlannerNode {
   }
 
   /** Camera, pose and joint state callbacks: store the latest only. */
-  onImage: NodeInputs['onImage'] = (frame, stamp) => this.parts.inputs.onImage(frame, stamp);
+  onImage: NodeInputs['onImage'] = (frame, stamp, view) => this.parts.inputs.onImage(frame, stamp, view);
   onPose: NodeInputs['onPose'] = (pose, stamp) => this.parts.inputs.onPose(pose, stamp);
   onJointState: NodeInputs['onJointState'] = (names, positions, stamp) => this.parts.inputs.onJointState(names, positions, stamp);
 
@@ -145,6 +149,7 @@ export class PlannerNode {
       settings.planner?.reset();
       status.set(PlannerStatus.OK, 'goal set; planning', NaN);
     };
-    return { model: model as WorldModel, params: settings.params, goalDir: deps.goalDir, currentFrame: inputs.image?.value, log: deps.log, install };
+    const frames = inputs.frames();
+    return { model: model as WorldModel, params: settings.params, goalDir: deps.goalDir, currentFrames: frames?.map((f) => f.value), log: deps.log, install };
   }
 }

@@ -39,6 +39,8 @@ export interface SimReadings {
   readonly stampS: number;
   /** Camera frame (rgb8). */
   readonly image: RawImage;
+  /** The hand camera's frame (rgb8), when the simulator draws it. */
+  readonly wristImage?: RawImage;
   /** Tool-centre pose (base frame). */
   readonly pose: ToolPose;
   /** Arm joints then the two finger joints (m each). */
@@ -97,6 +99,7 @@ export class SimNodeCore {
     return {
       stampS: this.simulatedUntil,
       image: { width: obs.width, height: obs.height, encoding: 'rgb8', step: obs.width * 3, data: obs.rgb },
+      ...(obs.wristRgb ? { wristImage: { width: obs.width, height: obs.height, encoding: 'rgb8', step: obs.width * 3, data: obs.wristRgb } } : {}),
       pose: { position: [tcp.position[0] as number, tcp.position[1] as number, tcp.position[2] as number], orientation: matrixToQuaternion(tcp.rotation) },
       jointNames: [...ARM_JOINT_SUFFIXES.map((suffix) => `${prefix}${suffix}`), `${prefix}finger_joint1`, `${prefix}finger_joint2`],
       jointPositions: [...joints, opening, opening],

@@ -17,6 +17,12 @@ export const SIM_PARAMETERS = {
   seed: { type: 'integer', default: 0, min: 0, max: MAX_SEED, description: 'Layout seed used by ~/reset (settable: set it, then call ~/reset)' },
   image_size: { type: 'integer', default: 128, min: 64, max: 256, unit: 'px', description: 'Camera resolution (square)', readOnly: true },
   shadows: { type: 'bool', default: false, description: "Draw shadows on the table (as the model's manifest `simulator.shadows` says)", readOnly: true },
+  wrist: {
+    type: 'bool',
+    default: false,
+    description: "Also publish the hand camera on wrist_camera/image_raw (a model whose manifest's views include wrist)",
+    readOnly: true,
+  },
   control_period_s: {
     type: 'double',
     default: 0.25,
@@ -45,6 +51,7 @@ export interface SimParamValues {
   seed: number;
   image_size: number;
   shadows: boolean;
+  wrist: boolean;
   control_period_s: number;
   command_timeout_s: number;
   frame_id: string;
@@ -66,6 +73,7 @@ export async function simFromParameters(values: Record<string, unknown>): Promis
     controlPeriod: p.control_period_s,
     camera: { width: p.image_size, height: p.image_size },
     shadows: p.shadows,
+    wrist: p.wrist,
   });
   return { sim, params: p };
 }

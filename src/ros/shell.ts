@@ -8,6 +8,8 @@ import type { WorldModel } from '../model/world-model.js';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
+import { modelViews } from '../model/manifest.js';
+import { DEFAULT_VIEWS } from '../model/views.js';
 import { PARAMETERS, updateParameters, validateParameters, defaultParameters, type ParamValues } from '../node/parameters.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { ArmCommand, GripperOutput, NodeOutputs, StatusReport } from '../node/ports.js';
@@ -135,12 +137,17 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
 
   // Inputs: sensor-data QoS (best effort, shallow) for camera and pose; callbacks only store.
   const sensor = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
-  if (params.compressed_image) {
-    node.createSubscription('sensor_msgs/msg/CompressedImage', NAMES.compressedImage, sensor, (m: CompressedImageMsg) =>
-      planner.onImage(frameFromMsg(m), stampOf(m)),
-    );
-  } else {
-    node.createSubscription('sensor_msgs/msg/Image', NAMES.image, sensor, (m: ImageMsg) => planner.onImage(frameFromMsg(m), stampOf(m)));
+  // One camera topic per view the model takes: the front camera's, and the hand camera's for a two-view model.
+  const views = 'error' in model ? DEFAULT_VIEWS : modelViews(model.manifest).views;
+  for (const view of views) {
+    const [raw, compressed] = view === 'front' ? [NAMES.image, NAMES.compressedImage] : [NAMES.wristImage, NAMES.wristCompressedImage];
+    if (params.compressed_image) {
+      node.createSubscription('sensor_msgs/msg/CompressedImage', compressed, sensor, (m: CompressedImageMsg) =>
+        planner.onImage(frameFromMsg(m), stampOf(m), view),
+      );
+    } else {
+      node.createSubscription('sensor_msgs/msg/Image', raw, sensor, (m: ImageMsg) => planner.onImage(frameFromMsg(m), stampOf(m), view));
+    }
   }
   node.createSubscription('geometry_msgs/msg/PoseStamped', NAMES.pose, sensor, (m: PoseStampedMsg) => planner.onPose(poseFromMsg(m), stampOf(m)));
   node.createSubscription('sensor_msgs/msg/JointState', NAMES.jointStates, sensor, (m: JointStateMsg) => planner.onJointState(m.name, m.position, stampOf(m)));

@@ -7,6 +7,7 @@
  * command, stamps) is {@link SimNodeCore}'s; this file only wires it to rclnodejs.
  */
 import type { Logger } from '../log.js';
+import type { RawImage } from '../model/image.js';
 import { SimNodeCore, type SimObservation, type SimWorld } from '../node/sim-node.js';
 import { checkParameter } from '../node/parameters.js';
 import { SIM_PARAMETERS, simFromParameters } from '../node/sim-parameters.js';
@@ -34,6 +35,7 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
 
   const pubs = {
     image: node.createPublisher('sensor_msgs/msg/Image', SIM_NAMES.image, { qos: rcl.QoS.profileSensorData }),
+    wristImage: p.wrist ? node.createPublisher('sensor_msgs/msg/Image', SIM_NAMES.wristImage, { qos: rcl.QoS.profileSensorData }) : undefined,
     pose: node.createPublisher('geometry_msgs/msg/PoseStamped', SIM_NAMES.pose, { qos: rcl.QoS.profileSensorData }),
     joints: node.createPublisher('sensor_msgs/msg/JointState', SIM_NAMES.jointStates),
     cube: node.createPublisher('geometry_msgs/msg/PoseStamped', SIM_NAMES.cubePose),
@@ -76,15 +78,17 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     const r = core.readings(prefix);
     const stamp: RosTime = secondsToTime(r.stampS);
     const header = { stamp, frame_id: frameId };
-    pubs.image.publish({
-      header: { stamp, frame_id: 'sim_camera' },
-      height: r.image.height,
-      width: r.image.width,
-      encoding: r.image.encoding,
+    const imageMsg = (image: RawImage, frame: string) => ({
+      header: { stamp, frame_id: frame },
+      height: image.height,
+      width: image.width,
+      encoding: image.encoding,
       is_bigendian: 0,
-      step: r.image.step,
-      data: r.image.data.slice(),
+      step: image.step,
+      data: image.data.slice(),
     });
+    pubs.image.publish(imageMsg(r.image, 'sim_camera'));
+    if (pubs.wristImage && r.wristImage) pubs.wristImage.publish(imageMsg(r.wristImage, 'sim_wrist_camera'));
     const [x, y, z] = r.pose.position;
     pubs.pose.publish({ header, pose: { position: { x, y, z }, orientation: { ...r.pose.orientation } } });
     pubs.joints.publish({ header, name: r.jointNames, position: r.jointPositions, velocity: [], effort: [] });

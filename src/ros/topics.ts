@@ -13,6 +13,9 @@ export const SIM_NODE = 'jepa_mpc_sim';
 export const NAMES = {
   image: 'image',
   compressedImage: 'image/compressed',
+  /** The hand camera, for models whose views include wrist (subscribed only then). */
+  wristImage: 'wrist_image',
+  wristCompressedImage: 'wrist_image/compressed',
   pose: 'current_pose',
   jointStates: 'joint_states',
   twist: 'delta_twist_cmds',
@@ -31,6 +34,8 @@ export const NAMES = {
 /** Topic and service names of the simulator node (relative: remappable). */
 export const SIM_NAMES = {
   image: 'camera/image_raw',
+  /** Published only with the `wrist` parameter. */
+  wristImage: 'wrist_camera/image_raw',
   pose: 'current_pose',
   jointStates: 'joint_states',
   cubePose: 'cube_pose',
