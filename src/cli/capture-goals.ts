@@ -55,6 +55,8 @@ options:
                         cube ${GAZEBO_SCENARIO.cubeTopic} (frame ${GAZEBO_SCENARIO.cubeFrame}), target ${GAZEBO_SCENARIO.target.join(',')},
                         /<prefix>${GAZEBO_SCENARIO.armControllerSuffix}/joint_trajectory, /<prefix>${GAZEBO_SCENARIO.gripperControllerSuffix}/commands
   --image-topic T       sensor_msgs/Image (default ${SIM_CAPTURE_TOPICS.image})
+  --wrist-topic T       also the hand camera's sensor_msgs/Image, saved beside the front view: goals for a
+                        two-view (front, wrist) model (the built-in simulator's: ${simTopic('wristImage')}, sim node wrist:=true)
   --joints-topic T      sensor_msgs/JointState, arm and fingers (default ${SIM_CAPTURE_TOPICS.joints})
   --cube-topic T        cube PoseStamped (default ${SIM_CAPTURE_TOPICS.cube})
   --cube-frame NAME     the cube topic is a tf2_msgs/TFMessage; use the transform with this child_frame_id
@@ -78,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       subgoals: { type: 'string' },
       gazebo: { type: 'boolean', default: false },
       'image-topic': { type: 'string' },
+      'wrist-topic': { type: 'string' },
       'joints-topic': { type: 'string' },
       'cube-topic': { type: 'string' },
       'cube-frame': { type: 'string' },
@@ -103,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   const g = values.gazebo;
   const topics: CaptureTopics = {
     image: values['image-topic'] ?? (g ? GAZEBO_SCENARIO.cameraTopic : SIM_CAPTURE_TOPICS.image),
+    ...(values['wrist-topic'] ? { wristImage: values['wrist-topic'] } : {}),
     joints: values['joints-topic'] ?? (g ? GAZEBO_SCENARIO.jointsTopic : SIM_CAPTURE_TOPICS.joints),
     cube: values['cube-topic'] ?? (g ? GAZEBO_SCENARIO.cubeTopic : SIM_CAPTURE_TOPICS.cube),
     target: values['target-topic'] ?? SIM_CAPTURE_TOPICS.target,

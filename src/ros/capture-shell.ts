@@ -8,6 +8,7 @@
  * files (src/cli/capture-goals.ts does, all at once).
  */
 import { rawToRgb, type RawImage, type RgbImage } from '../model/image.js';
+import { tileViews } from '../model/views.js';
 import { fingerPosition, jointTargetFromDelta } from '../robot/commands.js';
 import { type ImageMsg, type JointStateMsg, type PoseStampedMsg, commandToMsg, gripperToMsg, imageFromMsg, timeToSeconds } from './convert.js';
 import { GoalCapture, type SettleSettings, type SubgoalEvent, type SubgoalScheme } from '../scenario/goal-capture.js';
@@ -18,6 +19,8 @@ import { fingerOpeningFromJointState, positionFromTransforms, type TFMessageMsg 
 /** Topics of the capture (absolute names or relative to the node). */
 export interface CaptureTopics {
   readonly image: string;
+  /** The hand camera, for a two-view model's goals (saved beside the front view); none: the front camera only. */
+  readonly wristImage?: string;
   readonly joints: string;
   readonly cube: string;
   /** Target PoseStamped, used when no fixed target is given. */
@@ -75,6 +78,7 @@ export interface GoalCaptureRun {
 /** Where the latest camera frame and the first message of each topic stand. */
 interface Inputs {
   image?: RawImage;
+  wristImage?: RawImage;
   seen: Set<keyof CaptureTopics>;
 }
 
@@ -115,6 +119,11 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
     inputs.seen.add('image');
     core.onFrame(stampOf(m.header, clock()));
   });
+  if (o.topics.wristImage)
+    node.createSubscription('sensor_msgs/msg/Image', o.topics.wristImage, sensor, (m: ImageMsg) => {
+      inputs.wristImage = imageFromMsg(m);
+      inputs.seen.add('wristImage');
+    });
   node.createSubscription('sensor_msgs/msg/JointState', o.topics.joints, sensor, (m: JointStateMsg & { velocity?: ArrayLike<number> }) => {
     const arm = armJointIndices(m.name);
     const q = arm.map((i) => (i >= 0 ? (m.position[i] as number) : NaN));
@@ -168,9 +177,10 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
     reject = rej;
   });
   done.catch(() => undefined); // a run closed early without a reader is not an unhandled rejection
-  const required: (keyof CaptureTopics)[] = ['image', 'joints', 'cube', ...(o.target ? [] : ['target' as const])];
+  const required: (keyof CaptureTopics)[] = ['image', ...(o.topics.wristImage ? ['wristImage' as const] : []), 'joints', 'cube', ...(o.target ? [] : ['target' as const])];
   const types: Record<keyof CaptureTopics, string> = {
     image: 'sensor_msgs/Image',
+    wristImage: 'sensor_msgs/Image',
     joints: 'sensor_msgs/JointState with the 7 arm joints and a finger',
     cube: cubeFrame ? `tf2_msgs/TFMessage with child frame '${cubeFrame}'` : 'geometry_msgs/PoseStamped',
     target: 'geometry_msgs/PoseStamped',
@@ -212,7 +222,9 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
         case 'wait':
           return;
         case 'capture': {
-          const image = rawToRgb(inputs.image as RawImage);
+          // a two-view goal: the front and hand cameras side by side, the hand's fitted to the front's size
+          const front = rawToRgb(inputs.image as RawImage);
+          const image = inputs.wristImage ? tileViews([front, rawToRgb(inputs.wristImage)], 2, front.width, front.height) : front;
           frames.push({ name: step.name, file: step.file, image, tcp: step.tcp });
           progress(
             `captured ${step.file} (${frames.length}/${frames.length + core.missingNames().length}), tool at (${step.tcp.map((v) => v.toFixed(3)).join(', ')})`,
