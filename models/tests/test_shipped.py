@@ -19,6 +19,8 @@ from models.jepa_ac.readout import load_readout, readout_parity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIM = os.path.join(ROOT, "models", "sim-jepa-ac")
+# The two-view (front, wrist) model shipped beside it.
+SIM_WRIST = os.path.join(ROOT, "models", "sim-jepa-ac-wrist")
 # The fixtures are float64 forwards rounded to float32; a regenerated one differs by rounding only.
 TOLERANCE = 1e-6
 
@@ -33,10 +35,11 @@ def max_diff(a, b) -> float:
 
 
 class ShippedSimModelTest(unittest.TestCase):
+    SIM = SIM
     def test_weights_reproduce_the_parity_fixture(self):
-        encoder, predictor, _ = load_weights(os.path.join(SIM, "weights.pt"))
-        committed = read_json(os.path.join(SIM, "parity.json"))
-        manifest = read_json(os.path.join(SIM, "manifest.json"))
+        encoder, predictor, _ = load_weights(os.path.join(self.SIM, "weights.pt"))
+        committed = read_json(os.path.join(self.SIM, "parity.json"))
+        manifest = read_json(os.path.join(self.SIM, "manifest.json"))
         horizons = [r["horizon"] for r in manifest["rollout"]]
         predicted = [r["horizon"] for r in manifest["rollout"] if r.get("outputsPredicted")]
         fresh = parity_fixture(encoder, predictor, horizons, predicted)
@@ -51,16 +54,16 @@ class ShippedSimModelTest(unittest.TestCase):
                 self.assertLess(max_diff(f["predicted"], c["predicted"]), TOLERANCE, f"h{f['horizon']}")
 
     def test_readout_weights_reproduce_the_readout_fixture(self):
-        fresh = readout_parity(load_readout(os.path.join(SIM, "readout.pt")))
-        committed = read_json(os.path.join(SIM, "readout-parity.json"))
+        fresh = readout_parity(load_readout(os.path.join(self.SIM, "readout.pt")))
+        committed = read_json(os.path.join(self.SIM, "readout-parity.json"))
         self.assertEqual(fresh["images"], committed["images"])
         self.assertLess(max_diff(fresh["gripper"], committed["gripper"]), TOLERANCE)
 
     def test_proposer_weights_reproduce_the_proposer_fixture(self):
-        model, names = load_proposer(os.path.join(SIM, "proposer.pt"))
-        self.assertEqual(names, read_json(os.path.join(SIM, "manifest.json"))["subgoalProposer"]["stages"])
+        model, names = load_proposer(os.path.join(self.SIM, "proposer.pt"))
+        self.assertEqual(names, read_json(os.path.join(self.SIM, "manifest.json"))["subgoalProposer"]["stages"])
         fresh = proposer_parity(model)
-        committed = read_json(os.path.join(SIM, "proposer-parity.json"))
+        committed = read_json(os.path.join(self.SIM, "proposer-parity.json"))
         for key in ("latents", "goal", "state"):
             self.assertEqual(fresh[key], committed[key])
         self.assertLess(max_diff(fresh["subgoals"], committed["subgoals"]), TOLERANCE)
@@ -71,12 +74,12 @@ class ShippedSimModelTest(unittest.TestCase):
         # shadowed frames) writes the shipped manifest, goalReadout and subgoalProposer aside
         # (readout.py and proposer.py add them) and the rollouts' FLOP counts (flops.py adds
         # them; test_flops.py checks them).
-        encoder, _, _ = load_weights(os.path.join(SIM, "weights.pt"))
-        shipped = read_json(os.path.join(SIM, "manifest.json"))
+        encoder, _, _ = load_weights(os.path.join(self.SIM, "weights.pt"))
+        shipped = read_json(os.path.join(self.SIM, "manifest.json"))
         rollouts = [(r["file"], r["horizon"], r["outputsPredicted"]) for r in shipped["rollout"]]
         enc = encoder.cfg
         written = manifest_dict(shipped["name"], shipped["description"], image_size=enc.image_size, tokens=enc.num_tokens, dim=enc.dim,
-                                rollouts=rollouts, planning=shipped["planning"], shadows=True, subgoals="waypoints")
+                                rollouts=rollouts, planning=shipped["planning"], shadows=True, subgoals="waypoints", views=enc.views)
         shipped.pop("goalReadout")
         shipped.pop("subgoalProposer")
         for r in shipped["rollout"]:
@@ -86,8 +89,16 @@ class ShippedSimModelTest(unittest.TestCase):
             manifest_dict("m", "", image_size=enc.image_size, tokens=enc.num_tokens, dim=enc.dim, rollouts=rollouts, subgoals="three")
 
     def test_folder_fits_the_size_budget(self):
-        total = sum(os.path.getsize(os.path.join(SIM, f)) for f in os.listdir(SIM))
+        total = sum(os.path.getsize(os.path.join(self.SIM, f)) for f in os.listdir(self.SIM))
         self.assertLess(total, 20_000_000)
+
+
+
+@unittest.skipUnless(os.path.isdir(SIM_WRIST), "no two-view model shipped")
+class ShippedWristModelTest(ShippedSimModelTest):
+    """The same checks for the two-view model."""
+
+    SIM = SIM_WRIST
 
 
 if __name__ == "__main__":
