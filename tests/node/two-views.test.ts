@@ -8,7 +8,9 @@ import { TabletopSim, type Observation } from '../../sim/tabletop.js';
 import { latentDistance } from '../../src/core/latent-distance.js';
 import { PlannerStatus } from '../../src/core/status.js';
 import { createLogger } from '../../src/log.js';
+import { deliverReadings } from '../../src/loop/node-wiring.js';
 import { simFrame } from '../../src/loop/sim-frame.js';
+import { SimNodeCore } from '../../src/node/sim-node.js';
 import { rgbToRaw, type RgbImage } from '../../src/model/image.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { defaultParameters } from '../../src/node/parameters.js';
@@ -107,5 +109,16 @@ describe('a two-view (front, wrist) model in the planner node', () => {
     // while the same picture read as one image (the one-view path) is another scene to the model
     const asOne = latentDistance(await model.encode(padViews(tiled, 2, 8)), await model.encode(tiled));
     expect(asOne).toBeGreaterThan(0.01);
+  });
+
+  it("gets both cameras from the simulator node's readings (the through-node loop's wiring)", async () => {
+    const { node, outputs } = makeNode();
+    const simNode = new SimNodeCore(sim, { periodS: 0.25, commandTimeoutS: 1 }, 3, 100);
+    const r = deliverReadings(simNode, node, 'panda_');
+    expect(r.wristImage?.width).toBe(64);
+    expect((await node.setGoal({ useCurrentFrame: true })).latentDistance).toBeLessThan(1e-6);
+    node.tick();
+    await node.idle();
+    expect(outputs.statuses.at(-1)?.code).not.toBe(PlannerStatus.STALE_IMAGE);
   });
 });
