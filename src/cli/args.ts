@@ -2,7 +2,20 @@
  * Small helpers over node:util `parseArgs` that turn flag strings into checked numbers and
  * choices, throwing {@link CliError} with the flag's name and the offending value.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from './cli-error.js';
+
+/**
+ * The flags of `jepa-mpc <command>` (no positionals), parsed; an unknown or malformed flag is a
+ * {@link CliError} that points at the command's `--help`.
+ */
+export function commandFlags<const O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options }).values;
+  } catch (error) {
+    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc ${command} --help lists the options)`);
+  }
+}
 
 /** Parses an integer flag within [min, max]; `undefined` gives the default. */
 export function intFlag(name: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {

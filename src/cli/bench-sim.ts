@@ -4,11 +4,9 @@
  * expert does pick-and-place. Prints a table, or one JSON object with --json.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { ScriptedExpert } from '../../sim/expert.js';
 import { TabletopSim } from '../../sim/tabletop.js';
-import { intFlag } from './args.js';
-import { CliError } from './cli-error.js';
+import { commandFlags, intFlag } from './args.js';
 import { formatTable, round } from './table.js';
 
 const HELP = `usage: jepa-mpc bench-sim [options]
@@ -29,21 +27,14 @@ options:
 const WARMUP_STEPS = 40;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        size: { type: 'string' },
-        steps: { type: 'string' },
-        frames: { type: 'string' },
-        'physics-steps': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc bench-sim --help lists the options)`);
-  }
+  return commandFlags('bench-sim', argv, {
+    size: { type: 'string' },
+    steps: { type: 'string' },
+    frames: { type: 'string' },
+    'physics-steps': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
 }
 
 /** Runs scripted pick-and-place episodes (seed 0, 1, …) for `steps` control steps. */

@@ -3,10 +3,9 @@
  * its states) for training a subgoal proposer (src/data/goal-sets.ts). The simulator options are
  * the model's (image size, shadows, control period), as `eval` renders its goal images.
  */
-import { parseArgs } from 'node:util';
 import { collectGoalSets } from '../data/goal-sets.js';
 import { SUBGOAL_SCHEMES } from '../loop/goals.js';
-import { intFlag, choiceFlag } from './args.js';
+import { commandFlags, intFlag, choiceFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { loadManifest } from '../model/manifest.js';
 import { runSettings, SIM_MODEL } from './planned-run.js';
@@ -29,23 +28,15 @@ options:
 
 /** Entry point of `jepa-mpc collect-goals`. */
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        episodes: { type: 'string' },
-        out: { type: 'string' },
-        seed: { type: 'string' },
-        subgoals: { type: 'string' },
-        model: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc collect-goals --help lists the options)`);
-  }
+  const values = commandFlags('collect-goals', argv, {
+    episodes: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    subgoals: { type: 'string' },
+    model: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
     console.log(HELP);
     return 0;

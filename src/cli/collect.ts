@@ -3,12 +3,11 @@
  * pick-and-place, waypoint reaching, smooth random motion and expert-then-random episodes — in the
  * format of docs/dataset-format.md. Deterministic per seed; parallel over worker threads.
  */
-import { parseArgs } from 'node:util';
 import { RANDOMISABLE, type Randomisable } from '../../sim/perturb.js';
 import { COLLECT_DEFAULTS, collectDataset } from '../data/collect.js';
 import { COLLECT_MIXES, IMAGE_SIZES } from '../data/format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES } from '../data/episode.js';
-import { choiceFlag, intFlag } from './args.js';
+import { commandFlags, choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { ProgressBar } from './progress.js';
 
@@ -36,30 +35,23 @@ options:
   --json           print the manifest summary as JSON`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        episodes: { type: 'string' },
-        out: { type: 'string' },
-        seed: { type: 'string' },
-        size: { type: 'string' },
-        steps: { type: 'string' },
-        workers: { type: 'string' },
-        shard: { type: 'string' },
-        mix: { type: 'string' },
-        shadows: { type: 'boolean', default: false },
-        counterfactual: { type: 'boolean', default: false },
-        wrist: { type: 'boolean', default: false },
-        randomise: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc collect --help lists the options)`);
-  }
+  return commandFlags('collect', argv, {
+    episodes: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    size: { type: 'string' },
+    steps: { type: 'string' },
+    workers: { type: 'string' },
+    shard: { type: 'string' },
+    mix: { type: 'string' },
+    shadows: { type: 'boolean', default: false },
+    counterfactual: { type: 'boolean', default: false },
+    wrist: { type: 'boolean', default: false },
+    randomise: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
 }
 
 /** Entry point of `jepa-mpc collect`. */

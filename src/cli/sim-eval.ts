@@ -3,12 +3,11 @@
  * the built-in tabletop simulator for N seeded episodes; prints a line per episode and a summary,
  * or one JSON object with --json; --record saves the first episode as a GIF or PNG strip.
  */
-import { parseArgs } from 'node:util';
 import { evaluatePolicy, POLICY_NAMES, type EpisodeResult } from '../../sim/evaluate.js';
 import { saveRecording } from '../../sim/record.js';
 import { TabletopSim } from '../../sim/tabletop.js';
 import { TASK_NAMES } from '../../sim/tasks.js';
-import { choiceFlag, intFlag, numberFlag } from './args.js';
+import { commandFlags, choiceFlag, intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { ProgressBar } from './progress.js';
 import { round } from './table.js';
@@ -35,26 +34,19 @@ const MAX_EPISODES = 100_000;
 const MAX_SEED = 2 ** 31 - 1;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        task: { type: 'string' },
-        policy: { type: 'string' },
-        episodes: { type: 'string' },
-        seed: { type: 'string' },
-        'max-steps': { type: 'string' },
-        size: { type: 'string' },
-        cubes: { type: 'string' },
-        period: { type: 'string' },
-        record: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)} (jepa-mpc sim-eval --help lists the options)`);
-  }
+  return commandFlags('sim-eval', argv, {
+    task: { type: 'string' },
+    policy: { type: 'string' },
+    episodes: { type: 'string' },
+    seed: { type: 'string' },
+    'max-steps': { type: 'string' },
+    size: { type: 'string' },
+    cubes: { type: 'string' },
+    period: { type: 'string' },
+    record: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
 }
 
 function episodeLine(r: EpisodeResult): string {
