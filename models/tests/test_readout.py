@@ -70,7 +70,7 @@ class ReadoutTrainingTest(unittest.TestCase):
     def test_refuses_frames_of_another_size(self):
         with tempfile.TemporaryDirectory() as tmp:
             data = fingers_dataset(tmp, 4, seed=0)
-            with self.assertRaisesRegex(ValueError, "64 px frames, the dataset has 32"):
+            with self.assertRaisesRegex(ValueError, r"1 view\(s\) of 64 px, the dataset has \[.front.\] of 32 px"):
                 train_readout(data, None, frames=0, epochs=1, cfg=ReadoutConfig(image_size=64))
 
 
@@ -112,7 +112,7 @@ class ReadoutExportTest(unittest.TestCase):
         self.assertTrue(torch.equal(reloaded(x), self.readout(x)))
 
     def test_refuses_a_model_of_another_image_size_and_a_negative_weight(self):
-        with self.assertRaisesRegex(ValueError, "encoder takes 32 px images, the readout 64 px"):
+        with self.assertRaisesRegex(ValueError, "encoder takes 32x32 px images, the readout 64x64 px"):
             add_to_model(self.dir, GripperReadout(ReadoutConfig(image_size=64, channels=(4,))), 0.1)
         with self.assertRaisesRegex(ValueError, "must be >= 0"):
             add_to_model(self.dir, self.readout, -1.0)
