@@ -31,6 +31,7 @@ const readParity = (dir: string) => JSON.parse(readFileSync(join(dir, 'readout-p
 
 describe.each([
   ['test-tiny', TINY],
+  ['test-tiny-wrist (two views)', modelDir('test-tiny-wrist')],
   ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
 ])('goal readout of %s', (_name, dir) => {
   const shipped = existsSync(join(dir, 'readout-parity.json'));

@@ -29,6 +29,7 @@ interface ProposerParity {
 
 describe.each([
   ['test-tiny', TINY],
+  ['test-tiny-wrist (two views)', modelDir('test-tiny-wrist')],
   ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
 ])('subgoal proposer parity of %s', (_name, dir) => {
   it('reproduces the PyTorch proposer within the fixture tolerance', async () => {
