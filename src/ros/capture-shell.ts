@@ -177,7 +177,13 @@ export function startGoalCapture(rcl: RclModule, o: CaptureOptions): GoalCapture
     reject = rej;
   });
   done.catch(() => undefined); // a run closed early without a reader is not an unhandled rejection
-  const required: (keyof CaptureTopics)[] = ['image', ...(o.topics.wristImage ? ['wristImage' as const] : []), 'joints', 'cube', ...(o.target ? [] : ['target' as const])];
+  const required: (keyof CaptureTopics)[] = [
+    'image',
+    ...(o.topics.wristImage ? ['wristImage' as const] : []),
+    'joints',
+    'cube',
+    ...(o.target ? [] : ['target' as const]),
+  ];
   const types: Record<keyof CaptureTopics, string> = {
     image: 'sensor_msgs/Image',
     wristImage: 'sensor_msgs/Image',
