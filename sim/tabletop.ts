@@ -528,12 +528,19 @@ export class TabletopSim {
     this.assertOpen();
     const poses = this.geomPoses();
     const { position: p, rotation: r } = this.tcpPose();
-    const inWorld = (v: readonly number[]) =>
-      [0, 1, 2].map((i) => (p[i] as number) + [0, 1, 2].reduce((s, j) => s + (r[3 * i + j] as number) * (v[j] as number), 0)) as [number, number, number];
+    // tool-frame direction → world direction, and tool-frame point → world point
+    const rotate = (v: readonly number[]) => [0, 1, 2].map((i) => [0, 1, 2].reduce((s, j) => s + (r[3 * i + j] as number) * (v[j] as number), 0));
+    const inWorld = (v: readonly number[]) => rotate(v).map((d, i) => d + (p[i] as number)) as [number, number, number];
     const { width, height } = this.view.camera.spec;
-    const eye = inWorld(WRIST_CAMERA.eyeInTool);
-    const up = inWorld(WRIST_CAMERA.upInTool).map((v, i) => v - (p[i] as number)) as [number, number, number];
-    const camera = createCamera({ eye, target: inWorld(WRIST_CAMERA.targetInTool), up, fovDeg: WRIST_CAMERA.fovDeg, width, height });
+    const up = rotate(WRIST_CAMERA.upInTool) as [number, number, number];
+    const camera = createCamera({
+      eye: inWorld(WRIST_CAMERA.eyeInTool),
+      target: inWorld(WRIST_CAMERA.targetInTool),
+      up,
+      fovDeg: WRIST_CAMERA.fovDeg,
+      width,
+      height,
+    });
     if (this.wristRenderer) this.wristRenderer.setCamera(camera);
     else this.wristRenderer = new SceneRenderer(camera, this.view.geoms, this.view.shading);
     return this.wristRenderer.render(poses).slice();

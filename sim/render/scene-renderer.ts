@@ -99,6 +99,7 @@ export class SceneRenderer {
   private readonly tri = new Float64Array(9);
   private readonly keyCam: Float64Array;
   private readonly keyWorld: readonly [number, number, number];
+  private cam: Camera;
   private readonly background: Rgb;
   private readonly ambient: number;
   private readonly key: number;
@@ -110,8 +111,6 @@ export class SceneRenderer {
    * @param geoms drawables in the order of the poses passed to {@link render}; `undefined`
    *   entries are skipped.
    */
-  private cam: Camera;
-
   constructor(
     camera: Camera,
     private readonly geoms: ReadonlyArray<RenderGeom | undefined>,

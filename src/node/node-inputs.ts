@@ -31,7 +31,7 @@ export interface Hold {
 /** The latest inputs (see the file comment). */
 export class NodeInputs {
   /** The latest frame of each camera view. */
-  readonly images = new Map<ViewName, Stamped<CameraFrame>>();
+  private readonly images = new Map<ViewName, Stamped<CameraFrame>>();
   pose: Stamped<ToolPose> | undefined;
   joints: Stamped<number[]> | undefined;
 
@@ -46,11 +46,6 @@ export class NodeInputs {
   /** Camera callback (the front camera unless `view` says another). */
   onImage(frame: CameraFrame, stamp: number, view: ViewName = 'front'): void {
     this.images.set(view, { value: frame, stamp });
-  }
-
-  /** The latest front camera frame. */
-  get image(): Stamped<CameraFrame> | undefined {
-    return this.images.get('front');
   }
 
   /** The latest frame of every view the model takes, in its order, or undefined while one is missing. */
@@ -85,7 +80,7 @@ export class NodeInputs {
     const p = this.params();
     for (const view of this.views()) {
       const image = this.images.get(view);
-      const what = view === 'front' ? 'camera frame' : `${view} camera frame`;
+      const what = frameName(view);
       if (!image) return { code: PlannerStatus.STALE_IMAGE, message: `no ${what} received yet` };
       const imageAge = now - image.stamp;
       if (imageAge > p.image_stale_s)
@@ -108,7 +103,7 @@ export class NodeInputs {
   takenBefore(after: number): string | undefined {
     if (!Number.isFinite(after)) return undefined;
     const early = [
-      ...this.views().map((v) => [v === 'front' ? 'camera frame' : `${v} camera frame`, this.images.get(v)] as const),
+      ...this.views().map((v) => [frameName(v), this.images.get(v)] as const),
       ['pose', this.pose],
       ...(this.params().output_mode === 'joint' ? [['joint states', this.joints] as const] : []),
     ] as const;
@@ -118,6 +113,11 @@ export class NodeInputs {
     }
     return undefined;
   }
+}
+
+/** How statuses name a view's frame: 'camera frame' for the front camera, 'wrist camera frame', … */
+function frameName(view: ViewName): string {
+  return view === 'front' ? 'camera frame' : `${view} camera frame`;
 }
 
 /** A received camera frame as packed RGB. @throws ImageError for bad frames or unsupported compression. */
