@@ -33,6 +33,7 @@ describe.each([
   ['test-tiny', TINY],
   ['test-tiny-wrist (two views)', modelDir('test-tiny-wrist')],
   ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
+  ['sim-jepa-ac-wrist (shipped, two views)', modelDir('sim-jepa-ac-wrist')],
 ])('goal readout of %s', (_name, dir) => {
   const shipped = existsSync(join(dir, 'readout-parity.json'));
   let model: OnnxWorldModel;

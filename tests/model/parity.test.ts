@@ -9,7 +9,7 @@ import { modelDir } from '../../src/paths.js';
 import { image, maxAbsDiff, readParity } from './parity-fixture.js';
 
 /** Models shipped with a parity fixture. */
-const MODELS = ['test-tiny', 'test-tiny-wrist', 'sim-jepa-ac', 'vjepa2-tiny'];
+const MODELS = ['test-tiny', 'test-tiny-wrist', 'sim-jepa-ac', 'sim-jepa-ac-wrist', 'vjepa2-tiny'];
 
 describe.each(MODELS)('ONNX vs PyTorch parity (%s)', (name) => {
   const DIR = modelDir(name);

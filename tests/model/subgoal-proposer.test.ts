@@ -31,6 +31,7 @@ describe.each([
   ['test-tiny', TINY],
   ['test-tiny-wrist (two views)', modelDir('test-tiny-wrist')],
   ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
+  ['sim-jepa-ac-wrist (shipped, two views)', modelDir('sim-jepa-ac-wrist')],
 ])('subgoal proposer parity of %s', (_name, dir) => {
   it('reproduces the PyTorch proposer within the fixture tolerance', async () => {
     const model = await OnnxWorldModel.load(dir, { horizons: [1] });
