@@ -7,13 +7,9 @@
  * its graphs: tests/model/parity.test.ts, goal-readout.test.ts, subgoal-proposer.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TabletopSim } from '../../sim/tabletop.js';
-import { expertGoals } from '../../src/loop/goals.js';
-import { graspProbe } from '../../src/loop/grasp-probe.js';
-import { simViewsOptions } from '../../src/loop/sim-frame.js';
-import { modelViews } from '../../src/model/manifest.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
+import { probeGraspGoals } from './grasp-goals.js';
 
 describe('models/sim-jepa-ac-wrist', () => {
   let model: OnnxWorldModel;
@@ -25,21 +21,10 @@ describe('models/sim-jepa-ac-wrist', () => {
   });
 
   it("plans to close the fingers at the grasp pose toward 'grasped' and to hold them open toward 'at cube', with the world model alone", async () => {
-    const { width, height } = modelViews(model.manifest);
-    const options = { task: 'pick-place' as const, camera: { width, height }, shadows: model.manifest.simulator.shadows, ...simViewsOptions(model.manifest) };
-    const sim = await TabletopSim.create(options);
-    try {
-      for (const seed of [0, 1, 2]) {
-        const goals = await expertGoals(options, 'pick-place', seed, { alignYaw: false }, 'waypoints');
-        const i = goals.names.indexOf('grasped');
-        const grasp = await graspProbe(sim, model, goals.frames[i]!, goals.tcpPositions[i]!, seed, 0);
-        expect(grasp.held).toBe(true);
-        expect(grasp.predictedClose, `seed ${seed}`).toBeLessThan(grasp.predictedHold - MARGIN);
-        const open = await graspProbe(sim, model, goals.frames[goals.names.indexOf('at cube')]!, goals.tcpPositions[i]!, seed, 0);
-        expect(open.predictedHold, `seed ${seed}`).toBeLessThan(open.predictedClose - MARGIN);
-      }
-    } finally {
-      sim.close();
+    for (const { seed, grasped, atCube } of await probeGraspGoals(model, [0, 1, 2], 0)) {
+      expect(grasped.held).toBe(true);
+      expect(grasped.predictedClose, `seed ${seed}`).toBeLessThan(grasped.predictedHold - MARGIN);
+      expect(atCube.predictedHold, `seed ${seed}`).toBeLessThan(atCube.predictedClose - MARGIN);
     }
   });
 });

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExpertEpisode } from '../../sim/expert.js';
 import { TabletopSim } from '../../sim/tabletop.js';
 import { expertGoals } from '../../src/loop/goals.js';
-import { graspProbe } from '../../src/loop/grasp-probe.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
+import { probeGraspGoals } from './grasp-goals.js';
 
 const DIR = modelDir('sim-jepa-ac');
 const STEP = 0.075;
@@ -61,24 +61,13 @@ describe('models/sim-jepa-ac', () => {
     // The world model alone does not: with the term off this model scores closing within ±0.0015
     // of holding (seeds 0–5, MODEL_CARD.md), though the real closed frame is nearer the goal in 5
     // of 6 — at 64 px the fingers move about 1.4 px, which is why the goal readout exists.
-    const size = model.manifest.encoder.input.height;
-    const options = { task: 'pick-place' as const, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
-    const sim = await TabletopSim.create(options);
-    try {
-      for (const seed of [0, 1, 2]) {
-        const goals = await expertGoals(options, 'pick-place', seed, { alignYaw: false }, 'waypoints');
-        const i = goals.names.indexOf('grasped');
-        const planned = await graspProbe(sim, model, goals.frames[i]!, goals.tcpPositions[i]!, seed);
-        expect(planned.held).toBe(true);
-        expect(planned.goalGripper).toBeGreaterThan(0.5);
-        expect(planned.predictedClose).toBeLessThan(planned.predictedHold - 0.03);
-        // and the same goal with the fingers' reading flipped (an open-fingered goal) prefers holding
-        const open = await graspProbe(sim, model, goals.frames[goals.names.indexOf('at cube')]!, goals.tcpPositions[i]!, seed);
-        expect(open.goalGripper).toBeLessThan(0.5);
-        expect(open.predictedHold).toBeLessThan(open.predictedClose);
-      }
-    } finally {
-      sim.close();
+    for (const { grasped, atCube } of await probeGraspGoals(model, [0, 1, 2])) {
+      expect(grasped.held).toBe(true);
+      expect(grasped.goalGripper).toBeGreaterThan(0.5);
+      expect(grasped.predictedClose).toBeLessThan(grasped.predictedHold - 0.03);
+      // and the same goal with the fingers' reading flipped (an open-fingered goal) prefers holding
+      expect(atCube.goalGripper).toBeLessThan(0.5);
+      expect(atCube.predictedHold).toBeLessThan(atCube.predictedClose);
     }
   });
 
