@@ -1,16 +1,18 @@
 /**
  * What a world model has not seen, applied to the simulator for a generalisation test: the camera
- * moved and turned, the light from another direction, the cube in another colour. Pure: a
- * perturbation and an episode seed give simulator options; the same seed gives the same camera.
- * Goal images and the episode are drawn through the same perturbed simulator — a user photographs
- * the goal with the camera the robot then sees through.
+ * moved and turned, the light from another direction, height or strength, the cube or the table in
+ * another colour, distractor cubes, no shadows. Pure: a perturbation and an episode seed give
+ * simulator options; the same seed gives the same camera. Goal images and the episode are drawn
+ * through the same perturbed simulator — a user photographs the goal with the camera the robot
+ * then sees through.
  */
 import { createRng } from '../src/core/rng.js';
+import { APPEARANCE_LIMITS, type Rgb01 } from './appearance.js';
 import type { CameraSpec } from './render/camera.js';
-import type { Appearance, TabletopOptions } from './tabletop.js';
+import { SCENE_COLOURS, type CubeCount } from './scene.js';
+import type { TabletopOptions } from './tabletop.js';
 
-/** An RGB colour, 0–1 per channel. */
-export type Rgb01 = readonly [number, number, number];
+export type { Rgb01 } from './appearance.js';
 
 /** What to change; every field is optional (absent = as trained). */
 export interface Perturbation {
@@ -21,8 +23,18 @@ export interface Perturbation {
   readonly cameraJitter?: { readonly cm: number; readonly deg: number };
   /** The light (key light and shadows) turned about the vertical by this many degrees. */
   readonly lightAzimuthDeg?: number;
+  /** The light's elevation above the table (degrees; trained: shadows from 45°, key light from 60°). */
+  readonly lightElevationDeg?: number;
+  /** Every light scaled by this factor (trained: 1). */
+  readonly lightIntensity?: number;
   /** The cube's colour. */
   readonly cubeColour?: Rgb01;
+  /** The table's colour. */
+  readonly tableColour?: Rgb01;
+  /** Distractor cubes on the table (0–2), in the scene's distractor colours. */
+  readonly distractors?: number;
+  /** Shadows drawn or not (trained: the model's manifest, simulator.shadows). */
+  readonly shadows?: boolean;
 }
 
 /** Named cube colours for the command line (the trained one is red). */
@@ -33,34 +45,77 @@ export const CUBE_COLOURS: Readonly<Record<string, Rgb01>> = {
   white: [0.95, 0.95, 0.95],
 };
 
+/** Named table colours for the command line (the trained one is wood). */
+export const TABLE_COLOURS: Readonly<Record<string, Rgb01>> = {
+  wood: [0.72, 0.62, 0.48],
+  grey: [0.5, 0.5, 0.52],
+  white: [0.9, 0.9, 0.88],
+  dark: [0.25, 0.22, 0.2],
+  blue: [0.35, 0.45, 0.6],
+};
+
 /** Largest camera jitter accepted (cm, degrees): beyond it the workspace leaves the frame. */
 export const MAX_CAMERA_JITTER = { cm: 20, deg: 15 } as const;
 
-/** Whether a perturbation changes anything. */
-export function isPerturbed(p: Perturbation): boolean {
+/** The perturbation fields, each with its range check and description (one place for all three). */
+const PERTURBATION_LIMITS = {
+  lightAzimuthDeg: APPEARANCE_LIMITS.lightAzimuthDeg,
+  lightElevationDeg: APPEARANCE_LIMITS.lightElevationDeg,
+  lightIntensity: APPEARANCE_LIMITS.lightIntensity,
+  distractors: APPEARANCE_LIMITS.distractors,
+} as const;
+
+/**
+ * Checks a perturbation's numbers against their ranges.
+ * @throws RangeError naming the field and its range.
+ */
+export function checkPerturbation(p: Perturbation): void {
   const j = p.cameraJitter;
-  return (j !== undefined && (j.cm > 0 || j.deg > 0)) || (p.lightAzimuthDeg ?? 0) !== 0 || p.cubeColour !== undefined;
+  if (j && !(j.cm >= 0 && j.cm <= MAX_CAMERA_JITTER.cm && j.deg >= 0 && j.deg <= MAX_CAMERA_JITTER.deg))
+    throw new RangeError(`camera jitter must be within 0–${MAX_CAMERA_JITTER.cm} cm and 0–${MAX_CAMERA_JITTER.deg} degrees, got ${j.cm} cm ${j.deg}°`);
+  for (const [k, [lo, hi]] of Object.entries(PERTURBATION_LIMITS)) {
+    const v = p[k as keyof typeof PERTURBATION_LIMITS];
+    if (v !== undefined && !(Number.isFinite(v) && v >= lo && v <= hi)) throw new RangeError(`${k} must be in [${lo}, ${hi}], got ${v}`);
+  }
+  if (p.distractors !== undefined && !Number.isInteger(p.distractors)) throw new RangeError(`distractors must be a whole number, got ${p.distractors}`);
 }
 
-/** A one-line description ("camera 2 cm 2°, light 90°, cube orange"), or "none". */
+/** Whether a perturbation changes anything. */
+export function isPerturbed(p: Perturbation): boolean {
+  return describePerturbation(p) !== 'none';
+}
+
+/** The name of a colour in a table of named colours, or its channels. */
+function colourName(table: Readonly<Record<string, Rgb01>>, c: Rgb01): string {
+  return Object.entries(table).find(([, v]) => v.every((x, i) => x === c[i]))?.[0] ?? c.join(',');
+}
+
+/** A one-line description ("camera 2 cm 2°, light turned 90°, cube orange"), or "none". */
 export function describePerturbation(p: Perturbation): string {
   const parts: string[] = [];
   if (p.cameraJitter && (p.cameraJitter.cm > 0 || p.cameraJitter.deg > 0)) parts.push(`camera ${p.cameraJitter.cm} cm ${p.cameraJitter.deg}°`);
   if (p.lightAzimuthDeg) parts.push(`light turned ${p.lightAzimuthDeg}°`);
-  if (p.cubeColour) {
-    const name = Object.entries(CUBE_COLOURS).find(([, c]) => c.every((v, i) => v === p.cubeColour?.[i]))?.[0];
-    parts.push(`cube ${name ?? p.cubeColour.join(',')}`);
-  }
+  if (p.lightElevationDeg !== undefined) parts.push(`light elevation ${p.lightElevationDeg}°`);
+  if (p.lightIntensity !== undefined && p.lightIntensity !== 1) parts.push(`light x${p.lightIntensity}`);
+  if (p.cubeColour) parts.push(`cube ${colourName(CUBE_COLOURS, p.cubeColour)}`);
+  if (p.tableColour) parts.push(`table ${colourName(TABLE_COLOURS, p.tableColour)}`);
+  if (p.distractors) parts.push(`${p.distractors} distractor${p.distractors > 1 ? 's' : ''}`);
+  if (p.shadows !== undefined) parts.push(`shadows ${p.shadows ? 'on' : 'off'}`);
   return parts.length ? parts.join(', ') : 'none';
 }
+
+/** The distractors' colours, the scene's own: blue, then orange. */
+export const DISTRACTOR_COLOURS: readonly Rgb01[] = SCENE_COLOURS.cubes.slice(1).map((t) => t.split(' ').slice(0, 3).map(Number) as unknown as Rgb01);
 
 /**
  * Simulator options for one episode under a perturbation.
  * @param base the unperturbed options (their camera spec, if any, is the one jittered).
  * @param defaultCamera the camera used when `base` sets none of eye/target.
  * @param seed the episode's seed: the jitter's directions.
+ * @throws RangeError for a perturbation outside its ranges.
  */
 export function perturbedOptions(base: TabletopOptions, p: Perturbation, defaultCamera: CameraSpec, seed: number): TabletopOptions {
+  checkPerturbation(p);
   const out: TabletopOptions = { ...base };
   const j = p.cameraJitter;
   if (j && (j.cm > 0 || j.deg > 0)) {
@@ -70,7 +125,15 @@ export function perturbedOptions(base: TabletopOptions, p: Perturbation, default
     out.camera = { ...base.camera, ...moved };
   }
   if (p.lightAzimuthDeg) out.lightAzimuthDeg = p.lightAzimuthDeg;
+  if (p.lightElevationDeg !== undefined) out.lightElevationDeg = p.lightElevationDeg;
+  if (p.lightIntensity !== undefined) out.lightIntensity = p.lightIntensity;
   if (p.cubeColour) out.cubeColour = p.cubeColour;
+  if (p.tableColour) out.tableColour = p.tableColour;
+  if (p.shadows !== undefined) out.shadows = p.shadows;
+  if (p.distractors) {
+    out.scene = { ...base.scene, cubeCount: (1 + p.distractors) as CubeCount };
+    out.distractors = DISTRACTOR_COLOURS.slice(0, p.distractors);
+  }
   return out;
 }
 
@@ -101,14 +164,6 @@ export function jitterCamera(eye: readonly number[], target: readonly number[], 
   return { eye: e, target: add(e, turned) };
 }
 
-/** A direction [x, y, z] turned about world z by `deg` degrees. */
-export function turnAboutZ<T extends readonly number[]>(v: T, deg: number): number[] {
-  const a = (deg * Math.PI) / 180;
-  const x = v[0] as number;
-  const y = v[1] as number;
-  return [x * Math.cos(a) - y * Math.sin(a), x * Math.sin(a) + y * Math.cos(a), ...v.slice(2)];
-}
-
 function vec3(v: readonly number[]): Vec3 {
   return [v[0] as number, v[1] as number, v[2] as number];
 }
@@ -132,46 +187,4 @@ function cross(a: Vec3, b: Vec3): Vec3 {
 function unit(v: Vec3): Vec3 {
   const n = Math.hypot(v[0], v[1], v[2]);
   return n > 0 ? [v[0] / n, v[1] / n, v[2] / n] : [1, 0, 0];
-}
-
-/** What `collect --randomise` may vary per episode (domain randomisation for training). */
-export const RANDOMISABLE = ['light', 'camera', 'colour'] as const;
-/** One of {@link RANDOMISABLE}. */
-export type Randomisable = (typeof RANDOMISABLE)[number];
-
-/**
- * Ranges of the per-episode randomisation: the light turned anywhere about the vertical; the camera
- * moved up to 3 cm and turned up to 3 degrees; the cube's hue anywhere from sky blue through blue,
- * purple and red to orange (not the target's green or the fingers' yellow).
- */
-export const RANDOMISE_RANGES = { lightDeg: 180, cameraCm: 3, cameraDeg: 3, hueFromDeg: 190, hueSpanDeg: 210, saturation: 0.85, value: 0.9 } as const;
-
-/** Seed salt of the randomisation's stream (apart from the layout's and the jitter's). */
-const RANDOMISE_SALT = 0x0dd_ba11;
-
-/** A seeded appearance for one episode, varying what `kinds` names (nothing else). */
-export function randomAppearance(kinds: readonly Randomisable[], seed: number, defaultCamera: CameraSpec): Appearance {
-  const rng = createRng((seed ^ RANDOMISE_SALT) >>> 0);
-  const r = RANDOMISE_RANGES;
-  const out: Appearance = {};
-  // Every draw is made whatever `kinds` holds, so each kind's value depends on the seed alone.
-  const light = (2 * rng.uniform() - 1) * r.lightDeg;
-  const cm = rng.uniform() * r.cameraCm;
-  const deg = rng.uniform() * r.cameraDeg;
-  const jitterSeed = rng.int(0x7fff_ffff);
-  const hue = (r.hueFromDeg + rng.uniform() * r.hueSpanDeg) % 360;
-  if (kinds.includes('light')) out.lightAzimuthDeg = light;
-  if (kinds.includes('camera')) out.camera = jitterCamera(defaultCamera.eye, defaultCamera.target, cm / 100, (deg * Math.PI) / 180, jitterSeed);
-  if (kinds.includes('colour')) out.cubeColour = hsvToRgb(hue, r.saturation, r.value);
-  return out;
-}
-
-/** HSV (hue in degrees, s and v in [0, 1]) → RGB in [0, 1]. */
-export function hsvToRgb(hueDeg: number, s: number, v: number): [number, number, number] {
-  const h = (((hueDeg % 360) + 360) % 360) / 60;
-  const c = v * s;
-  const x = c * (1 - Math.abs((h % 2) - 1));
-  const m = v - c;
-  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
-  return [r + m, g + m, b + m];
 }

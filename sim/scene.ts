@@ -18,8 +18,8 @@ import {
 
 /** Options of {@link buildSceneXml}; every field has a default. */
 export interface SceneOptions {
-  /** Number of cubes, 1 or 2 (default 1). The second is a distractor of another colour. */
-  cubeCount?: 1 | 2;
+  /** Number of cubes, 1 to {@link MAX_CUBES} (default 1). The first is the task's; the others are distractors of other colours. */
+  cubeCount?: CubeCount;
   /** Cube edge length (m, default 0.045). */
   cubeSize?: number;
   /** Cube mass (kg, default 0.05). */
@@ -29,6 +29,11 @@ export interface SceneOptions {
   /** Physics time step (s, default 0.002). */
   timestep?: number;
 }
+
+/** A scene's number of cubes. */
+export type CubeCount = 1 | 2 | 3;
+/** Most cubes a scene holds: the task's cube and two distractors. */
+export const MAX_CUBES: CubeCount = 3;
 
 /** Resolved scene options. */
 export type ResolvedSceneOptions = Required<SceneOptions>;
@@ -46,8 +51,8 @@ export const SCENE_DEFAULTS: ResolvedSceneOptions = {
 export const SCENE_NAMES = {
   armJoints: Array.from({ length: PANDA_DOF }, (_, i) => `joint${i + 1}`),
   fingerJoints: ['finger_left', 'finger_right'],
-  cubes: ['cube0', 'cube1'],
-  cubeJoints: ['cube0_free', 'cube1_free'],
+  cubes: ['cube0', 'cube1', 'cube2'],
+  cubeJoints: ['cube0_free', 'cube1_free', 'cube2_free'],
   target: 'target',
   tcpSite: 'tcp',
 } as const;
@@ -58,7 +63,7 @@ export const SCENE_COLOURS = {
   joint: '0.55 0.57 0.62 1',
   hand: '0.12 0.13 0.18 1',
   finger: '0.98 0.78 0.05 1',
-  cubes: ['0.9 0.08 0.08 1', '0.1 0.3 0.95 1'],
+  cubes: ['0.9 0.08 0.08 1', '0.1 0.3 0.95 1', '0.95 0.55 0.1 1'],
   target: '0.1 0.75 0.25 1',
   table: '0.72 0.62 0.48 1',
   floor: '0.32 0.33 0.36 1',
@@ -99,6 +104,8 @@ const FINGER_GAIN = { kp: 400, kv: 20, force: 20 } as const;
 const HAND_MASS = 0.73;
 const FINGER_MASS = 0.02;
 const TABLE = { centreX: 0.35, halfX: 0.6, halfY: 0.75, halfZ: 0.025 } as const;
+/** The table top's rectangle (m, world x and y). */
+export const TABLE_TOP = { x: [TABLE.centreX - TABLE.halfX, TABLE.centreX + TABLE.halfX], y: [-TABLE.halfY, TABLE.halfY] } as const;
 const FLOOR_Z = -0.75;
 const TARGET_RADIUS = 0.03;
 const TARGET_HALF_HEIGHT = 0.001;
@@ -165,13 +172,23 @@ function handBody(o: ResolvedSceneOptions): string {
   );
 }
 
+/** Whether a value is a valid {@link CubeCount}. */
+export function isCubeCount(n: unknown): n is CubeCount {
+  return n === 1 || n === 2 || n === 3;
+}
+
+/** Where cube k starts in the keyframe (m): a row along y, overwritten by every reset's layout. */
+function keyframeCube(k: number): [number, number] {
+  return [0.5, -0.1 + 0.2 * k];
+}
+
 /**
  * Builds the MJCF document of the scene.
  * @throws RangeError on out-of-range options.
  */
 export function buildSceneXml(options: SceneOptions = {}): string {
   const o: ResolvedSceneOptions = { ...SCENE_DEFAULTS, ...options };
-  if (o.cubeCount !== 1 && o.cubeCount !== 2) throw new RangeError(`cubeCount must be 1 or 2, got ${String(o.cubeCount)}`);
+  if (!isCubeCount(o.cubeCount)) throw new RangeError(`cubeCount must be 1 to ${MAX_CUBES}, got ${String(o.cubeCount)}`);
   if (!(o.cubeSize >= 0.02 && o.cubeSize <= 0.07)) throw new RangeError(`cubeSize must be in [0.02, 0.07] m, got ${o.cubeSize}`);
   if (!(o.cubeMass > 0 && o.cubeMass <= 1)) throw new RangeError(`cubeMass must be in (0, 1] kg, got ${o.cubeMass}`);
   if (!(o.friction > 0 && o.friction <= 5)) throw new RangeError(`friction must be in (0, 5], got ${o.friction}`);
@@ -184,7 +201,7 @@ export function buildSceneXml(options: SceneOptions = {}): string {
   const cubes = Array.from(
     { length: o.cubeCount },
     (_, k) =>
-      `<body name="${SCENE_NAMES.cubes[k]}" pos="${vec(0.5, -0.1 + 0.2 * k, TABLE_TOP_Z + half)}">` +
+      `<body name="${SCENE_NAMES.cubes[k]}" pos="${vec(...keyframeCube(k), TABLE_TOP_Z + half)}">` +
       `<freejoint name="${SCENE_NAMES.cubeJoints[k]}"/>` +
       `<geom name="${SCENE_NAMES.cubes[k]}" type="box" size="${vec(half, half, half)}" mass="${f(o.cubeMass)}" rgba="${SCENE_COLOURS.cubes[k]}" ` +
       `class="object" friction="${f(o.friction)} 0.01 0.0001"/></body>`,
@@ -222,7 +239,7 @@ export function buildSceneXml(options: SceneOptions = {}): string {
   ${cubes}
 </worldbody>
 <actuator>${actuators}</actuator>
-<keyframe><key name="ready" qpos="${vec(...PANDA_READY_Q, FINGER_TRAVEL, FINGER_TRAVEL)}${o.cubeCount >= 1 ? ' ' + Array.from({ length: o.cubeCount }, (_, k) => vec(0.5, -0.1 + 0.2 * k, TABLE_TOP_Z + half, 1, 0, 0, 0)).join(' ') : ''}"/></keyframe>
+<keyframe><key name="ready" qpos="${vec(...PANDA_READY_Q, FINGER_TRAVEL, FINGER_TRAVEL)}${o.cubeCount >= 1 ? ' ' + Array.from({ length: o.cubeCount }, (_, k) => vec(...keyframeCube(k), TABLE_TOP_Z + half, 1, 0, 0, 0)).join(' ') : ''}"/></keyframe>
 </mujoco>
 `;
 }

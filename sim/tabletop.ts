@@ -13,10 +13,11 @@ import { dlsStep, type IkOptions } from '../src/robot/ik.js';
 import { FINGER_TRAVEL, forwardKinematics, PANDA_DOF, PANDA_READY_Q } from '../src/robot/panda-kinematics.js';
 import { ACTION_DIM, checkAction, resolveBounds, SIM_STATUS, type ActionBounds, type SimStatus } from './action.js';
 import { compileModel, MJ_OBJ, mujoco, type MainModule, type MjData, type MjModel } from './mujoco.js';
+import { pickAppearance, type Appearance } from './appearance.js';
 import { createCamera, projectPoint, type Camera, type CameraSpec, type Projection } from './render/camera.js';
-import { turnAboutZ } from './perturb.js';
-import { DEFAULT_KEY_LIGHT, meshForGeomType, SceneRenderer, type GeomPoses, type RenderGeom, type ShadingOptions } from './render/scene-renderer.js';
-import { buildSceneXml, SCENE_COLOURS, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP_Z, type SceneOptions } from './scene.js';
+import { DEFAULT_KEY_LIGHT, SceneRenderer, type GeomPoses } from './render/scene-renderer.js';
+import { buildSceneXml, SCENE_DEFAULTS, SCENE_NAMES, TABLE_TOP, TABLE_TOP_Z, type CubeCount, type SceneOptions } from './scene.js';
+import { activeDistractors, buildSceneView, type SceneIds, type SceneView } from './scene-view.js';
 import { checkSeed, DEFAULT_MAX_STEPS, evaluateTask, parseTaskName, sampleLayout, type Layout, type TaskInfo, type TaskName } from './tasks.js';
 
 /** Default exocentric camera: in front of the robot and to its right, looking down at the workspace. */
@@ -46,8 +47,13 @@ export interface Workspace {
 /** Default workspace: fingertips stay above the table top ({@link TABLETOP_WORKSPACE}, shared with the node's safety defaults). */
 export const DEFAULT_WORKSPACE: Workspace = { min: [...TABLETOP_WORKSPACE.min], max: [...TABLETOP_WORKSPACE.max] };
 
-/** Options of {@link TabletopSim.create}; every field has a default. */
-export interface TabletopOptions {
+export type { Appearance } from './appearance.js';
+
+/**
+ * Options of {@link TabletopSim.create}; every field has a default. The appearance fields
+ * (sim/appearance.ts: light, colours, table pattern, distractors) are absent = as trained.
+ */
+export interface TabletopOptions extends Omit<Appearance, 'camera' | 'shadows'> {
   /** Task (default 'pick-place'). */
   task?: TaskName;
   /** Scene (cubes, friction, physics time step 2 ms). */
@@ -70,10 +76,6 @@ export interface TabletopOptions {
    * otherwise hardly sees motion along its viewing ray (see src/loop/ray-probe.ts).
    */
   shadows?: boolean;
-  /** The light (key light and shadows) turned about the vertical by this many degrees (default 0: as trained; sim/perturb.ts). */
-  lightAzimuthDeg?: number;
-  /** The first cube's colour, 0–1 per channel (default {@link SCENE_COLOURS}.cubes[0]; sim/perturb.ts). */
-  cubeColour?: readonly [number, number, number];
   /** Per-step action bounds (defaults {@link DEFAULT_ACTION_BOUNDS}). */
   actionBounds?: ActionBounds;
   /** Tool-centre workspace (default {@link DEFAULT_WORKSPACE}). */
@@ -88,13 +90,6 @@ export interface TabletopOptions {
   gripperState?: 'commanded' | 'measured';
   /** IK tuning (damping, posture pull, …). */
   ik?: IkOptions;
-}
-
-/** What {@link TabletopSim.setAppearance} changes: the camera's pose (eye, target, fov), the light, the cube's colour. */
-export interface Appearance {
-  camera?: Partial<Pick<CameraSpec, 'eye' | 'target' | 'fovDeg'>>;
-  lightAzimuthDeg?: number;
-  cubeColour?: readonly [number, number, number];
 }
 
 /** What the environment returns from reset and step. */
@@ -125,14 +120,6 @@ export interface CubePose {
   quaternion: Float64Array;
 }
 
-/** A colour option checked: three finite values in [0, 1], or undefined. */
-function checkColour(c: readonly number[] | undefined): readonly [number, number, number] | undefined {
-  if (c === undefined) return undefined;
-  if (c.length !== 3 || !c.every((v) => Number.isFinite(v) && v >= 0 && v <= 1))
-    throw new RangeError(`cubeColour must be three values in [0, 1], got ${JSON.stringify(c)}`);
-  return [c[0] as number, c[1] as number, c[2] as number];
-}
-
 /** MuJoCo's world body id. */
 const WORLD_BODY = 0;
 /** Shadow colour as a fraction of the table's base colour. */
@@ -144,6 +131,21 @@ const SHADOW_SHADE = 0.4;
  * vs 1.98 with light straight overhead and 1.25 without shadows.
  */
 const SHADOW_SLANT: [number, number] = [0.77, -0.64];
+
+/**
+ * Where cubes that are not part of the current appearance wait (x, y on the table, m): behind the
+ * robot, out of the arm's reach; they are not drawn.
+ */
+const PARKED_CUBES: ReadonlyArray<readonly [number, number]> = [
+  [TABLE_TOP.x[0] + 0.05, 0.62],
+  [TABLE_TOP.x[0] + 0.05, -0.62],
+];
+
+/** The place of the j-th cube left out of the layout. */
+function parkedCube(j: number): { x: number; y: number; yaw: number } {
+  const [x, y] = PARKED_CUBES[j] as readonly [number, number];
+  return { x, y, yaw: 0 };
+}
 
 /** Target pose drift beyond which a new action starts from the measured pose (anti-windup). */
 const RESYNC_POSITION = 0.02;
@@ -184,11 +186,14 @@ export class TabletopSim {
   private readonly bounds: Required<ActionBounds>;
   private readonly workspace: Workspace;
   /** The camera and renderer of the current appearance ({@link setAppearance}). */
-  private view: { camera: Camera; renderer: SceneRenderer; geoms: Array<RenderGeom | undefined>; shading: ShadingOptions };
+  private view: SceneView;
+  /** The current appearance (the creation options' unless {@link setAppearance} changed it). */
+  private appearanceNow: Appearance;
+  /** The appearance fields of the creation options: what unset fields of {@link setAppearance} go back to. */
+  private readonly baseAppearance: Appearance;
   private readonly baseCamera: CameraSpec;
   private readonly shadows: boolean;
-  private readonly cubeBody: number;
-  private readonly targetBody: number;
+  private readonly ids: SceneIds;
   private readonly renderEnabled: boolean;
   private readonly wrist: boolean;
   /** The wrist camera's renderer, moved with the hand each frame (rebuilt after {@link setAppearance}). */
@@ -197,7 +202,7 @@ export class TabletopSim {
   private readonly interpolationFraction: number;
   private readonly gripperState: 'commanded' | 'measured';
   private readonly ikOptions: IkOptions;
-  private readonly cubeCount: 1 | 2;
+  private readonly cubeCount: CubeCount;
   private readonly restZ: number;
   private readonly armQpos: number[];
   private readonly fingerQpos: number[];
@@ -259,10 +264,17 @@ export class TabletopSim {
     this.targetMocap = (model.body_mocapid as Int32Array)[id(MJ_OBJ.body, SCENE_NAMES.target)] as number;
 
     this.shadows = options.shadows ?? false;
-    this.cubeBody = id(MJ_OBJ.body, SCENE_NAMES.cubes[0]);
-    this.targetBody = id(MJ_OBJ.body, SCENE_NAMES.target);
+    this.ids = {
+      world: WORLD_BODY,
+      target: id(MJ_OBJ.body, SCENE_NAMES.target),
+      cubes: SCENE_NAMES.cubes.slice(0, this.cubeCount).map((n) => id(MJ_OBJ.body, n)),
+      table: id(MJ_OBJ.geom, 'table'),
+    };
     this.baseCamera = { ...DEFAULT_CAMERA, ...options.camera };
-    this.view = this.buildView(options);
+    const appearance = pickAppearance(options);
+    this.baseAppearance = appearance;
+    this.appearanceNow = appearance;
+    this.view = this.buildView(this.baseCamera, appearance);
   }
 
   /** The camera (pose, intrinsics). */
@@ -271,51 +283,29 @@ export class TabletopSim {
   }
 
   /**
-   * Changes what the camera sees from the next frame on — its pose, the light's direction, the
-   * cube's colour (sim/perturb.ts; `collect --randomise` draws them per episode). Unset fields go
-   * back to the options the simulator was created with; the image size never changes.
-   * @throws RangeError for a bad camera, light or colour (the old appearance stays).
+   * Changes what the camera sees from the next frame on — its pose, the light, the colours, the
+   * table's pattern, the distractors (sim/appearance.ts; `collect --randomise` draws them per
+   * episode). Unset fields go back to the options the simulator was created with; the image size
+   * never changes. A new number of distractors takes its places on the table at the next reset.
+   * @throws RangeError for a bad camera, light, colour or distractor count (the old appearance stays).
    */
   setAppearance(a: Appearance): void {
     const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
-    this.view = this.buildView({
-      camera,
-      ...(a.lightAzimuthDeg !== undefined ? { lightAzimuthDeg: a.lightAzimuthDeg } : {}),
-      ...(a.cubeColour ? { cubeColour: a.cubeColour } : {}),
-    });
+    const next: Appearance = { ...this.baseAppearance, ...a };
+    this.view = this.buildView(camera, next);
+    this.appearanceNow = next;
     this.wristRenderer = undefined;
   }
 
+  /** The current appearance (camera pose excepted). */
+  get appearance(): Appearance {
+    return this.appearanceNow;
+  }
+
   /** The camera and renderer for an appearance. */
-  private buildView(options: Pick<TabletopOptions, 'camera' | 'lightAzimuthDeg' | 'cubeColour'>): TabletopSim['view'] {
-    const model = this.model;
-    const camera = createCamera({ ...this.baseCamera, ...options.camera });
-    const types = model.geom_type as Int32Array;
-    const sizes = model.geom_size as Float64Array;
-    const rgba = model.geom_rgba as Float32Array;
-    const geoms: Array<RenderGeom | undefined> = [];
-    const geomBody = model.geom_bodyid as Int32Array;
-    const cubeColour = checkColour(options.cubeColour);
-    for (let g = 0; g < model.ngeom; g++) {
-      const mesh = (rgba[4 * g + 3] as number) > 0 ? meshForGeomType(types[g] as number, sizes.subarray(3 * g, 3 * g + 3)) : undefined;
-      // Everything but the world's own geoms (table, floor) and the flat target disc casts a shadow.
-      const castsShadow = geomBody[g] !== WORLD_BODY && geomBody[g] !== this.targetBody;
-      const colour: [number, number, number] =
-        cubeColour && geomBody[g] === this.cubeBody ? [...cubeColour] : [rgba[4 * g] as number, rgba[4 * g + 1] as number, rgba[4 * g + 2] as number];
-      geoms.push(mesh && { mesh, colour, castsShadow });
-    }
-    const table = SCENE_COLOURS.table.split(' ').map(Number);
-    const azimuth = options.lightAzimuthDeg ?? 0;
-    if (!Number.isFinite(azimuth)) throw new RangeError(`lightAzimuthDeg must be finite, got ${azimuth}`);
-    const slant = turnAboutZ(SHADOW_SLANT, azimuth) as [number, number];
-    const shadow = {
-      planeZ: TABLE_TOP_Z,
-      colour: [0, 1, 2].map((i) => Math.round(255 * SHADOW_SHADE * (table[i] as number))) as [number, number, number],
-      slant,
-    };
-    const keyLight = turnAboutZ(DEFAULT_KEY_LIGHT, azimuth) as [number, number, number];
-    const shading: ShadingOptions = { keyLight, ...(this.shadows ? { shadow } : {}) };
-    return { camera, renderer: new SceneRenderer(camera, geoms, shading), geoms, shading };
+  private buildView(camera: CameraSpec, a: Appearance): SceneView {
+    const shadows = a.shadows ?? this.shadows;
+    return buildSceneView(this.model, this.ids, camera, a, { keyLight: DEFAULT_KEY_LIGHT, shadowSlant: SHADOW_SLANT, shadowShade: SHADOW_SHADE, shadows });
   }
 
   /**
@@ -357,12 +347,12 @@ export class TabletopSim {
   reset(seed: number): Observation {
     this.assertOpen();
     checkSeed(seed);
-    const layout = sampleLayout(this.task, seed, this.cubeCount);
+    const layout = sampleLayout(this.task, seed, (1 + activeDistractors(this.appearanceNow, this.cubeCount)) as CubeCount);
     const { mj, model, data } = this;
     mj.mj_resetDataKeyframe(model, data, 0);
     const qpos = data.qpos as Float64Array;
-    layout.cubes.forEach((cube, k) => {
-      const a = this.cubeQpos[k] as number;
+    this.cubeQpos.forEach((a, k) => {
+      const cube = layout.cubes[k] ?? parkedCube(k - layout.cubes.length);
       qpos.set([cube.x, cube.y, this.restZ, Math.cos(cube.yaw / 2), 0, 0, Math.sin(cube.yaw / 2)], a);
     });
     const mocap = data.mocap_pos as Float64Array;
@@ -542,7 +532,7 @@ export class TabletopSim {
       height,
     });
     if (this.wristRenderer) this.wristRenderer.setCamera(camera);
-    else this.wristRenderer = new SceneRenderer(camera, this.view.geoms, this.view.shading);
+    else this.wristRenderer = new SceneRenderer(camera, this.view.geoms, this.view.shading, this.view.overlays);
     return this.wristRenderer.render(poses).slice();
   }
 

@@ -8,6 +8,7 @@
  *   a pick-and-place.
  */
 import { createRng, type Rng } from '../src/core/rng.js';
+import { isCubeCount, MAX_CUBES, type CubeCount } from './scene.js';
 
 /** Names of the tasks. */
 export const TASK_NAMES = ['reach', 'grasp', 'pick-place'] as const;
@@ -45,8 +46,10 @@ export const LAYOUT_REGIONS = {
   reachTarget: { x: [0.35, 0.6], y: [-0.2, 0.2], z: [0.06, 0.3] },
   /** Smallest distance between the cube and the place target. */
   minPlaceDistance: 0.12,
-  /** Smallest distance between the distractor cube and the others. */
+  /** Smallest distance between a distractor cube and the other cubes and the place target. */
   minDistractorDistance: 0.09,
+  /** Where distractors stand (x, y): the cube region, a little wider in y. */
+  distractor: { x: [0.4, 0.6], y: [-0.25, 0.25] },
 } as const;
 
 /** Table height at which a hidden target is parked (below the table top). */
@@ -80,12 +83,13 @@ function between(rng: Rng, range: readonly [number, number]): number {
 }
 
 /**
- * The initial layout of an episode; the same (task, seed, cubeCount) always gives the same layout.
+ * The initial layout of an episode; the same (task, seed) always gives the same task cube and
+ * target, whatever the cube count: distractors are drawn after them from the same stream.
  * @throws RangeError for a bad seed or cube count.
  */
-export function sampleLayout(task: TaskName, seed: number, cubeCount: 1 | 2 = 1): Layout {
+export function sampleLayout(task: TaskName, seed: number, cubeCount: CubeCount = 1): Layout {
   checkSeed(seed);
-  if (cubeCount !== 1 && cubeCount !== 2) throw new RangeError(`cubeCount must be 1 or 2, got ${String(cubeCount)}`);
+  if (!isCubeCount(cubeCount)) throw new RangeError(`cubeCount must be 1 to ${MAX_CUBES}, got ${String(cubeCount)}`);
   const rng = createRng(seed);
   const r = LAYOUT_REGIONS;
   const cube = { x: between(rng, r.cube.x), y: between(rng, r.cube.y), yaw: between(rng, r.cube.yaw) };
@@ -101,16 +105,15 @@ export function sampleLayout(task: TaskName, seed: number, cubeCount: 1 | 2 = 1)
     target = [cube.x, cube.y, HIDDEN_TARGET_Z];
   }
   const cubes = [cube];
-  if (cubeCount === 2) {
+  while (cubes.length < cubeCount) {
     let other = cube;
     let tries = 0;
+    const tooClose = (c: { x: number; y: number }): boolean =>
+      cubes.some((o) => Math.hypot(c.x - o.x, c.y - o.y) < r.minDistractorDistance) ||
+      (task === 'pick-place' && Math.hypot(c.x - target[0], c.y - target[1]) < r.minDistractorDistance);
     do {
-      other = { x: between(rng, r.cube.x), y: between(rng, [-0.25, 0.25]), yaw: between(rng, r.cube.yaw) };
-    } while (
-      (Math.hypot(other.x - cube.x, other.y - cube.y) < r.minDistractorDistance ||
-        (task === 'pick-place' && Math.hypot(other.x - target[0], other.y - target[1]) < r.minDistractorDistance)) &&
-      ++tries < MAX_REJECTION_TRIES
-    );
+      other = { x: between(rng, r.distractor.x), y: between(rng, r.distractor.y), yaw: between(rng, r.cube.yaw) };
+    } while (tooClose(other) && ++tries < MAX_REJECTION_TRIES);
     cubes.push(other);
   }
   return { cubes, target };

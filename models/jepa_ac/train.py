@@ -142,6 +142,24 @@ PRESETS: Dict[str, TrainConfig] = {
 }
 
 
+# ------------------------------------------------------------------------------ resuming
+
+RESUME_SUFFIX = ".resume"
+RESUME_FORMAT = "jepa-mpc-train-resume-v1"
+RESUME_EVERY_S = 300.0  # seconds of training between resume files (also written at every evaluation)
+
+
+def load_resume(path: str, cfg: TrainConfig) -> dict:
+    """The resume file of a stopped run; refuses one written by a run with other settings."""
+    state = torch.load(path, map_location="cpu")
+    if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
+        raise SystemExit(f"{path} is not a {RESUME_FORMAT} file")
+    if state["train_config"] != asdict(cfg):
+        diff = sorted(k for k in asdict(cfg) if state["train_config"].get(k) != asdict(cfg)[k])
+        raise SystemExit(f"{path} was written by a run with other settings ({', '.join(diff)}): resume with the same flags, or remove it")
+    return state
+
+
 # ------------------------------------------------------------------------------------ data
 
 
@@ -403,9 +421,15 @@ def train(
     log_path: Optional[str] = None,
     init: Optional[str] = None,
     freeze_encoder: bool = False,
+    resume: bool = False,
+    stop_after: int = 0,
 ) -> Dict[str, object]:
-    """Trains from scratch (or from ``init`` weights); saves ``out`` (and ``out``-stamped
-    checkpoints at each evaluation). Returns a summary with the last losses and metrics."""
+    """Trains from scratch (or from ``init`` weights); saves ``out`` at each evaluation and at the
+    end, and every few minutes a resume file ``out`` + RESUME_SUFFIX (weights, optimizer, step,
+    time used, random states). With ``resume`` and that file present, the run continues where it
+    stopped, the learning-rate schedule included (it follows the steps and the minutes used).
+    ``stop_after`` > 0 ends this invocation after that many steps with the resume file written
+    (a run split over sessions). Returns a summary with the last losses and metrics."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     encoder, predictor = build(cfg.encoder, cfg.predictor)
@@ -453,6 +477,28 @@ def train(
     avg: Dict[str, float] = {}
     step = 0
     metrics: Dict[str, float] = {}
+    resume_path = out + RESUME_SUFFIX
+    if resume and os.path.exists(resume_path):
+        state = load_resume(resume_path, cfg)
+        encoder.load_state_dict(state["encoder"])
+        predictor.load_state_dict(state["predictor"])
+        opt.load_state_dict(state["optimizer"])
+        step, avg, history, metrics = state["step"], state["avg"], state["history"], state["metrics"]
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        started = time.time() - state["seconds"]
+        print(f"resuming {resume_path}: step {step}, {state['seconds'] / 60:.1f} min used", file=sys.stderr, flush=True)
+    elif resume:
+        print(f"no {resume_path} yet: starting the run", file=sys.stderr, flush=True)
+    last_resume_save = time.time()
+    first_step = step
+
+    def save_resume() -> None:
+        tmp = resume_path + ".tmp"
+        torch.save({"format": RESUME_FORMAT, "train_config": asdict(cfg), "encoder": encoder.state_dict(), "predictor": predictor.state_dict(),
+                    "optimizer": opt.state_dict(), "step": step, "avg": avg, "history": history, "metrics": metrics,
+                    "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "seconds": time.time() - started}, tmp)
+        os.replace(tmp, resume_path)
 
     def progress() -> float:
         p = step / cfg.steps
@@ -464,11 +510,18 @@ def train(
         extra = {"train_config": asdict(cfg), "step": step, "minutes": (time.time() - started) / 60, "metrics": metrics, "data": data.root,
                  "render": {"shadows": data.shadows}}
         save_weights(out, encoder, predictor, extra)
+        save_resume()
 
     print(f"training: encoder {count_params(encoder):,} + predictor {count_params(predictor):,} params, "
           f"{len(data.episodes)} episodes / {len(data.frames)} frames, batch {cfg.batch}, up to {cfg.steps} steps"
           + (f" or {max_minutes:g} min" if budget else ""), file=sys.stderr, flush=True)
     while progress() < 1.0:
+        if stop_after and step - first_step >= stop_after:
+            checkpoint(False)
+            print(f"stopped after {stop_after} steps at step {step}; continue with --resume", file=sys.stderr, flush=True)
+            if log:
+                log.close()
+            return {"steps": step, "minutes": (time.time() - started) / 60, "losses": avg, "metrics": metrics, "history": history, "stopped": True}
         p = progress()
         lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup)) * 0.5 * (1 + math.cos(math.pi * p))
         for group in opt.param_groups:
@@ -491,6 +544,9 @@ def train(
             if log:
                 log.write(json.dumps({"step": step, "elapsed": elapsed, "lr": lr, **avg}) + "\n")
                 log.flush()
+        if time.time() - last_resume_save > RESUME_EVERY_S:
+            save_resume()
+            last_resume_save = time.time()
         if val is not None and cfg.eval_every and step % cfg.eval_every == 0:
             metrics = held_out(encoder, predictor, val)
             print("eval " + json.dumps({"step": step, **{k: round(v, 4) for k, v in metrics.items()}}), file=sys.stderr, flush=True)
@@ -544,6 +600,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                          "--counterfactual (default 0)")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
+    ap.add_argument("--stop-after", type=int, default=0, help="end this invocation after N steps, resumable with --resume (0 = run to the end)")
+    ap.add_argument("--resume", action="store_true", help=f"continue a stopped run from OUT{RESUME_SUFFIX} (written every {RESUME_EVERY_S / 60:g} min and at each evaluation) when it exists; same flags needed")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     cfg = PRESETS[args.preset]
@@ -593,7 +651,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if d.views != cfg.encoder.views:
             raise SystemExit(f"{d.root} has views {d.views}, preset {args.preset} takes {cfg.encoder.views} (collect --wrist records front and wrist)")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init, args.freeze_encoder)
+    summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init, args.freeze_encoder, args.resume, args.stop_after)
     if args.summary:
         with open(args.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=2)

@@ -358,6 +358,26 @@ class TrainTest(unittest.TestCase):
             b = train(cfg, ds, os.path.join(tmp, "b.pt"))
             self.assertEqual(a["losses"], b["losses"])
 
+    def test_a_stopped_run_resumes_to_the_same_weights(self):
+        """Stopped after 2 of 5 steps and resumed: the weights of an uninterrupted run; other settings are refused."""
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "steps": 5})
+            whole = os.path.join(tmp, "whole.pt")
+            train(cfg, ds, whole)
+            split = os.path.join(tmp, "split.pt")
+            stopped = train(cfg, ds, split, stop_after=2)
+            self.assertEqual((stopped["steps"], stopped["stopped"]), (2, True))
+            with self.assertRaises(SystemExit):
+                train(TrainConfig(**{**cfg.__dict__, "lr": 0.5}), ds, split, resume=True)
+            resumed = train(cfg, ds, split, resume=True)
+            self.assertEqual(resumed["steps"], 5)
+            (e0, p0, _), (e1, p1, _) = load_weights(whole), load_weights(split)
+            for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
+                self.assertTrue(torch.allclose(a, b, atol=1e-6))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -53,6 +53,9 @@ export interface ShadowOptions {
   slant?: readonly [number, number];
 }
 
+/** The pose of world-frame meshes (overlays): at the origin, unrotated. */
+const WORLD_POSE = { xpos: [0, 0, 0], xmat: [1, 0, 0, 0, 1, 0, 0, 0, 1] } as const;
+
 /** Height of drawn shadows above their plane (m): clears the plane in the z-buffer, never an object on it. */
 const SHADOW_LIFT = 0.0005;
 
@@ -97,6 +100,8 @@ export class SceneRenderer {
   private readonly raster: Rasterizer;
   private readonly scratch: Float64Array;
   private readonly tri = new Float64Array(9);
+  /** Scratch rotation camera ← geom. */
+  private readonly pose = new Float64Array(9);
   private readonly keyCam: Float64Array;
   private readonly keyWorld: readonly [number, number, number];
   private cam: Camera;
@@ -110,14 +115,17 @@ export class SceneRenderer {
    * @param camera the camera (its size fixes the frame size).
    * @param geoms drawables in the order of the poses passed to {@link render}; `undefined`
    *   entries are skipped.
+   * @param overlays drawables fixed in the world, their meshes in world coordinates (a pattern
+   *   on the table); drawn first, never casting shadows.
    */
   constructor(
     camera: Camera,
     private readonly geoms: ReadonlyArray<RenderGeom | undefined>,
     shading: ShadingOptions = {},
+    private readonly overlays: readonly RenderGeom[] = [],
   ) {
     this.raster = new Rasterizer(camera);
-    const maxVertices = Math.max(1, ...geoms.map((g) => (g ? g.mesh.vertices.length : 0)));
+    const maxVertices = Math.max(1, ...[...geoms, ...overlays].map((g) => (g ? g.mesh.vertices.length : 0)));
     this.scratch = new Float64Array(maxVertices);
     this.background = shading.background ?? DEFAULT_BACKGROUND;
     this.ambient = shading.ambient ?? 0.35;
@@ -173,41 +181,47 @@ export class SceneRenderer {
   render(poses: GeomPoses): Uint8Array {
     const raster = this.raster;
     raster.clear(this.background);
-    const rc = this.camera.rotation;
-    const eye = this.camera.eye;
-    const m = new Float64Array(9);
+    for (const overlay of this.overlays) this.drawMesh(overlay, this.toCamera(overlay, WORLD_POSE.xpos, WORLD_POSE.xmat, 0));
     for (let g = 0; g < this.geoms.length; g++) {
       const geom = this.geoms[g];
       if (geom === undefined) continue;
-      const px = (poses.xpos[3 * g] as number) - (eye[0] as number);
-      const py = (poses.xpos[3 * g + 1] as number) - (eye[1] as number);
-      const pz = (poses.xpos[3 * g + 2] as number) - (eye[2] as number);
-      // M = Rc · Rg, t = Rc · (p − eye)
-      for (let i = 0; i < 3; i++) {
-        for (let j = 0; j < 3; j++) {
-          m[3 * i + j] =
-            (rc[3 * i] as number) * (poses.xmat[9 * g + j] as number) +
-            (rc[3 * i + 1] as number) * (poses.xmat[9 * g + 3 + j] as number) +
-            (rc[3 * i + 2] as number) * (poses.xmat[9 * g + 6 + j] as number);
-        }
-      }
-      const tx = (rc[0] as number) * px + (rc[1] as number) * py + (rc[2] as number) * pz;
-      const ty = (rc[3] as number) * px + (rc[4] as number) * py + (rc[5] as number) * pz;
-      const tz = (rc[6] as number) * px + (rc[7] as number) * py + (rc[8] as number) * pz;
-      const src = geom.mesh.vertices;
-      const dst = this.scratch;
-      for (let k = 0; k < src.length; k += 3) {
-        const x = src[k] as number;
-        const y = src[k + 1] as number;
-        const z = src[k + 2] as number;
-        dst[k] = (m[0] as number) * x + (m[1] as number) * y + (m[2] as number) * z + tx;
-        dst[k + 1] = (m[3] as number) * x + (m[4] as number) * y + (m[5] as number) * z + ty;
-        dst[k + 2] = (m[6] as number) * x + (m[7] as number) * y + (m[8] as number) * z + tz;
-      }
-      this.drawMesh(geom, dst);
+      this.drawMesh(geom, this.toCamera(geom, poses.xpos, poses.xmat, g));
       if (this.shadow && geom.castsShadow) this.drawShadow(geom, poses, g, this.shadow);
     }
     return raster.rgb;
+  }
+
+  /** A geom's vertices in camera space (in the scratch buffer), posed by entry `g` of the poses. */
+  private toCamera(geom: RenderGeom, xpos: ArrayLike<number>, xmat: ArrayLike<number>, g: number): Float64Array {
+    const rc = this.camera.rotation;
+    const eye = this.camera.eye;
+    const m = this.pose;
+    const px = (xpos[3 * g] as number) - (eye[0] as number);
+    const py = (xpos[3 * g + 1] as number) - (eye[1] as number);
+    const pz = (xpos[3 * g + 2] as number) - (eye[2] as number);
+    // M = Rc · Rg, t = Rc · (p − eye)
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        m[3 * i + j] =
+          (rc[3 * i] as number) * (xmat[9 * g + j] as number) +
+          (rc[3 * i + 1] as number) * (xmat[9 * g + 3 + j] as number) +
+          (rc[3 * i + 2] as number) * (xmat[9 * g + 6 + j] as number);
+      }
+    }
+    const tx = (rc[0] as number) * px + (rc[1] as number) * py + (rc[2] as number) * pz;
+    const ty = (rc[3] as number) * px + (rc[4] as number) * py + (rc[5] as number) * pz;
+    const tz = (rc[6] as number) * px + (rc[7] as number) * py + (rc[8] as number) * pz;
+    const src = geom.mesh.vertices;
+    const dst = this.scratch;
+    for (let k = 0; k < src.length; k += 3) {
+      const x = src[k] as number;
+      const y = src[k + 1] as number;
+      const z = src[k + 2] as number;
+      dst[k] = (m[0] as number) * x + (m[1] as number) * y + (m[2] as number) * z + tx;
+      dst[k + 1] = (m[3] as number) * x + (m[4] as number) * y + (m[5] as number) * z + ty;
+      dst[k + 2] = (m[6] as number) * x + (m[7] as number) * y + (m[8] as number) * z + tz;
+    }
+    return dst;
   }
 
   /** Projects a geom's vertices straight down onto the shadow plane and fills its triangles. */

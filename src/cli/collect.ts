@@ -3,7 +3,7 @@
  * pick-and-place, waypoint reaching, smooth random motion and expert-then-random episodes — in the
  * format of docs/dataset-format.md. Deterministic per seed; parallel over worker threads.
  */
-import { RANDOMISABLE, type Randomisable } from '../../sim/perturb.js';
+import { RANDOMISABLE, RANDOMISE_RANGES, type Randomisable } from '../../sim/randomise.js';
 import { COLLECT_DEFAULTS, collectDataset } from '../data/collect.js';
 import { COLLECT_MIXES, IMAGE_SIZES } from '../data/format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES } from '../data/episode.js';
@@ -25,8 +25,11 @@ options:
   --shard N        episodes per shard file (default ${COLLECT_DEFAULTS.episodesPerShard})
   --mix NAME       policy mix: general (free motion + demonstrations) | grasp (mostly grasping near the cube) (default general)
   --shadows        draw the arm's and cubes' shadows on the table (a depth cue; default off)
-  --randomise LIST vary each episode's appearance, seeded by its layout: any of light,camera,colour
-                   (light turned anywhere, camera moved <= 3 cm and turned <= 3 deg, cube hue; domain randomisation)
+  --randomise LIST vary each episode's appearance, seeded by its layout (domain randomisation): any of
+                   ${RANDOMISABLE.join(',')} or all — light: from any azimuth, elevation ${RANDOMISE_RANGES.lightElevationDeg.join('-')} deg,
+                   intensity x${RANDOMISE_RANGES.lightIntensity.join('-')}; camera: moved <= ${RANDOMISE_RANGES.cameraCm} cm, turned <= ${RANDOMISE_RANGES.cameraDeg} deg; colour: the cube's
+                   hue, saturation, brightness; table: its colour, chequered in ${RANDOMISE_RANGES.tableCheckerProbability * 100}% of episodes;
+                   distractors: ${RANDOMISE_RANGES.distractors.join('-')} cubes of random colours; shadows: off in ${RANDOMISE_RANGES.shadowsOffProbability * 100}% of episodes
   --wrist          also record the hand camera's frames (wrist-frames.u8; views front, wrist) for a
                    two-view world model; not with --counterfactual
   --counterfactual branch every step: also keep the frame the other gripper choice leads to
@@ -114,9 +117,10 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `--randomise light,camera,colour` → the kinds (each at most once). @throws CliError for an unknown kind. */
+/** `--randomise light,camera,colour` (or `all`) → the kinds (each at most once). @throws CliError for an unknown kind. */
 function randomiseFlag(value: string | undefined): Randomisable[] {
   if (value === undefined) return [];
+  if (value.trim() === 'all') return [...RANDOMISABLE];
   const kinds = value.split(',').map((k) => k.trim());
   const bad = kinds.find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
   if (bad !== undefined) throw new CliError(`--randomise takes a list of ${RANDOMISABLE.join(', ')}, got '${bad}'`);

@@ -3,7 +3,10 @@
  * simulator, goals given as images rendered by the scripted expert from the same layouts.
  * Per-episode lines with a progress bar and a summary; `--json` prints one object with task,
  * policy, episodes, successes, successRate, meanPlanMs, meanSteps and the per-episode results.
+ * `--suite appearance` runs the generalisation suite instead: the same episodes under each of a
+ * fixed list of perturbations (appearance-suite.ts), as a table, one JSON object and a PNG plot.
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { activeOptimizer } from '../core/mpc.js';
 import { evaluationsPerPlan } from '../core/optimizer.js';
@@ -14,18 +17,32 @@ import { createLogger } from '../log.js';
 import { choiceFlag, intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
-import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
-import { evaluate, summariseRun } from './evaluation.js';
+import { PERTURBATION_FLAGS, RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings, type RunSettings } from './planned-run.js';
+import { episodeRecord, evaluate, summariseRun, type EvaluationOptions } from './evaluation.js';
+import { parseSuite, runSuite, selectCases, suiteCases, suiteTable, SUITES, type SuiteCase, type SuiteName, type SuiteRow } from './appearance-suite.js';
+import { suitePlot } from './appearance-plot.js';
+import type { WorldModel } from '../model/world-model.js';
 import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
 import { ProgressBar } from './progress.js';
-import { round } from './table.js';
 
 /** Output modes of the planner node. */
 const OUTPUT_MODES = ['twist', 'pose', 'joint'] as const;
 /** Largest --latency: a plan slower than this is not a control loop. */
 const MAX_LATENCY_S = 60;
 
+/** The appearance suite's case ids for the help text, wrapped under the flags' descriptions. */
+const APPEARANCE_CASE_IDS = suiteCases('appearance')
+  .map((c) => c.id)
+  .reduce<string[]>((lines, id) => {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + id.length < 72) lines[lines.length - 1] = `${last},${id}`;
+    else lines.push(id);
+    return lines;
+  }, [])
+  .join(',\n                       ');
+
 const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
+       jepa-mpc eval --suite appearance [--cases LIST] [--plot FILE.png] [options]
 
 options:
   --episodes N         episodes, seeds S, S+1, … (default 20)
@@ -37,6 +54,14 @@ options:
   --output-mode MODE   with --through-node: twist|pose|joint (default twist)
   --verbose            a line per control step (action, energy, status; the simulator's gripper,
                        tool→cube distance, cube lift and grasp, for diagnosis)
+  --suite NAME         run a generalisation suite: the episodes under each of its perturbations, a
+                       table (or --json) with each case's success as a fraction of the unperturbed
+                       run's: ${SUITES.join('|')} (the suite sets the perturbation flags and
+                       --shadows: not with them)
+  --cases LIST         with --suite: only these case ids, comma-separated (default all); appearance's:
+                       ${APPEARANCE_CASE_IDS}
+  --plot FILE.png      with --suite: write the plot (success and lift rate against each
+                       perturbation's strength, a panel per kind)
 ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --json               print one JSON object`;
@@ -53,6 +78,9 @@ export async function main(argv: string[]): Promise<number> {
       latency: { type: 'string' },
       'output-mode': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      suite: { type: 'string' },
+      cases: { type: 'string' },
+      plot: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -67,17 +95,37 @@ export async function main(argv: string[]): Promise<number> {
   const outputMode = choiceFlag('output-mode', values['output-mode'], OUTPUT_MODES, 'twist');
   if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined))
     throw new CliError('--latency and --output-mode need --through-node');
+  const suite = suiteFlags(values);
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   const log = createLogger('eval');
   try {
     const s = runSettings(values, model, 'reach');
+    const loop = {
+      episodes,
+      ...(throughNode ? { throughNode: { latencyS, outputMode, log } } : {}),
+      ...(values.verbose ? { onStep: (r: EpisodeStep) => console.error(stepLine(r)) } : {}),
+    };
+    if (suite) {
+      const rows = await runSuiteCommand(model, s, suite, loop);
+      const header = { suite: suite.name, model: model.manifest.name, task: s.task, subgoals: s.subgoals, episodes, seed: s.seed };
+      const loopInfo = { loop: throughNode ? 'through-node' : 'direct', ...(throughNode ? { outputMode, latencyS } : {}) };
+      if (values.json) console.log(JSON.stringify({ ...header, ...loopInfo, cases: rows }));
+      else {
+        console.log(
+          `${suite.name} suite: ${s.task}, ${episodes} episode${episodes > 1 ? 's' : ''} per case, model ${model.manifest.name}, ${loopInfo.loop} loop`,
+        );
+        console.log(suiteTable(rows));
+        if (!s.sim.shadows && rows.some((r) => r.kind === 'shadows'))
+          console.log(`note: ${model.manifest.name} renders without shadows (manifest simulator.shadows): shadows-off changes nothing`);
+        if (suite.plot !== undefined) console.log(`\nplot: ${suite.plot}`);
+      }
+      return 0;
+    }
     if (isPerturbed(s.perturbation)) log.info({ perturbation: s.perturbation }, `perturbed: ${describePerturbation(s.perturbation)}`);
     const bar = new ProgressBar({ label: `eval ${s.task}`, total: episodes });
     let ok = 0;
     const results = await evaluate(model, s, {
-      episodes,
-      ...(throughNode ? { throughNode: { latencyS, outputMode, log } } : {}),
-      ...(values.verbose ? { onStep: (r: EpisodeStep) => console.error(stepLine(r)) } : {}),
+      ...loop,
       onEpisode: (ep, k) => {
         const f = ep.finalTask;
         if (!values.json) {
@@ -113,19 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       gripperMargin: opt.space.gripperMargin,
       goalGripperWeight: s.planner.goalGripperWeight,
       goalReadout: values['goal-readout'] !== 'off' && model.manifest.goalReadout !== undefined,
-      results: results.map((r) => ({
-        seed: r.seed,
-        success: r.success,
-        steps: r.steps,
-        successStep: r.successStep,
-        tcpToTarget: round(r.finalTask.tcpToTarget, 4),
-        cubeToTarget: round(r.finalTask.cubeToTarget, 4),
-        lifted: r.lifted,
-        closestToCube: round(r.closestToCube, 4),
-        closedAtCube: r.closedAtCube,
-        ...(r.goalGripper.length ? { goalGripper: r.goalGripper.map((g) => round(g, 3)) } : {}),
-        meanPlanMs: round(r.meanPlanMs, 1),
-      })),
+      results: results.map(episodeRecord),
     };
     if (values.json) console.log(JSON.stringify(summary));
     else
@@ -146,4 +182,47 @@ function stepLine(r: EpisodeStep): string {
     `  step ${String(r.step).padStart(2)}  goal ${r.subgoal + 1}  action ${action}  E ${r.energy.toFixed(4)}  ${statusName(r.status)}` +
     `  gripper ${r.gripper.toFixed(2)}  tool→cube ${cm(r.task.cubeToTcp)}  cube lift ${cm(r.task.cubeLift)}${r.task.held ? '  held' : ''}${r.task.success ? '  success' : ''}`
   );
+}
+
+/** What `--suite`, `--cases` and `--plot` ask for. */
+interface SuiteRequest {
+  readonly name: SuiteName;
+  readonly cases: SuiteCase[];
+  readonly plot: string | undefined;
+}
+
+/**
+ * Checks --suite, --cases and --plot before anything loads: undefined without --suite.
+ * @throws CliError for an unknown suite or case, --cases or --plot without --suite, a plot that
+ * is not .png, or --suite with a flag the suite sets (the perturbation flags, --shadows).
+ */
+function suiteFlags(values: Record<string, string | boolean | undefined>): SuiteRequest | undefined {
+  const name = values.suite as string | undefined;
+  const plot = values.plot as string | undefined;
+  if (name === undefined) {
+    if (values.cases !== undefined || plot !== undefined) throw new CliError('--cases and --plot need --suite');
+    return undefined;
+  }
+  const suite = parseSuite(name);
+  const set = [...PERTURBATION_FLAGS, 'shadows'].filter((f) => values[f] !== undefined);
+  if (set.length) throw new CliError(`--suite ${suite} sets the perturbation itself: drop ${set.map((f) => `--${f}`).join(', ')}`);
+  if (plot !== undefined && !plot.endsWith('.png')) throw new CliError(`--plot must name a .png file, got '${plot}'`);
+  return { name: suite, cases: selectCases(suiteCases(suite), values.cases as string | undefined), plot };
+}
+
+/** Runs a suite with a progress bar over all its episodes and writes its plot when asked. */
+async function runSuiteCommand(model: WorldModel, s: RunSettings, suite: SuiteRequest, loop: EvaluationOptions): Promise<SuiteRow[]> {
+  const bar = new ProgressBar({ label: `eval --suite ${suite.name} ${s.task}`, total: suite.cases.length * loop.episodes });
+  let current = '';
+  const rows = await runSuite(model, s, suite.cases, {
+    ...loop,
+    onCase: (c) => (current = c.id),
+    onEpisode: (ep) => bar.tick(1, `${current}: seed ${ep.seed} ${ep.success ? 'success' : 'failure'}`),
+  });
+  bar.finish();
+  if (suite.plot !== undefined) {
+    const episodes = `${loop.episodes} episode${loop.episodes > 1 ? 's' : ''} per case`;
+    await writeFile(suite.plot, suitePlot(rows, `${suite.name} suite: ${model.manifest.name}, ${s.task}, ${episodes}`).toPng());
+  }
+  return rows;
 }

@@ -86,3 +86,36 @@ export function summariseRun(results: readonly PlannedEpisode[]): RunSummary {
     meanSteps: round(results.reduce((a, r) => a + r.steps, 0) / n, 2),
   };
 }
+
+/** One episode as `eval --json` reports it (distances in metres, rounded). */
+export interface EpisodeRecord {
+  readonly seed: number;
+  readonly success: boolean;
+  readonly steps: number;
+  readonly successStep: number | null;
+  readonly tcpToTarget: number;
+  readonly cubeToTarget: number;
+  readonly lifted: boolean;
+  readonly closestToCube: number;
+  readonly closedAtCube: boolean;
+  /** The goal readout's gripper per goal frame (only for models with a goal readout). */
+  readonly goalGripper?: number[];
+  readonly meanPlanMs: number;
+}
+
+/** An episode's outcome as `eval --json` reports it. */
+export function episodeRecord(r: PlannedEpisode): EpisodeRecord {
+  return {
+    seed: r.seed,
+    success: r.success,
+    steps: r.steps,
+    successStep: r.successStep,
+    tcpToTarget: round(r.finalTask.tcpToTarget, 4),
+    cubeToTarget: round(r.finalTask.cubeToTarget, 4),
+    lifted: r.lifted,
+    closestToCube: round(r.closestToCube, 4),
+    closedAtCube: r.closedAtCube,
+    ...(r.goalGripper.length ? { goalGripper: r.goalGripper.map((g) => round(g, 3)) } : {}),
+    meanPlanMs: round(r.meanPlanMs, 1),
+  };
+}

@@ -6,7 +6,8 @@ import { simViewsOptions } from '../loop/sim-frame.js';
 import { modelViews } from '../model/manifest.js';
 import type { ParseArgsConfig } from 'node:util';
 import type { ExpertOptions } from '../../sim/expert.js';
-import { CUBE_COLOURS, MAX_CAMERA_JITTER, perturbedOptions, type Perturbation, type Rgb01 } from '../../sim/perturb.js';
+import { APPEARANCE_LIMITS } from '../../sim/appearance.js';
+import { CUBE_COLOURS, MAX_CAMERA_JITTER, perturbedOptions, TABLE_COLOURS, type Perturbation, type Rgb01 } from '../../sim/perturb.js';
 import { DEFAULT_CAMERA, type TabletopOptions } from '../../sim/tabletop.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import type { PlannerConfig } from '../core/mpc.js';
@@ -34,7 +35,11 @@ export const RUN_OPTIONS = {
   shadows: { type: 'string' },
   'camera-jitter': { type: 'string' },
   'light-azimuth': { type: 'string' },
+  'light-elevation': { type: 'string' },
+  'light-intensity': { type: 'string' },
   'cube-colour': { type: 'string' },
+  'table-colour': { type: 'string' },
+  distractors: { type: 'string' },
   propose: { type: 'string' },
   'goal-readout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
@@ -52,8 +57,12 @@ export const RUN_HELP = [
   "  --shadows on|off     draw shadows in the simulator (default: the model's manifest, simulator.shadows: what it was trained on)",
   'perturbations (what the model has not seen; goal images are drawn through the same perturbed simulator):',
   `  --camera-jitter CM,DEG  per episode, move the camera CM cm and turn it DEG degrees in seeded random directions (at most ${MAX_CAMERA_JITTER.cm},${MAX_CAMERA_JITTER.deg})`,
-  '  --light-azimuth DEG  turn the light (shading and shadows) about the vertical by DEG degrees',
+  `  --light-azimuth DEG  turn the light (shading and shadows) about the vertical by DEG degrees (${APPEARANCE_LIMITS.lightAzimuthDeg.join(' to ')})`,
+  `  --light-elevation DEG the light's elevation above the table, ${APPEARANCE_LIMITS.lightElevationDeg.join('-')} (trained: shadows cast from 45, shading from 60)`,
+  `  --light-intensity X  scale every light by X, ${APPEARANCE_LIMITS.lightIntensity.join('-')} (trained: 1)`,
   `  --cube-colour C      the cube's colour: ${Object.keys(CUBE_COLOURS).join('|')} or R,G,B in [0, 1] (trained: red)`,
+  `  --table-colour C     the table's colour: ${Object.keys(TABLE_COLOURS).join('|')} or R,G,B in [0, 1] (trained: wood)`,
+  `  --distractors N      N distractor cubes (blue, then orange) on the table, ${APPEARANCE_LIMITS.distractors.join('-')} (trained: none)`,
 ].join('\n');
 
 /** Parsed shared flags. */
@@ -128,12 +137,23 @@ export function episodeSimOptions(s: Pick<RunSettings, 'sim' | 'perturbation'>, 
   return perturbedOptions(s.sim, s.perturbation, DEFAULT_CAMERA, seed);
 }
 
-/** Parses --camera-jitter, --light-azimuth and --cube-colour. @throws CliError for malformed values. */
+/** The perturbation flags, each with the {@link Perturbation} field it sets. */
+export const PERTURBATION_FLAGS = [
+  'camera-jitter',
+  'light-azimuth',
+  'light-elevation',
+  'light-intensity',
+  'cube-colour',
+  'table-colour',
+  'distractors',
+] as const;
+
+/** Parses the perturbation flags ({@link PERTURBATION_FLAGS}). @throws CliError for malformed or out-of-range values. */
 export function perturbationFromFlags(values: Record<string, string | boolean | undefined>): Perturbation {
-  const jitterText = values['camera-jitter'] as string | undefined;
-  const lightText = values['light-azimuth'] as string | undefined;
-  const colourText = values['cube-colour'] as string | undefined;
-  const out: { cameraJitter?: { cm: number; deg: number }; lightAzimuthDeg?: number; cubeColour?: Rgb01 } = {};
+  const text = (k: (typeof PERTURBATION_FLAGS)[number]) => values[k] as string | undefined;
+  const L = APPEARANCE_LIMITS;
+  const out: { -readonly [K in keyof Perturbation]: Perturbation[K] } = {};
+  const jitterText = text('camera-jitter');
   if (jitterText !== undefined) {
     const parts = jitterText.split(',');
     if (parts.length !== 2) throw new CliError(`--camera-jitter must be CM,DEG (e.g. 2,2), got '${jitterText}'`);
@@ -142,15 +162,33 @@ export function perturbationFromFlags(values: Record<string, string | boolean | 
       deg: numberFlag('camera-jitter (deg)', parts[1], 0, 0, MAX_CAMERA_JITTER.deg),
     };
   }
-  if (lightText !== undefined) out.lightAzimuthDeg = numberFlag('light-azimuth', lightText, 0, -360, 360);
-  if (colourText !== undefined) {
-    const named = CUBE_COLOURS[colourText];
-    const parts = colourText.split(',');
-    if (named) out.cubeColour = named;
-    else if (parts.length === 3) out.cubeColour = parts.map((v, i) => numberFlag(`cube-colour[${i}]`, v, 0, 0, 1)) as unknown as Rgb01;
-    else throw new CliError(`--cube-colour must be one of ${Object.keys(CUBE_COLOURS).join('|')} or R,G,B in [0, 1], got '${colourText}'`);
-  }
+  const number = (flag: (typeof PERTURBATION_FLAGS)[number], [lo, hi]: readonly [number, number]) => {
+    const v = text(flag);
+    return v === undefined ? undefined : numberFlag(flag, v, 0, lo, hi);
+  };
+  const azimuth = number('light-azimuth', L.lightAzimuthDeg);
+  if (azimuth !== undefined) out.lightAzimuthDeg = azimuth;
+  const elevation = number('light-elevation', L.lightElevationDeg);
+  if (elevation !== undefined) out.lightElevationDeg = elevation;
+  const intensity = number('light-intensity', L.lightIntensity);
+  if (intensity !== undefined) out.lightIntensity = intensity;
+  const cube = colourFlag('cube-colour', text('cube-colour'), CUBE_COLOURS);
+  if (cube) out.cubeColour = cube;
+  const table = colourFlag('table-colour', text('table-colour'), TABLE_COLOURS);
+  if (table) out.tableColour = table;
+  const distractorText = text('distractors');
+  if (distractorText !== undefined) out.distractors = intFlag('distractors', distractorText, 0, L.distractors[0], L.distractors[1]);
   return out;
+}
+
+/** `--NAME C`: a named colour or R,G,B in [0, 1]. @throws CliError otherwise. */
+function colourFlag(name: string, value: string | undefined, named: Readonly<Record<string, Rgb01>>): Rgb01 | undefined {
+  if (value === undefined) return undefined;
+  const known = named[value];
+  if (known) return known;
+  const parts = value.split(',');
+  if (parts.length === 3) return parts.map((v, i) => numberFlag(`${name}[${i}]`, v, 0, 0, 1)) as unknown as Rgb01;
+  throw new CliError(`--${name} must be one of ${Object.keys(named).join('|')} or R,G,B in [0, 1], got '${value}'`);
 }
 
 /** `--propose on|off`: default on exactly when the model has a subgoal proposer for the task; on without one is an error. */

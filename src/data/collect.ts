@@ -3,7 +3,7 @@
  * pool of worker threads, and writes `manifest.json` last and atomically (temporary file +
  * rename), so an interrupted run never leaves a folder that looks like a valid dataset.
  */
-import { RANDOMISABLE, RANDOMISE_RANGES, type Randomisable } from '../../sim/perturb.js';
+import { RANDOMISABLE, RANDOMISE_RANGES, type Randomisable } from '../../sim/randomise.js';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -51,7 +51,7 @@ export interface CollectOptions {
   counterfactual?: boolean;
   /** Also record the hand camera's frames (default false; the manifest's views become front, wrist; not with `counterfactual`). */
   wrist?: boolean;
-  /** Vary each episode's light, camera pose and/or cube colour, seeded by its layout (default none; sim/perturb.ts RANDOMISE_RANGES). */
+  /** Vary each episode's appearance (light, camera pose, cube colour, table, distractors, shadows), seeded by its layout (default none; sim/randomise.ts RANDOMISE_RANGES). */
   randomise?: readonly Randomisable[];
   /** Replace a dataset already in `outDir` (default false). */
   force?: boolean;
@@ -190,7 +190,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
   };
   log.debug({ shards: jobs.length, workers: o.workers }, 'collecting');
   let entries: ShardEntry[];
-  const spec: PoolSpec = { size: o.size, steps: o.steps, shadows: o.shadows, wrist: o.wrist };
+  const spec: PoolSpec = { size: o.size, steps: o.steps, shadows: o.shadows, wrist: o.wrist, distractors: o.randomise.includes('distractors') };
   if (o.workers === 1 || jobs.length === 1) {
     const pool = new SimPool(spec);
     try {

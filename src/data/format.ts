@@ -15,6 +15,7 @@
  *   `shard-XXXXX.wrist-frames.u8` uint8 [F, H, W, 3], the hand camera's frame of each row.
  */
 import { VIEW_NAMES } from '../model/views.js';
+import { RANDOMISABLE } from '../../sim/randomise.js';
 import { z } from 'zod';
 
 /** Format tag every dataset manifest carries. */
@@ -141,7 +142,7 @@ export const datasetManifestSchema = z.object({
       shadows: z.boolean(),
       /** Per-episode domain randomisation (`collect --randomise`): what varied and the ranges. */
       randomise: z
-        .object({ kinds: z.array(z.enum(['light', 'camera', 'colour'])) })
+        .object({ kinds: z.array(z.enum(RANDOMISABLE)) })
         .passthrough()
         .optional(),
     })

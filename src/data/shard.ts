@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomAppearance, type Randomisable } from '../../sim/perturb.js';
+import { randomAppearance, type Randomisable } from '../../sim/randomise.js';
+import { MAX_CUBES } from '../../sim/scene.js';
 import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
 import { EPISODE_FIELDS, shardFile, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
 import { kindId, planEpisode, recordEpisode, taskId, type EpisodeRecord } from './episode.js';
@@ -33,12 +34,14 @@ export interface ShardJob {
   randomise: readonly Randomisable[];
 }
 
-/** How a pool's simulators draw: image side, actions per episode, shadows, wrist camera. */
+/** How a pool's simulators draw: image side, actions per episode, shadows, wrist camera, room for distractors. */
 export interface PoolSpec {
   size: number;
   steps: number;
   shadows: boolean;
   wrist: boolean;
+  /** Scenes with room for the most distractors (randomised per episode). */
+  distractors?: boolean;
 }
 
 /** Simulators per task, created on first use and reused across episodes and shards. */
@@ -50,8 +53,9 @@ export class SimPool {
   async get(task: DatasetTask): Promise<TabletopSim> {
     let sim = this.sims.get(task);
     if (!sim) {
-      const { size, steps, shadows, wrist } = this.spec;
-      sim = await TabletopSim.create({ task, camera: { width: size, height: size }, maxSteps: steps + 1, shadows, wrist });
+      const { size, steps, shadows, wrist, distractors } = this.spec;
+      const scene = distractors ? { scene: { cubeCount: MAX_CUBES } } : {};
+      sim = await TabletopSim.create({ task, camera: { width: size, height: size }, maxSteps: steps + 1, shadows, wrist, ...scene });
       this.sims.set(task, sim);
     }
     return sim;

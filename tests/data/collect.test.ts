@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RANDOMISABLE, RANDOMISE_RANGES } from '../../sim/randomise.js';
 import { collectDataset } from '../../src/data/collect.js';
 import { KIND_WEIGHTS, MIX_WEIGHTS, planEpisode } from '../../src/data/episode.js';
 import { DatasetError, EPISODE_KINDS, MANIFEST_NAME, PRIVILEGED_FIELDS } from '../../src/data/format.js';
@@ -97,6 +98,16 @@ describe('collectDataset + openDataset', () => {
     await expect(collectDataset({ ...SMALL, outDir: await tempDir(), randomise: ['weather' as never] })).rejects.toThrow(
       /randomise must name light, camera, colour/,
     );
+  });
+
+  it('randomises every kind (table, distractors, shadows too) reproducibly, and records the kinds and ranges', async () => {
+    const [a, b] = [await tempDir(), await tempDir()];
+    const m = await collectDataset({ ...SMALL, outDir: a, shadows: true, randomise: [...RANDOMISABLE] });
+    await collectDataset({ ...SMALL, outDir: b, shadows: true, randomise: [...RANDOMISABLE].reverse(), workers: 2 });
+    const [fa, fb] = [await filesOf(a), await filesOf(b)];
+    for (const name of Object.keys(fa)) if (name.startsWith('shard-')) expect(fa[name]?.equals(fb[name] as Buffer), name).toBe(true);
+    expect(m.render.randomise?.kinds).toEqual([...RANDOMISABLE]);
+    expect((m.render.randomise as Record<string, unknown>).distractors).toEqual(RANDOMISE_RANGES.distractors);
   });
 
   it('refuses to overwrite a dataset unless forced', async () => {

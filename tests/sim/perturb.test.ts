@@ -4,16 +4,8 @@
  * was asked changes in the frame. The CLI parses the flags into the same perturbation.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  CUBE_COLOURS,
-  describePerturbation,
-  hsvToRgb,
-  isPerturbed,
-  jitterCamera,
-  perturbedOptions,
-  randomAppearance,
-  RANDOMISE_RANGES,
-} from '../../sim/perturb.js';
+import { CUBE_COLOURS, describePerturbation, isPerturbed, jitterCamera, perturbedOptions, TABLE_COLOURS } from '../../sim/perturb.js';
+import { hsvToRgb, randomAppearance, RANDOMISABLE, RANDOMISE_RANGES } from '../../sim/randomise.js';
 import { DEFAULT_CAMERA, TabletopSim, type TabletopOptions } from '../../sim/tabletop.js';
 import { perturbationFromFlags } from '../../src/cli/planned-run.js';
 
@@ -89,6 +81,87 @@ describe('light and cube colour', () => {
   });
 });
 
+/** Mean grey level of a frame. */
+const brightness = (rgb: Uint8Array): number => rgb.reduce((a, v) => a + v, 0) / rgb.length;
+
+describe('light elevation and intensity, table colour, shadows, distractors', () => {
+  it('a lower light lengthens the shadows, a light overhead shortens them; the cube stays on its pixel', async () => {
+    // shadow area = pixels that shadows change at one light elevation (the shading changes with it too)
+    const shadowArea = async (p: { lightElevationDeg?: number }) => {
+      const on = await frame(perturbedOptions(BASE, p, DEFAULT_CAMERA, 3));
+      const off = await frame(perturbedOptions(BASE, { ...p, shadows: false }, DEFAULT_CAMERA, 3));
+      return { area: changedPixels(on.rgb, off.rgb).length, cube: on.cube };
+    };
+    const plain = await shadowArea({});
+    const low = await shadowArea({ lightElevationDeg: 25 });
+    const high = await shadowArea({ lightElevationDeg: 85 });
+    expect(low.cube).toEqual(plain.cube);
+    expect(low.area).toBeGreaterThan(plain.area);
+    expect(high.area).toBeLessThan(plain.area * 0.8);
+  });
+
+  it('intensity scales the brightness; shadows off and another table colour change the frame', async () => {
+    const plain = await frame(BASE);
+    const dim = await frame(perturbedOptions(BASE, { lightIntensity: 0.6 }, DEFAULT_CAMERA, 3));
+    const bright = await frame(perturbedOptions(BASE, { lightIntensity: 1.5 }, DEFAULT_CAMERA, 3));
+    expect(brightness(dim.rgb)).toBeLessThan(brightness(plain.rgb) - 10);
+    expect(brightness(bright.rgb)).toBeGreaterThan(brightness(plain.rgb) + 10);
+    const off = await frame(perturbedOptions(BASE, { shadows: false }, DEFAULT_CAMERA, 3));
+    expect(changedPixels(plain.rgb, off.rgb).length).toBeGreaterThan(20);
+    const grey = await frame(perturbedOptions(BASE, { tableColour: TABLE_COLOURS.grey! }, DEFAULT_CAMERA, 3));
+    expect(changedPixels(plain.rgb, grey.rgb).length).toBeGreaterThan(1000);
+  });
+
+  it('distractors stand on the table beside the task cube, which stays where it was', async () => {
+    const plain = await frame(BASE);
+    for (const n of [1, 2]) {
+      const options = perturbedOptions(BASE, { distractors: n }, DEFAULT_CAMERA, 3);
+      expect(options.scene?.cubeCount).toBe(1 + n);
+      const sim = await TabletopSim.create(options);
+      try {
+        const o = sim.reset(3);
+        expect(sim.project(sim.cubePose(0).position)).toEqual(plain.cube);
+        const cubes = sim.cubePoses();
+        expect(cubes).toHaveLength(1 + n);
+        for (const c of cubes.slice(1)) {
+          expect(Math.hypot(c.position[0]! - cubes[0]!.position[0]!, c.position[1]! - cubes[0]!.position[1]!)).toBeGreaterThanOrEqual(0.09);
+          const p = sim.project(c.position) as { u: number; v: number };
+          const i = 3 * (Math.floor(p.v) * 64 + Math.floor(p.u));
+          expect(Math.abs(o.rgb[i]! - plain.rgb[i]!) + Math.abs(o.rgb[i + 2]! - plain.rgb[i + 2]!)).toBeGreaterThan(30);
+        }
+      } finally {
+        sim.close();
+      }
+    }
+  });
+
+  it('a scene with room for distractors but none drawn looks and moves as the one-cube scene', async () => {
+    const one = await TabletopSim.create(BASE);
+    const three = await TabletopSim.create({ ...BASE, scene: { cubeCount: 3 }, distractors: [] });
+    try {
+      expect(Buffer.from(three.reset(3).rgb).equals(Buffer.from(one.reset(3).rgb))).toBe(true);
+      const action = [0.03, -0.02, -0.03, 0, 0, 0, 0.5];
+      const a = one.step(action);
+      const b = three.step(action);
+      expect(Array.from(b.state)).toEqual(Array.from(a.state));
+      expect(Buffer.from(b.rgb).equals(Buffer.from(a.rgb))).toBe(true);
+      // an appearance asking for more distractors than the scene holds is refused
+      expect(() => one.setAppearance({ distractors: [[0, 0, 1]] })).toThrow(/scene holds 0/);
+    } finally {
+      one.close();
+      three.close();
+    }
+  });
+
+  it('refuses perturbations outside their ranges, naming the field', () => {
+    expect(() => perturbedOptions(BASE, { lightElevationDeg: 10 }, DEFAULT_CAMERA, 0)).toThrow(/lightElevationDeg must be in \[15, 90\]/);
+    expect(() => perturbedOptions(BASE, { lightIntensity: 3 }, DEFAULT_CAMERA, 0)).toThrow(/lightIntensity/);
+    expect(() => perturbedOptions(BASE, { distractors: 3 }, DEFAULT_CAMERA, 0)).toThrow(/distractors/);
+    expect(() => perturbedOptions(BASE, { distractors: 1.5 }, DEFAULT_CAMERA, 0)).toThrow(/whole number/);
+    expect(() => perturbedOptions(BASE, { cameraJitter: { cm: 30, deg: 0 } }, DEFAULT_CAMERA, 0)).toThrow(/camera jitter/);
+  });
+});
+
 describe('perturbation flags', () => {
   it('parses --camera-jitter, --light-azimuth and --cube-colour (names or R,G,B)', () => {
     const p = perturbationFromFlags({ 'camera-jitter': '2,3', 'light-azimuth': '90', 'cube-colour': 'orange' });
@@ -97,6 +170,23 @@ describe('perturbation flags', () => {
     expect(perturbationFromFlags({ 'cube-colour': '0.1,0.2,0.3' }).cubeColour).toEqual([0.1, 0.2, 0.3]);
     expect(isPerturbed(perturbationFromFlags({}))).toBe(false);
     expect(describePerturbation({})).toBe('none');
+  });
+
+  it('parses --light-elevation, --light-intensity, --table-colour and --distractors', () => {
+    const p = perturbationFromFlags({ 'light-elevation': '30', 'light-intensity': '0.6', 'table-colour': 'grey', distractors: '2' });
+    expect(p).toEqual({ lightElevationDeg: 30, lightIntensity: 0.6, tableColour: TABLE_COLOURS.grey, distractors: 2 });
+    expect(describePerturbation(p)).toBe('light elevation 30°, light x0.6, table grey, 2 distractors');
+    expect(perturbationFromFlags({ 'table-colour': '0.2,0.3,0.4' }).tableColour).toEqual([0.2, 0.3, 0.4]);
+  });
+
+  it.each([
+    [{ 'light-elevation': '5' }, /--light-elevation must be a number in \[15, 90\]/],
+    [{ 'light-intensity': '0' }, /--light-intensity must be a number in \[0.3, 2\]/],
+    [{ 'table-colour': 'plaid' }, /--table-colour must be one of/],
+    [{ distractors: '3' }, /--distractors must be an integer in \[0, 2\]/],
+    [{ distractors: '1.5' }, /--distractors must be an integer/],
+  ])('refuses %j with a one-line error', (flags, message) => {
+    expect(() => perturbationFromFlags(flags)).toThrow(message);
   });
 
   it('refuses malformed values with the flag named', () => {
@@ -126,6 +216,26 @@ describe('randomAppearance (collect --randomise)', () => {
       // never the target's green or the fingers' yellow: green is never the strongest channel
       expect(g).toBeLessThanOrEqual(Math.max(r, b) + 1e-9);
     }
+    // the newer kinds: light height and strength, table, distractors, shadows
+    let shadowsOff = 0;
+    let checkered = 0;
+    const counts = [0, 0, 0];
+    for (let seed = 0; seed < 400; seed++) {
+      const a = randomAppearance([...RANDOMISABLE], seed, DEFAULT_CAMERA);
+      const [elo, ehi] = RANDOMISE_RANGES.lightElevationDeg;
+      expect(a.lightElevationDeg).toBeGreaterThanOrEqual(elo);
+      expect(a.lightElevationDeg).toBeLessThanOrEqual(ehi);
+      expect(a.lightIntensity).toBeGreaterThanOrEqual(RANDOMISE_RANGES.lightIntensity[0]);
+      expect(a.lightIntensity).toBeLessThanOrEqual(RANDOMISE_RANGES.lightIntensity[1]);
+      const t = a.tableColour as number[];
+      expect(Math.max(...t) - Math.min(...t)).toBeLessThanOrEqual(RANDOMISE_RANGES.tableSaturation[1] + 1e-9); // muted
+      if (a.tableChecker) checkered++;
+      if (a.shadows === false) shadowsOff++;
+      counts[a.distractors!.length]!++;
+    }
+    expect(shadowsOff / 400).toBeCloseTo(RANDOMISE_RANGES.shadowsOffProbability, 1);
+    expect(checkered / 400).toBeCloseTo(RANDOMISE_RANGES.tableCheckerProbability, 1);
+    for (const c of counts) expect(c).toBeGreaterThan(100); // 0, 1 and 2 distractors about equally often
     expect(hsvToRgb(0, 1, 1)).toEqual([1, 0, 0]);
     expect(hsvToRgb(240, 1, 1)).toEqual([0, 0, 1]);
   });

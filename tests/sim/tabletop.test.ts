@@ -161,7 +161,10 @@ describe('TabletopSim', () => {
     [{ task: 'push' }, /unknown task 'push'/],
     [{ controlPeriod: 0 }, /controlPeriod/],
     [{ actionBounds: { translation: -1 } }, /translation/],
-    [{ scene: { cubeCount: 3 } }, /cubeCount/],
+    [{ scene: { cubeCount: 4 } }, /cubeCount/],
+    [{ distractors: [[0, 0, 1]] }, /1 distractors asked for, but the scene holds 0/],
+    [{ lightElevationDeg: 5 }, /lightElevationDeg must be in \[15, 90\]/],
+    [{ tableColour: [2, 0, 0] }, /tableColour/],
     [{ camera: { width: 4 } }, /width/],
   ])('rejects options %j', async (options, message) => {
     await expect(TabletopSim.create(options as never)).rejects.toThrow(message);
