@@ -178,8 +178,18 @@ export async function runSuite(model: WorldModel, settings: RunSettings, cases: 
       results: results.map(episodeRecord),
     });
   }
-  const base = runs.find((r) => r.kind === 'none')?.successRate ?? 0;
-  return runs.map((r) => ({ ...r, fractionOfUnperturbed: base > 0 ? round(r.successRate / base, 4) : null }));
+  return withFractions(runs);
+}
+
+/**
+ * Each row's success rate over the unperturbed row's (rounded to 4 decimals): null for every row
+ * when no row is of kind 'none' or its success rate is 0.
+ */
+export function withFractions<R extends { readonly kind: PerturbationKind; readonly successRate: number }>(
+  rows: readonly R[],
+): (R & { fractionOfUnperturbed: number | null })[] {
+  const base = rows.find((r) => r.kind === 'none')?.successRate ?? 0;
+  return rows.map((r) => ({ ...r, fractionOfUnperturbed: base > 0 ? round(r.successRate / base, 4) : null }));
 }
 
 /** The suite's table: one line per case. */

@@ -227,7 +227,7 @@ describe('randomAppearance (collect --randomise)', () => {
       expect(a.lightElevationDeg).toBeLessThanOrEqual(ehi);
       expect(a.lightIntensity).toBeGreaterThanOrEqual(RANDOMISE_RANGES.lightIntensity[0]);
       expect(a.lightIntensity).toBeLessThanOrEqual(RANDOMISE_RANGES.lightIntensity[1]);
-      const t = a.tableColour as number[];
+      const t = a.tableColour as readonly number[];
       expect(Math.max(...t) - Math.min(...t)).toBeLessThanOrEqual(RANDOMISE_RANGES.tableSaturation[1] + 1e-9); // muted
       if (a.tableChecker) checkered++;
       if (a.shadows === false) shadowsOff++;
