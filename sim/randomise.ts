@@ -10,6 +10,8 @@ import { createRng, type Rng } from '../src/core/rng.js';
 import type { Appearance, Rgb01 } from './appearance.js';
 import { jitterCamera } from './perturb.js';
 import type { CameraSpec } from './render/camera.js';
+import type { CubeCount } from './scene.js';
+import type { TabletopOptions } from './tabletop.js';
 
 /** What `collect --randomise` may vary per episode. */
 export const RANDOMISABLE = ['light', 'camera', 'colour', 'table', 'distractors', 'shadows'] as const;
@@ -83,6 +85,20 @@ export function randomAppearance(kinds: readonly Randomisable[], seed: number, d
   if (kinds.includes('distractors')) out.distractors = distractors;
   if (kinds.includes('shadows') && shadowsOff) out.shadows = false;
   return out;
+}
+
+/**
+ * Simulator options drawing an appearance: the base options with its light, colours and table,
+ * its camera pose over the base camera, and a scene with room for exactly its distractors.
+ */
+export function withAppearance(base: TabletopOptions, a: Appearance): TabletopOptions {
+  const { camera, distractors, ...rest } = a;
+  return {
+    ...base,
+    ...rest,
+    ...(camera ? { camera: { ...base.camera, ...camera } } : {}),
+    ...(distractors ? { distractors, scene: { ...base.scene, cubeCount: (1 + distractors.length) as CubeCount } } : {}),
+  };
 }
 
 /** HSV (hue in degrees, s and v in [0, 1]) → RGB in [0, 1]. */

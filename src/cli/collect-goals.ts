@@ -11,6 +11,8 @@ import { loadManifest } from '../model/manifest.js';
 import { runSettings, SIM_MODEL } from './planned-run.js';
 import { modelDir } from '../paths.js';
 import { ProgressBar } from './progress.js';
+import { randomiseFlag } from './randomise-flag.js';
+import { RANDOMISABLE } from '../../sim/randomise.js';
 
 const HELP = `usage: jepa-mpc collect-goals --episodes N --out DIR [options]
 
@@ -24,6 +26,8 @@ options:
   --seed S         first layout seed (default 1000; eval uses 0–39)
   --subgoals NAME  ${SUBGOAL_SCHEMES.join('|')} (default waypoints)
   --model DIR      the model whose image size, shadows and control period to render with (default models/${SIM_MODEL})
+  --randomise LIST vary each set's appearance, seeded by its layout seed, as \`collect --randomise\` does:
+                   any of ${RANDOMISABLE.join(',')} or all
   --json           print the manifest as JSON`;
 
 /** Entry point of `jepa-mpc collect-goals`. */
@@ -34,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     subgoals: { type: 'string' },
     model: { type: 'string' },
+    randomise: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -55,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     scheme: choiceFlag('subgoals', values.subgoals, SUBGOAL_SCHEMES, 'waypoints'),
     sim: s.sim,
     expert: s.expert,
+    randomise: randomiseFlag(values.randomise),
     onProgress: () => bar.tick(1),
   });
   bar.finish();

@@ -3,7 +3,8 @@
  * pick-and-place, waypoint reaching, smooth random motion and expert-then-random episodes — in the
  * format of docs/dataset-format.md. Deterministic per seed; parallel over worker threads.
  */
-import { RANDOMISABLE, RANDOMISE_RANGES, type Randomisable } from '../../sim/randomise.js';
+import { RANDOMISABLE, RANDOMISE_RANGES } from '../../sim/randomise.js';
+import { randomiseFlag } from './randomise-flag.js';
 import { COLLECT_DEFAULTS, collectDataset } from '../data/collect.js';
 import { COLLECT_MIXES, IMAGE_SIZES } from '../data/format.js';
 import { MAX_DATASET_SEED, MAX_EPISODES } from '../data/episode.js';
@@ -115,14 +116,4 @@ export async function main(argv: string[]): Promise<number> {
         .join(', ')})`,
     );
   return 0;
-}
-
-/** `--randomise light,camera,colour` (or `all`) → the kinds (each at most once). @throws CliError for an unknown kind. */
-function randomiseFlag(value: string | undefined): Randomisable[] {
-  if (value === undefined) return [];
-  if (value.trim() === 'all') return [...RANDOMISABLE];
-  const kinds = value.split(',').map((k) => k.trim());
-  const bad = kinds.find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
-  if (bad !== undefined) throw new CliError(`--randomise takes a list of ${RANDOMISABLE.join(', ')}, got '${bad}'`);
-  return [...new Set(kinds)] as Randomisable[];
 }

@@ -13,7 +13,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExpertOptions } from '../../sim/expert.js';
-import type { TabletopOptions } from '../../sim/tabletop.js';
+import { randomAppearance, withAppearance, type Randomisable } from '../../sim/randomise.js';
+import { DEFAULT_CAMERA, type TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
 import { expertGoals, SUBGOAL_PLANS, type SubgoalScheme } from '../loop/goals.js';
 import { concat } from './shard.js';
@@ -35,6 +36,8 @@ export interface GoalSetOptions {
   /** Simulator options (image size, shadows, control period): those of the runs the proposer will serve. */
   readonly sim: TabletopOptions;
   readonly expert: ExpertOptions;
+  /** What each set's appearance varies, seeded by its layout seed (sim/randomise.ts; default nothing). */
+  readonly randomise?: readonly Randomisable[];
   /** Called after each set. */
   readonly onProgress?: (done: number) => void;
 }
@@ -54,6 +57,8 @@ export interface GoalSetManifest {
   readonly skipped: number[];
   readonly shadows: boolean;
   readonly controlPeriodS: number | null;
+  /** What each set's appearance varied (absent: nothing). */
+  readonly randomise?: readonly Randomisable[];
 }
 
 /** Collects the goal sets of `count` seeds into `outDir` (created); seeds the expert fails are skipped and listed. */
@@ -68,7 +73,8 @@ export async function collectGoalSets(o: GoalSetOptions): Promise<GoalSetManifes
   for (let k = 0; k < o.count; k++) {
     const seed = o.seed + k;
     try {
-      const goals = await expertGoals(o.sim, o.task, seed, o.expert, o.scheme);
+      const sim = o.randomise?.length ? withAppearance(o.sim, randomAppearance(o.randomise, seed, DEFAULT_CAMERA)) : o.sim;
+      const goals = await expertGoals(sim, o.task, seed, o.expert, o.scheme);
       width = goals.start.width;
       height = goals.start.height;
       for (const f of [goals.start, ...goals.frames]) frames.push(f.data);
@@ -95,6 +101,7 @@ export async function collectGoalSets(o: GoalSetOptions): Promise<GoalSetManifes
     skipped,
     shadows: o.sim.shadows ?? false,
     controlPeriodS: o.sim.controlPeriod ?? null,
+    ...(o.randomise?.length ? { randomise: [...o.randomise] } : {}),
   };
   const tmp = join(o.outDir, 'manifest.json.tmp');
   await writeFile(tmp, JSON.stringify(manifest, null, 2));

@@ -56,4 +56,15 @@ describe('collectGoalSets', () => {
     expect(states[7 * 7 + 6 * 7 + 6]).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).toEqual(m);
   });
+
+  it('draws each set in its own randomised world when asked, the layout and the expert the same', async () => {
+    const [plain, random] = [await tempDir(), await tempDir()];
+    const common = { seed: 11, count: 2, task: 'pick-place' as const, scheme: 'paper' as const, sim: SIM, expert: { alignYaw: false } };
+    await collectGoalSets({ ...common, outDir: plain });
+    const m = await collectGoalSets({ ...common, outDir: random, randomise: ['light', 'table', 'colour'] });
+    expect(m.randomise).toEqual(['light', 'table', 'colour']);
+    const read = async (dir: string, name: string) => readFile(join(dir, name));
+    expect((await read(random, 'frames.u8')).equals(await read(plain, 'frames.u8'))).toBe(false);
+    expect((await read(random, 'states.f32')).equals(await read(plain, 'states.f32'))).toBe(true);
+  });
 });
