@@ -56,35 +56,73 @@ function colour(rng: Rng, hueSpan: 'allowed' | 'any', sat: readonly [number, num
   return hsvToRgb(hue, between(rng, sat), between(rng, val));
 }
 
-/**
- * A seeded appearance for one episode, varying what `kinds` names (nothing else). Every draw is
- * made whatever `kinds` holds, so each kind's value depends on the seed alone.
- */
-export function randomAppearance(kinds: readonly Randomisable[], seed: number, defaultCamera: CameraSpec): Appearance {
-  const rng = createRng((seed ^ RANDOMISE_SALT) >>> 0);
+/** Every value one randomisation draws (all of them, whatever is varied: each kind's value depends on the seed alone). */
+interface Draws {
+  light: number;
+  cm: number;
+  deg: number;
+  jitterSeed: number;
+  cube: Rgb01;
+  elevation: number;
+  intensity: number;
+  shadowsOff: boolean;
+  table: Rgb01;
+  checker: boolean;
+  checkerColour: Rgb01;
+  tile: number;
+  count: number;
+  distractorColours: Rgb01[];
+}
+
+function draw(rng: Rng): Draws {
   const r = RANDOMISE_RANGES;
+  return {
+    light: (2 * rng.uniform() - 1) * r.lightDeg,
+    cm: rng.uniform() * r.cameraCm,
+    deg: rng.uniform() * r.cameraDeg,
+    jitterSeed: rng.int(0x7fff_ffff),
+    cube: colour(rng, 'allowed', r.cubeSaturation, r.cubeValue),
+    elevation: between(rng, r.lightElevationDeg),
+    intensity: between(rng, r.lightIntensity),
+    shadowsOff: rng.uniform() < r.shadowsOffProbability,
+    table: colour(rng, 'any', r.tableSaturation, r.tableValue),
+    checker: rng.uniform() < r.tableCheckerProbability,
+    checkerColour: colour(rng, 'any', r.tableSaturation, r.tableValue),
+    tile: between(rng, r.tableTileM),
+    count: Math.min(r.distractors[1], Math.floor(between(rng, [r.distractors[0], r.distractors[1] + 1]))),
+    distractorColours: [0, 1].map(() => colour(rng, 'any', r.distractorSaturation, r.distractorValue)),
+  };
+}
+
+/** The appearance of some draws, varying what `kinds` names, with `count` distractors. */
+function assemble(d: Draws, kinds: readonly Randomisable[], defaultCamera: CameraSpec, count: number): Appearance {
   const out: Appearance = {};
-  const light = (2 * rng.uniform() - 1) * r.lightDeg;
-  const cm = rng.uniform() * r.cameraCm;
-  const deg = rng.uniform() * r.cameraDeg;
-  const jitterSeed = rng.int(0x7fff_ffff);
-  const cube = colour(rng, 'allowed', r.cubeSaturation, r.cubeValue);
-  const elevation = between(rng, r.lightElevationDeg);
-  const intensity = between(rng, r.lightIntensity);
-  const shadowsOff = rng.uniform() < r.shadowsOffProbability;
-  const table = colour(rng, 'any', r.tableSaturation, r.tableValue);
-  const checker = rng.uniform() < r.tableCheckerProbability;
-  const checkerColour = colour(rng, 'any', r.tableSaturation, r.tableValue);
-  const tile = between(rng, r.tableTileM);
-  const count = Math.min(r.distractors[1], Math.floor(between(rng, [r.distractors[0], r.distractors[1] + 1])));
-  const distractors = [0, 1].map(() => colour(rng, 'any', r.distractorSaturation, r.distractorValue)).slice(0, count);
-  if (kinds.includes('light')) Object.assign(out, { lightAzimuthDeg: light, lightElevationDeg: elevation, lightIntensity: intensity });
-  if (kinds.includes('camera')) out.camera = jitterCamera(defaultCamera.eye, defaultCamera.target, cm / 100, (deg * Math.PI) / 180, jitterSeed);
-  if (kinds.includes('colour')) out.cubeColour = cube;
-  if (kinds.includes('table')) Object.assign(out, { tableColour: table, ...(checker ? { tableChecker: { colour: checkerColour, tileM: tile } } : {}) });
-  if (kinds.includes('distractors')) out.distractors = distractors;
-  if (kinds.includes('shadows') && shadowsOff) out.shadows = false;
+  if (kinds.includes('light')) Object.assign(out, { lightAzimuthDeg: d.light, lightElevationDeg: d.elevation, lightIntensity: d.intensity });
+  if (kinds.includes('camera')) out.camera = jitterCamera(defaultCamera.eye, defaultCamera.target, d.cm / 100, (d.deg * Math.PI) / 180, d.jitterSeed);
+  if (kinds.includes('colour')) out.cubeColour = d.cube;
+  if (kinds.includes('table')) Object.assign(out, { tableColour: d.table, ...(d.checker ? { tableChecker: { colour: d.checkerColour, tileM: d.tile } } : {}) });
+  if (kinds.includes('distractors')) out.distractors = d.distractorColours.slice(0, count);
+  if (kinds.includes('shadows') && d.shadowsOff) out.shadows = false;
   return out;
+}
+
+/** A seeded appearance for one episode, varying what `kinds` names (nothing else). */
+export function randomAppearance(kinds: readonly Randomisable[], seed: number, defaultCamera: CameraSpec): Appearance {
+  const d = draw(createRng((seed ^ RANDOMISE_SALT) >>> 0));
+  return assemble(d, kinds, defaultCamera, d.count);
+}
+
+/** Seed salt of the twin appearance's stream. */
+const TWIN_SALT = 0x7a1_75ee;
+
+/**
+ * A second appearance for the same episode (`collect --twin`: every frame drawn again under it):
+ * drawn like {@link randomAppearance} from another stream, with as many distractors as `like`
+ * (the cubes on the table), in colours of its own.
+ */
+export function twinAppearance(kinds: readonly Randomisable[], seed: number, defaultCamera: CameraSpec, like: Appearance): Appearance {
+  const d = draw(createRng((seed ^ TWIN_SALT) >>> 0));
+  return assemble(d, kinds, defaultCamera, like.distractors?.length ?? 0);
 }
 
 /**

@@ -189,6 +189,8 @@ export class TabletopSim {
   private view: SceneView;
   /** The current appearance (the creation options' unless {@link setAppearance} changed it). */
   private appearanceNow: Appearance;
+  /** The last appearance {@link renderWith} drew and its view. */
+  private twin: { appearance: Appearance; view: SceneView } | undefined;
   /** The appearance fields of the creation options: what unset fields of {@link setAppearance} go back to. */
   private readonly baseAppearance: Appearance;
   private readonly baseCamera: CameraSpec;
@@ -502,6 +504,25 @@ export class TabletopSim {
   renderFrame(): Uint8Array {
     this.assertOpen();
     return this.view.renderer.render(this.geomPoses()).slice();
+  }
+
+  /**
+   * Renders the current scene as another appearance would draw it (a fresh RGB8 copy [H*W*3]):
+   * the same state seen under another light, camera, colours (the "twin" frames of `collect
+   * --twin`). The simulator's own appearance and frames are unaffected. Its distractors must be
+   * the ones on the table (the same number; colours may differ).
+   * @throws RangeError for a bad appearance or another number of distractors.
+   */
+  renderWith(a: Appearance): Uint8Array {
+    this.assertOpen();
+    if (this.twin?.appearance !== a) {
+      const n = activeDistractors(a, this.cubeCount);
+      const now = activeDistractors(this.appearanceNow, this.cubeCount);
+      if (n !== now) throw new RangeError(`renderWith needs the ${now} distractors on the table, got an appearance with ${n}`);
+      const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
+      this.twin = { appearance: a, view: this.buildView(camera, { ...this.baseAppearance, ...a }) };
+    }
+    return this.twin.view.renderer.render(this.geomPoses()).slice();
   }
 
   /** Every geom's world pose now (kinematics brought up to date), as the renderers take them. */

@@ -40,6 +40,9 @@ CF_ARRAYS = {  # manifest files key -> dtype
 VIEW_ARRAYS = {  # view -> manifest files key
     "wrist": "wristFrames",
 }
+# Optional twin array, present in every shard when the manifest's render has "twin": row t is
+# frame t's state drawn under a second randomised appearance of its episode (``collect --twin``).
+TWIN_ARRAY = "twinFrames"
 CF_RULES = ("gripper",)  # the manifest's counterfactual.rule values this reader knows
 HASH_CHUNK = 1 << 22
 
@@ -77,6 +80,7 @@ class Dataset:
     episodes: np.ndarray  # int64 [E, 5]: global start, frames, kind, task, layout seed
     cf_frames: Optional[np.ndarray] = None  # uint8 [F, H, W, 3]: frame after cf_actions[t] from frame t's state
     cf_actions: Optional[np.ndarray] = None  # float32 [F, 7]: action t with the other gripper choice
+    twin_frames: Optional[np.ndarray] = None  # uint8 [F, H, W, 3]: frame t's state under the episode's twin appearance
 
     @property
     def has_counterfactual(self) -> bool:
@@ -151,10 +155,11 @@ class Dataset:
         H, W = int(m["image"]["height"]), int(m["image"]["width"])
         P = len(m["privileged"]["fields"])
         has_cf = "counterfactual" in m
+        has_twin = bool(m.get("render", {}).get("twin"))
         extra_views = [VIEW_ARRAYS[v] for v in m.get("views", ["front"])[1:]]
-        wanted = {**ARRAYS, **(CF_ARRAYS if has_cf else {}), **{k: np.uint8 for k in extra_views}}
+        wanted = {**ARRAYS, **(CF_ARRAYS if has_cf else {}), **{k: np.uint8 for k in extra_views}, **({TWIN_ARRAY: np.uint8} if has_twin else {})}
         cols = {"frames": H * W * 3, "states": STATE_DIM, "actions": STATE_DIM, "privileged": P, "episodes": EPISODE_FIELDS,
-                "cfFrames": H * W * 3, "cfActions": STATE_DIM, **{k: H * W * 3 for k in extra_views}}
+                "cfFrames": H * W * 3, "cfActions": STATE_DIM, TWIN_ARRAY: H * W * 3, **{k: H * W * 3 for k in extra_views}}
         parts: Dict[str, List[np.ndarray]] = {k: [] for k in wanted}
         offset = 0
         loaded_episodes = 0
@@ -165,7 +170,8 @@ class Dataset:
             for name, dtype in wanted.items():
                 _require(name in shard["files"], f"{os.path.join(root, MANIFEST_NAME)}: shard {shard.get('index')} lists no '{name}' file"
                          + (" (the manifest has 'counterfactual')" if name in CF_ARRAYS else "")
-                         + (" (the manifest's views list it)" if name in extra_views else ""))
+                         + (" (the manifest's views list it)" if name in extra_views else "")
+                         + (" (the manifest's render says twin)" if name == TWIN_ARRAY else ""))
                 entry = shard["files"][name]
                 path = os.path.join(root, entry["file"])
                 _require(os.path.isfile(path), f"{path}: missing shard file")
@@ -212,13 +218,14 @@ class Dataset:
             episodes=cat["episodes"],
             cf_frames=cat["cfFrames"].reshape(-1, H, W, 3) if has_cf else None,
             cf_actions=cat["cfActions"] if has_cf else None,
+            twin_frames=cat[TWIN_ARRAY].reshape(-1, H, W, 3) if has_twin else None,
         )
 
     @classmethod
     def concat(cls, parts: Sequence["Dataset"]) -> "Dataset":
         """One dataset of several (e.g. a general and a grasp-heavy collection); they must share
         image size and privileged columns. Episode starts are re-based; ``root`` joins the roots.
-        The counterfactual arrays are kept only when every part has them (else None)."""
+        The counterfactual and twin arrays are kept only when every part has them (else None)."""
         _require(len(parts) > 0, "no datasets to join")
         first = parts[0]
         for d in parts[1:]:
@@ -235,6 +242,7 @@ class Dataset:
             e[:, 0] += off
             episodes.append(e)
         cf = all(d.has_counterfactual for d in parts)
+        twin = all(d.twin_frames is not None for d in parts)
         return cls(
             root=" + ".join(d.root for d in parts),
             manifest=first.manifest,
@@ -245,6 +253,7 @@ class Dataset:
             episodes=np.concatenate(episodes),
             cf_frames=np.concatenate([d.cf_frames for d in parts]) if cf else None,
             cf_actions=np.concatenate([d.cf_actions for d in parts]) if cf else None,
+            twin_frames=np.concatenate([d.twin_frames for d in parts]) if twin else None,
         )
 
 
@@ -257,11 +266,12 @@ PRIVILEGED_FIELDS = [
 def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np.ndarray, lengths: Sequence[int],
                   privileged: Optional[np.ndarray] = None, seed: int = 0,
                   cf_frames: Optional[np.ndarray] = None, cf_actions: Optional[np.ndarray] = None,
-                  wrist_frames: Optional[np.ndarray] = None) -> dict:
+                  wrist_frames: Optional[np.ndarray] = None, twin_frames: Optional[np.ndarray] = None) -> dict:
     """Writes arrays as a one-shard dataset in the collect format (for tests and tools; the
     simulator's data comes from ``jepa-mpc collect``). ``lengths``: frames per episode, in order.
     ``cf_frames`` and ``cf_actions`` (both or neither) add the counterfactual arrays;
-    ``wrist_frames`` (the shape of ``frames``) the wrist view (views front, wrist)."""
+    ``wrist_frames`` (the shape of ``frames``) the wrist view (views front, wrist); ``twin_frames``
+    (the shape of ``frames``) the twin array (render twin)."""
     os.makedirs(root, exist_ok=True)
     F, H, W = frames.shape[:3]
     if sum(lengths) != F:
@@ -288,8 +298,12 @@ def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np
         if wrist_frames.shape != frames.shape:
             raise ValueError(f"wrist frames {wrist_frames.shape} must match frames {frames.shape}")
         arrays["wristFrames"] = np.ascontiguousarray(wrist_frames, dtype=np.uint8)
+    if twin_frames is not None:
+        if twin_frames.shape != frames.shape:
+            raise ValueError(f"twin frames {twin_frames.shape} must match frames {frames.shape}")
+        arrays[TWIN_ARRAY] = np.ascontiguousarray(twin_frames, dtype=np.uint8)
     suffix = {"wristFrames": "wrist-frames.u8", "frames": "frames.u8", "states": "states.f32", "actions": "actions.f32", "privileged": "privileged.f32", "episodes": "episodes.i32",
-              "cfFrames": "cf-frames.u8", "cfActions": "cf-actions.f32"}
+              "cfFrames": "cf-frames.u8", "cfActions": "cf-actions.f32", TWIN_ARRAY: "twin-frames.u8"}
     files = {}
     for name, arr in arrays.items():
         file = f"shard-00000.{suffix[name]}"
@@ -310,6 +324,8 @@ def write_dataset(root: str, frames: np.ndarray, states: np.ndarray, actions: np
     }
     if "wristFrames" in arrays:
         manifest["views"] = ["front", "wrist"]
+    if TWIN_ARRAY in arrays:
+        manifest["render"] = {"shadows": False, "twin": True}
     if "cfFrames" in arrays:
         manifest["counterfactual"] = {"rule": "gripper", "note": "written by write_dataset"}
     tmp = os.path.join(root, MANIFEST_NAME + ".tmp")

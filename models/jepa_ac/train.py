@@ -100,6 +100,8 @@ class TrainConfig:
     w_counterfactual: float = 0.0  # weight of the one-step L1 against the counterfactual frames (frozen encoder only; 0 = off)
     w_counterfactual_diff: float = 0.0  # weight of the L1 between predicted and real effect of the gripper choice (frozen encoder only; 0 = off)
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
+    w_invariance: float = 0.0  # weight of the appearance-invariance terms on twin frames (collect --twin; 0 = off)
+    invariance_margin: float = 0.02  # energy allowed between one state's two appearances
     huber: float = 0.05
     seed: int = 0
     eval_every: int = 500
@@ -149,13 +151,21 @@ RESUME_FORMAT = "jepa-mpc-train-resume-v1"
 RESUME_EVERY_S = 300.0  # seconds of training between resume files (also written at every evaluation)
 
 
+def _with_defaults(saved: dict, defaults: dict) -> dict:
+    """``saved`` over ``defaults``, nested dicts merged: settings added since a file was written count as their defaults."""
+    return {k: _with_defaults(saved.get(k, {}), v) if isinstance(v, dict) else saved.get(k, v) for k, v in defaults.items()} | {
+        k: v for k, v in saved.items() if k not in defaults}
+
+
 def load_resume(path: str, cfg: TrainConfig) -> dict:
     """The resume file of a stopped run; refuses one written by a run with other settings."""
     state = torch.load(path, map_location="cpu")
     if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
         raise SystemExit(f"{path} is not a {RESUME_FORMAT} file")
-    if state["train_config"] != asdict(cfg):
-        diff = sorted(k for k in asdict(cfg) if state["train_config"].get(k) != asdict(cfg)[k])
+    now = asdict(cfg)
+    saved = _with_defaults(state["train_config"], asdict(TrainConfig(encoder=cfg.encoder, predictor=cfg.predictor)))
+    diff = sorted(k for k in now if saved.get(k) != now[k])
+    if diff:
         raise SystemExit(f"{path} was written by a run with other settings ({', '.join(diff)}): resume with the same flags, or remove it")
     return state
 
@@ -171,7 +181,10 @@ class ClipSampler:
     planner's grasp depends on the predictor knowing what they look like.
     """
 
-    def __init__(self, ds: Dataset, clip_steps: int, rng: np.random.Generator, gripper_fraction: float = 0.0):
+    def __init__(self, ds: Dataset, clip_steps: int, rng: np.random.Generator, gripper_fraction: float = 0.0, twin: bool = False):
+        if twin and ds.twin_frames is None:
+            raise ValueError(f"{ds.root}: the invariance loss needs twin frames (collect --randomise ... --twin)")
+        self.twin = twin
         self.ds = ds
         self.T = clip_steps
         self.rng = rng
@@ -209,10 +222,13 @@ class ClipSampler:
         return idx, goal
 
     def sample(self, batch: int) -> Dict[str, torch.Tensor]:
-        """frames [B, T+1, 3, H, W], states [B, T+1, 7], actions [B, T, 7], goal frame/state [B, ...]."""
+        """frames [B, T+1, 3, H, W], states [B, T+1, 7], actions [B, T, 7], goal frame/state [B, ...];
+        with ``twin`` also twin_frames [B, T+1, 3, H, W] (the clip's states in the episode's second appearance)."""
         idx, goal = self.indices(batch)
         ds = self.ds
+        twin = {"twin_frames": images_to_tensor(ds.twin_frames[idx])} if self.twin and ds.twin_frames is not None else {}
         return {
+            **twin,
             "frames": images_to_tensor(ds.frames[idx]),
             "states": torch.from_numpy(ds.states[idx]),
             "actions": torch.from_numpy(ds.actions[idx[:, :-1]]),
@@ -346,10 +362,26 @@ def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch
         d_goal = d_goal + cfg.w_cube * (batch["cube"] - batch["goal_cube"][:, None]).norm(dim=-1)
         d_step = d_step + cfg.w_cube * (batch["cube"][:, 1:] - batch["cube"][:, :-1]).norm(dim=-1)
     l_metric = metric_loss(torch.cat([e_goal.flatten(), e_step.flatten()]), torch.cat([d_goal.flatten(), d_step.flatten()]), cfg)
-    total = cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
+    if cfg.w_invariance and "twin_frames" in batch:
+        parts["invariance"] = invariance_loss(encoder(batch["twin_frames"].flatten(0, 1)).reshape(B, T1, N, D), z, zg, d_goal, cfg)
+    total = (cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
+             + cfg.w_invariance * parts.get("invariance", 0.0))
     with torch.no_grad():
         std = z.reshape(-1, D).std(dim=0).mean()
     return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, **parts, "latent_std": std}
+
+
+def invariance_loss(z_twin: torch.Tensor, z: torch.Tensor, z_goal: torch.Tensor, d_goal: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """Appearance invariance from twin frames (one state drawn under two appearances of its
+    episode): the energy between a state's two pictures must stay under ``invariance_margin``
+    (smooth-L1 hinge), and the twin's energy to the episode's other frame (drawn in the first
+    appearance) must track the state distance like the metric term does — the landscape holds
+    across appearances, not only inside one. z_twin, z [B, T+1, N, D]; z_goal [B, N, D]; d_goal
+    [B, T+1] (metres, the metric's distances)."""
+    same = energy(z_twin, z)
+    hinge = torch.nn.functional.smooth_l1_loss(torch.relu(same - cfg.invariance_margin), torch.zeros_like(same), beta=cfg.huber)
+    cross = energy(z_twin, z_goal[:, None])
+    return hinge + metric_loss(cross.flatten(), d_goal.flatten(), cfg)
 
 
 def counterfactual_loss(predictor: ACPredictor, context: torch.Tensor, cf_actions: torch.Tensor, states: torch.Tensor,
@@ -467,7 +499,7 @@ def train(
         params = list(predictor.parameters())
     else:
         encoder.train()
-        sampler = ClipSampler(data, cfg.clip_steps, rng, cfg.gripper_clips)
+        sampler = ClipSampler(data, cfg.clip_steps, rng, cfg.gripper_clips, twin=cfg.w_invariance > 0)
         params = list(encoder.parameters()) + list(predictor.parameters())
     predictor.train()
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -598,6 +630,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="weight of the L1 between the predicted effect of the gripper choice (one-step prediction under the real action "
                          "minus under the counterfactual one) and the real effect (next latent minus counterfactual latent); same needs as "
                          "--counterfactual (default 0)")
+    ap.add_argument("--invariance", type=float, metavar="W", help="weight of the appearance-invariance terms on twin frames (datasets collected with --randomise ... --twin; default 0 = off)")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
     ap.add_argument("--stop-after", type=int, default=0, help="end this invocation after N steps, resumable with --resume (0 = run to the end)")
@@ -626,6 +659,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.gripper_balance = False
     if args.gripper_hold_trained:
         cfg.gripper_hold_fixed = False
+    if args.invariance is not None:
+        if args.invariance < 0:
+            ap.error(f"--invariance must be >= 0, got {args.invariance:g}")
+        if args.invariance > 0 and args.freeze_encoder:
+            ap.error("--invariance trains the encoder: it does not mix with --freeze-encoder")
+        cfg.w_invariance = args.invariance
     if args.gripper_margin is not None:
         cfg.gripper_margin = args.gripper_margin
     for flag, field in (("counterfactual", "w_counterfactual"), ("counterfactual_diff", "w_counterfactual_diff")):

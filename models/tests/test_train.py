@@ -30,10 +30,11 @@ def cf_gripper_action(state_g: float, a_g: float) -> float:
 
 
 def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, seed: int = 0, gripper: bool = False,
-              counterfactual: bool = False) -> dict:
+              counterfactual: bool = False, twin: bool = False) -> dict:
     """A moving bright square whose position follows the end-effector x, y. With ``gripper``: a
     close/open action every third step and a bar at the top whose width shows the closedness.
-    With ``counterfactual``: the counterfactual arrays too (the other gripper choice from every
+    With ``twin``: the twin frames too (each frame re-coloured and brightened: the same state in
+    another look). With ``counterfactual``: the counterfactual arrays too (the other gripper choice from every
     frame and the frame it shows: same move, the bar at the counterfactual closedness)."""
     g = np.random.default_rng(seed)
     F = episodes * length
@@ -69,6 +70,9 @@ def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, see
             p, grip = p + a, float(np.clip(grip + dg, 0.0, 1.0))
     if counterfactual:
         return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed, cf_frames=cf_frames, cf_actions=cf_actions)
+    if twin:
+        looks = np.clip(frames[..., ::-1].astype(np.int32) // 2 + 90, 0, 255).astype(np.uint8)  # channels swapped, grey background
+        return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed, twin_frames=looks)
     return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed)
 
 
@@ -211,6 +215,23 @@ class CounterfactualDatasetTest(SyntheticDatasetCase):
         ds = Dataset.open(self.root)
         self.assertIsNone(ds.cf_frames)
         self.assertIsNone(ds.cf_actions)
+
+
+class TwinDatasetTest(SyntheticDatasetCase):
+    SYNTHETIC = {"twin": True}
+
+    def test_reads_the_twin_frames_and_keeps_them_through_concat(self):
+        ds = Dataset.open(self.root)
+        self.assertEqual(ds.twin_frames.shape, ds.frames.shape)
+        self.assertFalse(np.array_equal(ds.twin_frames, ds.frames))
+        both = Dataset.concat([ds, Dataset.open(self.root)])
+        self.assertEqual(len(both.twin_frames), 2 * len(ds.frames))
+
+    def test_missing_twin_file(self):
+        self._damaged(lambda: os.remove(os.path.join(self.root, "shard-00000.twin-frames.u8")), r"twin-frames\.u8: missing shard file")
+
+    def test_truncated_twin_file(self):
+        self._damaged(lambda: open(os.path.join(self.root, "shard-00000.twin-frames.u8"), "r+b").truncate(5), r"twin-frames\.u8: 5 bytes")
 
 
 class TrainTest(unittest.TestCase):
@@ -357,6 +378,39 @@ class TrainTest(unittest.TestCase):
             a = train(cfg, ds, os.path.join(tmp, "a.pt"))
             b = train(cfg, ds, os.path.join(tmp, "b.pt"))
             self.assertEqual(a["losses"], b["losses"])
+
+    def test_invariance_loss_is_zero_for_identical_looks_and_charges_a_gap(self):
+        from models.jepa_ac.train import invariance_loss
+        cfg = PRESETS["smoke"]
+        z = torch.randn(2, 3, 4, 8)
+        zg = torch.randn(2, 4, 8)
+        d = (z - zg[:, None]).abs().mean(dim=(-1, -2)) / cfg.kappa  # distances the metric term is already happy with
+        self.assertLess(float(invariance_loss(z, z, zg, d, cfg)), 1e-6)
+        self.assertGreater(float(invariance_loss(z + 0.5, z, zg, d, cfg)), 0.1)
+
+    def test_twin_frames_train_an_appearance_invariant_encoder(self):
+        """With the invariance term the encoder maps a state's two looks closer than without; no twin frames, a clear error."""
+        from models.jepa_ac.train import ClipSampler
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"), twin=True)
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            self.assertEqual(ds.twin_frames.shape, ds.frames.shape)
+            gaps = {}
+            for w in (0.0, 2.0):
+                cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "steps": 40, "w_invariance": w})
+                out = os.path.join(tmp, f"w{w}.pt")
+                summary = train(cfg, ds, out)
+                self.assertEqual("invariance" in summary["losses"], w > 0)
+                enc, _, _ = load_weights(out)
+                with torch.no_grad():
+                    from models.contract.image import images_to_tensor
+                    a, b = enc(images_to_tensor(ds.frames)), enc(images_to_tensor(ds.twin_frames))
+                gaps[w] = float((a - b).abs().mean())
+            self.assertLess(gaps[2.0], 0.5 * gaps[0.0])
+            synthetic(os.path.join(tmp, "plain"))
+            with self.assertRaisesRegex(ValueError, "twin frames"):
+                ClipSampler(Dataset.open(os.path.join(tmp, "plain")), 2, np.random.default_rng(0), twin=True)
 
     def test_a_stopped_run_resumes_to_the_same_weights(self):
         """Stopped after 2 of 5 steps and resumed: the weights of an uninterrupted run; other settings are refused."""

@@ -31,6 +31,8 @@ options:
                    intensity x${RANDOMISE_RANGES.lightIntensity.join('-')}; camera: moved <= ${RANDOMISE_RANGES.cameraCm} cm, turned <= ${RANDOMISE_RANGES.cameraDeg} deg; colour: the cube's
                    hue, saturation, brightness; table: its colour, chequered in ${RANDOMISE_RANGES.tableCheckerProbability * 100}% of episodes;
                    distractors: ${RANDOMISE_RANGES.distractors.join('-')} cubes of random colours; shadows: off in ${RANDOMISE_RANGES.shadowsOffProbability * 100}% of episodes
+  --twin           with --randomise: also draw every frame under a second randomised appearance of
+                   its episode (twin-frames.u8): the same state in two looks, for an invariance loss
   --wrist          also record the hand camera's frames (wrist-frames.u8; views front, wrist) for a
                    two-view world model; not with --counterfactual
   --counterfactual branch every step: also keep the frame the other gripper choice leads to
@@ -52,6 +54,7 @@ function parse(argv: string[]) {
     counterfactual: { type: 'boolean', default: false },
     wrist: { type: 'boolean', default: false },
     randomise: { type: 'string' },
+    twin: { type: 'boolean', default: false },
     force: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -87,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       counterfactual: values.counterfactual,
       wrist: values.wrist,
       randomise: randomiseFlag(values.randomise),
+      twin: values.twin,
       force: values.force,
       onProgress: (_done, kind) => bar.tick(1, kind),
     });

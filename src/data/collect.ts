@@ -53,6 +53,8 @@ export interface CollectOptions {
   wrist?: boolean;
   /** Vary each episode's appearance (light, camera pose, cube colour, table, distractors, shadows), seeded by its layout (default none; sim/randomise.ts RANDOMISE_RANGES). */
   randomise?: readonly Randomisable[];
+  /** Also draw every frame under a second randomised appearance of its episode (default false; needs `randomise`; ~2x the frames' space) — pairs of the same state for an invariance loss. */
+  twin?: boolean;
   /** Replace a dataset already in `outDir` (default false). */
   force?: boolean;
   /** Called after every episode with the number done so far. */
@@ -87,6 +89,9 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
   if (o.wrist && o.counterfactual) throw new RangeError('wrist frames and counterfactual branching do not mix: collect one or the other');
   const unknown = (o.randomise ?? []).find((k) => !(RANDOMISABLE as readonly string[]).includes(k));
   if (unknown !== undefined) throw new RangeError(`randomise must name ${RANDOMISABLE.join(', ')}, got ${String(unknown)}`);
+  if (o.twin && !o.randomise?.length) throw new RangeError('twin frames need randomise: a second appearance is drawn from the same kinds');
+  if (o.twin && (o.counterfactual || o.wrist))
+    throw new RangeError('twin frames do not mix with counterfactual branching or wrist frames: collect one or the other');
   return {
     outDir: o.outDir,
     episodes: o.episodes,
@@ -100,6 +105,7 @@ function checkOptions(o: CollectOptions): Required<Omit<CollectOptions, 'onProgr
     counterfactual: o.counterfactual ?? false,
     wrist: o.wrist ?? false,
     randomise: [...new Set(o.randomise ?? [])],
+    twin: o.twin ?? false,
     force: o.force ?? false,
   };
 }
@@ -181,6 +187,7 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
       mix: o.mix,
       counterfactual: o.counterfactual,
       randomise: o.randomise,
+      twin: o.twin,
     });
   }
   let done = 0;
@@ -212,7 +219,11 @@ export async function collectDataset(options: CollectOptions): Promise<DatasetMa
     stepsPerEpisode: o.steps,
     episodesPerShard: o.episodesPerShard,
     image: { height: o.size, width: o.size, channels: 3, dtype: 'uint8' },
-    render: { shadows: o.shadows, ...(o.randomise.length ? { randomise: { kinds: [...o.randomise], ...RANDOMISE_RANGES } } : {}) },
+    render: {
+      shadows: o.shadows,
+      ...(o.randomise.length ? { randomise: { kinds: [...o.randomise], ...RANDOMISE_RANGES } } : {}),
+      ...(o.twin ? { twin: true } : {}),
+    },
     controlPeriodS: SIM_CONTROL_PERIOD_S,
     state: { dim: 7, names: ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'] },
     action: {

@@ -2,7 +2,7 @@
  * One collected episode: its plan (kind, task, layout seed — a pure function of the dataset seed
  * and the episode index) and its recording (frames, states, actions, privileged truth).
  */
-import type { Observation, TabletopSim } from '../../sim/tabletop.js';
+import type { Appearance, Observation, TabletopSim } from '../../sim/tabletop.js';
 import { GRIPPER_INDEX } from '../../sim/action.js';
 import { createRng, type Rng } from '../core/rng.js';
 import { gripperCounterfactual } from './counterfactual.js';
@@ -93,6 +93,8 @@ export interface EpisodeRecord {
   privileged: Float32Array;
   /** Wrist-camera collection only (`collect --wrist`): uint8 [F, H, W, 3], the hand camera's frame at each step. */
   wristFrames?: Uint8Array;
+  /** Twin collection only (`collect --twin`): uint8 [F, H, W, 3], each frame's state drawn under the twin appearance. */
+  twinFrames?: Uint8Array;
   /** Branched collection only: uint8 [F, H, W, 3], the frame after cfActions[t] from frame t's state (the last row: a copy of the last frame). */
   cfFrames?: Uint8Array;
   /** Branched collection only: float32 [F, 7], the counterfactual action of each frame (the last row is zeros). */
@@ -120,9 +122,10 @@ function writePrivileged(sim: TabletopSim, obs: Observation, out: Float32Array, 
  * the other gripper choice ({@link gripperCounterfactual}), its frame is kept, and the simulator
  * is restored before the real action (the episode itself is the same as without). A simulator
  * created with `wrist` also has its wrist frames recorded (`wristFrames`); the two options do not mix.
+ * With a `twin` appearance every frame's state is drawn under it too (`twinFrames`, {@link TabletopSim.renderWith}).
  * @throws RangeError when the simulator runs another task than the plan.
  */
-export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number, counterfactual = false): EpisodeRecord {
+export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number, counterfactual = false, twin?: Appearance): EpisodeRecord {
   if (sim.task !== plan.task) throw new RangeError(`episode ${plan.index} needs a '${plan.task}' simulator, got '${sim.task}'`);
   const rng = createRng(plan.policySeed);
   let obs = sim.reset(plan.layoutSeed);
@@ -138,12 +141,14 @@ export function recordEpisode(sim: TabletopSim, plan: EpisodePlan, steps: number
     privileged: new Float32Array(F * PRIVILEGED_DIM),
     ...(counterfactual ? { cfFrames: new Uint8Array(F * pixels), cfActions: new Float32Array(F * STATE_DIM) } : {}),
     ...(obs.wristRgb ? { wristFrames: new Uint8Array(F * pixels) } : {}),
+    ...(twin ? { twinFrames: new Uint8Array(F * pixels) } : {}),
     frameCount: F,
   };
   for (let t = 0; t < F; t++) {
     if (obs.rgb.length !== pixels) throw new Error(`frame ${t} of episode ${plan.index} has ${obs.rgb.length} bytes, expected ${pixels}`);
     rec.frames.set(obs.rgb, t * pixels);
     if (rec.wristFrames) rec.wristFrames.set(obs.wristRgb as Uint8Array, t * pixels);
+    if (rec.twinFrames && twin) rec.twinFrames.set(sim.renderWith(twin), t * pixels);
     rec.states.set(obs.state, t * STATE_DIM);
     writePrivileged(sim, obs, rec.privileged, t);
     if (t === steps) {

@@ -89,12 +89,21 @@ export const VIEW_ARRAYS = {
   wristFrames: { suffix: 'wrist-frames.u8', bytesPerElement: 1 },
 } as const;
 
+/**
+ * The optional array of a twin (`--twin`) collection: `twin-frames.u8` uint8 [F, H, W, 3], each
+ * row's state drawn again under a second randomised appearance of its episode (sim/randomise.ts
+ * twinAppearance): the same scene, another light, camera and colours.
+ */
+export const TWIN_ARRAYS = {
+  twinFrames: { suffix: 'twin-frames.u8', bytesPerElement: 1 },
+} as const;
+
 /** Names of the arrays every shard has. */
 export type RequiredShardArray = keyof typeof SHARD_ARRAYS;
 /** Names of the arrays of a shard. */
-export type ShardArray = RequiredShardArray | keyof typeof COUNTERFACTUAL_ARRAYS | keyof typeof VIEW_ARRAYS;
+export type ShardArray = RequiredShardArray | keyof typeof COUNTERFACTUAL_ARRAYS | keyof typeof VIEW_ARRAYS | keyof typeof TWIN_ARRAYS;
 
-const ALL_ARRAYS = { ...SHARD_ARRAYS, ...COUNTERFACTUAL_ARRAYS, ...VIEW_ARRAYS };
+const ALL_ARRAYS = { ...SHARD_ARRAYS, ...COUNTERFACTUAL_ARRAYS, ...VIEW_ARRAYS, ...TWIN_ARRAYS };
 
 /** Bytes per element of an array. */
 export function bytesPerElement(array: ShardArray): number {
@@ -123,6 +132,7 @@ export const shardSchema = z.object({
     cfFrames: fileEntry.optional(),
     cfActions: fileEntry.optional(),
     wristFrames: fileEntry.optional(),
+    twinFrames: fileEntry.optional(),
   }),
 });
 
@@ -145,6 +155,8 @@ export const datasetManifestSchema = z.object({
         .object({ kinds: z.array(z.enum(RANDOMISABLE)) })
         .passthrough()
         .optional(),
+      /** Every frame also drawn under a second appearance (`collect --twin`: twin-frames.u8). */
+      twin: z.boolean().optional(),
     })
     .default({ shadows: false }),
   controlPeriodS: z.number().positive(),

@@ -10,6 +10,7 @@ import {
   bytesPerElement,
   COUNTERFACTUAL_ARRAYS,
   DatasetError,
+  TWIN_ARRAYS,
   VIEW_ARRAYS,
   datasetManifestSchema,
   EPISODE_FIELDS,
@@ -53,6 +54,7 @@ function columns(m: DatasetManifest, name: ShardArray): number {
     case 'frames':
     case 'cfFrames':
     case 'wristFrames':
+    case 'twinFrames':
       return m.image.height * m.image.width * 3;
     case 'states':
     case 'actions':
@@ -93,11 +95,14 @@ export async function readDatasetManifest(dir: string): Promise<DatasetManifest>
   return m;
 }
 
+/** Why an optional array is required, for the error when a shard lacks it. */
+const REQUIRED_BECAUSE: Partial<Record<ShardArray, string>> = { wristFrames: 'views include wrist', twinFrames: 'render says twin' };
+
 async function checkFile(dir: string, m: DatasetManifest, shard: ShardEntry, name: ShardArray, verify: boolean): Promise<Uint8Array | undefined> {
   const entry = shard.files[name];
   if (!entry)
     throw new DatasetError(
-      `${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the manifest's ${name === 'wristFrames' ? 'views include wrist' : 'dataset is counterfactual'}`,
+      `${join(dir, MANIFEST_NAME)}: shard ${shard.index} lists no ${name} file though the manifest's ${REQUIRED_BECAUSE[name] ?? 'dataset is counterfactual'}`,
     );
   const path = join(dir, entry.file);
   const rows = name === 'episodes' ? shard.episodes : shard.frames;
@@ -135,6 +140,7 @@ export async function openDataset(dir: string, options: { verify?: boolean } = {
     ...Object.keys(SHARD_ARRAYS),
     ...(manifest.counterfactual ? Object.keys(COUNTERFACTUAL_ARRAYS) : []),
     ...(wrist ? Object.keys(VIEW_ARRAYS) : []),
+    ...(manifest.render.twin ? Object.keys(TWIN_ARRAYS) : []),
   ] as ShardArray[];
   for (const shard of manifest.shards) {
     for (const name of names) await checkFile(dir, manifest, shard, name, verify);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomAppearance, type Randomisable } from '../../sim/randomise.js';
+import { randomAppearance, twinAppearance, type Randomisable } from '../../sim/randomise.js';
 import { MAX_CUBES } from '../../sim/scene.js';
 import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
 import { EPISODE_FIELDS, shardFile, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
@@ -32,6 +32,8 @@ export interface ShardJob {
   counterfactual: boolean;
   /** What each episode's appearance varies (domain randomisation; empty = as the simulator draws it). */
   randomise: readonly Randomisable[];
+  /** Also draw every frame under a second randomised appearance of its episode (twin-frames; needs `randomise`). */
+  twin?: boolean;
 }
 
 /** How a pool's simulators draw: image side, actions per episode, shadows, wrist camera, room for distractors. */
@@ -95,8 +97,10 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
   for (let i = 0; i < job.episodes; i++) {
     const plan = planEpisode(job.seed, job.firstEpisode + i, job.mix);
     const sim = await pool.get(plan.task);
-    if (job.randomise.length) sim.setAppearance(randomAppearance(job.randomise, plan.layoutSeed, DEFAULT_CAMERA));
-    const rec = recordEpisode(sim, plan, job.steps, job.counterfactual);
+    const appearance = job.randomise.length ? randomAppearance(job.randomise, plan.layoutSeed, DEFAULT_CAMERA) : undefined;
+    if (appearance) sim.setAppearance(appearance);
+    const twin = job.twin && appearance ? twinAppearance(job.randomise, plan.layoutSeed, DEFAULT_CAMERA, appearance) : undefined;
+    const rec = recordEpisode(sim, plan, job.steps, job.counterfactual, twin);
     records.push(rec);
     onEpisode(rec);
   }
@@ -118,6 +122,7 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
     arrays.cfActions = concat(records.map((r) => r.cfActions as Float32Array));
   }
   if (records.some((r) => r.wristFrames)) arrays.wristFrames = concat(records.map((r) => r.wristFrames as Uint8Array));
+  if (records.some((r) => r.twinFrames)) arrays.twinFrames = concat(records.map((r) => r.twinFrames as Uint8Array));
   const files = {} as ShardEntry['files'];
   for (const [name, bytes] of Object.entries(arrays) as [ShardArray, Uint8Array][]) {
     const file = shardFile(job.shardIndex, name);

@@ -110,6 +110,24 @@ describe('collectDataset + openDataset', () => {
     expect((m.render.randomise as Record<string, unknown>).distractors).toEqual(RANDOMISE_RANGES.distractors);
   });
 
+  it('draws every frame again under a twin appearance when asked: the same states, other pictures, one more verified file', async () => {
+    const [plain, twin] = [await tempDir(), await tempDir()];
+    await collectDataset({ ...SMALL, outDir: plain, shadows: true, randomise: [...RANDOMISABLE] });
+    const m = await collectDataset({ ...SMALL, outDir: twin, shadows: true, randomise: [...RANDOMISABLE], twin: true });
+    expect(m.render.twin).toBe(true);
+    const [fp, ft] = [await filesOf(plain), await filesOf(twin)];
+    for (const name of Object.keys(fp)) if (name.startsWith('shard-')) expect(ft[name]?.equals(fp[name] as Buffer), name).toBe(true);
+    const frames = ft['shard-00000.frames.u8'] as Buffer;
+    const twins = ft['shard-00000.twin-frames.u8'] as Buffer;
+    expect(twins.length).toBe(frames.length);
+    const pixels = 64 * 64 * 3;
+    for (let f = 0; f < frames.length / pixels; f++)
+      expect(twins.subarray(f * pixels, (f + 1) * pixels).equals(frames.subarray(f * pixels, (f + 1) * pixels))).toBe(false);
+    await truncate(join(twin, 'shard-00000.twin-frames.u8'), 10);
+    await expect(openDataset(twin, { verify: false })).rejects.toThrow(/twin-frames/);
+    await expect(collectDataset({ ...SMALL, outDir: await tempDir(), twin: true })).rejects.toThrow(/twin frames need randomise/);
+  });
+
   it('refuses to overwrite a dataset unless forced', async () => {
     const d = await tempDir();
     await collectDataset({ ...SMALL, episodes: 1, outDir: d });
