@@ -242,7 +242,9 @@ def add_to_model(model_dir: str, model: GripperReadout, weight: float, report: O
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Train the goal readout (fingers closed?) and add it to an exported model folder.")
-    ap.add_argument("--data", required=True, nargs="+", help="dataset folder(s) written by `jepa-mpc collect`")
+    ap.add_argument("--data", nargs="+", help="dataset folder(s) written by `jepa-mpc collect` (required unless --from)")
+    ap.add_argument("--from", dest="from_weights", metavar="READOUT_PT",
+                    help="add this trained readout.pt (e.g. one trained into another folder) instead of training one")
     ap.add_argument("--val", help="held-out dataset folder for the accuracy report")
     ap.add_argument("--model", required=True, help="exported model folder (manifest.json) to add the readout to")
     ap.add_argument("--frames", type=int, default=60000, help="training frames drawn from the data (0 = all)")
@@ -255,6 +257,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = ap.parse_args(argv)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    if args.from_weights:
+        report = torch.load(args.from_weights, map_location="cpu").get("extra", {}).get("report", {})
+        report["parity"] = add_to_model(args.model, load_readout(args.from_weights), args.weight, report)
+        print(json.dumps(report, indent=2))
+        return 0
+    if not args.data:
+        ap.error("--data is required (or --from READOUT_PT)")
     data = Dataset.concat([Dataset.open(d) for d in args.data]) if len(args.data) > 1 else Dataset.open(args.data[0])
     val = Dataset.open(args.val) if args.val else None
     model, report = train_readout(data, val, args.frames, args.epochs, args.batch, args.lr, args.seed)

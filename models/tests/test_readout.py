@@ -111,6 +111,24 @@ class ReadoutExportTest(unittest.TestCase):
         x = torch.randn(2, 3, SIZE, SIZE)
         self.assertTrue(torch.equal(reloaded(x), self.readout(x)))
 
+    def test_cli_adds_a_trained_readout_from_its_weights_file(self):
+        """`readout --from readout.pt --model DIR`: the same graph and parity as the folder it was trained into."""
+        from models.jepa_ac.readout import main
+        first = os.path.join(self.tmp.name, "first")
+        import shutil
+        shutil.copytree(self.dir, first)
+        add_to_model(first, self.readout, 0.1, {"accuracy": 0.5})
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            self.assertEqual(main(["--model", self.dir, "--from", os.path.join(first, "readout.pt"), "--weight", "0.3"]), 0)
+        self.assertEqual(json.loads(out.getvalue())["accuracy"], 0.5)
+        for name in (READOUT_FILE, "readout-parity.json"):
+            with open(os.path.join(first, name), "rb") as f, open(os.path.join(self.dir, name), "rb") as g:
+                self.assertEqual(f.read(), g.read(), name)
+        with open(os.path.join(self.dir, "manifest.json"), encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["planning"]["goalGripperWeight"], 0.3)
+        with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
+            main(["--model", self.dir])  # neither data nor --from
+
     def test_refuses_a_model_of_another_image_size_and_a_negative_weight(self):
         with self.assertRaisesRegex(ValueError, "encoder takes 32x32 px images, the readout 64x64 px"):
             add_to_model(self.dir, GripperReadout(ReadoutConfig(image_size=64, channels=(4,))), 0.1)
