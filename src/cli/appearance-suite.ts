@@ -9,6 +9,7 @@ import type { WorldModel } from '../model/world-model.js';
 import { CliError } from './cli-error.js';
 import { episodeRecord, evaluate, summariseRun, type EpisodeRecord, type EvaluationOptions, type RunSummary } from './evaluation.js';
 import type { RunSettings } from './planned-run.js';
+import type { BaselineCase, SuiteBaseline } from './suite-compare.js';
 import { formatTable, round } from './table.js';
 
 /** The suites `eval --suite` runs. */
@@ -192,18 +193,38 @@ export function withFractions<R extends { readonly kind: PerturbationKind; reado
   return rows.map((r) => ({ ...r, fractionOfUnperturbed: base > 0 ? round(r.successRate / base, 4) : null }));
 }
 
-/** The suite's table: one line per case. */
-export function suiteTable(rows: readonly SuiteRow[]): string {
+/** The suite's table: one line per case; with a baseline (`--compare`), its k/n and fraction of unperturbed beside this run's. */
+export function suiteTable(rows: readonly SuiteRow[], baseline?: Pick<SuiteBaseline, 'model' | 'cases'>): string {
+  const fraction = (f: number | null): string => (f === null ? '-' : `${(f * 100).toFixed(0)}%`);
+  const other = (id: string, cell: (c: BaselineCase) => string): string[] => {
+    if (!baseline) return [];
+    const c = baseline.cases.get(id);
+    return [c ? cell(c) : '—'];
+  };
+  const headed = (heading: string): string[] => (baseline ? [`${baseline.model} ${heading}`] : []);
   return formatTable(
-    ['case', 'perturbation', 'success', 'lifted', 'closed at cube', 'median closest cm', 'of unperturbed', 'ms/plan'],
+    [
+      'case',
+      'perturbation',
+      'success',
+      ...headed('success'),
+      'lifted',
+      'closed at cube',
+      'median closest cm',
+      'of unperturbed',
+      ...headed('of unperturbed'),
+      'ms/plan',
+    ],
     rows.map((r) => [
       r.id,
       r.description,
       `${r.successes}/${r.episodes}`,
+      ...other(r.id, (c) => `${c.successes}/${c.episodes}`),
       r.lifted,
       r.closedAtCube,
       round(r.medianClosestToCube * 100, 1),
-      r.fractionOfUnperturbed === null ? '-' : `${(r.fractionOfUnperturbed * 100).toFixed(0)}%`,
+      fraction(r.fractionOfUnperturbed),
+      ...other(r.id, (c) => fraction(c.fractionOfUnperturbed)),
       round(r.meanPlanMs, 1),
     ]),
   );

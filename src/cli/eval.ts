@@ -4,7 +4,8 @@
  * Per-episode lines with a progress bar and a summary; `--json` prints one object with task,
  * policy, episodes, successes, successRate, meanPlanMs, meanSteps and the per-episode results.
  * `--suite appearance` runs the generalisation suite instead: the same episodes under each of a
- * fixed list of perturbations (appearance-suite.ts), as a table, one JSON object and a PNG plot.
+ * fixed list of perturbations (appearance-suite.ts), as a table, one JSON object and a PNG plot;
+ * `--compare FILE.json` sets an earlier suite run beside it, case by case (suite-compare.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { PERTURBATION_FLAGS, RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings, type
 import { episodeRecord, evaluate, summariseRun, type EvaluationOptions } from './evaluation.js';
 import { parseSuite, runSuite, selectCases, suiteCases, suiteTable, SUITES, type SuiteCase, type SuiteName, type SuiteRow } from './appearance-suite.js';
 import { suitePlot } from './appearance-plot.js';
+import { checkBaseline, readBaseline, withBaseline, type SuiteBaseline } from './suite-compare.js';
 import type { WorldModel } from '../model/world-model.js';
 import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
 import { ProgressBar } from './progress.js';
@@ -42,7 +44,7 @@ const APPEARANCE_CASE_IDS = suiteCases('appearance')
   .join(',\n                       ');
 
 const HELP = `usage: jepa-mpc eval --task reach|grasp|pick-place [options]
-       jepa-mpc eval --suite appearance [--cases LIST] [--plot FILE.png] [options]
+       jepa-mpc eval --suite appearance [--cases LIST] [--plot FILE.png] [--compare FILE.json] [options]
 
 options:
   --episodes N         episodes, seeds S, S+1, … (default 20)
@@ -62,6 +64,11 @@ options:
                        ${APPEARANCE_CASE_IDS}
   --plot FILE.png      with --suite: write the plot (success and lift rate against each
                        perturbation's strength, a panel per kind)
+  --compare FILE.json  with --suite: set an earlier run of the suite (its --json output, e.g. another
+                       model's) beside this one: its success k/n and fraction of unperturbed per case
+                       in the table ('—' where it lacks the case), a "baseline" object per JSON row
+                       and "compare" at top level, its success as a third series of the plot; the
+                       tasks must match (other episode counts or seeds only warn, on stderr)
 ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --json               print one JSON object`;
@@ -81,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       suite: { type: 'string' },
       cases: { type: 'string' },
       plot: { type: 'string' },
+      compare: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -95,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   const outputMode = choiceFlag('output-mode', values['output-mode'], OUTPUT_MODES, 'twist');
   if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined))
     throw new CliError('--latency and --output-mode need --through-node');
-  const suite = suiteFlags(values);
+  const suite = await suiteFlags(values);
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   const log = createLogger('eval');
   try {
@@ -106,15 +114,20 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.verbose ? { onStep: (r: EpisodeStep) => console.error(stepLine(r)) } : {}),
     };
     if (suite) {
+      const { baseline } = suite;
+      const warning = baseline && checkBaseline(baseline, { task: s.task, episodes, seed: s.seed });
+      if (warning !== undefined) console.error(warning);
       const rows = await runSuiteCommand(model, s, suite, loop);
       const header = { suite: suite.name, model: model.manifest.name, task: s.task, subgoals: s.subgoals, episodes, seed: s.seed };
       const loopInfo = { loop: throughNode ? 'through-node' : 'direct', ...(throughNode ? { outputMode, latencyS } : {}) };
-      if (values.json) console.log(JSON.stringify({ ...header, ...loopInfo, cases: rows }));
+      const compare = baseline ? { compare: { model: baseline.model, file: baseline.file } } : {};
+      if (values.json) console.log(JSON.stringify({ ...header, ...loopInfo, ...compare, cases: baseline ? withBaseline(rows, baseline) : rows }));
       else {
         console.log(
           `${suite.name} suite: ${s.task}, ${episodes} episode${episodes > 1 ? 's' : ''} per case, model ${model.manifest.name}, ${loopInfo.loop} loop`,
         );
-        console.log(suiteTable(rows));
+        if (baseline) console.log(`compared with ${baseline.model} (${baseline.file})`);
+        console.log(suiteTable(rows, baseline));
         if (!s.sim.shadows && rows.some((r) => r.kind === 'shadows'))
           console.log(`note: ${model.manifest.name} renders without shadows (manifest simulator.shadows): shadows-off changes nothing`);
         if (suite.plot !== undefined) console.log(`\nplot: ${suite.plot}`);
@@ -184,30 +197,37 @@ function stepLine(r: EpisodeStep): string {
   );
 }
 
-/** What `--suite`, `--cases` and `--plot` ask for. */
+/** What `--suite`, `--cases`, `--plot` and `--compare` ask for. */
 interface SuiteRequest {
   readonly name: SuiteName;
   readonly cases: SuiteCase[];
   readonly plot: string | undefined;
+  /** The run `--compare` names, read; undefined without the flag. */
+  readonly baseline: SuiteBaseline | undefined;
 }
 
 /**
- * Checks --suite, --cases and --plot before anything loads: undefined without --suite.
- * @throws CliError for an unknown suite or case, --cases or --plot without --suite, a plot that
- * is not .png, or --suite with a flag the suite sets (the perturbation flags, --shadows).
+ * Checks --suite, --cases, --plot and --compare (reading its file) before the model loads:
+ * undefined without --suite.
+ * @throws CliError for an unknown suite or case, --cases, --plot or --compare without --suite, a
+ * plot that is not .png, --suite with a flag the suite sets (the perturbation flags, --shadows),
+ * or a --compare file that cannot be read or is not a run of the suite ({@link readBaseline}).
  */
-function suiteFlags(values: Record<string, string | boolean | undefined>): SuiteRequest | undefined {
+async function suiteFlags(values: Record<string, string | boolean | undefined>): Promise<SuiteRequest | undefined> {
   const name = values.suite as string | undefined;
   const plot = values.plot as string | undefined;
+  const compare = values.compare as string | undefined;
   if (name === undefined) {
     if (values.cases !== undefined || plot !== undefined) throw new CliError('--cases and --plot need --suite');
+    if (compare !== undefined) throw new CliError('--compare needs --suite');
     return undefined;
   }
   const suite = parseSuite(name);
   const set = [...PERTURBATION_FLAGS, 'shadows'].filter((f) => values[f] !== undefined);
   if (set.length) throw new CliError(`--suite ${suite} sets the perturbation itself: drop ${set.map((f) => `--${f}`).join(', ')}`);
   if (plot !== undefined && !plot.endsWith('.png')) throw new CliError(`--plot must name a .png file, got '${plot}'`);
-  return { name: suite, cases: selectCases(suiteCases(suite), values.cases as string | undefined), plot };
+  const cases = selectCases(suiteCases(suite), values.cases as string | undefined);
+  return { name: suite, cases, plot, baseline: compare === undefined ? undefined : await readBaseline(compare, suite) };
 }
 
 /** Runs a suite with a progress bar over all its episodes and writes its plot when asked. */
@@ -222,7 +242,8 @@ async function runSuiteCommand(model: WorldModel, s: RunSettings, suite: SuiteRe
   bar.finish();
   if (suite.plot !== undefined) {
     const episodes = `${loop.episodes} episode${loop.episodes > 1 ? 's' : ''} per case`;
-    await writeFile(suite.plot, suitePlot(rows, `${suite.name} suite: ${model.manifest.name}, ${s.task}, ${episodes}`).toPng());
+    const vs = suite.baseline ? ` vs ${suite.baseline.model}` : '';
+    await writeFile(suite.plot, suitePlot(rows, `${suite.name} suite: ${model.manifest.name}${vs}, ${s.task}, ${episodes}`, suite.baseline).toPng());
   }
   return rows;
 }
