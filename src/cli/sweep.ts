@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { activeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../core/mpc.js';
 import { evaluationsPerPlan } from '../core/optimizer.js';
 import { modelDir } from '../paths.js';
+import { describePerturbation } from '../../sim/perturb.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import { Canvas } from '../viz/canvas.js';
 import { xyPlot } from '../viz/plot.js';
@@ -51,6 +52,8 @@ options:
   --episodes N         episodes per point and task, seeds S, S+1, … (default 20)
   --seed S             first seed (default 0)
   --plot FILE.png      write the plot (success vs ms per plan, log scale; one panel per task)
+  --camera-jitter, --light-azimuth, --light-elevation, --light-intensity, --cube-colour,
+  --table-colour, --distractors, --shadows: eval's perturbations, applied at every point
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --json               print one JSON object`;
 
@@ -162,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
       threads: values.threads ?? 'default',
       episodes,
       seed: runs[0]?.settings.seed ?? 0,
+      perturbation: describePerturbation(runs[0]?.settings.perturbation ?? {}),
       rows,
     };
     if (values.json) {

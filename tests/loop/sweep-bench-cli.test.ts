@@ -35,7 +35,9 @@ describe('jepa-mpc sweep', () => {
       expect(await sweepMain(['--grid', 'cem:64x2,icem:64x2', '--tasks', 'reach', '--episodes', '1', '--seed', '3', '--plot', plot, '--json'])).toBe(0);
       const r = JSON.parse(out.lines.at(-1) ?? '') as {
         rows: { task: string; optimizer: string; evaluationsPerPlan: number; successes: number; meanPlanMs: number }[];
+        perturbation: string;
       };
+      expect(r.perturbation).toBe('none');
       expect(r.rows.map((row) => [row.task, row.optimizer, row.evaluationsPerPlan])).toEqual([
         ['reach', 'cem', 129],
         ['reach', 'icem', 64 + 51 + 1],
@@ -47,8 +49,9 @@ describe('jepa-mpc sweep', () => {
     }
   }, 180_000);
 
-  it('refuses the flags it sweeps', async () => {
+  it('refuses the flags it sweeps, and perturbations outside their ranges before any episode', async () => {
     await expect(sweepMain(['--samples', '10'])).rejects.toThrow(/--samples is swept/);
+    await expect(sweepMain(['--light-elevation', '5', '--model', 'models/test-tiny'])).rejects.toThrow(/--light-elevation must be a number in \[15, 90\]/);
   });
 });
 
