@@ -39,6 +39,12 @@ class EncoderConfig:
     heads: int = 4
     mlp_ratio: float = 4.0
     views: List[str] = field(default_factory=lambda: ["front"])
+    # How pixels become tokens: "patch" (the paper's: one linear projection of each patch) or
+    # "conv" (3x3 stride-2 convolutions with GELU, ``stem_channels`` wide, then a linear projection
+    # of the rest of the patch): nonlinear local features (edges, colour contrasts) before the
+    # tokens, the early-convolution ViT stem, for frames whose light and colours vary.
+    stem: str = "patch"
+    stem_channels: List[int] = field(default_factory=lambda: [32, 64, 64])
 
     @property
     def grid(self) -> int:
@@ -66,6 +72,13 @@ class EncoderConfig:
             raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
         if self.dim % self.heads != 0:
             raise ValueError(f"encoder dim {self.dim} is not divisible by heads {self.heads}")
+        if self.stem not in ("patch", "conv"):
+            raise ValueError(f"stem must be 'patch' or 'conv', got {self.stem!r}")
+        if self.stem == "conv":
+            if self.patch_size % 2 ** len(self.stem_channels) != 0:
+                raise ValueError(f"a conv stem of {len(self.stem_channels)} stride-2 layers needs a patch_size divisible by {2 ** len(self.stem_channels)}, got {self.patch_size}")
+            if self.view_count > 1:
+                raise ValueError("the conv stem's 3x3 kernels would mix the views at their seam: use stem 'patch' with several views")
 
 
 # Action scale: the paper's planning bounds (xyz ±0.075 m, gripper ±0.75); rotations by 0.1 rad.
@@ -277,6 +290,19 @@ def block_causal_mask(frame_of_token: torch.Tensor) -> torch.Tensor:
 # -------------------------------------------------------------------------------------- networks
 
 
+def conv_stem(cfg: EncoderConfig) -> nn.Sequential:
+    """The conv stem: 3x3 stride-2 convolutions with GELU (``stem_channels``), then a linear
+    k x k stride-k projection to ``dim`` (k = patch_size / 2^layers): [B, 3, H, W] -> [B, D, H/p, W/p]."""
+    layers: List[nn.Module] = []
+    c_in = cfg.in_chans
+    for c in cfg.stem_channels:
+        layers += [nn.Conv2d(c_in, c, kernel_size=3, stride=2, padding=1), nn.GELU()]
+        c_in = c
+    k = cfg.patch_size // 2 ** len(cfg.stem_channels)
+    layers.append(nn.Conv2d(c_in, cfg.dim, kernel_size=k, stride=k))
+    return nn.Sequential(*layers)
+
+
 class PatchEncoder(nn.Module):
     """ViT encoder: image [B, 3, H, V*W] -> normalised patch latents [B, N, D], view by view
     (the patch grid never straddles two views: W is a multiple of the patch size)."""
@@ -285,7 +311,7 @@ class PatchEncoder(nn.Module):
         super().__init__()
         cfg.validate()
         self.cfg = cfg
-        self.patch_embed = nn.Conv2d(cfg.in_chans, cfg.dim, kernel_size=cfg.patch_size, stride=cfg.patch_size)
+        self.patch_embed = conv_stem(cfg) if cfg.stem == "conv" else nn.Conv2d(cfg.in_chans, cfg.dim, kernel_size=cfg.patch_size, stride=cfg.patch_size)
         # learned 2-D position embedding, started from a 2-D sinusoidal table
         self.pos_embed = nn.Parameter(view_positions(cfg.grid, cfg.view_count, cfg.dim).unsqueeze(0))
         self.blocks = nn.ModuleList([Block(cfg.dim, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth)])

@@ -135,6 +135,14 @@ PRESETS: Dict[str, TrainConfig] = {
         predictor=PredictorConfig(embed_dim=64, grid=4, views=2, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
         warmup=20,
     ),
+    # sim64-residual with a conv stem (3x3 stride-2 convs 32, 64, 64 wide, GELU) before the tokens:
+    # nonlinear local features for randomised light, colours and tables (issue 29); the same 16
+    # tokens of width 64, so the same predictor and plan cost
+    "sim64-conv-residual": TrainConfig(
+        encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=3, heads=4, mlp_ratio=4.0, stem="conv", stem_channels=[32, 64, 64]),
+        predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
+        warmup=20,
+    ),
     # CI smoke run: a few steps on a tiny dataset
     "smoke": TrainConfig(
         encoder=EncoderConfig(image_size=32, patch_size=16, dim=16, depth=1, heads=2, mlp_ratio=2.0),

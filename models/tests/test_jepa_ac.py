@@ -18,6 +18,7 @@ from models.contract.constants import PAPER_PLANNING
 from models.jepa_ac.export import load_weights, onnx_parity
 from models.jepa_ac.make_test_model import PRESETS, generate
 from models.jepa_ac.model import (
+    ACPredictor,
     EncoderConfig,
     PatchEncoder,
     PredictorConfig,
@@ -304,3 +305,55 @@ class ViewsTest(unittest.TestCase):
             np.testing.assert_array_equal(d.view("wrist"), wrist)
             with self.assertRaisesRegex(DatasetError, "views"):
                 Dataset.concat([d, Dataset.open(os.path.join(tmp, "f"))])
+
+
+class ConvStemTest(unittest.TestCase):
+    """The conv stem (EncoderConfig.stem = "conv"): the same tokens as the patch stem, exported
+    to ONNX with parity, and weights saved before the option still load as the patch stem."""
+
+    CFG = EncoderConfig(image_size=64, patch_size=16, dim=32, depth=1, heads=4, mlp_ratio=2.0, stem="conv", stem_channels=[8, 16, 16])
+
+    def test_tokens_shape_and_a_nonlinear_stem(self):
+        torch.manual_seed(0)
+        enc = PatchEncoder(self.CFG).eval()
+        self.assertIsInstance(enc.patch_embed, torch.nn.Sequential)
+        z = enc(torch.randn(2, 3, 64, 64))
+        self.assertEqual(tuple(z.shape), (2, 16, 32))
+        # a pixel change reaches only the tokens whose patch (widened by the 3x3 kernels) sees it
+        x = torch.zeros(1, 3, 64, 64)
+        y = x.clone()
+        y[0, :, 2, 2] = 1.0
+        stem = enc.patch_embed
+        d = (stem(y) - stem(x)).abs().sum(dim=1)[0]
+        self.assertGreater(float(d[0, 0]), 0.0)
+        self.assertEqual(float(d[1:, :].sum() + d[:, 1:].sum()), 0.0)
+
+    def test_export_parity_and_old_weights(self):
+        from models.jepa_ac.export import export_model, save_weights
+        torch.manual_seed(1)
+        enc = PatchEncoder(self.CFG).eval()
+        pred = ACPredictor(PredictorConfig(embed_dim=32, grid=4, width=32, depth=1, heads=4, mlp_ratio=2.0, max_frames=4)).eval()
+        with tempfile.TemporaryDirectory() as tmp:
+            report = export_model(os.path.join(tmp, "m"), enc, pred, "conv", "conv", horizons=[1])
+            report.pop("engine", None)
+            for key, diff in report["parity"].items():
+                if key != "engine":
+                    self.assertLess(diff, 1e-4, key)
+            # a checkpoint written before the stem option (no stem fields) loads as the patch stem
+            path = os.path.join(tmp, "w.pt")
+            old = PatchEncoder(EncoderConfig(image_size=64, patch_size=16, dim=32, depth=1, heads=4, mlp_ratio=2.0))
+            save_weights(path, old, pred)
+            ckpt = torch.load(path)
+            for k in ("stem", "stem_channels"):
+                del ckpt["encoder_config"][k]
+            torch.save(ckpt, path)
+            e, _, _ = load_weights(path)
+            self.assertEqual(e.cfg.stem, "patch")
+
+    def test_refuses_a_stem_that_does_not_fit(self):
+        with self.assertRaisesRegex(ValueError, "divisible by 16"):
+            EncoderConfig(patch_size=8, stem="conv", stem_channels=[8, 8, 8, 8]).validate()
+        with self.assertRaisesRegex(ValueError, "mix the views"):
+            EncoderConfig(stem="conv", views=["front", "wrist"]).validate()
+        with self.assertRaisesRegex(ValueError, "stem must be"):
+            EncoderConfig(stem="resnet").validate()
