@@ -11,6 +11,8 @@ import { MAX_DATASET_SEED, MAX_EPISODES } from '../data/episode.js';
 import { commandFlags, choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { ProgressBar } from './progress.js';
+import { previewSheet } from '../data/preview.js';
+import { writeFile } from 'node:fs/promises';
 
 const HELP = `usage: jepa-mpc collect --episodes N --out DIR [options]
 
@@ -37,6 +39,8 @@ options:
                    two-view world model; not with --counterfactual
   --counterfactual branch every step: also keep the frame the other gripper choice leads to
                    (hold instead of closing/opening, toggle instead of holding); ~2x time and space
+  --preview FILE.png  collect nothing: draw the first frames of the first --episodes (default 16)
+                   episodes, as this collection would draw them, into a contact sheet
   --force          replace a dataset already in DIR
   --json           print the manifest summary as JSON`;
 
@@ -55,6 +59,7 @@ function parse(argv: string[]) {
     wrist: { type: 'boolean', default: false },
     randomise: { type: 'string' },
     twin: { type: 'boolean', default: false },
+    preview: { type: 'string' },
     force: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -68,11 +73,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const size = intFlag('size', values.size, COLLECT_DEFAULTS.size, 1, 4096);
+  if (!(IMAGE_SIZES as readonly number[]).includes(size)) throw new CliError(`--size must be one of ${IMAGE_SIZES.join('|')}, got '${values.size}'`);
+  if (values.preview !== undefined) return preview(values.preview, values, size);
   if (values.episodes === undefined || values.out === undefined)
     throw new CliError('--episodes and --out are required (jepa-mpc collect --help lists the options)');
   const episodes = intFlag('episodes', values.episodes, 0, 1, MAX_EPISODES);
-  const size = intFlag('size', values.size, COLLECT_DEFAULTS.size, 1, 4096);
-  if (!(IMAGE_SIZES as readonly number[]).includes(size)) throw new CliError(`--size must be one of ${IMAGE_SIZES.join('|')}, got '${values.size}'`);
   const started = performance.now();
   const bar = new ProgressBar({ label: 'collect', total: episodes });
   let manifest;
@@ -119,5 +125,26 @@ export async function main(argv: string[]): Promise<number> {
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')})`,
     );
+  return 0;
+}
+
+/** Episodes a preview sheet shows unless --episodes says otherwise. */
+const PREVIEW_EPISODES = 16;
+/** Most episodes a preview sheet shows. */
+const MAX_PREVIEW_EPISODES = 256;
+
+/** `collect --preview FILE.png`: the contact sheet instead of a collection. */
+async function preview(file: string, values: ReturnType<typeof parse>, size: number): Promise<number> {
+  if (!file.endsWith('.png')) throw new CliError(`--preview must name a .png file, got '${file}'`);
+  const sheet = await previewSheet({
+    seed: intFlag('seed', values.seed, 0, 0, MAX_DATASET_SEED),
+    episodes: intFlag('episodes', values.episodes, PREVIEW_EPISODES, 1, MAX_PREVIEW_EPISODES),
+    size,
+    mix: choiceFlag('mix', values.mix, COLLECT_MIXES, 'general'),
+    shadows: values.shadows,
+    randomise: randomiseFlag(values.randomise),
+  });
+  await writeFile(file, sheet.toPng());
+  console.log(`wrote ${file} (${sheet.width}x${sheet.height})`);
   return 0;
 }

@@ -1,0 +1,55 @@
+/**
+ * A contact sheet of what a collection will look like: the first frame of each of its first
+ * episodes, drawn exactly as `collect` would draw them (the episode's layout and, with
+ * `randomise`, its randomised appearance) — to see a randomisation before spending minutes on it.
+ */
+import { randomAppearance, type Randomisable } from '../../sim/randomise.js';
+import { MAX_CUBES } from '../../sim/scene.js';
+import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
+import { Canvas } from '../viz/canvas.js';
+import { planEpisode } from './episode.js';
+import type { CollectMix } from './format.js';
+
+/** What to preview. */
+export interface PreviewOptions {
+  readonly seed: number;
+  readonly episodes: number;
+  readonly size: number;
+  readonly mix: CollectMix;
+  readonly shadows: boolean;
+  readonly randomise: readonly Randomisable[];
+  /** Frames per row of the sheet (default 8). */
+  readonly columns?: number;
+  /** Pixels each frame is scaled by (default 2). */
+  readonly scale?: number;
+}
+
+/** Gap between frames (px). */
+const GAP = 2;
+
+/** The sheet: episodes' first frames, left to right, top to bottom, on white. */
+export async function previewSheet(o: PreviewOptions): Promise<Canvas> {
+  const columns = o.columns ?? 8;
+  const scale = o.scale ?? 2;
+  const rows = Math.ceil(o.episodes / columns);
+  const cell = o.size * scale + GAP;
+  const canvas = new Canvas(Math.min(o.episodes, columns) * cell + GAP, rows * cell + GAP);
+  const sims = new Map<string, TabletopSim>();
+  try {
+    for (let k = 0; k < o.episodes; k++) {
+      const plan = planEpisode(o.seed, k, o.mix);
+      let sim = sims.get(plan.task);
+      if (!sim) {
+        const scene = o.randomise.includes('distractors') ? { scene: { cubeCount: MAX_CUBES } } : {};
+        sim = await TabletopSim.create({ task: plan.task, camera: { width: o.size, height: o.size }, shadows: o.shadows, ...scene });
+        sims.set(plan.task, sim);
+      }
+      if (o.randomise.length) sim.setAppearance(randomAppearance(o.randomise, plan.layoutSeed, DEFAULT_CAMERA));
+      const frame = sim.reset(plan.layoutSeed);
+      canvas.blit({ width: frame.width, height: frame.height, data: frame.rgb }, GAP + (k % columns) * cell, GAP + Math.floor(k / columns) * cell, scale);
+    }
+  } finally {
+    for (const sim of sims.values()) sim.close();
+  }
+  return canvas;
+}
