@@ -8,6 +8,8 @@
 import type { CameraSpec } from './render/camera.js';
 import type { Mesh } from './render/mesh.js';
 import type { ShadingOptions } from './render/scene-renderer.js';
+import type { CubeCount } from './scene.js';
+import type { TabletopOptions } from './tabletop.js';
 
 /** An RGB colour, 0–1 per channel. */
 export type Rgb01 = readonly [number, number, number];
@@ -54,6 +56,20 @@ export function pickAppearance(o: Omit<Appearance, 'camera' | 'shadows'>): Appea
   const out: Record<string, unknown> = {};
   for (const k of APPEARANCE_FIELDS) if (o[k] !== undefined) out[k] = o[k];
   return out as Appearance;
+}
+
+/**
+ * Simulator options drawing an appearance: the base options with its light, colours, table and
+ * shadows, its camera pose over the base camera, and a scene with room for exactly its distractors.
+ */
+export function withAppearance(base: TabletopOptions, a: Appearance): TabletopOptions {
+  const { camera, distractors, ...rest } = a;
+  return {
+    ...base,
+    ...rest,
+    ...(camera ? { camera: { ...base.camera, ...camera } } : {}),
+    ...(distractors ? { distractors, scene: { ...base.scene, cubeCount: (1 + distractors.length) as CubeCount } } : {}),
+  };
 }
 
 /** Ranges an appearance is checked against (inclusive). */

@@ -7,9 +7,9 @@
  * then sees through.
  */
 import { createRng } from '../src/core/rng.js';
-import { APPEARANCE_LIMITS, type Rgb01 } from './appearance.js';
+import { APPEARANCE_LIMITS, withAppearance, type Appearance, type Rgb01 } from './appearance.js';
 import type { CameraSpec } from './render/camera.js';
-import { SCENE_COLOURS, type CubeCount } from './scene.js';
+import { SCENE_COLOURS, sceneRgb } from './scene.js';
 import type { TabletopOptions } from './tabletop.js';
 
 export type { Rgb01 } from './appearance.js';
@@ -105,7 +105,7 @@ export function describePerturbation(p: Perturbation): string {
 }
 
 /** The distractors' colours, the scene's own: blue, then orange. */
-export const DISTRACTOR_COLOURS: readonly Rgb01[] = SCENE_COLOURS.cubes.slice(1).map((t) => t.split(' ').slice(0, 3).map(Number) as unknown as Rgb01);
+export const DISTRACTOR_COLOURS: readonly Rgb01[] = SCENE_COLOURS.cubes.slice(1).map(sceneRgb);
 
 /**
  * Simulator options for one episode under a perturbation.
@@ -116,25 +116,21 @@ export const DISTRACTOR_COLOURS: readonly Rgb01[] = SCENE_COLOURS.cubes.slice(1)
  */
 export function perturbedOptions(base: TabletopOptions, p: Perturbation, defaultCamera: CameraSpec, seed: number): TabletopOptions {
   checkPerturbation(p);
-  const out: TabletopOptions = { ...base };
+  const a: Appearance = {};
   const j = p.cameraJitter;
   if (j && (j.cm > 0 || j.deg > 0)) {
     const eye = base.camera?.eye ?? defaultCamera.eye;
     const target = base.camera?.target ?? defaultCamera.target;
-    const moved = jitterCamera(eye, target, j.cm / 100, (j.deg * Math.PI) / 180, seed);
-    out.camera = { ...base.camera, ...moved };
+    a.camera = jitterCamera(eye, target, j.cm / 100, (j.deg * Math.PI) / 180, seed);
   }
-  if (p.lightAzimuthDeg) out.lightAzimuthDeg = p.lightAzimuthDeg;
-  if (p.lightElevationDeg !== undefined) out.lightElevationDeg = p.lightElevationDeg;
-  if (p.lightIntensity !== undefined) out.lightIntensity = p.lightIntensity;
-  if (p.cubeColour) out.cubeColour = p.cubeColour;
-  if (p.tableColour) out.tableColour = p.tableColour;
-  if (p.shadows !== undefined) out.shadows = p.shadows;
-  if (p.distractors) {
-    out.scene = { ...base.scene, cubeCount: (1 + p.distractors) as CubeCount };
-    out.distractors = DISTRACTOR_COLOURS.slice(0, p.distractors);
-  }
-  return out;
+  if (p.lightAzimuthDeg) a.lightAzimuthDeg = p.lightAzimuthDeg;
+  if (p.lightElevationDeg !== undefined) a.lightElevationDeg = p.lightElevationDeg;
+  if (p.lightIntensity !== undefined) a.lightIntensity = p.lightIntensity;
+  if (p.cubeColour) a.cubeColour = p.cubeColour;
+  if (p.tableColour) a.tableColour = p.tableColour;
+  if (p.shadows !== undefined) a.shadows = p.shadows;
+  if (p.distractors) a.distractors = DISTRACTOR_COLOURS.slice(0, p.distractors);
+  return withAppearance(base, a);
 }
 
 type Vec3 = [number, number, number];

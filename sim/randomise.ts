@@ -10,8 +10,6 @@ import { createRng, type Rng } from '../src/core/rng.js';
 import type { Appearance, Rgb01 } from './appearance.js';
 import { jitterCamera } from './perturb.js';
 import type { CameraSpec } from './render/camera.js';
-import type { CubeCount } from './scene.js';
-import type { TabletopOptions } from './tabletop.js';
 
 /** What `collect --randomise` may vary per episode. */
 export const RANDOMISABLE = ['light', 'camera', 'colour', 'table', 'distractors', 'shadows'] as const;
@@ -123,20 +121,6 @@ const TWIN_SALT = 0x7a1_75ee;
 export function twinAppearance(kinds: readonly Randomisable[], seed: number, defaultCamera: CameraSpec, like: Appearance): Appearance {
   const d = draw(createRng((seed ^ TWIN_SALT) >>> 0));
   return assemble(d, kinds, defaultCamera, like.distractors?.length ?? 0);
-}
-
-/**
- * Simulator options drawing an appearance: the base options with its light, colours and table,
- * its camera pose over the base camera, and a scene with room for exactly its distractors.
- */
-export function withAppearance(base: TabletopOptions, a: Appearance): TabletopOptions {
-  const { camera, distractors, ...rest } = a;
-  return {
-    ...base,
-    ...rest,
-    ...(camera ? { camera: { ...base.camera, ...camera } } : {}),
-    ...(distractors ? { distractors, scene: { ...base.scene, cubeCount: (1 + distractors.length) as CubeCount } } : {}),
-  };
 }
 
 /** HSV (hue in degrees, s and v in [0, 1]) → RGB in [0, 1]. */

@@ -7,7 +7,7 @@ import { checkAppearance, checkerMesh, shadingFor, type Appearance, type LightBa
 import type { MjModel } from './mujoco.js';
 import { createCamera, type Camera, type CameraSpec } from './render/camera.js';
 import { meshForGeomType, SceneRenderer, type RenderGeom, type ShadingOptions } from './render/scene-renderer.js';
-import { SCENE_COLOURS, TABLE_TOP, TABLE_TOP_Z } from './scene.js';
+import { SCENE_COLOURS, sceneRgb, TABLE_TOP, TABLE_TOP_Z } from './scene.js';
 
 /** What one appearance draws with. */
 export interface SceneView {
@@ -30,14 +30,8 @@ export interface SceneIds {
   table: number;
 }
 
-/** Colours parsed from an MJCF rgba string. */
-function rgb(text: string): [number, number, number] {
-  const [r, g, b] = text.split(' ').map(Number);
-  return [r as number, g as number, b as number];
-}
-
 /** The trained table colour. */
-export const TRAINED_TABLE = rgb(SCENE_COLOURS.table);
+export const TRAINED_TABLE = sceneRgb(SCENE_COLOURS.table);
 
 /**
  * Number of distractors an appearance draws in a scene with `cubes` cubes.

@@ -69,6 +69,12 @@ export const SCENE_COLOURS = {
   floor: '0.32 0.33 0.36 1',
 } as const;
 
+/** The RGB part (0–1 per channel) of one of the {@link SCENE_COLOURS} rgba strings. */
+export function sceneRgb(rgba: string): [number, number, number] {
+  const [r, g, b] = rgba.split(' ').map(Number);
+  return [r as number, g as number, b as number];
+}
+
 /** Table top height (m); the robot base stands on it at the origin. */
 export const TABLE_TOP_Z = 0;
 /** Finger pad half-thickness (m) along the closing direction. */

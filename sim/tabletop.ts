@@ -189,8 +189,8 @@ export class TabletopSim {
   private view: SceneView;
   /** The current appearance (the creation options' unless {@link setAppearance} changed it). */
   private appearanceNow: Appearance;
-  /** The last appearance {@link renderWith} drew and its view. */
-  private twin: { appearance: Appearance; view: SceneView } | undefined;
+  /** The last appearance {@link renderWith} was given and its view. */
+  private twin: { given: Appearance; view: SceneView } | undefined;
   /** The appearance fields of the creation options: what unset fields of {@link setAppearance} go back to. */
   private readonly baseAppearance: Appearance;
   private readonly baseCamera: CameraSpec;
@@ -292,16 +292,22 @@ export class TabletopSim {
    * @throws RangeError for a bad camera, light, colour or distractor count (the old appearance stays).
    */
   setAppearance(a: Appearance): void {
-    const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
-    const next: Appearance = { ...this.baseAppearance, ...a };
-    this.view = this.buildView(camera, next);
-    this.appearanceNow = next;
+    const { appearance, view } = this.viewFor(a);
+    this.view = view;
+    this.appearanceNow = appearance;
     this.wristRenderer = undefined;
   }
 
   /** The current appearance (camera pose excepted). */
   get appearance(): Appearance {
     return this.appearanceNow;
+  }
+
+  /** An appearance over the creation options' (its unset fields theirs) and its view; the image size never changes. */
+  private viewFor(a: Appearance): { appearance: Appearance; view: SceneView } {
+    const appearance: Appearance = { ...this.baseAppearance, ...a };
+    const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
+    return { appearance, view: this.buildView(camera, appearance) };
   }
 
   /** The camera and renderer for an appearance. */
@@ -515,12 +521,12 @@ export class TabletopSim {
    */
   renderWith(a: Appearance): Uint8Array {
     this.assertOpen();
-    if (this.twin?.appearance !== a) {
-      const n = activeDistractors(a, this.cubeCount);
+    if (this.twin?.given !== a) {
+      const { appearance, view } = this.viewFor(a);
+      const n = activeDistractors(appearance, this.cubeCount);
       const now = activeDistractors(this.appearanceNow, this.cubeCount);
       if (n !== now) throw new RangeError(`renderWith needs the ${now} distractors on the table, got an appearance with ${n}`);
-      const camera = { ...this.baseCamera, ...a.camera, width: this.baseCamera.width, height: this.baseCamera.height };
-      this.twin = { appearance: a, view: this.buildView(camera, { ...this.baseAppearance, ...a }) };
+      this.twin = { given: a, view };
     }
     return this.twin.view.renderer.render(this.geomPoses()).slice();
   }

@@ -13,7 +13,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExpertOptions } from '../../sim/expert.js';
-import { randomAppearance, withAppearance, type Randomisable } from '../../sim/randomise.js';
+import { withAppearance } from '../../sim/appearance.js';
+import { randomAppearance, type Randomisable } from '../../sim/randomise.js';
 import { DEFAULT_CAMERA, type TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
 import { expertGoals, SUBGOAL_PLANS, type SubgoalScheme } from '../loop/goals.js';

@@ -3,12 +3,11 @@
  * episodes, drawn exactly as `collect` would draw them (the episode's layout and, with
  * `randomise`, its randomised appearance) — to see a randomisation before spending minutes on it.
  */
-import { randomAppearance, type Randomisable } from '../../sim/randomise.js';
-import { MAX_CUBES } from '../../sim/scene.js';
-import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
+import type { Randomisable } from '../../sim/randomise.js';
 import { Canvas } from '../viz/canvas.js';
 import { planEpisode } from './episode.js';
 import type { CollectMix } from './format.js';
+import { episodeSim, SimPool } from './shard.js';
 
 /** What to preview. */
 export interface PreviewOptions {
@@ -34,22 +33,16 @@ export async function previewSheet(o: PreviewOptions): Promise<Canvas> {
   const rows = Math.ceil(o.episodes / columns);
   const cell = o.size * scale + GAP;
   const canvas = new Canvas(Math.min(o.episodes, columns) * cell + GAP, rows * cell + GAP);
-  const sims = new Map<string, TabletopSim>();
+  const pool = new SimPool({ size: o.size, steps: 0, shadows: o.shadows, wrist: false, distractors: o.randomise.includes('distractors') });
   try {
     for (let k = 0; k < o.episodes; k++) {
       const plan = planEpisode(o.seed, k, o.mix);
-      let sim = sims.get(plan.task);
-      if (!sim) {
-        const scene = o.randomise.includes('distractors') ? { scene: { cubeCount: MAX_CUBES } } : {};
-        sim = await TabletopSim.create({ task: plan.task, camera: { width: o.size, height: o.size }, shadows: o.shadows, ...scene });
-        sims.set(plan.task, sim);
-      }
-      if (o.randomise.length) sim.setAppearance(randomAppearance(o.randomise, plan.layoutSeed, DEFAULT_CAMERA));
+      const { sim } = await episodeSim(pool, plan, o.randomise);
       const frame = sim.reset(plan.layoutSeed);
       canvas.blit({ width: frame.width, height: frame.height, data: frame.rgb }, GAP + (k % columns) * cell, GAP + Math.floor(k / columns) * cell, scale);
     }
   } finally {
-    for (const sim of sims.values()) sim.close();
+    pool.close();
   }
   return canvas;
 }

@@ -10,9 +10,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomAppearance, twinAppearance, type Randomisable } from '../../sim/randomise.js';
 import { MAX_CUBES } from '../../sim/scene.js';
-import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
+import { DEFAULT_CAMERA, TabletopSim, type Appearance } from '../../sim/tabletop.js';
 import { EPISODE_FIELDS, shardFile, type CollectMix, type DatasetTask, type ShardArray, type ShardEntry } from './format.js';
-import { kindId, planEpisode, recordEpisode, taskId, type EpisodeRecord } from './episode.js';
+import { kindId, planEpisode, recordEpisode, taskId, type EpisodePlan, type EpisodeRecord } from './episode.js';
 
 /** What to collect into one shard. */
 export interface ShardJob {
@@ -70,6 +70,18 @@ export class SimPool {
   }
 }
 
+/**
+ * The simulator of an episode's task from the pool, set to draw the episode's randomised
+ * appearance (seeded by its layout) when `randomise` names any kind.
+ */
+export async function episodeSim(pool: SimPool, plan: EpisodePlan, randomise: readonly Randomisable[]): Promise<{ sim: TabletopSim; appearance?: Appearance }> {
+  const sim = await pool.get(plan.task);
+  if (!randomise.length) return { sim };
+  const appearance = randomAppearance(randomise, plan.layoutSeed, DEFAULT_CAMERA);
+  sim.setAppearance(appearance);
+  return { sim, appearance };
+}
+
 /** The bytes of typed arrays one after another (the flat little-endian files of the formats). */
 export function concat(parts: ArrayBufferView[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
@@ -96,9 +108,7 @@ export async function collectShard(job: ShardJob, pool: SimPool, onEpisode: (rec
   const records: EpisodeRecord[] = [];
   for (let i = 0; i < job.episodes; i++) {
     const plan = planEpisode(job.seed, job.firstEpisode + i, job.mix);
-    const sim = await pool.get(plan.task);
-    const appearance = job.randomise.length ? randomAppearance(job.randomise, plan.layoutSeed, DEFAULT_CAMERA) : undefined;
-    if (appearance) sim.setAppearance(appearance);
+    const { sim, appearance } = await episodeSim(pool, plan, job.randomise);
     const twin = job.twin && appearance ? twinAppearance(job.randomise, plan.layoutSeed, DEFAULT_CAMERA, appearance) : undefined;
     const rec = recordEpisode(sim, plan, job.steps, job.counterfactual, twin);
     records.push(rec);
