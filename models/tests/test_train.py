@@ -18,7 +18,8 @@ import torch
 from models.jepa_ac.dataset import MANIFEST_NAME, Dataset, DatasetError, write_dataset
 from models.jepa_ac.diagnostics import evaluate, spearman
 from models.jepa_ac.export import export_model, load_weights
-from models.jepa_ac.train import PRESETS, TrainConfig, state_distance, train
+from models.jepa_ac.losses import state_distance
+from models.jepa_ac.train import PRESETS, TrainConfig, train
 
 
 def cf_gripper_action(state_g: float, a_g: float) -> float:
@@ -317,7 +318,8 @@ class TrainTest(unittest.TestCase):
 
     def test_cube_weight_enters_the_metric_target(self):
         """With a cube term, a clip whose cube moved has a larger metric loss when the energy ignores the cube."""
-        from models.jepa_ac.train import ClipSampler, losses
+        from models.jepa_ac.losses import losses
+        from models.jepa_ac.samplers import ClipSampler
         from models.jepa_ac.model import build
 
         torch.set_num_threads(1)
@@ -333,7 +335,7 @@ class TrainTest(unittest.TestCase):
             self.assertGreater(float(cubed), float(plain))
 
     def test_gripper_clips_are_drawn_around_gripper_events_inside_their_episode(self):
-        from models.jepa_ac.train import ClipSampler
+        from models.jepa_ac.samplers import ClipSampler
 
         with tempfile.TemporaryDirectory() as tmp:
             synthetic(os.path.join(tmp, "data"), episodes=4, length=6)
@@ -380,7 +382,7 @@ class TrainTest(unittest.TestCase):
             self.assertEqual(a["losses"], b["losses"])
 
     def test_invariance_loss_is_zero_for_identical_looks_and_charges_a_gap(self):
-        from models.jepa_ac.train import invariance_loss
+        from models.jepa_ac.losses import invariance_loss
         cfg = PRESETS["smoke"]
         z = torch.randn(2, 3, 4, 8)
         zg = torch.randn(2, 4, 8)
@@ -390,7 +392,7 @@ class TrainTest(unittest.TestCase):
 
     def test_twin_frames_train_an_appearance_invariant_encoder(self):
         """With the invariance term the encoder maps a state's two looks closer than without; no twin frames, a clear error."""
-        from models.jepa_ac.train import ClipSampler
+        from models.jepa_ac.samplers import ClipSampler
         torch.set_num_threads(1)
         with tempfile.TemporaryDirectory() as tmp:
             synthetic(os.path.join(tmp, "data"), twin=True)
@@ -452,7 +454,7 @@ class GripperContrastTest(unittest.TestCase):
         np.testing.assert_array_equal(actions[:, 6].numpy(), np.float32([0.75, 0.0, 0.5, -1.0, 0.05]))  # input untouched
 
     def test_contrast_charges_the_margin_to_a_gripper_blind_predictor_and_nothing_past_it(self):
-        from models.jepa_ac.train import gripper_contrast
+        from models.jepa_ac.losses import gripper_contrast
 
         same = torch.tensor([0.1, 0.2])
         self.assertAlmostEqual(float(gripper_contrast(same, same, 0.01)), 0.01, places=7)
@@ -480,7 +482,7 @@ class GripperContrastTest(unittest.TestCase):
             self.assertGreater(gaps[4.0], gaps[0.0] + 0.02, gaps)
 
     def test_contrast_weighs_events_against_holds(self):
-        from models.jepa_ac.train import gripper_contrast
+        from models.jepa_ac.losses import gripper_contrast
 
         true = torch.zeros(4)
         cf = torch.tensor([0.0, 0.02, 0.02, 0.02])  # the one event step is blind, the three holds are fine
@@ -496,7 +498,7 @@ class GripperContrastTest(unittest.TestCase):
         """On event steps the counterfactual is "hold": the loss may only pull the real closing
         toward its frame, so with that prediction held fixed nothing is left to train."""
         from models.jepa_ac.model import build
-        from models.jepa_ac.train import teacher_gripper_contrast
+        from models.jepa_ac.losses import teacher_gripper_contrast
 
         cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "w_gripper_contrast": 1.0})
         _, pred = build(cfg.encoder, cfg.predictor)
@@ -574,7 +576,7 @@ class CounterfactualTrainTest(unittest.TestCase):
         save_weights(path, enc, pred, {})
 
     def test_sampler_returns_the_counterfactual_latents_of_the_steps(self):
-        from models.jepa_ac.train import LatentClipSampler
+        from models.jepa_ac.samplers import LatentClipSampler
 
         with tempfile.TemporaryDirectory() as tmp:
             synthetic(os.path.join(tmp, "data"), counterfactual=True)
@@ -594,7 +596,7 @@ class CounterfactualTrainTest(unittest.TestCase):
         """counterfactual_loss predicts every step from its own frame alone, like rollout(..., H=1)."""
         from models.jepa_ac.model import build
         from models.jepa_ac.latent_ops import rollout
-        from models.jepa_ac.train import counterfactual_loss
+        from models.jepa_ac.losses import counterfactual_loss
 
         torch.manual_seed(0)
         cfg = PRESETS["smoke"]
@@ -613,7 +615,7 @@ class CounterfactualTrainTest(unittest.TestCase):
         predictions; a choice that changes nothing predicts no effect and pays the whole real one."""
         from models.jepa_ac.model import build
         from models.jepa_ac.latent_ops import rollout
-        from models.jepa_ac.train import counterfactual_difference_loss
+        from models.jepa_ac.losses import counterfactual_difference_loss
 
         torch.manual_seed(0)
         cfg = PRESETS["smoke"]
@@ -681,7 +683,7 @@ class CounterfactualTrainTest(unittest.TestCase):
         counterfactual L1 clearly more than the same steps without it (measured over data/init
         seeds 0-4: 0.56-0.72 of the L1 without the loss)."""
         from models.jepa_ac.diagnostics import encode_frames, gripper_choice
-        from models.jepa_ac.train import counterfactual_loss
+        from models.jepa_ac.losses import counterfactual_loss
 
         started = time.time()
         torch.set_num_threads(1)
