@@ -65,6 +65,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'send goal image(s) to a running planner node (needs ROS 2)',
     load: () => import('./send-goal.js'),
   },
+  inspect: {
+    summary: "a recording's channels, message counts, duration and episode verdicts (MCAP from --mcap or ros2 bag; --json)",
+    load: () => import('./inspect.js'),
+  },
   plan: {
     summary: 'plan one action from a current and a goal image with a world model',
     load: () => import('./plan.js'),

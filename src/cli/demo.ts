@@ -23,11 +23,14 @@ import { intFlag } from './args.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, episodeSimOptions, runSettings } from './planned-run.js';
 import { ProgressBar } from './progress.js';
+import { MCAP_OPTION, mcapHelp, openRecording } from './mcap-flag.js';
+import type { McapRecorder } from '../record/mcap-recorder.js';
 
 const HELP = `usage: jepa-mpc demo [options]
 
 Runs one planned episode (default pick-and-place) in the built-in simulator and writes
-<out>/demo.gif, <out>/energy.png, <out>/landscape.png and <out>/summary.json.
+<out>/demo.gif, <out>/energy.png, <out>/landscape.png, <out>/summary.json and the episode as
+<out>/episode.mcap (open it in Foxglove with docs/foxglove-layout.json; 'jepa-mpc inspect').
 
 options:
 ${RUN_HELP}
@@ -35,6 +38,7 @@ ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL}
   --out DIR            output folder (default out)
   --landscape N        landscape grid points per axis, 0 to skip it and the depth and grasp probes (default 9)
   --stop-on-success    end the episode when the task succeeds (default: spend every budget)
+${mcapHelp('the episode', '<out>/episode.mcap')}
   --json               print the summary as JSON`;
 
 /** Entry point of `jepa-mpc demo`. */
@@ -44,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       ...MODEL_OPTIONS,
       ...RUN_OPTIONS,
+      ...MCAP_OPTION,
       out: { type: 'string' },
       landscape: { type: 'string' },
       'stop-on-success': { type: 'boolean', default: false },
@@ -59,9 +64,19 @@ export async function main(argv: string[]): Promise<number> {
   const landscapePoints = intFlag('landscape', values.landscape, 9, 0, 41);
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   const sims: TabletopSim[] = [];
+  let recorder: McapRecorder | undefined;
   try {
     const s = runSettings(values, model, 'pick-place');
     await mkdir(outDir, { recursive: true });
+    recorder = await openRecording(values.mcap ?? join(outDir, 'episode.mcap'), {
+      command: 'demo',
+      model: model.manifest.name,
+      task: s.task,
+      seed: s.seed,
+      optimizer: s.planner.optimizer,
+      controlPeriodS: model.manifest.controlPeriodS,
+      loop: 'direct',
+    });
     console.error(`rendering the goal images: the scripted expert runs ${s.task} from seed ${s.seed} in a separate simulator`);
     const simOptions = episodeSimOptions(s, s.seed);
     const goals = await expertGoals(simOptions, s.task, s.seed, s.expert, s.subgoals);
@@ -71,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     const stageCount = proposer ? proposer.stages.length : goals.frames.length;
     const budget = (s.subgoalSteps ?? proposer?.steps ?? goals.steps).reduce((a, b) => a + b, 0);
     const bar = new ProgressBar({ label: `demo ${s.task}`, total: budget });
+    const files: Record<string, string> = {};
     const episode = await runPlannedEpisode(sim, model, goals, {
       seed: s.seed,
       planner: s.planner,
@@ -78,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       stopOnSuccess: values['stop-on-success'],
       propose: s.propose,
       keepFrames: true,
+      ...(recorder ? { recorder } : {}),
       onStep: (r) =>
         bar.tick(
           1,
@@ -85,6 +102,10 @@ export async function main(argv: string[]): Promise<number> {
         ),
     });
     bar.finish();
+    if (recorder) {
+      await recorder.close();
+      files['mcap'] = recorder.path;
+    }
 
     const energies = [NaN, ...episode.records.map((r) => r.energy)];
     // The goal image shown beside each frame: its stage's given image; a proposed stage (no image) shows the final goal.
@@ -101,7 +122,9 @@ export async function main(argv: string[]): Promise<number> {
       });
     });
     const first = composed[0] as NonNullable<(typeof composed)[number]>;
-    const files: Record<string, string> = { gif: join(outDir, 'demo.gif'), energy: join(outDir, 'energy.png'), summary: join(outDir, 'summary.json') };
+    files['gif'] = join(outDir, 'demo.gif');
+    files['energy'] = join(outDir, 'energy.png');
+    files['summary'] = join(outDir, 'summary.json');
     await writeFile(files['gif'] as string, encodeGif({ frames: composed.map((c) => c.data), width: first.width, height: first.height }, 300));
     const yLabel =
       episode.goalGripper.length && s.planner.goalGripperWeight > 0 ? `energy (mean |z - z_goal| + ${s.planner.goalGripperWeight}|g - g_goal|)` : undefined;
@@ -209,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    await recorder?.close().catch(() => undefined); // already closed after a good run; after a failure, keep what was written
     for (const sim of sims) sim.close();
     await model.close();
   }

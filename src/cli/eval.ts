@@ -26,6 +26,8 @@ import { checkBaseline, readBaseline, withBaseline, type SuiteBaseline } from '.
 import type { WorldModel } from '../model/world-model.js';
 import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
 import { ProgressBar } from './progress.js';
+import { MCAP_OPTION, mcapHelp, openRecording } from './mcap-flag.js';
+import type { McapRecorder } from '../record/mcap-recorder.js';
 
 /** Output modes of the planner node. */
 const OUTPUT_MODES = ['twist', 'pose', 'joint'] as const;
@@ -54,6 +56,7 @@ options:
   --latency S          with --through-node: virtual seconds each plan takes (default 0; the world is
                        simulated meanwhile and the arm holds)
   --output-mode MODE   with --through-node: twist|pose|joint (default twist)
+${mcapHelp('every episode, one after another on the timeline, in one file (an episode channel and an episode metadata record with each verdict)')}
   --verbose            a line per control step (action, energy, status; the simulator's gripper,
                        tool→cube distance, cube lift and grasp, for diagnosis)
   --suite NAME         run a generalisation suite: the episodes under each of its perturbations, a
@@ -80,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       ...MODEL_OPTIONS,
       ...RUN_OPTIONS,
+      ...MCAP_OPTION,
       episodes: { type: 'string' },
       'through-node': { type: 'boolean', default: false },
       latency: { type: 'string' },
@@ -104,8 +108,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!throughNode && (values.latency !== undefined || values['output-mode'] !== undefined))
     throw new CliError('--latency and --output-mode need --through-node');
   const suite = await suiteFlags(values);
+  if (suite && values.mcap !== undefined) throw new CliError('--mcap records one run of episodes: not with --suite');
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   const log = createLogger('eval');
+  let recorder: McapRecorder | undefined;
   try {
     const s = runSettings(values, model, 'reach');
     const loop = {
@@ -134,11 +140,22 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    recorder = await openRecording(values.mcap, {
+      command: 'eval',
+      model: model.manifest.name,
+      task: s.task,
+      seed: s.seed,
+      episodes,
+      optimizer: s.planner.optimizer,
+      controlPeriodS: model.manifest.controlPeriodS,
+      loop: throughNode ? `through-node (${outputMode}, latency ${latencyS} s)` : 'direct',
+    });
     if (isPerturbed(s.perturbation)) log.info({ perturbation: s.perturbation }, `perturbed: ${describePerturbation(s.perturbation)}`);
     const bar = new ProgressBar({ label: `eval ${s.task}`, total: episodes });
     let ok = 0;
     const results = await evaluate(model, s, {
       ...loop,
+      ...(recorder ? { recorder } : {}),
       onEpisode: (ep, k) => {
         const f = ep.finalTask;
         if (!values.json) {
@@ -152,6 +169,10 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     bar.finish();
+    if (recorder) {
+      await recorder.close();
+      log.info({ file: recorder.path, messages: recorder.messageCount }, 'recording written');
+    }
     const run = summariseRun(results);
     const opt = activeOptimizer(s.planner);
     const summary = {
@@ -183,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     return 0;
   } finally {
+    await recorder?.close().catch(() => undefined); // closed already after a good run; after a failure, keep what was written
     await model.close();
   }
 }

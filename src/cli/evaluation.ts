@@ -8,6 +8,7 @@ import { TabletopSim } from '../../sim/tabletop.js';
 import { runPlannedEpisode, type EpisodeStep, type PlannedEpisode } from '../loop/episode.js';
 import { expertGoals } from '../loop/goals.js';
 import { runThroughNodeEpisode } from '../loop/through-node.js';
+import type { EpisodeRecorder } from '../loop/recorder.js';
 import type { Logger } from '../log.js';
 import type { WorldModel } from '../model/world-model.js';
 import { episodeSimOptions, type RunSettings } from './planned-run.js';
@@ -21,6 +22,8 @@ export interface EvaluationOptions {
   readonly onStep?: (step: EpisodeStep) => void;
   /** Called after each episode with its outcome and its index. */
   readonly onEpisode?: (episode: PlannedEpisode, index: number) => void;
+  /** Records every episode, one after another (`eval --mcap`). */
+  readonly recorder?: EpisodeRecorder;
 }
 
 /** Runs `episodes` seeded episodes (seeds s.seed, s.seed + 1, …) and returns their outcomes. */
@@ -35,7 +38,12 @@ export async function evaluate(model: WorldModel, s: RunSettings, o: EvaluationO
       const goals = await expertGoals(simOptions, s.task, seed, s.expert, s.subgoals);
       // A perturbed camera moves per episode: a simulator of its own (the unperturbed run shares one).
       const epSim: TabletopSim = perturbed ? await TabletopSim.create(simOptions) : sim;
-      const common = { seed, ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}), ...(o.onStep ? { onStep: o.onStep } : {}) };
+      const common = {
+        seed,
+        ...(s.subgoalSteps ? { subgoalSteps: s.subgoalSteps } : {}),
+        ...(o.onStep ? { onStep: o.onStep } : {}),
+        ...(o.recorder ? { recorder: o.recorder } : {}),
+      };
       try {
         const ep = o.throughNode
           ? await runThroughNodeEpisode(epSim, model, goals, {

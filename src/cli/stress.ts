@@ -26,6 +26,8 @@ import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js'
 import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, episodeSimOptions, runSettings } from './planned-run.js';
 import { ProgressBar } from './progress.js';
 import { formatTable, round } from './table.js';
+import { MCAP_OPTION, mcapHelp, openRecording } from './mcap-flag.js';
+import type { McapRecorder } from '../record/mcap-recorder.js';
 
 /** Named camera resolutions. */
 const RESOLUTIONS: Record<string, readonly [number, number]> = { '720p': [1280, 720], '1080p': [1920, 1080], '4k': [3840, 2160] };
@@ -48,6 +50,7 @@ options:
   --soak               one run of --seconds: RSS/heap slope per hour, event-loop lag, missed status cycles
   --seconds N          length of each run (default 60)
   --plot FILE.png      with --soak: RSS, heap and event-loop lag over time
+${mcapHelp("every run's episodes in one file, stamped with each run's clock (real seconds), one run after another")}
 ${RUN_HELP}
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
   --json               print one JSON object`;
@@ -79,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       ...MODEL_OPTIONS,
       ...RUN_OPTIONS,
+      ...MCAP_OPTION,
       flood: { type: 'string' },
       'worker-kill': { type: 'string' },
       soak: { type: 'boolean', default: false },
@@ -100,8 +104,22 @@ export async function main(argv: string[]): Promise<number> {
   const seconds = intFlag('seconds', values.seconds, 60, 5, 7 * 24 * 3600);
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   const log = createLogger('stress');
+  let recorder: McapRecorder | undefined;
   try {
     const s = runSettings(values, model, 'pick-place');
+    recorder = await openRecording(values.mcap, {
+      command: 'stress',
+      model: model.manifest.name,
+      task: s.task,
+      seed: s.seed,
+      seconds,
+      runs: [
+        ...(floods.length ? ['none', ...floods.map((f) => f.label)] : []),
+        ...(faults.length ? [faults.join('+')] : []),
+        ...(values.soak ? ['soak'] : []),
+      ].join(','),
+      loop: 'real-time',
+    });
     const goalSets: GoalSet[] = [];
     for (let k = 0; k < GOAL_SETS; k++) goalSets.push(await expertGoals(episodeSimOptions(s, s.seed + k), s.task, s.seed + k, s.expert, s.subgoals));
     const sim = await TabletopSim.create(s.sim);
@@ -116,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
         probeIntervalMs: probeMs,
         log,
         onSecond: () => bar.tick(1),
+        ...(recorder ? { recorder } : {}),
         ...extra,
       });
       bar.finish();
@@ -129,9 +148,14 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       sim.close();
     }
+    if (recorder) {
+      await recorder.close();
+      log.info({ file: recorder.path, messages: recorder.messageCount }, 'recording written');
+    }
     if (values.json) console.log(JSON.stringify({ ...out, ...headline(out) }));
     return 0;
   } finally {
+    await recorder?.close().catch(() => undefined); // closed already after a good run; after a failure, keep what was written
     await model.close();
   }
 }

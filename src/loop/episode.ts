@@ -8,19 +8,22 @@
 import { simFrame } from './sim-frame.js';
 import type { WorldModel } from '../model/world-model.js';
 import { GRIPPER_INDEX } from '../../sim/action.js';
-import type { TabletopSim } from '../../sim/tabletop.js';
+import type { Observation, TabletopSim } from '../../sim/tabletop.js';
 import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
-import { controlStep } from '../core/control-step.js';
+import { controlStep, type ControlStepResult } from '../core/control-step.js';
 import { activeOptimizer, MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetySettings } from '../core/safety.js';
-import { PlannerStatus } from '../core/status.js';
+import { PlannerStatus, statusName } from '../core/status.js';
 import { SubgoalSequencer } from '../core/subgoals.js';
 import { mergeStages, type StagePlan } from '../core/stages.js';
 import type { Latents } from '../core/types.js';
+import { latentDistance } from '../core/latent-distance.js';
 import type { RgbImage } from '../model/image.js';
 import { defaultParameters, safetySettingsOf } from '../node/parameters.js';
+import { twistFromDelta } from '../robot/commands.js';
 import type { GoalSet } from './goals.js';
+import { toolPath, worldSnapshot, type EpisodeRecorder, type EpisodeVerdict } from './recorder.js';
 
 /** Options of {@link runPlannedEpisode}. */
 export interface EpisodeOptions {
@@ -46,6 +49,13 @@ export interface EpisodeOptions {
    * makes the stages itself ({@link mergeStages}).
    */
   readonly propose?: boolean;
+  /**
+   * Receives the episode as it runs (default none): the simulator's readings after every step,
+   * the planner's status every cycle, each plan's energy, latent distance and tool path, the
+   * command as the node would publish it in twist mode, stage changes and the verdict. Stamped
+   * with simulated time: the simulator's steps × the model's control period.
+   */
+  readonly recorder?: EpisodeRecorder;
 }
 
 /** One control step of a planned episode. */
@@ -60,6 +70,8 @@ export interface EpisodeStep {
   readonly task: TaskInfo;
   /** The commanded gripper closedness after the step (the state's gripper entry, 0 open … 1 closed). */
   readonly gripper: number;
+  /** The tool-centre position after the step (m, base frame): simulator truth. */
+  readonly tool: readonly [number, number, number];
 }
 
 /** Outcome of a planned episode. */
@@ -114,9 +126,13 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
   const given: Latents[] = [];
   for (const frame of goals.frames) given.push(await model.encodeGoal(frame));
   let obs = sim.reset(o.seed);
-  const { stages: goalLatents, steps: planned } = o.propose
+  const {
+    stages: goalLatents,
+    steps: planned,
+    names: stageNames,
+  } = o.propose
     ? await proposedPlan(model, simFrame(obs), Float32Array.from(obs.state), goals.names, given)
-    : { stages: given, steps: goals.steps };
+    : { stages: given, steps: goals.steps, names: goals.names };
   const budgets = o.subgoalSteps ?? planned;
   if (budgets.length !== goalLatents.length) {
     throw new RangeError(`${goals.task} has ${goalLatents.length} stages but ${budgets.length} subgoal budgets`);
@@ -133,6 +149,13 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
   const limits = safetyLimitsFor(space, model.manifest.controlPeriodS, o.safety ?? safetySettingsOf(defaultParameters()));
   const stopOnSuccess = o.stopOnSuccess ?? true;
   const maxCycles = MAX_CYCLES_PER_STEP * budgets.reduce((a, b) => a + b, 0);
+  const rec = o.recorder;
+  const period = model.manifest.controlPeriodS;
+  /** Simulated time of an observation (s). */
+  const at = (ob: Observation) => ob.step * period;
+  rec?.begin({ stampS: 0, seed: o.seed, task: sim.task, stageNames, goals: goals.names.map((name, i) => ({ name, image: goals.frames[i] as RgbImage })) });
+  rec?.world(worldSnapshot(sim, obs, at(obs)));
+  let lastAction: readonly number[] = [];
 
   const frames: RgbImage[] = o.keepFrames ? [simFrame(obs, true)] : [];
   const frameSubgoals: number[] = o.keepFrames ? [0] : [];
@@ -148,18 +171,35 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
       if (await restarted(model)) continue; // the arm held while the worker came back
       throw error;
     }
+    const goal = sequencer.current?.goal;
     const result = await controlStep(planner, sequencer, { latents, state: Float32Array.from(obs.state) }, limits);
     if (result.status === PlannerStatus.MODEL_ERROR) {
       if (await restarted(model)) continue;
       throw new Error(`planning failed at step ${step + 1}: ${result.message}`);
     }
+    if (rec) {
+      const t = at(obs);
+      if (result.executed) lastAction = Array.from(result.action);
+      recordCycle(rec, t, period, result, {
+        step: step + (result.executed ? 1 : 0),
+        stageCount: goalLatents.length,
+        lastAction,
+        provider: model.provider,
+        latentDistance: goal ? latentDistance(latents, goal) : NaN,
+        tool: obs.state,
+      });
+    }
     // A step that could not be planned or was rejected holds the arm for one period and is not counted.
     obs = sim.step(result.action);
+    rec?.world(worldSnapshot(sim, obs, at(obs)));
     if (!result.executed) continue;
     step++;
     if (obs.task.success && successStep === null) successStep = step;
     const progress = result.progress as NonNullable<typeof result.progress>;
-    if (progress.switched) switches.push(step);
+    if (progress.switched) {
+      switches.push(step);
+      rec?.stage(progress.index, at(obs));
+    }
     const record: EpisodeStep = {
       step,
       subgoal: result.subgoal,
@@ -169,6 +209,7 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
       planMs: result.planMs,
       task: { ...obs.task },
       gripper: obs.state[GRIPPER_INDEX] as number,
+      tool: [obs.state[0] as number, obs.state[1] as number, obs.state[2] as number],
     };
     records.push(record);
     if (o.keepFrames) {
@@ -177,7 +218,54 @@ export async function runPlannedEpisode(sim: TabletopSim, model: WorldModel, goa
     }
     o.onStep?.(record);
   }
-  return summariseEpisode(o.seed, records, switches, successStep, obs.task, goalLatents, frames, frameSubgoals);
+  const episode = summariseEpisode(o.seed, records, switches, successStep, obs.task, goalLatents, frames, frameSubgoals);
+  rec?.end(verdictOf(episode), at(obs));
+  return episode;
+}
+
+/** What a control cycle's recording needs besides its result. */
+interface CycleContext {
+  /** Actions executed toward the goals, this one included. */
+  readonly step: number;
+  readonly stageCount: number;
+  readonly lastAction: readonly number[];
+  readonly provider: string;
+  readonly latentDistance: number;
+  /** The state planned from [7] (its position starts the tool path). */
+  readonly tool: ArrayLike<number>;
+}
+
+/**
+ * Records one control cycle at `t` as the node would publish it: its status, and for an executed
+ * step the plan's figures and tool path and the twist of delta/period for one period, then zero.
+ */
+function recordCycle(rec: EpisodeRecorder, t: number, period: number, result: ControlStepResult, c: CycleContext): void {
+  rec.status(
+    {
+      code: result.status,
+      codeName: statusName(result.status),
+      message: result.executed ? `step ${c.step}: ${result.message}` : result.message,
+      energy: result.energy,
+      step: c.step,
+      subgoalIndex: result.progress?.index ?? result.subgoal,
+      subgoalCount: c.stageCount,
+      planTimeMs: result.planMs,
+      lastAction: c.lastAction,
+      provider: c.provider,
+    },
+    t,
+  );
+  if (Number.isFinite(result.energy)) rec.plan({ stampS: t, energy: result.energy, latentDistance: c.latentDistance });
+  if (!result.executed) return;
+  rec.planPath(toolPath(c.tool, result.plan), t);
+  const frameId = defaultParameters().command_frame;
+  rec.command({ kind: 'twist', frameId, twist: twistFromDelta(result.action, period), stampS: t });
+  rec.command({ kind: 'twist', frameId, twist: { linear: [0, 0, 0], angular: [0, 0, 0] }, stampS: t + period });
+}
+
+/** An episode's verdict for a recording. */
+export function verdictOf(e: PlannedEpisode): EpisodeVerdict {
+  return { seed: e.seed, success: e.success, steps: e.steps, successStep: e.successStep, lifted: e.lifted, final: e.finalTask };
 }
 
 /**

@@ -17,6 +17,7 @@ import { PlannerNode } from '../node/planner-node.js';
 import type { NodeOutputs, StatusReport } from '../node/ports.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
 import { commandsToSim, deliverReadings } from './node-wiring.js';
+import { recordingOutputs, worldSnapshot, type EpisodeRecorder } from './recorder.js';
 import type { GoalSet } from './goals.js';
 import { ProcessProbe, type ProbeSample } from './process-probe.js';
 import { scaleIntoFrame } from './flood-frame.js';
@@ -46,6 +47,8 @@ export interface RealTimeOptions {
   readonly probeIntervalMs: number;
   readonly log: Logger;
   readonly onSecond?: (elapsedS: number) => void;
+  /** Receives the episodes as the nodes run them (default none), stamped with the run's clock (s since its start). */
+  readonly recorder?: EpisodeRecorder;
 }
 
 /** A fault and how long the node took to act again after it. */
@@ -97,7 +100,8 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   const planTimes: number[] = [];
   /** The faults injected so far; a fault's restart time is read at the first plan after it. */
   const recoveries: { kind: WorkerFault; atS: number; restartS: number | null }[] = [];
-  const outputs: NodeOutputs = {
+  const rec = o.recorder;
+  const plain: NodeOutputs = {
     ...commandsToSim(simNode),
     status(report) {
       latest = report;
@@ -113,6 +117,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
     },
     planPath() {},
   };
+  const outputs = rec ? recordingOutputs(plain, rec, clock) : plain;
   const timers: NodeJS.Timeout[] = [];
   /** Twist-stream ends the node scheduled and not yet run (as the ROS shell keeps them: a set, pruned when they fire). */
   const pending = new Set<NodeJS.Timeout>();
@@ -148,6 +153,7 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   let framesSent = 0;
   const deliver = () => {
     const r = deliverReadings(simNode, node, params.joint_prefix, !o.flood);
+    rec?.world(worldSnapshot(simNode.sim, simNode.observation, simNode.stampS));
     if (o.flood) view = scaleIntoFrame(r.image, o.flood.width, o.flood.height);
   };
   const sendFlood = (f: FloodSpec) => {
@@ -163,11 +169,22 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   let next = 0;
   let switching = false;
   let succeeded = false;
+  let successStep: number | null = null;
+  let current: GoalSet | undefined;
   const startEpisode = async () => {
     switching = true;
     const goals = o.goalSets[next++ % o.goalSets.length] as GoalSet;
+    current = goals;
     simNode.reset(goals.seed, clock());
     succeeded = false;
+    successStep = null;
+    rec?.begin({
+      stampS: clock(),
+      seed: goals.seed,
+      task: o.sim.task,
+      stageNames: goals.names,
+      goals: goals.names.map((name, i) => ({ name, image: goals.frames[i] as RgbImage })),
+    });
     deliver();
     const r = await node.setGoalSequence({ images: goals.frames.map(rgbToRaw), fileNames: [], maxSteps: [...goals.steps], energyThresholds: [] });
     if (!r.accepted) o.log.warn({ reason: r.message }, 'goals refused');
@@ -177,6 +194,8 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   const endEpisode = () => {
     episodes++;
     if (succeeded) successes++;
+    const final = simNode.observation.task;
+    if (current) rec?.end({ seed: current.seed, success: succeeded, steps: lastStep, successStep, lifted: final.lifted, final: { ...final } }, clock());
     void startEpisode();
   };
 
@@ -191,7 +210,10 @@ export async function runRealTime(o: RealTimeOptions): Promise<RealTimeReport> {
   timers.push(
     setInterval(() => {
       simNode.step(clock());
-      if (simNode.observation.task.success) succeeded = true;
+      if (simNode.observation.task.success && !succeeded) {
+        succeeded = true;
+        successStep = lastStep;
+      }
       deliver();
       if (!switching && (succeeded || latest?.code === PlannerStatus.GOAL_REACHED)) endEpisode();
     }, 1000 * simPeriod),

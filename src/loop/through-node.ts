@@ -18,8 +18,9 @@ import { stageProposer } from '../node/goal-services.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { NodeOutputs, StatusReport } from '../node/ports.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, SimNodeCore } from '../node/sim-node.js';
-import { summariseEpisode, type EpisodeStep, type PlannedEpisode } from './episode.js';
+import { summariseEpisode, verdictOf, type EpisodeStep, type PlannedEpisode } from './episode.js';
 import { commandsToSim, deliverReadings } from './node-wiring.js';
+import { recordingOutputs, worldSnapshot, type EpisodeRecorder } from './recorder.js';
 import type { GoalSet } from './goals.js';
 
 /** Phase of the planner's timer against the simulator's, as a fraction of a period (any fixed value: the timers of two processes are not aligned). */
@@ -39,6 +40,8 @@ export interface ThroughNodeOptions {
   /** Stop at the first success (default true, as the direct loop). */
   readonly stopOnSuccess?: boolean;
   readonly onStep?: (step: EpisodeStep) => void;
+  /** Receives the episode as the nodes run it (default none): the simulator node's readings, the planner node's outputs, stages and the verdict, on the virtual clock. */
+  readonly recorder?: EpisodeRecorder;
   readonly log: Logger;
 }
 
@@ -77,22 +80,29 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
   const params: ParamValues = { ...defaultParameters(), gripper_mode: 'joint', planner_seed: o.seed, ...o.params };
   const simNode = new SimNodeCore(sim, { periodS: model.manifest.controlPeriodS, commandTimeoutS: DEFAULT_COMMAND_TIMEOUT_S }, o.seed, 0);
   const statuses: StatusReport[] = [];
-  const outputs: NodeOutputs = {
+  const plain: NodeOutputs = {
     ...commandsToSim(simNode),
     status(report: StatusReport) {
       statuses.push(report);
     },
     planPath() {},
   };
+  const rec = o.recorder;
+  const outputs = rec ? recordingOutputs(plain, rec, () => q.now) : plain;
   const node = new PlannerNode({ model, params, outputs, clock: () => q.now, schedule: (delayS, fn) => q.at(q.now + delayS, fn), goalDir: '.', log: o.log });
   const period = node.periodS;
   const simPeriod = model.manifest.controlPeriodS;
 
-  const deliver = () => deliverReadings(simNode, node, params.joint_prefix);
-  deliver();
-  const goalLatents: Latents[] = [];
+  const deliver = () => {
+    deliverReadings(simNode, node, params.joint_prefix);
+    rec?.world(worldSnapshot(simNode.sim, simNode.observation, simNode.stampS));
+  };
   // One goal image and a model with a proposer: SetGoal, and the node makes the stages itself.
   const proposer = goals.frames.length === 1 ? stageProposer(model, params) : undefined;
+  const stageNames = proposer ? proposer.stages : goals.names;
+  rec?.begin({ stampS: 0, seed: o.seed, task: sim.task, stageNames, goals: goals.names.map((name, i) => ({ name, image: goals.frames[i] as RgbImage })) });
+  deliver();
+  const goalLatents: Latents[] = [];
   const response = proposer
     ? await node.setGoal({ image: rgbToRaw(goals.frames[0] as RgbImage) })
     : await node.setGoalSequence({ images: goals.frames.map(rgbToRaw), fileNames: [], maxSteps: [...budgets], energyThresholds: [] });
@@ -110,13 +120,17 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
   const stopOnSuccess = o.stopOnSuccess ?? true;
   const deadline = (proposer ? proposer.steps : budgets).reduce((a, b) => a + b, 0) * (PERIODS_PER_STEP * period + o.latencyS) + 10 * period;
 
+  const toolPosition = (): [number, number, number] => {
+    const p = simNode.sim.tcpPose().position;
+    return [p[0] as number, p[1] as number, p[2] as number];
+  };
   const simTick = (k: number) => () => {
     const obs = simNode.step(k * simPeriod);
     task = obs.task;
     deliver();
     // The latest step's record shows the world after its command ran (as the direct loop's does).
     const last = records.at(-1);
-    if (last) records[records.length - 1] = { ...last, task: { ...task }, gripper: simNode.sim.gripperCommand };
+    if (last) records[records.length - 1] = { ...last, task: { ...task }, gripper: simNode.sim.gripperCommand, tool: toolPosition() };
     if (task.success && successStep === null) {
       successStep = lastStep;
       if (stopOnSuccess) finished = true;
@@ -139,6 +153,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
       planMs: report.planTimeMs,
       task: { ...task },
       gripper: simNode.sim.gripperCommand,
+      tool: toolPosition(),
     });
     if (report.subgoalIndex !== lastSubgoal) switches.push(lastStep);
     lastSubgoal = report.subgoalIndex;
@@ -174,5 +189,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
   await node.idle();
   const last = records.at(-1);
   if (last) o.onStep?.(last);
-  return summariseEpisode(o.seed, records, switches, successStep === null ? null : Math.max(successStep, 1), task, goalLatents);
+  const episode = summariseEpisode(o.seed, records, switches, successStep === null ? null : Math.max(successStep, 1), task, goalLatents);
+  rec?.end(verdictOf(episode), q.now);
+  return episode;
 }
