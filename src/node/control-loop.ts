@@ -10,7 +10,7 @@ import type { GoalBook } from './goal-services.js';
 import type { Hold, NodeInputs } from './node-inputs.js';
 import type { NodeSettings } from './node-settings.js';
 import { planAndAct, type CycleHost } from './plan-cycle.js';
-import type { PlannerNodeDeps } from './ports.js';
+import type { PlannerNodeDeps, StatusReport } from './ports.js';
 import type { StatusBoard } from './status-board.js';
 
 /** The node's parts the loop works with (owned by the node). */
@@ -31,6 +31,8 @@ export class ControlLoop {
   closed = false;
   /** Actions executed since the goals were set, and the last one. */
   stepCount = 0;
+  /** Called after every plan, once its status is published (the action's feedback). */
+  onPlanEnd: (() => void) | undefined;
   private lastAction: number[] = [];
   private planning: { done: Promise<void>; frameStamp: number } | undefined;
 
@@ -73,17 +75,20 @@ export class ControlLoop {
   /** Publishes the status (not after shutdown). */
   publishStatus(): void {
     if (this.closed) return;
-    const { deps, goals, model, status } = this.parts;
+    this.parts.deps.outputs.status(this.report());
+  }
+
+  /** The status report of now. */
+  report(): StatusReport {
+    const { goals, model, status } = this.parts;
     const sequencer = goals.sequencer;
-    deps.outputs.status(
-      status.report({
-        step: this.stepCount,
-        subgoalIndex: sequencer?.current?.index ?? sequencer?.count ?? 0,
-        subgoalCount: sequencer?.count ?? 0,
-        lastAction: this.lastAction,
-        provider: model?.provider ?? 'none',
-      }),
-    );
+    return status.report({
+      step: this.stepCount,
+      subgoalIndex: sequencer?.current?.index ?? sequencer?.count ?? 0,
+      subgoalCount: sequencer?.count ?? 0,
+      lastAction: this.lastAction,
+      provider: model?.provider ?? 'none',
+    });
   }
 
   /** Why the arm holds this cycle, if it does: no usable model, a stop, no goal or goals done, stale or bad inputs. */
@@ -135,6 +140,7 @@ export class ControlLoop {
       .finally(() => {
         this.planning = undefined;
         this.publishStatus(); // report the plan's outcome at once, not a cycle later
+        if (!this.closed) this.onPlanEnd?.();
       });
     this.planning = { done, frameStamp: Math.min(...frames.map((f) => f.stamp)) };
   }

@@ -158,6 +158,14 @@ export const PARAMETERS = {
   gripper_speed: { type: 'double', default: 0.1, min: 0.001, max: 0.2, unit: 'm/s', description: 'Finger speed of gripper commands' },
   grasp_force: { type: 'double', default: 30, min: 1, max: 140, unit: 'N', description: 'Force of a Grasp command' },
   grasp_threshold: { type: 'double', default: 0.5, min: 0, max: 1, description: 'Commanded closedness above which the gripper grasps (below: opens)' },
+  gripper_timeout_s: {
+    type: 'double',
+    default: 5,
+    min: 0.1,
+    max: 120,
+    unit: 's',
+    description: 'gripper_mode franka: a Move or Grasp goal without a result within this is cancelled and reported',
+  },
 } as const satisfies Record<string, ParamSpec>;
 
 /** A parameter name. */

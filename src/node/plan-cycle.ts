@@ -6,6 +6,7 @@
  * Failures become statuses; a plan whose goals changed meanwhile (the generation moved) is dropped.
  */
 import { controlStep } from '../core/control-step.js';
+import { latentDistance } from '../core/latent-distance.js';
 import { ACTION_LAYOUT } from '../core/action-space.js';
 import { inputProblem, type MpcPlanner } from '../core/mpc.js';
 import type { SafetyLimits } from '../core/safety.js';
@@ -64,6 +65,8 @@ export async function planAndAct(host: CycleHost, frames: readonly CameraFrame[]
   const pending = goals.pendingStages;
   if (pending && !inputProblem({ latents, state, goal: pending }) && !(await proposeStages(host, latents, state, pending, generation))) return;
   const sequencer = goals.sequencer as SubgoalSequencer<Latents>;
+  const active = sequencer.current;
+  status.latentDistance = active ? latentDistance(latents, active.goal) : NaN;
   const step = await controlStep(host.planner, sequencer, { latents, state }, host.limits);
   if (generation !== goals.generation) return; // goal changed or stop requested while planning
   status.planTimeMs = step.planMs;

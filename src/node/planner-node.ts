@@ -3,7 +3,8 @@
  * callbacks store the latest inputs ({@link NodeInputs}); `tick()` runs one control cycle
  * ({@link ControlLoop}: observe → plan → step → act once, a status every cycle); services set,
  * sequence, clear, start and stop goals ({@link GoalBook}); live parameter updates go through
- * {@link NodeSettings}. While the model's worker is restarted after a crash or a hung run the node
+ * {@link NodeSettings}; the PickPlace action runs goals through the same goal book
+ * ({@link PickPlaceAction}). While the model's worker is restarted after a crash or a hung run the node
  * holds with MODEL_ERROR and plans again once it is back. Nothing here throws into the caller.
  */
 import { modelViews } from '../model/manifest.js';
@@ -21,6 +22,8 @@ import { NodeSettings } from './node-settings.js';
 import type { ParamValues, UpdateResult } from './parameters.js';
 import type { PlannerNodeDeps } from './ports.js';
 import { StatusBoard } from './status-board.js';
+import { PickPlaceAction, type ActionHost, type GoalSession } from './pick-place-action.js';
+import { checkPickPlaceGoal, encodeGoal, PickPlaceOutcome, type CheckedGoal, type PickPlaceGoalRequest, type PickPlaceResult } from './pick-place-goal.js';
 
 export type { SetGoalRequest, SetGoalResponse, SetGoalSequenceRequest, SetGoalSequenceResponse } from './goal-services.js';
 export type { PlannerNodeDeps } from './ports.js';
@@ -35,6 +38,7 @@ export interface TriggerResponse {
 export class PlannerNode {
   private readonly parts: NodeParts;
   private readonly loop: ControlLoop;
+  private readonly action: PickPlaceAction;
 
   constructor(deps: PlannerNodeDeps) {
     const model = 'error' in deps.model ? undefined : deps.model;
@@ -52,6 +56,8 @@ export class PlannerNode {
     );
     this.parts = { deps, model, settings, executor, inputs, goals: new GoalBook(), status: new StatusBoard(deps.log) };
     this.loop = new ControlLoop(this.parts);
+    this.action = new PickPlaceAction(this.actionHost());
+    this.loop.onPlanEnd = () => this.action.afterPlan();
   }
 
   /** The parameters in force. */
@@ -77,6 +83,7 @@ export class PlannerNode {
   /** One control cycle. Returns once the cycle's decisions are published (a started plan runs on). */
   tick(): void {
     this.loop.tick();
+    if (!this.loop.closed) this.action.afterTick();
   }
 
   /** Waits for a plan in flight (tests, shutdown and virtual-clock harnesses). */
@@ -88,18 +95,23 @@ export class PlannerNode {
   async setGoal(req: SetGoalRequest): Promise<SetGoalResponse> {
     const host = this.goalHost();
     if (typeof host === 'string') return { accepted: false, message: host, latentDistance: NaN };
-    return goalServices.setGoal(host, req).catch((error: Error) => ({ accepted: false, message: error.message, latentDistance: NaN }));
+    const r = await goalServices.setGoal(host, req).catch((error: Error) => ({ accepted: false, message: error.message, latentDistance: NaN }));
+    if (r.accepted) this.action.preempt('replaced by a SetGoal service call');
+    return r;
   }
 
   /** SetGoalSequence: several goals with a step budget (and optional energy threshold) each. */
   async setGoalSequence(req: SetGoalSequenceRequest): Promise<SetGoalSequenceResponse> {
     const host = goalServices.sequenceProblem(req) ?? this.goalHost();
     if (typeof host === 'string') return { accepted: false, message: host, goalCount: 0 };
-    return goalServices.setGoalSequence(host, req).catch((error: Error) => ({ accepted: false, message: error.message, goalCount: 0 }));
+    const r = await goalServices.setGoalSequence(host, req).catch((error: Error) => ({ accepted: false, message: error.message, goalCount: 0 }));
+    if (r.accepted) this.action.preempt('replaced by a SetGoalSequence service call');
+    return r;
   }
 
   /** ~/clear_goal: forget the goals and hold. */
   clearGoal(): TriggerResponse {
+    this.action.preempt('goal cleared by ~/clear_goal');
     this.parts.goals.clear();
     this.parts.status.set(PlannerStatus.WAITING_FOR_GOAL, 'goal cleared');
     return { success: true, message: 'goal cleared; holding' };
@@ -110,6 +122,7 @@ export class PlannerNode {
     this.loop.stopped = true;
     this.parts.goals.generation++;
     this.parts.status.set(PlannerStatus.HOLDING, 'stopped by request');
+    this.parts.deps.outputs.gripperHalt?.();
     return { success: true, message: 'holding' };
   }
 
@@ -127,16 +140,84 @@ export class PlannerNode {
     if (this.loop.closed) return;
     const { deps, executor, goals, inputs, status } = this.parts;
     this.loop.stopped = true;
+    this.action.preempt('the planner node shut down');
     goals.generation++;
     executor.halt(deps.clock(), inputs.pose?.value, inputs.joints?.value);
+    deps.outputs.gripperHalt?.();
     status.set(PlannerStatus.HOLDING, 'shutting down');
     this.loop.publishStatus();
     this.loop.closed = true;
   }
 
+  /** PickPlace goal callback: the goal to run, or why it is rejected (answered at once; never throws). */
+  checkActionGoal(req: PickPlaceGoalRequest): { goal: CheckedGoal } | { reason: string } {
+    const { deps, model, inputs } = this.parts;
+    return checkPickPlaceGoal(req, {
+      manifest: model?.manifest,
+      ...('error' in deps.model ? { modelProblem: deps.model.error } : {}),
+      goalDir: deps.goalDir,
+      currentFrames: inputs.frames()?.map((f) => f.value),
+      closed: this.loop.closed,
+    });
+  }
+
+  /** Runs an accepted PickPlace goal; resolves with its result when it ends (never rejects). */
+  runActionGoal(goal: CheckedGoal, session: GoalSession): Promise<PickPlaceResult> {
+    if (this.loop.closed) return Promise.resolve(refused('the planner node is shutting down'));
+    return this.action.run(goal, session);
+  }
+
+  /** PickPlace cancel callback: when `session`'s goal is running, the arm holds at once and it ends CANCELLED. Returns whether it was running. */
+  cancelActionGoal(session?: GoalSession): boolean {
+    return this.action.cancel(session);
+  }
+
+  /** Whether a PickPlace goal is running. */
+  get actionGoalRunning(): boolean {
+    return this.action.running;
+  }
+
   /** A live parameter update: all accepted or none, with the reason (planner settings must fit the model). */
   updateParameters(changes: Record<string, unknown>): UpdateResult {
     return this.parts.settings.update(changes);
+  }
+
+  /** The action's view of the node. */
+  private actionHost(): ActionHost {
+    const { deps, model, settings, executor, inputs, goals, status } = this.parts;
+    return {
+      log: deps.log,
+      clock: deps.clock,
+      encode: (goal) => encodeGoal(model as WorldModel, settings.params, goal),
+      install: ({ subgoals, proposeFrom }) => {
+        goals.install(subgoals, proposeFrom);
+        this.loop.stepCount = 0;
+        settings.planner?.reset();
+        status.latentDistance = NaN;
+        status.set(PlannerStatus.OK, 'action goal set; planning', NaN);
+      },
+      holdNow: (message) => {
+        goals.clear();
+        executor.halt(deps.clock(), inputs.pose?.value, inputs.joints?.value);
+        deps.outputs.gripperHalt?.();
+        status.set(PlannerStatus.HOLDING, message);
+        this.loop.publishStatus();
+      },
+      clearGoals: (message) => {
+        goals.clear();
+        status.set(PlannerStatus.WAITING_FOR_GOAL, message);
+      },
+      report: () => this.loop.report(),
+      latentDistance: () => status.latentDistance,
+      goalsDone: () => goals.sequencer?.done ?? false,
+      busyUntil: () => executor.busyUntil,
+      modelFault: () => {
+        if (settings.configError) return `planner settings do not fit the model: ${settings.configError}`;
+        const health = model?.health;
+        return health?.state === 'failed' ? `model worker given up after repeated failures (${health.lastFault ?? 'fault'})` : undefined;
+      },
+      modelRestarting: () => model?.health?.state === 'restarting',
+    };
   }
 
   /** The goal services' view of the node, or why goals cannot be set. */
@@ -152,4 +233,9 @@ export class PlannerNode {
     const frames = inputs.frames();
     return { model: model as WorldModel, params: settings.params, goalDir: deps.goalDir, currentFrames: frames?.map((f) => f.value), log: deps.log, install };
   }
+}
+
+/** The result of a goal accepted but not run. */
+function refused(message: string): PickPlaceResult {
+  return { outcome: PickPlaceOutcome.REFUSED, outcomeName: 'REFUSED', message, steps: 0, elapsedS: 0, finalEnergy: NaN };
 }

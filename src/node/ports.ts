@@ -52,6 +52,8 @@ export interface StatusReport {
 export interface NodeOutputs {
   command(command: ArmCommand): void;
   gripper(command: GripperOutput): void;
+  /** Stops the gripper where it is (a hold: stop, cancel, shutdown): franka_gripper goals in flight are cancelled. */
+  gripperHalt?(): void;
   status(report: StatusReport): void;
   /** The planned tool path (positions, m, base frame), for RViz/Foxglove. */
   planPath(points: readonly (readonly [number, number, number])[]): void;

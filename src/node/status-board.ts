@@ -20,6 +20,8 @@ export class StatusBoard {
   message = 'no goal set';
   energy = NaN;
   planTimeMs = 0;
+  /** Latent distance of the frame last planned from to its active subgoal (NaN before the first plan). */
+  latentDistance = NaN;
 
   constructor(private readonly log: Logger) {}
 

@@ -33,11 +33,61 @@ export interface RclParameter {
   value: unknown;
 }
 
-/** An action client (franka_gripper). */
+/** action_msgs/msg/GoalStatus codes (a goal handle's `status`). */
+export const GoalStatus = { UNKNOWN: 0, ACCEPTED: 1, EXECUTING: 2, CANCELING: 3, SUCCEEDED: 4, CANCELED: 5, ABORTED: 6 } as const;
+
+/** An action client's handle of one goal (rclnodejs ClientGoalHandle). */
+export interface RclClientGoalHandle {
+  readonly accepted: boolean;
+  /** A GoalStatus code, updated as status messages and the result arrive. */
+  readonly status: number;
+  /** Resolves with the Result message once the goal ends (its `status` is then terminal). */
+  getResult(): Promise<Record<string, unknown>>;
+  /** Resolves with the action_msgs/srv/CancelGoal response. */
+  cancelGoal(): Promise<unknown>;
+}
+
+/** An action client (franka_gripper, the PickPlace client): `new rcl.ActionClient(node, type, name)`. */
 export interface RclActionClient {
   isActionServerAvailable(): boolean;
-  sendGoal(goal: object): Promise<unknown>;
+  waitForServer(timeoutMs?: number): Promise<boolean>;
+  sendGoal(goal: object, feedbackCallback?: (feedback: never) => void): Promise<RclClientGoalHandle>;
+  destroy(): void;
 }
+
+/** rclnodejs GoalResponse / CancelResponse values. */
+export const GoalResponse = { REJECT: 1, ACCEPT: 2 } as const;
+export const CancelResponse = { REJECT: 1, ACCEPT: 2 } as const;
+
+/** An action server's handle of one accepted goal (rclnodejs ServerGoalHandle). */
+export interface RclServerGoalHandle {
+  /** The goal message. */
+  readonly request: unknown;
+  readonly isActive: boolean;
+  /** Whether the goal is CANCELING (a cancel request was accepted). */
+  readonly isCancelRequested: boolean;
+  readonly status: number;
+  /** Starts executing (the default accepted callback does it). */
+  execute(callback?: (handle: RclServerGoalHandle) => unknown): void;
+  /** Ignored (with a warning) unless the goal is EXECUTING. */
+  publishFeedback(feedback: object): void;
+  succeed(): void;
+  abort(): void;
+  /** Only from CANCELING. */
+  canceled(): void;
+}
+
+/** `new rcl.ActionServer(node, type, name, execute, goal?, accepted?, cancel?, options?)`. */
+export type RclActionServerClass = new (
+  node: RclNode,
+  type: string,
+  name: string,
+  executeCallback: (handle: RclServerGoalHandle) => Promise<object> | object,
+  goalCallback?: (goal: never) => number,
+  handleAcceptedCallback?: (handle: RclServerGoalHandle) => void,
+  cancelCallback?: (handle?: RclServerGoalHandle) => Promise<number> | number,
+  options?: object,
+) => { destroy(): void };
 
 /** A service client. */
 export interface RclClient {
@@ -81,4 +131,5 @@ export interface RclModule {
   ParameterType: Record<string, number>;
   QoS: { profileSensorData: unknown; profileDefault?: unknown };
   ActionClient: new (node: RclNode, type: string, name: string) => RclActionClient;
+  ActionServer: RclActionServerClass;
 }

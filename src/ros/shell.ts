@@ -1,7 +1,8 @@
 /**
  * The thin ROS 2 shell over the planner node (src/node): declares the parameters from the one
- * schema, loads the world model, wires subscriptions (latest-only), services, publishers and the
- * fixed-rate timer, and converts messages. The only code that talks to rclnodejs — which it
+ * schema, loads the world model, wires subscriptions (latest-only), services, the PickPlace
+ * action, publishers, the franka_gripper action clients and the fixed-rate timer, and converts
+ * messages. The only code that talks to rclnodejs — which it
  * receives as an argument, so tests can pass a double of the same shape.
  */
 import type { WorldModel } from '../model/world-model.js';
@@ -29,9 +30,11 @@ import {
   secondsToTime,
   statusToMsg,
 } from './convert.js';
-import type { RclActionClient, RclModule, RclNode, RclParameter, RclPublisher, RosHeader, RosTime } from './rcl-types.js';
+import type { RclModule, RclNode, RclParameter, RclPublisher, RosHeader, RosTime } from './rcl-types.js';
 import { NAMES, PLANNER_NODE } from './topics.js';
 import { declareParameters, normaliseValue } from './declare-parameters.js';
+import { frankaGripper } from './franka-gripper.js';
+import { servePickPlace } from './pick-place-server.js';
 
 /** Default node name (the params file's top-level key). */
 export const NODE_NAME = PLANNER_NODE;
@@ -54,7 +57,10 @@ export interface ShellOptions {
 /** At shutdown, how long the model's worker may take to finish a run before it is terminated (ms). */
 const SHUTDOWN_GRACE_MS = 300;
 
-/** Starts the planner node on an initialised rclnodejs. @throws Error when the start-up parameters are invalid. */
+/**
+ * Starts the planner node on an initialised rclnodejs.
+ * @throws Error when the start-up parameters are invalid, or gripper_mode is franka and franka_msgs is missing.
+ */
 export async function startPlannerShell(rcl: RclModule, options: ShellOptions): Promise<PlannerShell> {
   const log = options.log;
   const node = rcl.createNode(options.nodeName ?? NODE_NAME);
@@ -64,6 +70,11 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   const params = updateParameters(defaultParameters(), declared, false).values;
   const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
   const stampNow = (): RosTime => secondsToTime(secondsNow());
+  const franka = frankaGripper(rcl, node, { namespace: params.gripper_namespace, timeoutS: () => planner.parameters.gripper_timeout_s, log });
+  if (params.gripper_mode === 'franka') {
+    const problem = franka.problem();
+    if (problem) throw new Error(problem);
+  }
 
   let model: (WorldModel & { close?(options?: { graceMs?: number }): Promise<void> }) | { error: string };
   try {
@@ -81,19 +92,6 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   const statusPub = node.createPublisher('jepa_mpc_interfaces/msg/PlannerStatus', NAMES.status);
   const markerPub = node.createPublisher('visualization_msgs/msg/Marker', NAMES.planPath);
   const fingerPub = node.createPublisher('std_msgs/msg/Float64MultiArray', NAMES.gripperPosition);
-  const gripperClients = new Map<string, RclActionClient | null>();
-  const gripperClient = (kind: 'move' | 'grasp'): RclActionClient | null => {
-    if (!gripperClients.has(kind)) {
-      try {
-        const type = kind === 'move' ? 'franka_msgs/action/Move' : 'franka_msgs/action/Grasp';
-        gripperClients.set(kind, new rcl.ActionClient(node, type, `${planner.parameters.gripper_namespace}/${kind}`));
-      } catch (error) {
-        log.warn({ error: (error as Error).message }, 'franka_gripper actions unavailable (is franka_msgs built?); gripper commands are dropped');
-        gripperClients.set(kind, null);
-      }
-    }
-    return gripperClients.get(kind) ?? null;
-  };
 
   const outputs: NodeOutputs = {
     command(command: ArmCommand) {
@@ -106,13 +104,10 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
         fingerPub.publish(msg);
         return;
       }
-      const client = gripperClient(kind);
-      if (!client) return;
-      if (!client.isActionServerAvailable()) {
-        log.warn({ kind }, 'franka_gripper action server not available; gripper command dropped');
-        return;
-      }
-      client.sendGoal(msg).catch((error: Error) => log.warn({ kind, error: error.message }, 'gripper goal failed'));
+      franka.goals()?.send(kind, msg);
+    },
+    gripperHalt() {
+      if (planner.parameters.gripper_mode === 'franka') franka.goals()?.halt('the arm holds');
     },
     status(report: StatusReport) {
       statusPub.publish(statusToMsg(report, stampNow()));
@@ -189,10 +184,14 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   // Live parameter updates go through the schema; rejected ones keep the old values.
   node.addOnSetParametersCallback((parameters: RclParameter[]) => {
     const changes = Object.fromEntries(parameters.map((p) => [p.name, normaliseValue(p.value)]));
+    const frankaProblem = changes['gripper_mode'] === 'franka' ? franka.problem() : undefined;
+    if (frankaProblem) return { successful: false, reason: frankaProblem };
     const r = planner.updateParameters(changes);
     if (!r.ok) log.warn({ changes: Object.keys(changes), reason: r.reason }, 'parameter update rejected');
     return { successful: r.ok, reason: r.reason };
   });
+
+  const pickPlace = servePickPlace(rcl, node, planner, log);
 
   const periodNs = BigInt(Math.round(1e9 * planner.periodS));
   const timer = node.createTimer(periodNs, () => planner.tick());
@@ -208,6 +207,7 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
       timer.cancel();
       for (const t of timers) clearTimeout(t);
       planner.shutdown(); // holds the arm now; a plan in flight is dropped, not waited for
+      pickPlace?.destroy();
       if (!('error' in model)) await model.close?.({ graceMs: SHUTDOWN_GRACE_MS });
       node.destroy();
     },

@@ -29,6 +29,8 @@ export const NAMES = {
   start: '~/start',
   stop: '~/stop',
   clearGoal: '~/clear_goal',
+  /** The PickPlace action (jepa_mpc_interfaces/action/PickPlace). */
+  pickPlace: '~/pick_place',
 } as const;
 
 /** Topic and service names of the simulator node (relative: remappable). */
@@ -56,7 +58,7 @@ export function simTopic(name: keyof typeof SIM_NAMES): string {
   return `${SIM_NAMESPACE}/${SIM_NAMES[name]}`;
 }
 
-/** A planner service's absolute name for the planner node `node` (e.g. `/jepa_mpc_planner/set_goal`). */
-export function plannerService(node: string, name: 'setGoal' | 'setGoalSequence' | 'start' | 'stop' | 'clearGoal'): string {
+/** A planner service's or action's absolute name for the planner node `node` (e.g. `/jepa_mpc_planner/set_goal`). */
+export function plannerService(node: string, name: 'setGoal' | 'setGoalSequence' | 'start' | 'stop' | 'clearGoal' | 'pickPlace'): string {
   return `${node}/${NAMES[name].replace(/^~\//, '')}`;
 }

@@ -2,9 +2,16 @@
  * A test double of the rclnodejs module, shaped like the real one where the shell touches it:
  * createNode → node with createPublisher/Subscription/Service/Timer, declareParameter honouring
  * overrides (as a params file would), addOnSetParametersCallback, now() in bigint nanoseconds,
- * ParameterType constants, QoS.profileSensorData, ActionClient.
+ * ParameterType constants, QoS.profileSensorData, ActionServer and ActionClient (fake-actions.ts:
+ * the types of `actionTypes` exist — by default the project's PickPlace, not franka_msgs).
  */
-import type { RclActionClient, RclClient, RclModule, RclNode, RclOptions, RclParameter, RclPublisher, RclTimer } from '../../src/ros/rcl-types.js';
+import type { RclClient, RclModule, RclNode, RclOptions, RclParameter, RclPublisher, RclTimer } from '../../src/ros/rcl-types.js';
+import { type ActionGraph, type FakeActionServer, fakeActionClientClass, fakeActionServerClass } from './fake-actions.js';
+
+/** Action types a fake module knows unless told otherwise. */
+export const DEFAULT_ACTION_TYPES = ['jepa_mpc_interfaces/action/PickPlace'];
+/** franka_ros2's gripper action types. */
+export const FRANKA_ACTION_TYPES = ['franka_msgs/action/Move', 'franka_msgs/action/Grasp', 'franka_msgs/action/Homing'];
 
 export class FakeParameter {
   constructor(
@@ -112,11 +119,16 @@ export class FakeNode implements RclNode {
   }
 }
 
-/** A fake rclnodejs; `overrides` act like a --params-file. */
-export function fakeRclnodejs(overrides: Record<string, unknown> = {}): RclModule & { nodes: FakeNode[] } {
+/** A fake rclnodejs; `overrides` act like a --params-file; `actionTypes` are the action types that exist. */
+export function fakeRclnodejs(
+  overrides: Record<string, unknown> = {},
+  actionTypes: readonly string[] = DEFAULT_ACTION_TYPES,
+): RclModule & { nodes: FakeNode[]; actionServers: Map<string, FakeActionServer> } {
   const nodes: FakeNode[] = [];
+  const graph: ActionGraph = { servers: new Map(), types: new Set(actionTypes) };
   return {
     nodes,
+    actionServers: graph.servers,
     init: async () => undefined,
     createNode: (name: string) => {
       const n = new FakeNode(name, overrides);
@@ -143,16 +155,7 @@ export function fakeRclnodejs(overrides: Record<string, unknown> = {}): RclModul
     },
     ParameterType: { PARAMETER_NOT_SET: 0, PARAMETER_BOOL: 1, PARAMETER_INTEGER: 2, PARAMETER_DOUBLE: 3, PARAMETER_STRING: 4, PARAMETER_DOUBLE_ARRAY: 8 },
     QoS: { profileSensorData: 'qos_profile_sensor_data' },
-    ActionClient: class implements RclActionClient {
-      constructor() {
-        throw new Error("Cannot find package 'franka_msgs'");
-      }
-      isActionServerAvailable() {
-        return false;
-      }
-      sendGoal() {
-        return Promise.resolve();
-      }
-    },
+    ActionClient: fakeActionClientClass(graph),
+    ActionServer: fakeActionServerClass(graph),
   };
 }

@@ -46,7 +46,7 @@ describe('ROS shell (rclnodejs double)', () => {
   });
 
   async function start(overrides: Record<string, unknown> = {}, loadModel?: () => Promise<never>) {
-    const rcl = fakeRclnodejs({ samples: 64n, iterations: 3n, elites: 8n, ...overrides });
+    const rcl = fakeRclnodejs({ samples: 64n, iterations: 3n, elites: 8n, gripper_mode: 'joint', ...overrides });
     shell = await startPlannerShell(rcl, { log, loadModel: loadModel ?? (() => OnnxWorldModel.load(modelDir('test-tiny'))) });
     return rcl.nodes[0] as FakeNode;
   }
@@ -196,7 +196,7 @@ describe('interfaces package', () => {
 describe('send-goal client', () => {
   it('sends a PNG-sized goal image to the set_goal service and a sequence to set_goal_sequence', async () => {
     const { sendGoal } = await import('../../src/ros/send-goal.js');
-    const rcl = fakeRclnodejs({ samples: 64n, iterations: 3n, elites: 8n });
+    const rcl = fakeRclnodejs({ samples: 64n, iterations: 3n, elites: 8n, gripper_mode: 'joint' });
     const shell = await startPlannerShell(rcl, { log, loadModel: () => OnnxWorldModel.load(modelDir('test-tiny')) });
     try {
       // The client's node shares the fake graph with the planner's: route its calls to the planner node.

@@ -23,7 +23,7 @@ describe('simulator node + planner node over ROS doubles', () => {
   });
 
   it('publishes the camera, pose, joints and task; executes the planner’s twist commands', async () => {
-    const rcl = fakeRclnodejs({ image_size: 64n, samples: 64n, iterations: 3n, elites: 8n });
+    const rcl = fakeRclnodejs({ image_size: 64n, samples: 64n, iterations: 3n, elites: 8n, gripper_mode: 'joint' });
     sim = await startSimShell(rcl, { log });
     planner = await startPlannerShell(rcl, { log, loadModel: () => OnnxWorldModel.load(modelDir('test-tiny')) });
     const [simNode, planNode] = rcl.nodes as [FakeNode, FakeNode];
