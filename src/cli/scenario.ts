@@ -29,6 +29,9 @@ import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 import { round } from './table.js';
 import { PLANNER_NODE, SIM_NODE, simTopic } from '../ros/topics.js';
+import { scenarioRecorder } from '../record/scenario-recording.js';
+import type { McapRecorder } from '../record/mcap-recorder.js';
+import { MCAP_OPTION, mcapHelp, openRecording } from './mcap-flag.js';
 
 /** File names of the paper scheme's three subgoal images in a --goals folder (goalFiles(scheme) for any scheme). */
 export const GOAL_FILES = goalFiles('paper');
@@ -59,6 +62,7 @@ options:
   --gazebo            the Gazebo harness (launch/sim_gazebo.launch.py): --cube-topic ${GAZEBO_SCENARIO.cubeTopic}
                       --cube-frame ${GAZEBO_SCENARIO.cubeFrame} --target-xyz=${GAZEBO_SCENARIO.target.join(',')} --tcp-from-joints
                       --joints-topic ${GAZEBO_SCENARIO.jointsTopic} --sim ''; needs --goals (images from Gazebo's camera)
+${mcapHelp("what the scenario hears: the simulator's and the planner's topics as they arrive (stamped on arrival, as ros2 bag record does), TF, energy, the goal images and each episode's verdict")}
   --json              print one JSON object (the summary and per-episode results)`;
 
 /** Parses --target-xyz: three finite numbers separated by commas. */
@@ -99,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       'target-xyz': { type: 'string' },
       'tcp-from-joints': { type: 'boolean', default: false },
       gazebo: { type: 'boolean', default: false },
+      ...MCAP_OPTION,
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -163,14 +168,27 @@ export async function main(argv: string[]): Promise<number> {
     }
     return goals;
   };
-  const rcl = await initRclnodejs();
+  const planner = values.planner ?? `/${PLANNER_NODE}`;
+  const recorder: McapRecorder | undefined = await openRecording(values.mcap, {
+    command: 'scenario',
+    model: manifest.name,
+    task: 'pick-place',
+    seed: s.seed,
+    episodes,
+    controlPeriodS: manifest.controlPeriodS,
+    loop: 'ros',
+  });
+  const rcl = await initRclnodejs().catch(async (error: unknown) => {
+    await recorder?.close();
+    throw error;
+  });
   try {
     const sim = values.sim ?? (gazebo ? '' : `/${SIM_NODE}`);
     const timeoutS = values.timeout === undefined ? undefined : numberFlag('timeout', values.timeout, 0, 1, 36_000);
     const results = await runScenario(
       rcl,
       {
-        planner: values.planner ?? `/${PLANNER_NODE}`,
+        planner,
         ...(sim ? { sim } : {}),
         seeds: Array.from({ length: episodes }, (_, k) => s.seed + k),
         goalsFor,
@@ -190,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
         onEpisode: (e) => {
           if (!values.json) console.log(episodeLine(e));
         },
+        ...(recorder ? { recorder: scenarioRecorder(recorder, { planner, stageNames: files.map((f) => f.replace(/\.png$/, '')) }) } : {}),
       },
       createLogger('scenario'),
     );
@@ -203,6 +222,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     throw new CliError((error as Error).message);
   } finally {
+    await recorder?.close();
     rcl.shutdown();
   }
 }

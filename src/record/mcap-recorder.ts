@@ -145,8 +145,8 @@ export class McapRecorder implements EpisodeRecorder {
     return this.closing;
   }
 
-  /** Encodes a message now and queues it on its channel at `stampS` (shifted by the episode offset). */
-  private write(key: ChannelKey, msg: object, stampS: number): void {
+  /** Encodes a message (a ROS message object of the channel's type) now and queues it on its channel at `stampS` (shifted by the episode offset). */
+  write(key: ChannelKey, msg: object, stampS: number): void {
     const { type } = CHANNELS[key];
     const data = this.encoder(type).writeMessage(msg);
     const logTime = toNs(stampS) + this.offsetNs;

@@ -49,18 +49,23 @@ export function poseMsg(pose: ToolPose, frameId: string, stampS: number): object
   return { header: header(stampS, frameId), pose: { position: xyz(pose.position), orientation: { ...pose.orientation } } };
 }
 
+/** geometry_msgs/TransformStamped of a pose in the base frame. */
+function transform(child: string, pose: ToolPose, stampS: number): object {
+  return { header: header(stampS, FRAMES.base), child_frame_id: child, transform: { translation: xyz(pose.position), rotation: { ...pose.orientation } } };
+}
+
+/** tf2_msgs/TFMessage of one pose in the base frame (base → `child`). */
+export function poseTfMsg(child: string, pose: ToolPose, stampS: number): object {
+  return { transforms: [transform(child, pose, stampS)] };
+}
+
 /** tf2_msgs/TFMessage: base → tool, base → cube, base → target. */
 export function tfMsg(w: WorldSnapshot): object {
-  const transform = (child: string, pose: ToolPose) => ({
-    header: header(w.stampS, FRAMES.base),
-    child_frame_id: child,
-    transform: { translation: xyz(pose.position), rotation: { ...pose.orientation } },
-  });
   return {
     transforms: [
-      transform(FRAMES.tool, w.tool),
-      transform(FRAMES.cube, w.cube),
-      transform(FRAMES.target, { position: w.target, orientation: { x: 0, y: 0, z: 0, w: 1 } }),
+      transform(FRAMES.tool, w.tool, w.stampS),
+      transform(FRAMES.cube, w.cube, w.stampS),
+      transform(FRAMES.target, { position: w.target, orientation: { x: 0, y: 0, z: 0, w: 1 } }, w.stampS),
     ],
   };
 }

@@ -53,6 +53,21 @@ export interface ScenarioOptions {
   readonly tcpFromJoints?: boolean;
   /** Called after each episode. */
   readonly onEpisode?: (e: ScenarioEpisode) => void;
+  /** Records the graph's topics and the episodes (`scenario --mcap`; default none). */
+  readonly recorder?: ScenarioRecorder;
+}
+
+/**
+ * Where `scenario --mcap` puts what it hears: every message of its topics as it arrives (a node of
+ * its own subscribes to them), stamped with the ROS clock on arrival as `ros2 bag record` stamps
+ * them, and each episode's goal images and verdict. src/record implements it.
+ */
+export interface ScenarioRecorder {
+  /** The topics to record and their types. */
+  readonly topics: readonly { readonly topic: string; readonly type: string }[];
+  message(topic: string, msg: object, stampS: number): void;
+  begin(seed: number, goals: readonly RgbImage[], stampS: number): void;
+  end(episode: ScenarioEpisode, stampS: number): void;
 }
 
 /** One episode's verdict. */
@@ -121,6 +136,7 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
   });
   node.createSubscription('jepa_mpc_interfaces/msg/PlannerStatus', `${o.planner}/status`, { enableTypedArray: true }, (m: StatusMsg) => (status.latest = m));
   rcl.spin(node);
+  const recording = o.recorder ? recordTopics(rcl, o.recorder) : undefined;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const setInteger = async (target: string, name: string, value: number): Promise<boolean> => {
     const client = node.createClient('rcl_interfaces/srv/SetParameters', `${target}/set_parameters`);
@@ -153,6 +169,7 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
       await sleep(SETTLE_MS); // the reset scene's poses arrive
       judge = new PickPlaceJudge(o.cubeRestZ);
       delete status.latest;
+      recording?.begin(seed, goals);
       const t0 = Date.now();
       const response =
         goals.length === 1
@@ -193,10 +210,27 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         elapsedS: (Date.now() - t0) / 1000,
       };
       results.push(episode);
+      recording?.end(episode);
       o.onEpisode?.(episode);
     }
     return results;
   } finally {
+    recording?.node.destroy();
     node.destroy();
   }
+}
+
+/** A node of its own that hands every message of the recorder's topics to it, stamped on arrival. */
+function recordTopics(rcl: RclModule, recorder: ScenarioRecorder) {
+  const node = rcl.createNode('jepa_mpc_scenario_recorder');
+  const nowS = () => Number(node.now().nanoseconds) / 1e9;
+  // Best effort takes the sensor-data publishers (camera, pose) and the reliable ones alike.
+  const opts = { qos: rcl.QoS.profileSensorData, enableTypedArray: true };
+  for (const { topic, type } of recorder.topics) node.createSubscription(type, topic, opts, (m: object) => recorder.message(topic, m, nowS()));
+  rcl.spin(node);
+  return {
+    node,
+    begin: (seed: number, goals: readonly RgbImage[]) => recorder.begin(seed, goals, nowS()),
+    end: (episode: ScenarioEpisode) => recorder.end(episode, nowS()),
+  };
 }
