@@ -1,7 +1,7 @@
 """The whole stack over ROS 2 without Gazebo: the built-in MuJoCo tabletop as a node plus the
 planner node, wired by remappings (camera, pose, joint states in; twist and finger commands out).
 
-    ros2 launch jepa_mpc sim_mujoco.launch.py [output_mode:=twist|pose|joint]
+    ros2 launch jepa_mpc sim_mujoco.launch.py [output_mode:=twist|pose|joint] [gripper_mode:=joint|franka]
     jepa-mpc scenario pick-place --episodes 10 --seed 0     # seeds and resets the simulator per episode
 """
 import os
@@ -26,6 +26,9 @@ def generate_launch_description():
                               description="Publish the hand camera too (a two-view model: its manifest's encoder.input.views include wrist)"),
         DeclareLaunchArgument('output_mode', default_value='twist',
                               description='How the planner commands the simulated arm: twist | pose | joint (the simulator node executes each exactly once)'),
+        DeclareLaunchArgument('gripper_mode', default_value='joint',
+                              description='How the planner drives the fingers: joint (finger position topic) | franka '
+                                          "(franka_gripper Move/Grasp actions, which the simulator node serves; needs franka_msgs)"),
         DeclareLaunchArgument('params_file', default_value=os.path.join(share, 'config', 'planner.yaml'),
                               description='Planner parameters file'),
         DeclareLaunchArgument('model_dir', default_value=os.path.join(share, 'models', 'sim-jepa-ac'),
@@ -63,7 +66,9 @@ def generate_launch_description():
                 'model_dir': LaunchConfiguration('model_dir'),
                 'goal_dir': LaunchConfiguration('goal_dir'),
                 'output_mode': LaunchConfiguration('output_mode'),
-                'gripper_mode': 'joint',
+                'gripper_mode': LaunchConfiguration('gripper_mode'),
+                # The simulator node serves franka_gripper's actions under its default namespace.
+                'gripper_namespace': 'franka_gripper',
             },
         ],
         remappings=[

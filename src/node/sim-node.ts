@@ -7,7 +7,8 @@
  *   delta/period for one period moves the tool by the delta whatever the timers' phases; a
  *   command that arrives after its stamp was simulated is caught up at the next step;
  * - a pose or joint target is applied once, at the next step;
- * - a finger position is applied once.
+ * - a finger position is applied once;
+ * - franka_gripper goals (Move, Grasp, Homing) drive the fingers step by step ({@link SimFrankaGripper}).
  * src/ros/sim-shell.ts wires it to rclnodejs; the through-node loop wires it to the planner node
  * on a virtual clock.
  */
@@ -22,6 +23,7 @@ import { ARM_JOINT_SUFFIXES, FINGER_TRAVEL } from '../robot/panda-kinematics.js'
 import { matrixToQuaternion } from '../robot/quaternion.js';
 import { actionFromJointTarget, actionFromPoseTarget, gripperDeltaFromFinger } from './command-to-action.js';
 import { ACTION_LAYOUT } from '../core/action-space.js';
+import { SimFrankaGripper } from './sim-gripper.js';
 
 /** A twist holds at most this long after its stamp unless configured otherwise (s): the simulator node's default. */
 export const DEFAULT_COMMAND_TIMEOUT_S = 0.5;
@@ -69,6 +71,8 @@ export class SimNodeCore {
   private lastObservation: Observation;
   /** Sim time of the last step (s). */
   private simulatedUntil: number;
+  /** The franka_gripper goals the node serves (Move, Grasp, Homing). */
+  readonly gripper: SimFrankaGripper;
 
   constructor(
     readonly sim: TabletopSim,
@@ -78,6 +82,12 @@ export class SimNodeCore {
   ) {
     this.lastObservation = sim.reset(seed);
     this.simulatedUntil = startS;
+    this.gripper = new SimFrankaGripper(o.periodS);
+  }
+
+  /** The measured opening between the fingers now (m). */
+  fingerWidth(): number {
+    return 2 * FINGER_TRAVEL * (1 - this.sim.fingerClosedness());
   }
 
   /** The latest observation (stamped {@link stampS}). */
@@ -137,6 +147,7 @@ export class SimNodeCore {
     this.poseTarget = undefined;
     this.jointTarget = undefined;
     this.finger = undefined;
+    this.gripper.abandon('simulator reset');
     this.simulatedUntil = nowS;
     this.lastObservation = this.sim.reset(seed);
     return this.lastObservation;
@@ -154,10 +165,17 @@ export class SimNodeCore {
     if (target) for (let i = 0; i < 6; i++) action[i] = (action[i] as number) + (target[i] as number);
     this.poseTarget = undefined;
     this.jointTarget = undefined;
-    if (this.finger !== undefined) action[ACTION_LAYOUT.gripper] = gripperDeltaFromFinger(this.finger, this.sim.gripperCommand);
+    if (this.finger !== undefined) {
+      this.gripper.abandon('superseded by a finger position command');
+      action[ACTION_LAYOUT.gripper] = gripperDeltaFromFinger(this.finger, this.sim.gripperCommand);
+    } else {
+      const closedness = this.gripper.command();
+      if (closedness !== undefined) action[ACTION_LAYOUT.gripper] = closedness - this.sim.gripperCommand;
+    }
     this.finger = undefined;
     this.simulatedUntil = nowS;
     this.lastObservation = this.sim.step(action);
+    this.gripper.observe(this.fingerWidth());
     this.fold(nowS);
     return this.lastObservation;
   }

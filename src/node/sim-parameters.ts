@@ -43,6 +43,12 @@ export const SIM_PARAMETERS = {
   },
   frame_id: { type: 'string', default: 'fr3_link0', description: 'Base frame of published poses', readOnly: true },
   joint_prefix: { type: 'string', default: 'fr3_', description: 'Prefix of published joint names', readOnly: true },
+  gripper_namespace: {
+    type: 'string',
+    default: 'franka_gripper',
+    description: 'Namespace of the franka_gripper Move, Grasp and Homing action servers (franka_msgs; served when it is built)',
+    readOnly: true,
+  },
 } as const satisfies Record<string, ParamSpec>;
 
 /** The simulator node's parameter values. */
@@ -56,6 +62,7 @@ export interface SimParamValues {
   command_timeout_s: number;
   frame_id: string;
   joint_prefix: string;
+  gripper_namespace: string;
 }
 
 /** Checks simulator-node parameter values against the schema; returns the problems (empty when valid). */

@@ -3,7 +3,8 @@
  * whole stack without Gazebo: it publishes the camera (sensor_msgs/Image rgb8), the tool pose
  * (PoseStamped), joint states (arm + fingers), the cube and target poses and the task's progress,
  * and accepts what the planner node publishes (TwistStamped, PoseStamped target, JointTrajectory,
- * finger position), one control period per timer tick. The behaviour (exact execution of each
+ * finger position) and serves franka_gripper's Move, Grasp and Homing actions when franka_msgs is
+ * built, one control period per timer tick. The behaviour (exact execution of each
  * command, stamps) is {@link SimNodeCore}'s; this file only wires it to rclnodejs.
  */
 import type { Logger } from '../log.js';
@@ -15,6 +16,7 @@ import { declareParameters, normaliseValue } from './declare-parameters.js';
 import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
 import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
 import { SIM_NAMES, SIM_NODE } from './topics.js';
+import { serveSimGripper } from './sim-gripper-server.js';
 
 /** A running simulator node. */
 export interface SimShell {
@@ -63,6 +65,7 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     const v = m.data[0];
     if (v !== undefined) core.onFinger(v);
   });
+  const gripperServers = serveSimGripper(rcl, node, core, p.gripper_namespace, options.log);
   node.addOnSetParametersCallback((parameters) => {
     for (const q of parameters) {
       if (q.name !== 'seed') continue;
@@ -119,6 +122,8 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     step,
     close() {
       timer.cancel();
+      core.gripper.abandon('simulator node shut down');
+      for (const server of gripperServers) server.destroy();
       sim.close();
       node.destroy();
     },
