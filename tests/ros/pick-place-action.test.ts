@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
 import { PICK_PLACE_TYPE } from '../../src/ros/pick-place-server.js';
+import { feedbackLine, pickPlaceGoalMsg, sendActionGoal } from '../../src/ros/send-goal.js';
 import { GoalStatus, type RclActionClient, type RclClientGoalHandle } from '../../src/ros/rcl-types.js';
 import { startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
 import { NAMES, PLANNER_NODE, plannerService } from '../../src/ros/topics.js';
@@ -238,6 +239,33 @@ describe('PickPlace action (rclnodejs action doubles)', () => {
     shell = undefined;
     // The handle was destroyed with the node: the result the execute callback returned still says why.
     expect(await result).toMatchObject({ outcome_name: 'PREEMPTED', message: 'the planner node shut down' });
+  });
+
+  it('send-goal --action: feedback as it comes, the result when the goal is reached; an abort signal cancels', async () => {
+    const { rcl, lines, cycle } = await start();
+    const img = { width: 16, height: 16, data: new Uint8Array(16 * 16 * 3).fill(90) };
+    const goalSet = () => lines.filter((l) => l['msg'] === 'action goal set').length;
+    const progress: string[] = [];
+    const reached = sendActionGoal(rcl, `/${PLANNER_NODE}`, pickPlaceGoalMsg({ kind: 'sequence', images: [img], steps: [1], thresholds: [] }, 0), {
+      waitMs: 100,
+      onFeedback: (f) => progress.push(feedbackLine(f)),
+    });
+    await vi.waitFor(() => expect(goalSet()).toBe(1));
+    await cycle();
+    await cycle();
+    const done = await reached;
+    expect(done).toMatchObject({ accepted: true, status: 'SUCCEEDED', result: { outcome_name: 'REACHED', steps: 1 } });
+    expect(progress).toHaveLength(1);
+    expect(progress[0]).toMatch(
+      /^subgoal 1\/1 {2}step 1 {2}energy \d+\.\d{4} {2}distance \d+\.\d{4} {2}plan \d+ ms {2}\d+\.\d s {2}(OK|ACTION_CLAMPED): step 1/,
+    );
+    const abort = new AbortController();
+    const cancelled = sendActionGoal(rcl, `/${PLANNER_NODE}`, pickPlaceGoalMsg({ kind: 'single', image: img }, 30), { waitMs: 100, signal: abort.signal });
+    await vi.waitFor(() => expect(goalSet()).toBe(2));
+    abort.abort();
+    expect(await cancelled).toMatchObject({ accepted: true, status: 'CANCELED', result: { outcome_name: 'CANCELLED' } });
+    const rejected = await sendActionGoal(rcl, `/${PLANNER_NODE}`, pickPlaceGoalMsg({ kind: 'single', fileName: '../x.png' }, 0), { waitMs: 100 });
+    expect(rejected).toEqual({ accepted: false });
   });
 
   it('a build without the action type logs one warning and keeps the goal services', async () => {
