@@ -1,7 +1,8 @@
 /**
  * `jepa-mpc scenario pick-place`: pick-and-place over ROS 2 as an evaluation, against a running
  * planner node and simulator (the built-in one via sim_mujoco.launch.py, or Gazebo). Per episode
- * it seeds and resets the simulator node, sends the goal images, waits, holds the planner and
+ * it seeds and resets the simulator node, sends the goal images (a PickPlace action goal when the
+ * planner serves it, else the goal services; --services forces them), waits, holds the planner and
  * judges the cube; it prints the same summary fields as `eval` (successRate, lifted, per-episode
  * results). Camera size, shadows, goal scheme and budgets default to what the model's manifest
  * says it was trained and measured with (as `eval`'s do); the timeout follows from the budgets and
@@ -63,6 +64,8 @@ options:
                       --cube-frame ${GAZEBO_SCENARIO.cubeFrame} --target-xyz=${GAZEBO_SCENARIO.target.join(',')} --tcp-from-joints
                       --joints-topic ${GAZEBO_SCENARIO.jointsTopic} --sim ''; needs --goals (images from Gazebo's camera)
 ${mcapHelp("what the scenario hears: the simulator's and the planner's topics as they arrive (stamped on arrival, as ros2 bag record does), TF, energy, the goal images and each episode's verdict")}
+  --services          send the goals with SetGoal / SetGoalSequence even when the planner serves the
+                      PickPlace action (the default uses the action when it is there)
   --json              print one JSON object (the summary and per-episode results)`;
 
 /** Parses --target-xyz: three finite numbers separated by commas. */
@@ -104,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
       'tcp-from-joints': { type: 'boolean', default: false },
       gazebo: { type: 'boolean', default: false },
       ...MCAP_OPTION,
+      services: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -205,6 +209,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(cubeFrame ? { cubeFrame } : {}),
         ...(target ? { target } : {}),
         tcpFromJoints: values['tcp-from-joints'] || values.gazebo,
+        useAction: !values.services,
         onEpisode: (e) => {
           if (!values.json) console.log(episodeLine(e));
         },

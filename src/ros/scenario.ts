@@ -1,8 +1,10 @@
 /**
  * The pick-and-place scenario over ROS 2 as an evaluation: per episode, set the simulator node's
- * layout seed and reset it, send the goal images to the planner with SetGoalSequence, let it run
- * until the task succeeds, its budgets are spent (GOAL_REACHED) or a timeout that follows from the
- * budgets and the plan time it reports, then hold it (~/clear_goal) and judge the outcome from the
+ * layout seed and reset it, send the goal images to the planner — as a PickPlace action goal when
+ * the planner serves the action (the default), else with SetGoal / SetGoalSequence — let it run
+ * until the task succeeds, the goal ends (its budgets spent: REACHED / GOAL_REACHED) or a timeout
+ * that follows from the budgets and the plan time it reports, then hold it (the action goal
+ * cancelled if it still runs, ~/clear_goal) and judge the outcome from the
  * cube, target and tool poses and the finger opening — the task definition of sim/tasks.ts (the
  * cube picked, i.e. lifted at some point, then within 5 cm of the target, on the table, released,
  * gripper away).
@@ -13,8 +15,9 @@
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
 import type { JointStateMsg, PoseStampedMsg } from './convert.js';
-import type { RclModule } from './rcl-types.js';
-import { imageToMsg } from './send-goal.js';
+import type { RclActionClient, RclClientGoalHandle, RclModule, RclNode } from './rcl-types.js';
+import { PICK_PLACE_TYPE } from './pick-place-server.js';
+import { imageToMsg, pickPlaceGoalMsg } from './send-goal.js';
 import { plannerService } from './topics.js';
 import {
   episodeTimeoutS,
@@ -55,6 +58,8 @@ export interface ScenarioOptions {
   readonly onEpisode?: (e: ScenarioEpisode) => void;
   /** Records the graph's topics and the episodes (`scenario --mcap`; default none). */
   readonly recorder?: ScenarioRecorder;
+  /** Send goals through the PickPlace action when the planner serves it (default true); false: the goal services. */
+  readonly useAction?: boolean;
 }
 
 /**
@@ -94,6 +99,8 @@ const POLL_MS = 100;
 const SETTLE_MS = 500;
 /** rcl_interfaces/msg/ParameterType INTEGER. */
 const PARAMETER_INTEGER = 2;
+/** How long the runner looks for the planner's PickPlace action server before it uses the services (ms). */
+const ACTION_WAIT_MS = 3000;
 
 const position = (m: PoseStampedMsg) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
 
@@ -159,6 +166,7 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
       throw new Error(`${plannerService(o.planner, 'setGoalSequence')} is not available (is the planner running?)`);
     // One goal image goes by SetGoal: a planner whose model has a subgoal proposer makes the stages itself.
     const singleClient = node.createClient('jepa_mpc_interfaces/srv/SetGoal', plannerService(o.planner, 'setGoal'));
+    const action = o.useAction === false ? undefined : await pickPlaceClient(rcl, node, o.planner, log);
     for (const seed of o.seeds) {
       const goals = await o.goalsFor(seed);
       if (o.sim) {
@@ -171,12 +179,27 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
       delete status.latest;
       recording?.begin(seed, goals);
       const t0 = Date.now();
-      const response =
-        goals.length === 1
-          ? await singleClient.sendRequestAsync({ image: imageToMsg(goals[0] as RgbImage), file_name: '', use_current_frame: false })
-          : await goalClient.sendRequestAsync({ images: goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
-      if (response['accepted'] !== true) throw new Error(`the planner refused the goals: ${String(response['message'])}`);
-      log.info({ seed, goals: goals.length, steps: o.steps, message: response['message'] }, goals.length === 1 ? 'goal sent' : 'goal sequence sent');
+      // The action goal and its result once it ends (the services: none).
+      const goal: { handle?: RclClientGoalHandle; result?: Record<string, unknown> } = {};
+      if (action) {
+        // One goal image without budgets: the planner makes its stages with the model's proposer, as SetGoal does.
+        const request =
+          goals.length === 1
+            ? { kind: 'single' as const, image: goals[0] as RgbImage }
+            : { kind: 'sequence' as const, images: [...goals], steps: [...o.steps], thresholds: [] };
+        const handle = await action.sendGoal(pickPlaceGoalMsg(request, 0));
+        if (!handle.accepted) throw new Error('the planner rejected the PickPlace goal (its log says why)');
+        goal.handle = handle;
+        void handle.getResult().then((r) => (goal.result = r));
+        log.info({ seed, goals: goals.length, steps: o.steps }, 'PickPlace goal sent');
+      } else {
+        const response =
+          goals.length === 1
+            ? await singleClient.sendRequestAsync({ image: imageToMsg(goals[0] as RgbImage), file_name: '', use_current_frame: false })
+            : await goalClient.sendRequestAsync({ images: goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
+        if (response['accepted'] !== true) throw new Error(`the planner refused the goals: ${String(response['message'])}`);
+        log.info({ seed, goals: goals.length, steps: o.steps, message: response['message'] }, goals.length === 1 ? 'goal sent' : 'goal sequence sent');
+      }
       let running = false;
       let planS = INITIAL_PLAN_S;
       const planTimes: number[] = [];
@@ -193,9 +216,10 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         }
         success = judge.info?.success ?? false;
         const timeout = o.timeoutS ?? episodeTimeoutS(o.steps, o.periodS, planS);
-        if (success || (running && st?.code_name === 'GOAL_REACHED') || Date.now() - t0 > timeout * 1000) break;
+        if (success || goal.result || (running && st?.code_name === 'GOAL_REACHED') || Date.now() - t0 > timeout * 1000) break;
       }
       const last = latestStatus(); // the planner's word on the episode, before it is told to hold
+      if (goal.handle && !goal.result) await goal.handle.cancelGoal(); // the arm holds at once
       await trigger(`${o.planner}/clear_goal`, 1000); // hold until the next episode
       await sleep(SETTLE_MS); // the last poses
       const info = judge.info;
@@ -205,7 +229,11 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         lifted: info?.lifted ?? false,
         steps: last?.step ?? seenStep,
         ...(info ? { info } : {}),
-        ...(last ? { lastStatus: `${last.code_name}: ${last.message}` } : {}),
+        ...(goal.result
+          ? { lastStatus: `${String(goal.result['outcome_name'])}: ${String(goal.result['message'])}` }
+          : last
+            ? { lastStatus: `${last.code_name}: ${last.message}` }
+            : {}),
         meanPlanMs: planTimes.length ? planTimes.reduce((a, b) => a + b, 0) / planTimes.length : NaN,
         elapsedS: (Date.now() - t0) / 1000,
       };
@@ -218,6 +246,21 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
     recording?.node.destroy();
     node.destroy();
   }
+}
+
+/** The planner's PickPlace action client, or undefined (logged) when the action type or server is missing: then the services. */
+async function pickPlaceClient(rcl: RclModule, node: RclNode, planner: string, log: Logger): Promise<RclActionClient | undefined> {
+  const name = plannerService(planner, 'pickPlace');
+  let client: RclActionClient;
+  try {
+    client = new rcl.ActionClient(node, PICK_PLACE_TYPE, name);
+  } catch (error) {
+    log.info({ error: (error as Error).message.split('\n')[0] }, `${PICK_PLACE_TYPE} is not built here; sending goals with the services`);
+    return undefined;
+  }
+  if (await client.waitForServer(ACTION_WAIT_MS)) return client;
+  log.info({ action: name }, 'the planner serves no PickPlace action; sending goals with the services');
+  return undefined;
 }
 
 /** A node of its own that hands every message of the recorder's topics to it, stamped on arrival. */

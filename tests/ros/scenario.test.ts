@@ -10,6 +10,8 @@ import {
   tcpFromJointState,
 } from '../../src/scenario/judge.js';
 import { createLogger } from '../../src/log.js';
+import { PICK_PLACE_TYPE } from '../../src/ros/pick-place-server.js';
+import { CancelResponse, GoalStatus, type RclServerGoalHandle } from '../../src/ros/rcl-types.js';
 import { fakeRclnodejs, type FakeNode } from './fake-rclnodejs.js';
 
 const REST = 0.0225;
@@ -186,5 +188,102 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
       'goals 2 3/4',
       'planner clear',
     ]);
+  });
+});
+
+describe('the scenario runner through the PickPlace action (rclnodejs action doubles)', () => {
+  const target = [0.5129, -0.1902, 0];
+  const names = [...PANDA_READY_Q.map((_, i) => `fr3_joint${i + 1}`), 'fr3_finger_joint1', 'fr3_finger_joint2'];
+  const tool = Array.from(forwardKinematics(PANDA_READY_Q).position.slice(0, 3));
+  const options: ScenarioOptions = {
+    planner: '/jepa_mpc_planner',
+    seeds: [7],
+    goalsFor: async () => [
+      { width: 2, height: 2, data: new Uint8Array(12) },
+      { width: 2, height: 2, data: new Uint8Array(12) },
+    ],
+    steps: [3, 4],
+    periodS: 0.25,
+    timeoutS: 5,
+    topics: { cube: '/gz/task_cube/pose', target: '/unused/target', pose: '/unused/pose', joints: '/joint_states' },
+    cubeRestZ: REST,
+    cubeFrame: 'task_cube',
+    target,
+    tcpFromJoints: true,
+  };
+  /** A planner graph with the goal services and a PickPlace server whose goals `execute` runs. */
+  function graph(execute: (n: FakeNode, handle: RclServerGoalHandle) => Promise<object>, cancel?: () => number) {
+    const rcl = fakeRclnodejs();
+    const createNode = rcl.createNode.bind(rcl);
+    const calls: string[] = [];
+    const servers: { handles: Map<number, { status: number }> }[] = [];
+    rcl.createNode = (name: string) => {
+      const n = createNode(name) as FakeNode;
+      n.createService('jepa_mpc_interfaces/srv/SetGoalSequence', '/jepa_mpc_planner/set_goal_sequence', {}, () => {
+        calls.push('services');
+        return { accepted: true, message: 'ok', goal_count: 2 };
+      });
+      n.createService('std_srvs/srv/Trigger', '/jepa_mpc_planner/clear_goal', {}, () => (calls.push('clear'), { success: true, message: '' }));
+      if (name === 'jepa_mpc_scenario') {
+        const server = new rcl.ActionServer(
+          n,
+          PICK_PLACE_TYPE,
+          '/jepa_mpc_planner/pick_place',
+          (h) => {
+            const goal = h.request as { images: unknown[]; max_steps: number[] };
+            calls.push(`action ${goal.images.length} ${goal.max_steps.join('/')}`);
+            return execute(n, h);
+          },
+          undefined,
+          undefined,
+          cancel ?? (() => CancelResponse.REJECT),
+        );
+        servers.push(server as unknown as (typeof servers)[number]);
+      }
+      return n;
+    };
+    return { rcl, calls, servers };
+  }
+  /** The cube lifted at the tool, then set down on the target and released. */
+  const placeCube = (n: FakeNode) => {
+    n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.022, 0.022] });
+    n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', tool[0] as number, tool[1] as number, tool[2] as number)] });
+    n.deliver('/gz/task_cube/pose', { transforms: [transform('task_cube', target[0] as number, target[1] as number, REST)] });
+    n.deliver('/joint_states', { name: names, position: [...PANDA_READY_Q, 0.04, 0.04] });
+  };
+
+  it('sends the goals as one action goal with their budgets and takes the result as the planner’s word', async () => {
+    const { rcl, calls } = graph(async (n, h) => {
+      placeCube(n);
+      h.succeed();
+      return { outcome: 0, outcome_name: 'REACHED', message: 'all 2 goals done', steps: 7, elapsed_s: 2, final_energy: 0.1 };
+    });
+    const [verdict] = await runScenario(rcl, options, createLogger('test'));
+    expect(calls).toEqual(['action 2 3/4', 'clear']);
+    expect(verdict).toMatchObject({ seed: 7, success: true, lifted: true, lastStatus: 'REACHED: all 2 goals done' });
+  });
+
+  it('cancels a goal still running once the cube is judged placed (the arm holds); --services sends by the services', async () => {
+    let release: (() => void) | undefined;
+    const { rcl, calls, servers } = graph(
+      (n) => {
+        placeCube(n);
+        return new Promise<object>((resolve) => (release = () => resolve({ outcome: 2, outcome_name: 'CANCELLED', message: 'cancelled' })));
+      },
+      () => {
+        calls.push('cancel');
+        setImmediate(() => release?.());
+        return CancelResponse.ACCEPT;
+      },
+    );
+    const [verdict] = await runScenario(rcl, options, createLogger('test'));
+    await new Promise((r) => setImmediate(r));
+    expect(verdict?.success).toBe(true);
+    expect(calls).toEqual(['action 2 3/4', 'cancel', 'clear']);
+    const handle = [...(servers[0]?.handles.values() ?? [])][0];
+    expect(handle?.status).toBe(GoalStatus.ABORTED); // this double's execute ends without canceled(): the server aborts it
+    calls.length = 0;
+    await runScenario(rcl, { ...options, useAction: false }, createLogger('test'));
+    expect(calls).toEqual(['services', 'clear']);
   });
 });
