@@ -12,7 +12,8 @@ import { DEFAULT_CAMERA, type TabletopOptions } from '../../sim/tabletop.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
 import type { PlannerConfig } from '../core/mpc.js';
 import type { PlannerSettings } from '../model/planner-settings.js';
-import { SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
+import { SUBGOAL_PLANS, SUBGOAL_SCHEMES, type SubgoalScheme } from '../loop/goals.js';
+import { stageMismatch } from '../core/stages.js';
 import type { Manifest } from '../model/manifest.js';
 import { choiceFlag, intFlag, numberFlag, onOffFlag } from './args.js';
 import { CliError } from './cli-error.js';
@@ -50,7 +51,7 @@ export const RUN_HELP = [
   '  --seed S             layout seed (default 0)',
   PLANNER_FLAG_HELP,
   `  --subgoals NAME      goal images: ${SUBGOAL_SCHEMES.join('|')} (default: the model's simulator.subgoals, else ${DEFAULT_SUBGOAL_SCHEME}; paper = grasped, near target, placed; waypoints adds hover and at-cube frames before the grasp and a lowered one before the release; final = the finished task only)`,
-  "  --propose on|off     let the model's subgoal proposer make the stages no goal image was given for (default: on when the model has one)",
+  "  --propose on|off     let the model's subgoal proposer make the stages no goal image was given for (default: on when the model has one whose stages the --subgoals images fit)",
   "  --goal-readout on|off read each goal image's gripper with the model's goal readout (default on; off: the proposer's closedness, else none)",
   "  --subgoal-steps LIST step budget per subgoal, e.g. 12,10,8 (default: the scheme's)",
   "  --image-size N       camera resolution (default: the model's input size, the resolution it was trained on)",
@@ -112,15 +113,16 @@ export function runSettings(values: Record<string, string | boolean | undefined>
   const modelSize = view.height === view.width && IMAGE_SIZES.includes(view.height) ? view.height : DEFAULT_IMAGE_SIZE;
   const size = intFlag('image-size', str('image-size'), modelSize, 64, 256);
   if (!IMAGE_SIZES.includes(size)) throw new CliError(`--image-size must be one of ${IMAGE_SIZES.join(', ')}, got ${size}`);
+  const subgoals = choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, m.simulator.subgoals ?? DEFAULT_SUBGOAL_SCHEME);
   return {
     task,
     seed: intFlag('seed', str('seed'), 0),
     planner,
     plannerSettings,
-    subgoals: choiceFlag('subgoals', str('subgoals'), SUBGOAL_SCHEMES, m.simulator.subgoals ?? DEFAULT_SUBGOAL_SCHEME),
+    subgoals,
     subgoalSteps,
     perturbation: perturbationFromFlags(values),
-    propose: proposeFlag(str('propose'), m, task),
+    propose: proposeFlag(str('propose'), m, task, subgoals),
     sim: {
       task,
       controlPeriod: m.controlPeriodS,
@@ -191,10 +193,21 @@ function colourFlag(name: string, value: string | undefined, named: Readonly<Rec
   throw new CliError(`--${name} must be one of ${Object.keys(named).join('|')} or R,G,B in [0, 1], got '${value}'`);
 }
 
-/** `--propose on|off`: default on exactly when the model has a subgoal proposer for the task; on without one is an error. */
-function proposeFlag(value: string | undefined, m: Manifest, task: TaskName): boolean {
-  const on = onOffFlag('propose', value, m.subgoalProposer?.task === task);
-  if (on && m.subgoalProposer?.task !== task)
-    throw new CliError(`--propose on: model '${m.name}' has no subgoal proposer for ${task} (manifest subgoalProposer)`);
+/**
+ * `--propose on|off`: default on exactly when the model has a subgoal proposer for the task and the
+ * scheme's goal images fit its stages ({@link stageMismatch}); on without one, or with goals that
+ * do not fit, is an error.
+ */
+function proposeFlag(value: string | undefined, m: Manifest, task: TaskName, scheme: SubgoalScheme): boolean {
+  const proposer = m.subgoalProposer?.task === task ? m.subgoalProposer : undefined;
+  const mismatch =
+    proposer &&
+    stageMismatch(
+      proposer.stages,
+      SUBGOAL_PLANS[task][scheme].map((s) => s.name),
+    );
+  const on = onOffFlag('propose', value, proposer !== undefined && mismatch === undefined);
+  if (on && !proposer) throw new CliError(`--propose on: model '${m.name}' has no subgoal proposer for ${task} (manifest subgoalProposer)`);
+  if (on && mismatch) throw new CliError(`--propose on with --subgoals ${scheme}: ${mismatch}`);
   return on;
 }

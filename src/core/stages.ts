@@ -13,21 +13,34 @@ export interface StagePlan {
 }
 
 /**
+ * Why given goal names cannot take their places among a proposer's stages, or undefined when they
+ * can: every goal but the last must name a stage, in the stages' order (the last goal is the
+ * task's goal and takes the last stage whatever its name).
+ */
+export function stageMismatch(stageNames: readonly string[], givenNames: readonly string[]): string | undefined {
+  let previous = -1;
+  for (const [i, name] of givenNames.entries()) {
+    const at = i === givenNames.length - 1 ? stageNames.length - 1 : stageNames.indexOf(name);
+    if (at < 0) return `goal '${name}' is not one of the proposer's stages (${stageNames.join(', ')})`;
+    if (at <= previous) return `goal '${name}' comes before an earlier goal among the proposer's stages (${stageNames.join(', ')})`;
+    previous = at;
+  }
+  return undefined;
+}
+
+/**
  * Merges given goal images into the proposed stages. A given goal replaces the proposed stage of
  * the same name (the last given goal replaces the last stage whatever its name: it is the task's
  * goal); stages with no given goal keep the proposer's latents. Budgets are the proposer's.
- * @throws RangeError when a given goal (other than the last) names no proposed stage, or the
- *   given goals are out of the stages' order.
+ * @throws RangeError when the names do not fit the stages ({@link stageMismatch}).
  */
 export function mergeStages(proposed: StagePlan, given: { readonly names: readonly string[]; readonly goals: readonly Latents[] }): StagePlan {
+  const mismatch = stageMismatch(proposed.names, given.names);
+  if (mismatch) throw new RangeError(mismatch);
   const stages = [...proposed.stages];
   const last = proposed.names.length - 1;
-  let previous = -1;
   given.names.forEach((name, i) => {
     const at = i === given.names.length - 1 ? last : proposed.names.indexOf(name);
-    if (at < 0) throw new RangeError(`goal '${name}' is not one of the proposer's stages (${proposed.names.join(', ')})`);
-    if (at <= previous) throw new RangeError(`goal '${name}' comes before an earlier goal among the proposer's stages (${proposed.names.join(', ')})`);
-    previous = at;
     const goal = given.goals[i] as Latents;
     const proposedGripper = (proposed.stages[at] as Latents).gripperReadout;
     // A given image read by the model's goal readout keeps its reading; else the proposer's.
