@@ -17,8 +17,10 @@ import { graspProbe, type GraspProbe } from '../loop/grasp-probe.js';
 import { rayProbe, type RayProbe } from '../loop/ray-probe.js';
 import type { RgbImage } from '../model/image.js';
 import { modelDir } from '../paths.js';
-import { energyPlot, sideBySide } from '../viz/episode-video.js';
-import { heatmap } from '../viz/plot.js';
+import { sideBySide } from '../viz/episode-video.js';
+import { energySpec, landscapeSpec } from '../viz/vega/episode.js';
+import { episodeReportHtml, type ReportPlot } from '../viz/vega/report.js';
+import { writePlot } from '../viz/vega/write.js';
 import { intFlag } from './args.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
 import { RUN_HELP, RUN_OPTIONS, SIM_MODEL, episodeSimOptions, runSettings } from './planned-run.js';
@@ -29,8 +31,10 @@ import type { McapRecorder } from '../record/mcap-recorder.js';
 const HELP = `usage: jepa-mpc demo [options]
 
 Runs one planned episode (default pick-and-place) in the built-in simulator and writes
-<out>/demo.gif, <out>/energy.png, <out>/landscape.png, <out>/summary.json and the episode as
-<out>/episode.mcap (open it in Foxglove with docs/foxglove-layout.json; 'jepa-mpc inspect').
+<out>/demo.gif, <out>/energy.png, <out>/landscape.png (each plot with its Vega-Lite spec .vl.json and
+an interactive .html page), <out>/summary.json, <out>/report.html (verdict, GIF and plots in one
+page) and the episode as <out>/episode.mcap (open it in Foxglove with docs/foxglove-layout.json;
+'jepa-mpc inspect').
 
 options:
 ${RUN_HELP}
@@ -125,18 +129,26 @@ export async function main(argv: string[]): Promise<number> {
     files['gif'] = join(outDir, 'demo.gif');
     files['energy'] = join(outDir, 'energy.png');
     files['summary'] = join(outDir, 'summary.json');
+    files['report'] = join(outDir, 'report.html');
     await writeFile(files['gif'] as string, encodeGif({ frames: composed.map((c) => c.data), width: first.width, height: first.height }, 300));
     const yLabel =
       episode.goalGripper.length && s.planner.goalGripperWeight > 0 ? `energy (mean |z - z_goal| + ${s.planner.goalGripperWeight}|g - g_goal|)` : undefined;
-    await writeFile(
-      files['energy'] as string,
-      energyPlot(
-        episode.records.map((r) => r.energy),
-        episode.switches,
-        `${s.task} seed ${s.seed}: energy per step`,
-        yLabel,
-      ).toPng(),
-    );
+    const energyTitle = `${s.task} seed ${s.seed}: energy per step`;
+    const plots: ReportPlot[] = [
+      {
+        title: energyTitle,
+        files: await writePlot(
+          files['energy'] as string,
+          energySpec(
+            episode.records.map((r) => r.energy),
+            episode.switches,
+            energyTitle,
+            yLabel,
+          ),
+          energyTitle,
+        ),
+      },
+    ];
 
     let spearman: number | null = null;
     let depth: RayProbe | null = null;
@@ -157,17 +169,8 @@ export async function main(argv: string[]): Promise<number> {
       probed = goals.tcpPositions.reduce((best, p, i) => ((p[2] as number) > (goals.tcpPositions[best] as Float64Array)[2]! ? i : best), 0);
       depth = await rayProbe(lsim, model, goals.frames[probed] as RgbImage, goals.tcpPositions[probed] as Float64Array, s.seed);
       files['landscape'] = join(outDir, 'landscape.png');
-      await writeFile(
-        files['landscape'],
-        heatmap(land.energies, {
-          title: `energy to goal 1, rank corr ${land.spearman.toFixed(2)}`,
-          xLabel: 'dx from goal (m)',
-          yLabel: 'dy (m)',
-          xs: land.xs,
-          ys: land.ys,
-          mark: [0, 0],
-        }).toPng(),
-      );
+      const landscapeTitle = 'energy landscape around goal 1';
+      plots.push({ title: landscapeTitle, files: await writePlot(files['landscape'], landscapeSpec(land), landscapeTitle) });
     }
     // At the 'grasped' goal's pose with the fingers open: does the model want to close them?
     const graspIndex = goals.names.indexOf('grasped');
@@ -203,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       files,
     };
     await writeFile(files['summary'] as string, `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(files['report'] as string, episodeReportHtml(reportOf(summary, plots)));
     if (values.json) console.log(JSON.stringify(summary));
     else {
       const f = episode.finalTask;
@@ -236,4 +240,44 @@ export async function main(argv: string[]): Promise<number> {
     for (const sim of sims) sim.close();
     await model.close();
   }
+}
+
+/** The demo summary's fields the report shows. */
+interface ReportedSummary {
+  readonly task: string;
+  readonly seed: number;
+  readonly model: string;
+  readonly provider: string;
+  readonly optimizer: string;
+  readonly success: boolean;
+  readonly successStep: number | null;
+  readonly steps: number;
+  readonly meanPlanMs: number;
+  readonly final: { readonly tcpToTarget: number; readonly cubeToTarget: number; readonly cubeLift: number };
+  readonly landscapeSpearman: number | null;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** The episode report of a demo run: verdict, figures, the GIF and the plots, links to the other files. */
+function reportOf(s: ReportedSummary, plots: readonly ReportPlot[]) {
+  const cm = (m: number) => `${(m * 100).toFixed(1)} cm`;
+  const links: Record<string, string> = { 'summary (JSON)': s.files['summary'] as string };
+  if (s.files['mcap']) links['recording (MCAP, open in Foxglove)'] = s.files['mcap'];
+  return {
+    title: `${s.task} seed ${s.seed}: ${s.model}`,
+    verdict: s.success ? `SUCCESS at step ${s.successStep}` : `not solved in ${s.steps} steps`,
+    success: s.success,
+    figures: [
+      ['model', `${s.model} on ${s.provider}, ${s.optimizer}`],
+      ['steps', String(s.steps)],
+      ['time per plan', `${s.meanPlanMs} ms`],
+      ['final tool → target', cm(s.final.tcpToTarget)],
+      ['final cube → target', cm(s.final.cubeToTarget)],
+      ['cube lift', cm(s.final.cubeLift)],
+      ...(s.landscapeSpearman !== null ? [['landscape rank correlation', s.landscapeSpearman.toFixed(2)] as const] : []),
+    ] as const,
+    gif: s.files['gif'] as string,
+    plots,
+    links,
+  };
 }

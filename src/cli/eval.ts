@@ -7,7 +7,6 @@
  * fixed list of perturbations (appearance-suite.ts), as a table, one JSON object and a PNG plot;
  * `--compare FILE.json` sets an earlier suite run beside it, case by case (suite-compare.ts).
  */
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { activeOptimizer } from '../core/mpc.js';
 import { evaluationsPerPlan } from '../core/optimizer.js';
@@ -22,6 +21,7 @@ import { PERTURBATION_FLAGS, RUN_HELP, RUN_OPTIONS, SIM_MODEL, runSettings, type
 import { episodeRecord, evaluate, summariseRun, type EvaluationOptions } from './evaluation.js';
 import { parseSuite, runSuite, selectCases, suiteCases, suiteTable, SUITES, type SuiteCase, type SuiteName, type SuiteRow } from './appearance-suite.js';
 import { suitePlot } from './appearance-plot.js';
+import { writePlot } from '../viz/vega/write.js';
 import { checkBaseline, readBaseline, withBaseline, type SuiteBaseline } from './suite-compare.js';
 import type { WorldModel } from '../model/world-model.js';
 import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
@@ -265,7 +265,8 @@ async function runSuiteCommand(model: WorldModel, s: RunSettings, suite: SuiteRe
   if (suite.plot !== undefined) {
     const episodes = `${loop.episodes} episode${loop.episodes > 1 ? 's' : ''} per case`;
     const vs = suite.baseline ? ` vs ${suite.baseline.model}` : '';
-    await writeFile(suite.plot, suitePlot(rows, `${suite.name} suite: ${model.manifest.name}${vs}, ${s.task}, ${episodes}`, suite.baseline).toPng());
+    const suiteTitle = `${suite.name} suite: ${model.manifest.name}${vs}, ${s.task}, ${episodes}`;
+    await writePlot(suite.plot, suitePlot(rows, suiteTitle, suite.baseline), suiteTitle);
   }
   return rows;
 }

@@ -9,7 +9,6 @@
  *   status cycles; `--plot FILE.png` draws RSS, heap and lag over time.
  * Prints tables, or one JSON object with --json.
  */
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { TabletopSim } from '../../sim/tabletop.js';
 import { createLogger } from '../log.js';
@@ -18,8 +17,9 @@ import { slopePerHour } from '../loop/process-probe.js';
 import { runRealTime, type FloodSpec, type RealTimeReport } from '../loop/real-time.js';
 import { WORKER_FAULTS, type WorkerFault } from '../model/worker-protocol.js';
 import { modelDir } from '../paths.js';
-import { Canvas } from '../viz/canvas.js';
-import { xyPlot } from '../viz/plot.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { downsampleMax, panels, xyChart } from '../viz/vega/charts.js';
+import { writePlot } from '../viz/vega/write.js';
 import { choiceFlag, intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './model-flags.js';
@@ -37,6 +37,10 @@ const GOAL_SETS = 8;
 const WARMUP_S = 60;
 const PROBE_MS = { short: 100, soak: 1000 };
 const MB = 1024 * 1024;
+/** Plot area width of the soak's panels (px). */
+const SOAK_WIDTH = 640;
+/** Points per series in the soak plot: a two-hour soak samples 7200 (each point the largest of its run). */
+const SOAK_PLOT_POINTS = SOAK_WIDTH;
 
 const HELP = `usage: jepa-mpc stress (--flood LIST | --worker-kill LIST | --soak) [options]
 
@@ -264,7 +268,7 @@ async function soakRun(seconds: number, run: Run, plot: string | undefined, json
     rssStartMb: round(r.samples.find((x) => x.tS >= fromS)?.rssMb ?? NaN, 1),
     rssEndMb: round(r.samples.at(-1)?.rssMb ?? NaN, 1),
   };
-  if (plot) await writeFile(plot, soakPlot(r, result.rssSlopeMbPerHour).toPng());
+  if (plot) await writePlot(plot, soakPlot(r, result.rssSlopeMbPerHour), 'soak');
   if (!json) {
     console.log(
       formatTable(
@@ -289,28 +293,30 @@ async function soakRun(seconds: number, run: Run, plot: string | undefined, json
   return result;
 }
 
-/** RSS and heap (MB) and event-loop lag (ms) against minutes. */
-function soakPlot(r: RealTimeReport, slope: number): Canvas {
-  const minutes = (t: number) => t / 60;
-  const memory = xyPlot(
-    [
-      { label: 'RSS MB', points: r.samples.map((x) => [minutes(x.tS), x.rssMb] as const) },
-      { label: 'heap MB', points: r.samples.map((x) => [minutes(x.tS), x.heapMb] as const) },
-      { label: 'external MB', points: r.samples.map((x) => [minutes(x.tS), x.externalMb] as const) },
-    ],
-    { title: `memory over the soak (RSS slope ${slope} MB/h)`, xLabel: 'minutes', yLabel: 'MB', width: 720, height: 300 },
-  );
-  const lag = xyPlot([{ label: 'lag ms, max per s', points: r.samples.map((x) => [minutes(x.tS), x.lagMaxMs] as const) }], {
+/** RSS and heap (MB) and event-loop lag (ms) against minutes, at most {@link SOAK_PLOT_POINTS} points a series (exported for the plot benchmark). */
+export function soakPlot(r: RealTimeReport, slope: number): TopLevelSpec {
+  const series = (label: string, y: (x: RealTimeReport['samples'][number]) => number) => ({
+    label,
+    points: downsampleMax(
+      r.samples.map((x) => [x.tS / 60, y(x)] as const),
+      SOAK_PLOT_POINTS,
+    ),
+  });
+  const memory = xyChart([series('RSS MB', (x) => x.rssMb), series('heap MB', (x) => x.heapMb), series('external MB', (x) => x.externalMb)], {
+    title: `memory (RSS slope ${Number.isFinite(slope) ? slope : '– (warm-up only)'} MB/h)`,
+    xLabel: 'minutes',
+    yLabel: 'MB',
+    width: SOAK_WIDTH,
+    height: 240,
+  });
+  const lag = xyChart([series('lag ms, max per s', (x) => x.lagMaxMs)], {
     title: 'event-loop lag',
     xLabel: 'minutes',
     yLabel: 'ms',
-    width: 720,
-    height: 220,
+    width: SOAK_WIDTH,
+    height: 160,
   });
-  const c = new Canvas(720, 520);
-  c.blit(memory, 0, 0);
-  c.blit(lag, 0, 300);
-  return c;
+  return panels('the soak: memory and event-loop lag', [memory, lag], 1);
 }
 
 /** The issue's headline figures over the runs made. */

@@ -2,17 +2,18 @@
  * `jepa-mpc sweep`: success against planning compute. For each optimiser and size of a grid and
  * each task it runs `eval`'s episodes (the same loop, seeds S…S+N−1) and records the success, the
  * evaluations per plan and the measured time per plan; prints a table, writes a PNG plot
- * (success vs time per plan, one panel per task), or prints one JSON object with --json.
+ * (success vs time per plan, one panel per task; with its Vega-Lite spec and HTML page), or
+ * prints one JSON object with --json.
  */
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { activeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../core/mpc.js';
 import { evaluationsPerPlan } from '../core/optimizer.js';
 import { modelDir } from '../paths.js';
 import { describePerturbation } from '../../sim/perturb.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
-import { Canvas } from '../viz/canvas.js';
-import { xyPlot } from '../viz/plot.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { panels, SERIES_COLORS, xyChart } from '../viz/vega/charts.js';
+import { writePlot } from '../viz/vega/write.js';
 import { intFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { evaluate, summariseRun, type RunSummary } from './evaluation.js';
@@ -38,7 +39,8 @@ const DEFAULT_TASKS = 'pick-place,reach';
 const PLAN_BUDGET_MS = 100;
 /** The success the plot marks (17/20). */
 const TARGET_SUCCESS = 0.85;
-const PANEL = { width: 560, height: 340 };
+/** Plot area of one task's panel (px). */
+const PANEL = { width: 440, height: 260 };
 
 const HELP = `usage: jepa-mpc sweep [options]
 
@@ -76,7 +78,7 @@ export function parseGrid(text: string, optimizers: readonly OptimizerName[]): G
 }
 
 /** One measured point. */
-interface SweepRow extends RunSummary {
+export interface SweepRow extends RunSummary {
   readonly task: TaskName;
   readonly optimizer: OptimizerName;
   readonly samples: number;
@@ -158,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     bar.finish();
     if (plotFile !== undefined)
-      await writeFile(plotFile, sweepPlot(rows, tasks, `${episodes} episodes per point, onnxruntime threads: ${values.threads ?? 'default'}`).toPng());
+      await writePlot(plotFile, sweepPlot(rows, tasks, `${episodes} episodes per point, onnxruntime threads: ${values.threads ?? 'default'}`), 'sweep');
     const out = {
       model: model.manifest.name,
       provider: model.provider,
@@ -194,19 +196,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The sweep's picture: per task, success rate against ms per plan, one line per optimiser. */
-function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], conditions: string): Canvas {
-  const panels = tasks.map((task) => {
-    const series = OPTIMIZER_NAMES.map((optimizer) => ({
+/** The sweep's picture (exported for the plot benchmark): per task, success rate against ms per plan, one line per optimiser (dashed: the budget and the target). */
+export function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], conditions: string): TopLevelSpec {
+  const charts = tasks.map((task) => {
+    const series = OPTIMIZER_NAMES.map((optimizer, k) => ({
       label: optimizer,
+      color: SERIES_COLORS[k % SERIES_COLORS.length] as string,
       points: rows
         .filter((r) => r.task === task && r.optimizer === optimizer)
         .map((r) => [r.meanPlanMs, r.successRate] as const)
         .sort((a, b) => a[0] - b[0]),
     })).filter((s) => s.points.length > 0);
-    return xyPlot(series, {
+    return xyChart(series, {
       title: `${task}: success vs plan time`,
-      xLabel: `ms per plan (log); ${conditions}`,
+      xLabel: 'ms per plan (log scale)',
       yLabel: 'success rate',
       logX: true,
       yRange: [0, 1],
@@ -215,7 +218,5 @@ function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], condit
       ...PANEL,
     });
   });
-  const out = new Canvas(PANEL.width * panels.length, PANEL.height);
-  panels.forEach((p, k) => out.blit(p, k * PANEL.width, 0));
-  return out;
+  return panels(`success against plan time: ${conditions}`, charts);
 }

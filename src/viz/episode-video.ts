@@ -1,10 +1,10 @@
 /**
  * Episode pictures: each control step's camera frame side by side with the goal image the
- * planner was steering to, captioned with the step, subgoal and energy; plus the energy plot.
+ * planner was steering to, captioned with the step, subgoal and energy (the GIF's frames; the
+ * episode's plots are Vega-Lite specs in src/viz/vega).
  */
 import type { RgbImage } from '../model/image.js';
 import { Canvas, COLORS } from './canvas.js';
-import { linePlot } from './plot.js';
 
 /** Pixels per source pixel in the composed frames. */
 const SCALE = 2;
@@ -31,14 +31,4 @@ export function sideBySide(frame: RgbImage, goal: RgbImage, caption: FrameCaptio
   c.text(w + GAP + 4, 4, `GOAL: ${caption.subgoalName}`, COLORS.black);
   if (caption.success) c.text(4, 14, 'SUCCESS', COLORS.green);
   return c;
-}
-
-/** The energy-per-step plot of an episode, subgoal switches dashed. */
-export function energyPlot(energies: readonly number[], switches: readonly number[], title: string, yLabel = 'energy (mean |z - z_goal|)'): Canvas {
-  return linePlot([{ label: 'energy to goal', values: energies }], {
-    title,
-    xLabel: 'control step',
-    yLabel,
-    markers: switches.map((s) => s - 1),
-  });
 }

@@ -164,7 +164,12 @@ describe('jepa-mpc eval --suite', () => {
     expect(bytes.length).toBeGreaterThan(0);
     expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const png = decodePng(bytes);
-    expect([png.width, png.height]).toEqual([800, 292]);
+    expect(png.width).toBeGreaterThan(png.height);
+    // A panel per kind (light-azimuth, cube-colour), side by side, in the spec beside the PNG.
+    expect(JSON.parse(await readFile(join(dir, 'suite.vl.json'), 'utf8'))).toMatchObject({
+      columns: 2,
+      concat: [{ title: 'light-azimuth' }, { title: 'cube-colour' }],
+    });
     const table = out.lines.join('\n');
     expect(table).toMatch(/light-30 +light turned 30° +[01]\/1/);
     expect(table).toMatch(/cube-white +cube white +[01]\/1/);

@@ -142,6 +142,8 @@ describe('jepa-mpc stress', () => {
     expect(r.soak.rssSlopeMbPerHour).toBeNull();
     expect(r.soak).toHaveProperty('externalSlopeMbPerHour');
     const png = decodePng(await readFile(plot));
-    expect([png.width, png.height]).toEqual([720, 520]);
+    expect(png.width).toBeGreaterThan(0);
+    // Memory above lag: two panels in one column, in the spec beside the PNG.
+    expect(JSON.parse(await readFile(join(dir, 'soak.vl.json'), 'utf8'))).toMatchObject({ columns: 1, concat: [{}, {}] });
   });
 });

@@ -45,7 +45,11 @@ describe('jepa-mpc sweep', () => {
       // Seed 3 is reached at the model's MPPI 100 x 3 (eval-cli.test.ts); 64 x 2 gets there too.
       expect(r.rows.every((row) => row.successes === 1 && row.meanPlanMs > 0)).toBe(true);
       const png = decodePng(await readFile(plot));
-      expect([png.width, png.height]).toEqual([560, 340]);
+      expect(png.width).toBeGreaterThan(png.height);
+      // The Vega-Lite spec beside the PNG: one panel per task.
+      const spec = JSON.parse(await readFile(join(dir, 'sweep.vl.json'), 'utf8')) as { concat: unknown[] };
+      expect(spec.concat).toHaveLength(1);
+      expect(await readFile(join(dir, 'sweep.html'), 'utf8')).toContain('vegaEmbed');
     }
   }, 180_000);
 
