@@ -109,9 +109,9 @@ describe('subgoal proposer of test-tiny', () => {
     await expectModelError(OnnxWorldModel.load(stages), 'SHAPE_MISMATCH', /output 'subgoals' has 2048 values, expected 3x16x64/);
   });
 
-  it("--propose defaults to on for the proposer's task only, and on is refused where there is none", () => {
-    expect(runSettings({ task: 'pick-place' }, model, 'reach').propose).toBe(true);
-    expect(runSettings({ task: 'pick-place', propose: 'off' }, model, 'reach').propose).toBe(false);
+  it("--propose defaults to on for the proposer's task only (where the goal images fit its stages), and on is refused where there is none", () => {
+    expect(runSettings({ task: 'pick-place', subgoals: 'final' }, model, 'reach').propose).toBe(true);
+    expect(runSettings({ task: 'pick-place', subgoals: 'final', propose: 'off' }, model, 'reach').propose).toBe(false);
     expect(runSettings({ task: 'reach' }, model, 'reach').propose).toBe(false);
     expect(() => runSettings({ task: 'reach', propose: 'on' }, model, 'reach')).toThrow(/has no subgoal proposer for reach/);
   });
