@@ -16,6 +16,7 @@
  * {@link SimFrankaGripper.observe} after each step.
  */
 import { FINGER_TRAVEL } from '../robot/panda-kinematics.js';
+import type { GripperCommand } from '../robot/commands.js';
 
 /** Largest opening between the fingers (m). */
 export const MAX_WIDTH_M = 2 * FINGER_TRAVEL;
@@ -34,18 +35,8 @@ const STALL_M = 0.0005;
 /** Steps a goal may take beyond its travel at its speed before it fails as not settling. */
 const SETTLE_STEPS = 8;
 
-/** A franka_gripper goal (franka_msgs Move, Grasp, Homing). */
-export type SimGripperGoal =
-  | { readonly kind: 'move'; readonly width: number; readonly speed: number }
-  | {
-      readonly kind: 'grasp';
-      readonly width: number;
-      readonly epsilonInner: number;
-      readonly epsilonOuter: number;
-      readonly speed: number;
-      readonly force: number;
-    }
-  | { readonly kind: 'homing' };
+/** A franka_gripper goal (franka_msgs Move, Grasp, Homing): the planner's gripper commands plus Homing. */
+export type SimGripperGoal = GripperCommand | { readonly kind: 'homing' };
 
 /** The Result of each of the three actions. */
 export interface SimGripperResult {
