@@ -85,13 +85,13 @@ describe('poses from a Gazebo run', () => {
   });
 });
 
-describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', () => {
-  const target = [0.5129, -0.1902, 0];
-  const options: ScenarioOptions = {
+/** Scenario options against a Gazebo-like graph: seed 7, one blank 2x2 goal image per step budget. */
+function gazeboOptions(target: number[], steps: number[]): ScenarioOptions {
+  return {
     planner: '/jepa_mpc_planner',
     seeds: [7],
-    goalsFor: async () => [{ width: 2, height: 2, data: new Uint8Array(12) }],
-    steps: [3],
+    goalsFor: async () => steps.map(() => ({ width: 2, height: 2, data: new Uint8Array(12) })),
+    steps,
     periodS: 0.25,
     timeoutS: 5,
     topics: { cube: '/gz/task_cube/pose', target: '/unused/target', pose: '/unused/pose', joints: '/joint_states' },
@@ -100,6 +100,11 @@ describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', (
     target,
     tcpFromJoints: true,
   };
+}
+
+describe('the scenario runner against a Gazebo-like graph (rclnodejs double)', () => {
+  const target = [0.5129, -0.1902, 0];
+  const options = gazeboOptions(target, [3]);
   const names = [...PANDA_READY_Q.map((_, i) => `fr3_joint${i + 1}`), 'fr3_finger_joint1', 'fr3_finger_joint2'];
 
   it('subscribes to the TFMessage cube and joint states only, and judges a lifted then placed cube a success', async () => {
@@ -195,22 +200,7 @@ describe('the scenario runner through the PickPlace action (rclnodejs action dou
   const target = [0.5129, -0.1902, 0];
   const names = [...PANDA_READY_Q.map((_, i) => `fr3_joint${i + 1}`), 'fr3_finger_joint1', 'fr3_finger_joint2'];
   const tool = Array.from(forwardKinematics(PANDA_READY_Q).position.slice(0, 3));
-  const options: ScenarioOptions = {
-    planner: '/jepa_mpc_planner',
-    seeds: [7],
-    goalsFor: async () => [
-      { width: 2, height: 2, data: new Uint8Array(12) },
-      { width: 2, height: 2, data: new Uint8Array(12) },
-    ],
-    steps: [3, 4],
-    periodS: 0.25,
-    timeoutS: 5,
-    topics: { cube: '/gz/task_cube/pose', target: '/unused/target', pose: '/unused/pose', joints: '/joint_states' },
-    cubeRestZ: REST,
-    cubeFrame: 'task_cube',
-    target,
-    tcpFromJoints: true,
-  };
+  const options = gazeboOptions(target, [3, 4]);
   /** A planner graph with the goal services and a PickPlace server whose goals `execute` runs. */
   function graph(execute: (n: FakeNode, handle: RclServerGoalHandle) => Promise<object>, cancel?: () => number) {
     const rcl = fakeRclnodejs();
