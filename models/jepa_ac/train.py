@@ -35,6 +35,7 @@ from .dataset import Dataset
 from .diagnostics import encode_frames, evaluate
 from .export import save_weights
 from .finger_probe import finger_probe
+from .grow import grow_encoder
 from .latent_ops import GRIPPER
 from .losses import losses, predictor_losses
 from .model import ACPredictor, PatchEncoder, build, count_params
@@ -104,7 +105,11 @@ def train(
         from .export import load_weights
 
         e0, p0, _ = load_weights(init)
-        encoder.load_state_dict(e0.state_dict())
+        if cfg.encoder.depth > e0.cfg.depth:  # a deeper preset from shallower weights: grow (grow.py)
+            added = grow_encoder(encoder, e0)
+            print(f"grew the --init encoder from depth {e0.cfg.depth} to {cfg.encoder.depth}: {added} identity blocks added", file=sys.stderr, flush=True)
+        else:
+            encoder.load_state_dict(e0.state_dict())
         predictor.load_state_dict(p0.state_dict())
         if cfg.predictor.residual and not p0.cfg.residual:
             # switching to a residual predictor: start from "copy the frame" (zero delta)
@@ -248,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--log", help="append JSON lines of losses and metrics here")
-    ap.add_argument("--init", help="start from these weights (same preset sizes)")
+    ap.add_argument("--init", help="start from these weights (same preset sizes; a preset with a deeper encoder grows the weights' encoder with identity blocks, grow.py)")
     ap.add_argument("--cube-weight", type=float, help="metric term for the task cube's displacement, metres per metre (training-time simulator truth; default: the preset's, 0)")
     ap.add_argument("--gripper-clips", type=float, help="fraction of each batch drawn around gripper open/close actions (default: the preset's, 0)")
     ap.add_argument("--gripper-contrast", type=float, help="weight of the gripper-contrast ranking loss: the real gripper action's prediction must beat the other choice's by --gripper-margin (default: the preset's, 0)")

@@ -79,6 +79,15 @@ PRESETS: Dict[str, TrainConfig] = {
         predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
         warmup=20,
     ),
+    # sim64-conv-residual with twice the encoder's transformer blocks (6): more capacity where the
+    # randomised worlds need it, the same 16 x 64 latents (the predictor and plan cost stay); the
+    # encoder runs once per control step. ``--init`` with sim64-conv-residual weights grows them
+    # (grow.py: the new blocks start as the identity)
+    "sim64-conv-deep-residual": TrainConfig(
+        encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=6, heads=4, mlp_ratio=4.0, stem="conv", stem_channels=[32, 64, 64]),
+        predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
+        warmup=20,
+    ),
     # CI smoke run: a few steps on a tiny dataset
     "smoke": TrainConfig(
         encoder=EncoderConfig(image_size=32, patch_size=16, dim=16, depth=1, heads=2, mlp_ratio=2.0),
