@@ -8,6 +8,7 @@
  */
 import { NAMES, PLANNER_NODE, SIM_NAMES, SIM_NAMESPACE, SIM_NODE, simTopic } from '../ros/topics.js';
 import { PLANNER_STATUS_TYPE } from './msg-definitions.js';
+import type { QosKind } from './qos.js';
 
 /** A node's private topic's absolute name (`~/status` of the planner → `/jepa_mpc_planner/status`). */
 function privateTopic(node: string, name: string): string {
@@ -16,17 +17,18 @@ function privateTopic(node: string, name: string): string {
 
 const plannerTopic = (name: string): string => privateTopic(PLANNER_NODE, name);
 
-/** A channel: topic and ROS 2 type. */
+/** A channel: topic, ROS 2 type and the QoS its publisher offers (default: rmw's default profile). */
 export interface ChannelSpec {
   readonly topic: string;
   readonly type: string;
+  readonly qos?: QosKind;
 }
 
 /** Every channel a recording may hold (a channel appears in a file once a message is written to it). */
 export const CHANNELS = {
-  image: { topic: simTopic('image'), type: 'sensor_msgs/msg/Image' },
-  wristImage: { topic: simTopic('wristImage'), type: 'sensor_msgs/msg/Image' },
-  pose: { topic: simTopic('pose'), type: 'geometry_msgs/msg/PoseStamped' },
+  image: { topic: simTopic('image'), type: 'sensor_msgs/msg/Image', qos: 'sensorData' },
+  wristImage: { topic: simTopic('wristImage'), type: 'sensor_msgs/msg/Image', qos: 'sensorData' },
+  pose: { topic: simTopic('pose'), type: 'geometry_msgs/msg/PoseStamped', qos: 'sensorData' },
   jointStates: { topic: simTopic('jointStates'), type: 'sensor_msgs/msg/JointState' },
   cubePose: { topic: simTopic('cubePose'), type: 'geometry_msgs/msg/PoseStamped' },
   targetPose: { topic: simTopic('targetPose'), type: 'geometry_msgs/msg/PoseStamped' },
@@ -41,7 +43,7 @@ export const CHANNELS = {
   latentDistance: { topic: plannerTopic('latent_distance'), type: 'std_msgs/msg/Float64' },
   /** The goal image of the stage the planner steers to, sent when the stage changes. */
   goalImage: { topic: plannerTopic('goal_image'), type: 'sensor_msgs/msg/Image' },
-  tf: { topic: '/tf', type: 'tf2_msgs/msg/TFMessage' },
+  tf: { topic: '/tf', type: 'tf2_msgs/msg/TFMessage', qos: 'tf' },
   /** The cube, the target and the planned path as markers for a 3D panel. */
   sceneMarkers: { topic: `${SIM_NAMESPACE}/scene_markers`, type: 'visualization_msgs/msg/MarkerArray' },
   /** Episode starts and verdicts as JSON (a file of `eval` holds several episodes one after another). */

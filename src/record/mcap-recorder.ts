@@ -14,8 +14,9 @@ import { parse } from '@foxglove/rosmsg';
 import { MessageWriter } from '@foxglove/rosmsg2-serialization';
 import type { EpisodeRecorder, EpisodeStart, EpisodeVerdict, PlanFigures, Point3, WorldSnapshot } from '../loop/recorder.js';
 import type { ArmCommand, StatusReport } from '../node/ports.js';
-import { CHANNELS, type ChannelKey } from './channels.js';
+import { CHANNELS, type ChannelKey, type ChannelSpec } from './channels.js';
 import { schemaText } from './msg-definitions.js';
+import { offeredQosProfiles, QOS_METADATA_KEY } from './qos.js';
 import { commandMessage, FRAMES, imageMsg, planPathMessage, sceneMarkersMsg, statusMessage, verdictFields, worldMessages } from './messages.js';
 
 /** The MCAP profile rosbag2 writes. */
@@ -173,13 +174,14 @@ export class McapRecorder implements EpisodeRecorder {
   private async channel(key: ChannelKey): Promise<number> {
     const known = this.channelIds.get(key);
     if (known !== undefined) return known;
-    const { topic, type } = CHANNELS[key];
+    const spec: ChannelSpec = CHANNELS[key];
+    const { topic, type } = spec;
     let schemaId = this.schemaIds.get(type);
     if (schemaId === undefined) {
       schemaId = await this.writer.registerSchema({ name: type, encoding: SCHEMA_ENCODING, data: new TextEncoder().encode(schemaText(type)) });
       this.schemaIds.set(type, schemaId);
     }
-    const id = await this.writer.registerChannel({ topic, schemaId, messageEncoding: MESSAGE_ENCODING, metadata: new Map() });
+    const id = await this.writer.registerChannel({ topic, schemaId, messageEncoding: MESSAGE_ENCODING, metadata: new Map([[QOS_METADATA_KEY, offeredQosProfiles(spec.qos ?? 'default')]]) });
     this.channelIds.set(key, id);
     return id;
   }

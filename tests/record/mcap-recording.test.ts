@@ -26,6 +26,7 @@ import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir, projectRoot } from '../../src/paths.js';
 import { CHANNELS } from '../../src/record/channels.js';
 import { McapRecorder } from '../../src/record/mcap-recorder.js';
+import { QOS_METADATA_KEY } from '../../src/record/qos.js';
 import { episodeVerdicts, readMcapReport } from '../../src/record/mcap-report.js';
 import { main as inspectMain } from '../../src/cli/inspect.js';
 
@@ -108,6 +109,21 @@ describe('an episode recorded to MCAP', () => {
     const frame = on(decoded.messages, 'image')[0]?.msg as { width: number; height: number; encoding: string; data: Uint8Array };
     expect(frame).toMatchObject({ width: 64, height: 64, encoding: 'rgb8' });
     expect(frame.data).toHaveLength(64 * 64 * 3);
+  });
+
+  it('offers each channel with the QoS its node publishes it with, as rosbag2 writes it (MCAP ros2 profile)', async () => {
+    const handle = await open(file, 'r');
+    try {
+      const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle) });
+      const qos = new Map([...reader.channelsById.values()].map((c) => [c.topic, c.metadata.get(QOS_METADATA_KEY)]));
+      expect([...qos.values()].every((q) => q !== undefined)).toBe(true);
+      expect(qos.get(CHANNELS.image.topic)).toMatch(/^- history: keep_last\n  depth: 5\n  reliability: best_effort\n  durability: volatile\n/);
+      expect(qos.get(CHANNELS.status.topic)).toMatch(/depth: 10\n  reliability: reliable\n/);
+      expect(qos.get(CHANNELS.tf.topic)).toMatch(/depth: 100\n/);
+      expect(qos.get(CHANNELS.energy.topic)).toContain('  deadline:\n    sec: 9223372036\n    nsec: 854775807\n');
+    } finally {
+      await handle.close();
+    }
   });
 
   it("holds the loop's records: the tool pose after each step, each plan's energy, each status", () => {
