@@ -8,6 +8,12 @@ CLI (from the repository root, Debian's interpreter):
 
     /usr/bin/python3 -m models.jepa_ac.export --weights models/test-tiny/weights.pt \
         --out models/test-tiny --name test-tiny --horizons 1 3 --predicted 1
+
+``--quantize int8`` (or ``fp16``: fp16 weights, fp32 compute) also writes the quantised variants
+beside the fp32 graphs (``models.jepa_ac.quantize``): ``rollout-h*-int8.onnx`` and
+``manifest-int8.json``; load them with ``--model DIR/manifest-int8.json``. A readout or proposer
+added to the folder later is not in that manifest: quantise after adding them
+(``/usr/bin/python3 -m models.jepa_ac.quantize --model DIR --precision int8``).
 """
 from __future__ import annotations
 
@@ -43,6 +49,7 @@ from ..flops import annotate_manifest
 from .model import ACPredictor, EncoderConfig, PatchEncoder, PredictorConfig, build, count_params
 from .onnx_export import save_onnx, set_output_shape, to_onnx
 from .onnx_numpy import NumpyOnnx
+from .quantize import FP16_WEIGHTS, INT8, quantize_folder
 from .rollout import RolloutEnergy
 
 WEIGHTS_FORMAT = "jepa-mpc/jepa-ac-weights@1"
@@ -254,6 +261,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--planning", help="JSON file with the manifest's planning block (default: the paper's CEM settings)")
     ap.add_argument("--subgoals", choices=SUBGOAL_SCHEMES,
                     help="the goal-image scheme the model is measured with (eval and scenario default to it)")
+    ap.add_argument("--quantize", nargs="+", choices=("int8", "fp16"), default=[],
+                    help="also write these precisions' graphs and manifest-<precision>.json (int8: int8 weights per output "
+                         "channel + dynamic int8 activations; fp16: fp16 weights cast to fp32, manifest precision fp16-weights)")
+    ap.add_argument("--quantize-graphs", choices=("all", "rollout"), default="rollout",
+                    help="quantise only the rollouts (default: the time is there; the latents stay exact) or the encoder too (all)")
     ap.add_argument("--shadows", action="store_true",
                     help="the model was trained on frames with shadows (default: what the weights' training data says)")
     args = ap.parse_args(argv)
@@ -264,6 +276,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with open(args.planning, encoding="utf-8") as f:
             planning = json.load(f)
     report = export_model(args.out, encoder, predictor, args.name, args.description, args.horizons, args.predicted, planning, parity=not args.no_parity, shadows=shadows, subgoals=args.subgoals)
+    for q in args.quantize:
+        report[f"quantized-{q}"] = quantize_folder(args.out, {"int8": INT8, "fp16": FP16_WEIGHTS}[q], args.quantize_graphs)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -8,7 +8,8 @@ manifest and parity files (``weights.pt`` too, checked by the tests). The networ
 V-JEPA 2-AC-shaped ones (models/jepa_ac/model.py), untrained: 64x64 image, patch 16 → 16 tokens
 of width 64; encoder depth 1; predictor width 64, depth 2, 4 heads; rollout graphs for horizons
 1 (also outputs `predicted`) and 3; a goal readout (``readout.onnx``, channels 4 and 8, random
-weights) with ``planning.goalGripperWeight`` 0 (the term off unless a caller turns it on).
+weights) with ``planning.goalGripperWeight`` 0 (the term off unless a caller turns it on); test-tiny
+also its int8 variant (``rollout-h*-int8.onnx``, ``manifest-int8.json``; quantize.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .export import export_model, save_weights
 from .model import EncoderConfig, PredictorConfig, build
 from .readout import GripperReadout, ReadoutConfig, add_to_model
 from . import proposer as proposer_mod
+from .quantize import INT8, quantize_folder
 
 SEED = 20260101
 
@@ -37,6 +39,7 @@ PRESETS = {
         "proposer": proposer_mod.ProposerConfig(tokens=16, dim=64, subgoals=2, width=32, depth=1, heads=2, mlp_ratio=2.0),
         "proposer_stages": ["at cube", "grasped", "placed"],
         "proposer_steps": [2, 2, 2],
+        "quantize": [INT8],
         "description": (
             "Deterministic random-weight V-JEPA 2-AC-shaped model (ViT encoder, block-causal "
             "action-conditioned predictor, goal readout, subgoal proposer) for tests and benchmarks; not trained. "
@@ -85,6 +88,8 @@ def generate(out_dir: str, preset: str = "test-tiny", parity: bool = True) -> di
                                                    p["proposer_stages"], p["proposer_steps"])
     for f in ("readout.onnx", "readout.pt", "readout-parity.json", "proposer.onnx", "proposer.pt", "proposer-parity.json"):
         report["bytes"][f] = os.path.getsize(os.path.join(out_dir, f))
+    for precision in p.get("quantize", []):  # after the readout and proposer: the variant's manifest names them too
+        report[f"quantized-{precision}"] = quantize_folder(out_dir, precision)
     return report
 
 

@@ -2,7 +2,8 @@
 check of the exported files (Debian's python3-onnx 1.12 has no ``onnx.reference`` and there is
 no onnxruntime for Python here).
 
-It covers only the operators ``export.py`` produces (opset 17) and raises on anything else.
+It covers only the operators ``export.py`` and ``quantize.py`` produce (opset 17) and raises on
+anything else.
 Computation is float32 like onnxruntime's CPU kernels (Erf and LayerNormalization statistics in
 float64, cast back).
 """
@@ -89,6 +90,21 @@ def _gemm(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, a: dict) -> np.nda
     return (y if b is None else y + a.get("beta", 1.0) * b).astype(x.dtype)
 
 
+def _dynamic_quantize_linear(x: np.ndarray) -> tuple:
+    """ONNX DynamicQuantizeLinear: uint8 with the range [min(x, 0), max(x, 0)], zero point rounded half to even."""
+    lo, hi = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
+    scale = np.float32((hi - lo) / 255.0) if hi > lo else np.float32(1.0)
+    zero = np.uint8(np.clip(np.rint(-lo / scale), 0, 255))
+    q = np.clip(np.rint(x / scale) + zero, 0, 255).astype(np.uint8)
+    return q, np.array(scale, dtype=np.float32), np.array(zero, dtype=np.uint8)
+
+
+def _matmul_integer(a: np.ndarray, b: np.ndarray, a_zero=None, b_zero=None) -> np.ndarray:
+    a32 = a.astype(np.int32) - (0 if a_zero is None else a_zero.astype(np.int32))
+    b32 = b.astype(np.int32) - (0 if b_zero is None else b_zero.astype(np.int32))
+    return np.matmul(a32, b32).astype(np.int32)
+
+
 def _np_dtype(onnx_type: int) -> np.dtype:
     """NumPy dtype of an ONNX tensor type (onnx >= 1.13 has helper.tensor_dtype_to_np_dtype;
     Debian's 1.12 only the mapping table)."""
@@ -133,6 +149,8 @@ _OPS: Dict[str, Callable[..., np.ndarray]] = {
     "Gemm": lambda a, x, w, b=None: _gemm(x, w, b, a),
     "Identity": lambda a, x: x,
     "Cast": lambda a, x: x.astype(_np_dtype(a["to"])),
+    "DynamicQuantizeLinear": lambda a, x: _dynamic_quantize_linear(x),
+    "MatMulInteger": lambda a, x, w, xz=None, wz=None: _matmul_integer(x, w, xz, wz),
 }
 
 
@@ -168,5 +186,7 @@ class NumpyOnnx:
                 out = self.OPS[node.op_type](a, *args)
             except Exception as e:  # name the node: the only useful clue when a graph changes
                 raise RuntimeError(f"{node.op_type} node {node.name!r} failed: {e}") from e
-            env[node.output[0]] = np.asarray(out)
+            outs = out if isinstance(out, tuple) else (out,)
+            for name, value in zip(node.output, outs):
+                env[name] = np.asarray(value)
         return {name: env[name] for name in (outputs or self.output_names)}

@@ -199,7 +199,8 @@ class CommittedModelTest(unittest.TestCase):
     def test_generator_reproduces_the_committed_files(self):
         with tempfile.TemporaryDirectory() as tmp:
             generate(tmp, "test-tiny", parity=False)
-            for name in ("encoder.onnx", "rollout-h1.onnx", "rollout-h3.onnx", "manifest.json", "parity.json", "readout.onnx", "readout-parity.json", "proposer.onnx", "proposer-parity.json"):
+            for name in ("encoder.onnx", "rollout-h1.onnx", "rollout-h3.onnx", "manifest.json", "parity.json", "readout.onnx", "readout-parity.json", "proposer.onnx", "proposer-parity.json",
+                         "rollout-h1-int8.onnx", "rollout-h3-int8.onnx", "manifest-int8.json"):
                 with open(os.path.join(tmp, name), "rb") as a, open(os.path.join(TEST_TINY, name), "rb") as b:
                     self.assertTrue(a.read() == b.read(), f"{name} differs from the committed file: rerun make_test_model")
             enc, pred, _ = load_weights(os.path.join(tmp, "weights.pt"))
@@ -256,9 +257,9 @@ class CommittedModelTest(unittest.TestCase):
         self.assertLess(os.path.getsize(os.path.join(TEST_TINY, "parity.json")), 200_000)
 
     def test_model_folder_is_small(self):
-        # 2.15 MB: encoder, two rollout graphs, readout and subgoal proposer with their fixtures and weights.
+        # 2.49 MB: encoder, two rollout graphs (fp32 and int8), readout and subgoal proposer with their fixtures and weights.
         total = sum(os.path.getsize(os.path.join(TEST_TINY, f)) for f in os.listdir(TEST_TINY))
-        self.assertLess(total, 2_300_000)
+        self.assertLess(total, 2_600_000)
 
     def test_presets_are_self_consistent(self):
         for name, p in PRESETS.items():

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createRng } from '../core/rng.js';
 import type { Latents } from '../core/types.js';
+import type { Precision } from '../model/manifest.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { PROVIDERS, type Provider } from '../model/worker-protocol.js';
 import { modelDir } from '../paths.js';
@@ -16,7 +17,7 @@ import { DEFAULT_MODEL } from './model-flags.js';
 import { formatTable } from './table.js';
 
 /** Default tolerances on energies and latents by the model's precision. */
-const TOLERANCE = { fp32: 1e-3, fp16: 2e-2 } as const;
+const TOLERANCE: Readonly<Record<Precision, number>> = { fp32: 1e-3, fp16: 2e-2, int8: 5e-2, 'fp16-weights': 5e-3 };
 /** Candidates scored per rollout graph. */
 const CANDIDATES = 64;
 
@@ -27,7 +28,9 @@ Compares a provider's encoder latents and rollout energies with the CPU's on the
 options:
   --provider NAME   ${PROVIDERS.filter((p) => p !== 'cpu').join('|')} (required)
   --model DIR       model folder or manifest path (default models/${DEFAULT_MODEL})
-  --tolerance T     largest allowed |difference| (default: fp32 ${TOLERANCE.fp32}, fp16 ${TOLERANCE.fp16})
+  --tolerance T     largest allowed |difference| (default by the model's precision: ${Object.entries(TOLERANCE)
+    .map(([p, t]) => `${p} ${t}`)
+    .join(', ')})
   --seed S          seed of the frames and candidates (default 0)
   --json            print one JSON object`;
 

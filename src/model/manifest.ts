@@ -10,7 +10,9 @@
  *   channels after H autoregressive predictor steps, the state advanced by each action in-graph);
  *   optionally `predicted` [B, N, D];
  * - optionally a goal readout: `image` [1, 3, H, W] → `gripper` [1] (closedness the frame shows).
- * With precision "fp16" every float tensor above is float16 instead.
+ * With precision "fp16" every float tensor above is float16 instead. "int8" (int8 weights, dynamic
+ * int8 activations in the MatMuls) and "fp16-weights" (fp16 weights cast to fp32) are quantised
+ * CPU graphs whose tensors stay float32 (models/jepa_ac/quantize.py).
  * See docs/world-model-contract.md for the full description.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -19,6 +21,16 @@ import { z } from 'zod';
 import { OPTIMIZER_NAMES } from '../core/mpc.js';
 import { ModelError } from './errors.js';
 import { DEFAULT_VIEWS, VIEW_NAMES, type ViewName } from './views.js';
+
+/**
+ * The graphs' numeric precision. fp16: every float tensor of the contract is float16 (GPU
+ * exports). int8 and fp16-weights: quantised weights inside graphs whose inputs and outputs stay
+ * float32 (int8: per-output-channel int8 weights and dynamic int8 activations in the MatMuls;
+ * fp16-weights: fp16 weights cast to fp32 before use).
+ */
+export const PRECISIONS = ['fp32', 'fp16', 'int8', 'fp16-weights'] as const;
+/** One of {@link PRECISIONS}. */
+export type Precision = (typeof PRECISIONS)[number];
 
 /** Version tag every manifest must carry. */
 export const MANIFEST_FORMAT = 'jepa-mpc/world-model@1';
@@ -122,7 +134,7 @@ export const manifestSchema = z
     format: z.literal(MANIFEST_FORMAT),
     name: z.string().min(1),
     description: z.string().default(''),
-    precision: z.enum(['fp32', 'fp16']).default('fp32'),
+    precision: z.enum(PRECISIONS).default('fp32'),
     /** Seconds between two actions (the data's frame period). */
     controlPeriodS: finite.refine((v) => v > 0, 'must be > 0'),
     encoder: encoderSchema,

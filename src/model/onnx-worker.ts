@@ -213,7 +213,7 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
       return createSession(path, providerOptions(settings, provider));
     }
   };
-  const fp16 = manifest.precision === 'fp16';
+  const fp16 = manifest.precision === 'fp16'; // float16 tensors; int8 and fp16-weights graphs take float32
   const encoder = await open(manifest.encoder.file);
   expectNames(encoder, manifest.encoder.file, ['image'], ['latents']);
   const rollouts = new Map<number, ort.InferenceSession>();

@@ -44,3 +44,9 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
 }
+
+/**
+ * The fixture's tolerance for a quantised variant of a model (manifest-<precision>.json checked
+ * against the fp32 parity.json): models/jepa_ac/quantize.py PARITY_TOLERANCE.
+ */
+export const QUANTIZED_TOLERANCE = { int8: 5e-2, 'fp16-weights': 5e-3 } as const;
