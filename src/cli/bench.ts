@@ -6,9 +6,15 @@
  * rollout's GFLOP/s (the manifest's matmulFlopsPerCandidate over the time inside the model) next
  * to the same run's MatMul ceiling (a GEMM micro-benchmark in onnxruntime-node, same threads), and,
  * where Debian's torch and the model's weights.pt are present, the same CEM in PyTorch (ratio).
- * Prints a table, or one JSON object with --json.
+ * Where the model folder holds quantised variants (manifest-int8.json, manifest-fp16-weights.json;
+ * models/jepa_ac/quantize.py) it also times the model's own planner on each precision, the
+ * precisions' timed plans interleaved round by round so drifting load falls on all alike, with
+ * GFLOP/s counted as fp32-equivalent (the same FLOPs per candidate) and the int8 GEMM ceiling
+ * (MatMulInteger) of the same run beside the fp32 one. Prints a table, or one JSON object with --json.
  */
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeOptimizer, MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import { CEM_DEFAULTS } from '../core/cem.js';
@@ -16,7 +22,9 @@ import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import type { EnergyModel, Latents } from '../core/types.js';
-import type { OnnxWorldModel } from '../model/onnx-world-model.js';
+import { PRECISIONS, type Precision } from '../model/manifest.js';
+import { OnnxWorldModel } from '../model/onnx-world-model.js';
+import type { Provider } from '../model/worker-protocol.js';
 import { resolvePlannerConfig, UNSET } from '../model/planner-settings.js';
 import { GEMM_SHAPES, GPU_GEMM_SHAPES, gemmCeiling } from '../model/gemm-graph.js';
 import { modelDir } from '../paths.js';
@@ -42,10 +50,45 @@ ${MODEL_HELP}
   --seed S             seed of the random frames and the planner (default 0)
   --torch on|off       also time the same CEM in PyTorch over the model's weights.pt (default on where
                        /usr/bin/python3 has torch; the ratio column is PyTorch ms / onnxruntime ms)
+  --precisions LIST    also time the model's planner on these quantised variants beside it
+                       (DIR/manifest-P.json: int8, fp16-weights), interleaved with the model's own
+                       precision, plus the int8 GEMM ceiling (default: every variant the folder has;
+                       none = skip)
   --json               print one JSON object instead of a table`;
 
 /** Timed PyTorch plans per setting after its warm-up (it is slow; the ratio is large against its noise). */
 const TORCH_REPEATS = 2;
+/** Timed plans per precision in the interleaved precision comparison (at least --repeats). */
+const PRECISION_REPEATS = 9;
+
+/** One precision of the model's planner, timed interleaved with the others. */
+export interface PrecisionResult {
+  precision: Precision;
+  manifest: string;
+  stepMs: number;
+  modelMs: number;
+  evalsPerSec: number;
+  /** fp32-equivalent GFLOP/s: the fp32 graph's MatMul FLOPs per candidate over the time inside the model. */
+  gflops: number | null;
+  /** evaluations/s over the first precision's (the model's own). */
+  ratio: number;
+  energy: number;
+}
+
+/** The variant manifests beside a model (`dir` a folder or a manifest path): `--precisions` auto/none/LIST. */
+export function precisionManifests(dir: string, flag: string | undefined): { precision: Precision; path: string }[] {
+  const folder = dir.endsWith('.json') ? dirname(dir) : dir;
+  const path = (p: Precision) => join(folder, `manifest-${p}.json`);
+  const quantised: readonly Precision[] = PRECISIONS.filter((p) => p === 'int8' || p === 'fp16-weights');
+  if (flag === 'none') return [];
+  if (flag === undefined || flag === 'auto') return quantised.filter((p) => existsSync(path(p))).map((p) => ({ precision: p, path: path(p) }));
+  return flag.split(',').map((s) => {
+    const p = s.trim() as Precision;
+    if (!quantised.includes(p)) throw new CliError(`--precisions: '${s}' is not one of ${quantised.join(', ')} (or auto, none)`);
+    if (!existsSync(path(p))) throw new CliError(`--precisions ${p}: ${path(p)} does not exist (models/jepa_ac/quantize.py writes it)`);
+    return { precision: p, path: path(p) };
+  });
+}
 
 /** One measured variant. */
 interface VariantResult {
@@ -144,6 +187,83 @@ async function measure(
   };
 }
 
+/**
+ * Times the model's own planner (`base`) on the model's precision and each variant, the timed
+ * plans interleaved (one plan of each precision per round) after one warm-up plan each.
+ */
+async function measurePrecisions(
+  model: OnnxWorldModel,
+  modelPath: string,
+  variants: readonly { precision: Precision; path: string }[],
+  base: PlannerConfig,
+  seed: number,
+  repeats: number,
+  threads: number,
+  flopsPerCandidate: (h: number) => number | undefined,
+): Promise<PrecisionResult[]> {
+  const loaded: { precision: Precision; manifest: string; model: OnnxWorldModel }[] = [{ precision: model.manifest.precision, manifest: modelPath, model }];
+  try {
+    for (const v of variants) {
+      loaded.push({
+        precision: v.precision,
+        manifest: v.path,
+        model: await OnnxWorldModel.load(v.path, { provider: model.provider as Provider, intraOpThreads: threads }),
+      });
+    }
+    const { width, height } = model.manifest.encoder.input;
+    const runs = await Promise.all(
+      loaded.map(async (l) => {
+        // Each precision encodes the frames with its own encoder (the int8 variant's is fp32 unless quantised too).
+        const inputs = {
+          latents: await l.model.encode(randomFrame(width, height, seed)),
+          goal: await l.model.encode(randomFrame(width, height, seed + 1)),
+          state: Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0)),
+        };
+        return {
+          ...l,
+          inputs,
+          planner: new MpcPlanner(l.model, base, { rng: createRng(seed), clock: () => performance.now() }),
+          steps: [] as number[],
+          modelMs: [] as number[],
+          evaluations: 0,
+          energy: NaN,
+        };
+      }),
+    );
+    for (const r of runs) await r.planner.step(r.inputs); // warm-up
+    for (let i = 0; i < repeats; i++) {
+      for (const r of runs) {
+        const result = await r.planner.step(r.inputs);
+        if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
+        r.steps.push(result.timings.totalMs);
+        r.modelMs.push(result.timings.modelMs);
+        r.evaluations = result.evaluations;
+        r.energy = result.energy;
+      }
+    }
+    const flops = flopsPerCandidate(activeOptimizer(base).horizon);
+    const out = runs.map((r) => {
+      const stepMs = median(r.steps);
+      const modelMs = median(r.modelMs);
+      const evalsPerSec = r.evaluations / (stepMs / 1000);
+      return {
+        precision: r.precision,
+        manifest: r.manifest,
+        stepMs,
+        modelMs,
+        evalsPerSec,
+        gflops: flops === undefined ? null : (r.evaluations * flops) / (modelMs * 1e6),
+        ratio: 1,
+        energy: r.energy,
+      };
+    });
+    const first = out[0]?.evalsPerSec ?? NaN;
+    return out.map((p) => ({ ...p, ratio: p.evalsPerSec / first }));
+  } finally {
+    for (const l of loaded.slice(1)) await l.model.close();
+  }
+}
+
 /** Entry point of `jepa-mpc bench`. */
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -157,6 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       variants: { type: 'string' },
       seed: { type: 'string' },
       torch: { type: 'string' },
+      precisions: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -174,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
   const threads = intFlag('threads', values.threads, 0, 0, 256);
   const withTorch = onOffFlag('torch', values.torch, true);
   const dir = values.model ?? modelDir(DEFAULT_MODEL);
+  const variantsOnDisk = precisionManifests(dir, values.precisions);
 
   const model: OnnxWorldModel = await loadModelFromFlags(values);
   try {
@@ -220,14 +342,21 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const flopsPerCandidate = (h: number) => model.manifest.rollout.find((r) => r.horizon === h)?.matmulFlopsPerCandidate;
-    const bar = new ProgressBar({ label: 'bench', total: plans.length + 2 });
+    const withInt8 = variantsOnDisk.some((v) => v.precision === 'int8') && model.provider === 'cpu';
+    const bar = new ProgressBar({ label: 'bench', total: plans.length + 2 + (variantsOnDisk.length ? 1 : 0) + (withInt8 ? 1 : 0) });
     const results: VariantResult[] = [];
     for (const v of plans) {
       results.push(await measure(v, inputs, seed, flopsPerCandidate));
       bar.tick(1, v.name);
     }
+    const precisions = variantsOnDisk.length
+      ? await measurePrecisions(model, values.model ?? dir, variantsOnDisk, base, seed, Math.max(repeats, PRECISION_REPEATS), threads, flopsPerCandidate)
+      : [];
+    if (variantsOnDisk.length) bar.tick(1, 'precisions');
     const gemm = await gemmCeiling(threads, undefined, model.provider === 'cpu' ? GEMM_SHAPES : GPU_GEMM_SHAPES, model.provider);
     bar.tick(1, 'matmul ceiling');
+    const gemmInt8 = withInt8 ? await gemmCeiling(threads, undefined, GEMM_SHAPES, model.provider, 'int8') : [];
+    if (withInt8) bar.tick(1, 'int8 gemm ceiling');
     const compared = plans.flatMap((v, i) => (v.torch ? [results[i] as VariantResult] : []));
     const torchThreads = threads > 0 ? threads : cpus().length;
     const torch = withTorch
@@ -272,6 +401,21 @@ export async function main(argv: string[]): Promise<number> {
       torchRatio: compared[0]?.torchRatio === undefined ? null : round(compared[0].torchRatio, 2),
       torchRatioAt: compared[0] ? compared[0].name : null,
       gemm: gemm.map((g) => ({ ...g, ms: round(g.ms, 3), gflops: round(g.gflops, 1) })),
+      ...(withInt8
+        ? {
+            int8GemmCeilingGops: round(Math.max(...gemmInt8.map((g) => g.gflops)), 1),
+            gemmInt8: gemmInt8.map((g) => ({ m: g.m, k: g.k, n: g.n, ms: round(g.ms, 3), gops: round(g.gflops, 1) })),
+          }
+        : {}),
+      precisions: precisions.map((p) => ({
+        ...p,
+        stepMs: round(p.stepMs),
+        modelMs: round(p.modelMs),
+        evalsPerSec: Math.round(p.evalsPerSec),
+        gflops: p.gflops === null ? null : round(p.gflops, 1),
+        ratio: round(p.ratio, 3),
+        energy: round(p.energy, 5),
+      })),
       variants: results.map((r) => ({
         ...r,
         stepMs: round(r.stepMs),
@@ -304,11 +448,34 @@ export async function main(argv: string[]): Promise<number> {
           ]),
         ),
       );
+      if (precisions.length) {
+        console.log(`\nthe model's planner (${summary.optimizer} ${summary.samples}x${summary.iterations}) per precision, timed plans interleaved:`);
+        console.log(
+          formatTable(
+            ['precision', 'manifest', 'step ms', 'model ms', 'evals/s', 'GFLOP/s (fp32-equiv.)', `x ${precisions[0]?.precision ?? ''}`, 'energy'],
+            precisions.map((p) => [
+              p.precision,
+              p.manifest,
+              round(p.stepMs, 1),
+              round(p.modelMs, 1),
+              Math.round(p.evalsPerSec),
+              p.gflops === null ? '-' : round(p.gflops, 1),
+              round(p.ratio, 2),
+              round(p.energy, 5),
+            ]),
+          ),
+        );
+      }
       if (slow) console.log(`\nbatched is ${summary.speedup}x faster than naive per-candidate evaluation`);
       console.log(
         `MatMul ceiling (onnxruntime-node GEMM on ${summary.provider}, ${gemm.map((g) => `${g.m}x${g.k}x${g.n} ${round(g.gflops, 1)}`).join(', ')} GFLOP/s): ${summary.matmulCeilingGflops} GFLOP/s` +
           (summary.ceilingFraction === null ? '' : `; the model's rollout reaches ${summary.gflops} GFLOP/s (${Math.round(summary.ceilingFraction * 100)} %)`),
       );
+      if (withInt8) {
+        console.log(
+          `int8 GEMM ceiling (MatMulInteger u8 x s8 -> s32, ${gemmInt8.map((g) => `${g.m}x${g.k}x${g.n} ${round(g.gflops, 1)}`).join(', ')} GOP/s): ${summary.int8GemmCeilingGops} GOP/s`,
+        );
+      }
       console.log(
         torch.ok
           ? `PyTorch ${torch.torch} (${torch.threads} threads), the same CEM over the same weights: ${summary.torchRatioAt} is ${summary.torchRatio}x faster here`

@@ -29,6 +29,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "compare an execution provider's latents and energies with the CPU's on the same inputs (--json)",
     load: () => import('./provider-check.js'),
   },
+  'quantize-check': {
+    summary:
+      "does a quantised variant (int8, fp16 weights) plan like the fp32 model? latent/energy error, Spearman and top-k of every batch's energies (--json)",
+    load: () => import('./quantize-check.js'),
+  },
   sweep: {
     summary: 'success against planning compute: CEM, iCEM and MPPI sizes on pick-place and reach, table + PNG plot (--json)',
     load: () => import('./sweep.js'),

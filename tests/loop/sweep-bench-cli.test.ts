@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodePng } from '../../src/model/image.js';
-import { main as benchMain } from '../../src/cli/bench.js';
+import { main as benchMain, precisionManifests } from '../../src/cli/bench.js';
+import { modelDir } from '../../src/paths.js';
 import { main as sweepMain, parseGrid } from '../../src/cli/sweep.js';
 import { CliError } from '../../src/cli/cli-error.js';
 import { captureStdout } from '../capture-stdout.js';
@@ -71,6 +72,9 @@ describe('jepa-mpc bench', () => {
       evaluationsPerPlan: number;
       torch: { skipped: string };
       variants: { name: string; evaluations: number; gflops: number | null }[];
+      precisions: { precision: string; manifest: string; evalsPerSec: number; gflops: number; ratio: number; energy: number }[];
+      int8GemmCeilingGops: number;
+      gemmInt8: { m: number; gops: number }[];
     };
     expect(r.evaluationsPerPlan).toBe(301);
     expect(r.variants.find((v) => v.name.startsWith('icem'))?.evaluations).toBe(100 + 80 + 64 + 1);
@@ -78,5 +82,30 @@ describe('jepa-mpc bench', () => {
     // A rollout cannot beat the best plain GEMM by much (small graphs sit well under it).
     expect(r.gflops).toBeLessThan(r.matmulCeilingGflops * 1.5);
     expect(r.torch.skipped).toBe('--torch off');
+    // test-tiny ships an int8 variant: timed beside fp32, its FLOPs counted as fp32-equivalent, with the int8 GEMM ceiling
+    expect(r.precisions.map((p) => p.precision)).toEqual(['fp32', 'int8']);
+    expect(r.precisions[0]?.ratio).toBe(1);
+    expect(r.precisions[1]?.manifest).toMatch(/manifest-int8\.json$/);
+    const [fp32, int8] = r.precisions;
+    expect(int8?.ratio).toBeCloseTo((int8?.evalsPerSec ?? 0) / (fp32?.evalsPerSec ?? 1), 1);
+    expect(int8?.gflops).toBeGreaterThan(0);
+    expect(Math.abs((int8?.energy ?? 0) - (fp32?.energy ?? 0))).toBeLessThan(0.05); // the same plan, quantised
+    expect(r.int8GemmCeilingGops).toBe(Math.max(...r.gemmInt8.map((g) => g.gops)));
   }, 180_000);
+
+  it.each([
+    ['auto', ['int8']],
+    [undefined, ['int8']],
+    ['none', []],
+    ['int8', ['int8']],
+  ])('--precisions %s finds %j beside test-tiny', (flag, expected) => {
+    expect(precisionManifests(modelDir('test-tiny'), flag).map((p) => p.precision)).toEqual(expected);
+  });
+
+  it.each([
+    ['fp16-weights', /does not exist/],
+    ['int4', /not one of int8, fp16-weights/],
+  ])('--precisions %s is refused', (flag, message) => {
+    expect(() => precisionManifests(modelDir('test-tiny'), flag)).toThrow(message);
+  });
 });
