@@ -72,6 +72,13 @@ export interface PrecisionResult {
   gflops: number | null;
   /** evaluations/s over the first precision's (the model's own). */
   ratio: number;
+  /**
+   * Median process CPU time per plan (ms, every thread): on cores shared with other work the wall
+   * time waits for them, the CPU time does not, so at --threads 1 (no spinning pool threads)
+   * `cpuRatio` (the first precision's CPU ms over this one's) is the steadier speed-up.
+   */
+  cpuMs: number;
+  cpuRatio: number;
   energy: number;
 }
 
@@ -225,6 +232,7 @@ async function measurePrecisions(
           planner: new MpcPlanner(l.model, base, { rng: createRng(seed), clock: () => performance.now() }),
           steps: [] as number[],
           modelMs: [] as number[],
+          cpuMs: [] as number[],
           evaluations: 0,
           energy: NaN,
         };
@@ -233,7 +241,10 @@ async function measurePrecisions(
     for (const r of runs) await r.planner.step(r.inputs); // warm-up
     for (let i = 0; i < repeats; i++) {
       for (const r of runs) {
+        const cpu0 = process.cpuUsage();
         const result = await r.planner.step(r.inputs);
+        const cpu = process.cpuUsage(cpu0);
+        r.cpuMs.push((cpu.user + cpu.system) / 1000);
         if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
         r.steps.push(result.timings.totalMs);
         r.modelMs.push(result.timings.modelMs);
@@ -254,11 +265,14 @@ async function measurePrecisions(
         evalsPerSec,
         gflops: flops === undefined ? null : (r.evaluations * flops) / (modelMs * 1e6),
         ratio: 1,
+        cpuMs: median(r.cpuMs),
+        cpuRatio: 1,
         energy: r.energy,
       };
     });
     const first = out[0]?.evalsPerSec ?? NaN;
-    return out.map((p) => ({ ...p, ratio: p.evalsPerSec / first }));
+    const firstCpu = out[0]?.cpuMs ?? NaN;
+    return out.map((p) => ({ ...p, ratio: p.evalsPerSec / first, cpuRatio: firstCpu / p.cpuMs }));
   } finally {
     for (const l of loaded.slice(1)) await l.model.close();
   }
@@ -414,6 +428,8 @@ export async function main(argv: string[]): Promise<number> {
         evalsPerSec: Math.round(p.evalsPerSec),
         gflops: p.gflops === null ? null : round(p.gflops, 1),
         ratio: round(p.ratio, 3),
+        cpuMs: round(p.cpuMs),
+        cpuRatio: round(p.cpuRatio, 3),
         energy: round(p.energy, 5),
       })),
       variants: results.map((r) => ({
@@ -452,7 +468,18 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`\nthe model's planner (${summary.optimizer} ${summary.samples}x${summary.iterations}) per precision, timed plans interleaved:`);
         console.log(
           formatTable(
-            ['precision', 'manifest', 'step ms', 'model ms', 'evals/s', 'GFLOP/s (fp32-equiv.)', `x ${precisions[0]?.precision ?? ''}`, 'energy'],
+            [
+              'precision',
+              'manifest',
+              'step ms',
+              'model ms',
+              'evals/s',
+              'GFLOP/s (fp32-equiv.)',
+              `x ${precisions[0]?.precision ?? ''}`,
+              'CPU ms',
+              'x (CPU time)',
+              'energy',
+            ],
             precisions.map((p) => [
               p.precision,
               p.manifest,
@@ -461,6 +488,8 @@ export async function main(argv: string[]): Promise<number> {
               Math.round(p.evalsPerSec),
               p.gflops === null ? '-' : round(p.gflops, 1),
               round(p.ratio, 2),
+              round(p.cpuMs, 1),
+              round(p.cpuRatio, 2),
               round(p.energy, 5),
             ]),
           ),

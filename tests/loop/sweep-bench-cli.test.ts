@@ -72,7 +72,16 @@ describe('jepa-mpc bench', () => {
       evaluationsPerPlan: number;
       torch: { skipped: string };
       variants: { name: string; evaluations: number; gflops: number | null }[];
-      precisions: { precision: string; manifest: string; evalsPerSec: number; gflops: number; ratio: number; energy: number }[];
+      precisions: {
+        precision: string;
+        manifest: string;
+        evalsPerSec: number;
+        gflops: number;
+        ratio: number;
+        cpuMs: number;
+        cpuRatio: number;
+        energy: number;
+      }[];
       int8GemmCeilingGops: number;
       gemmInt8: { m: number; gops: number }[];
     };
@@ -85,10 +94,13 @@ describe('jepa-mpc bench', () => {
     // test-tiny ships an int8 variant: timed beside fp32, its FLOPs counted as fp32-equivalent, with the int8 GEMM ceiling
     expect(r.precisions.map((p) => p.precision)).toEqual(['fp32', 'int8']);
     expect(r.precisions[0]?.ratio).toBe(1);
+    expect(r.precisions[0]?.cpuRatio).toBe(1);
     expect(r.precisions[1]?.manifest).toMatch(/manifest-int8\.json$/);
     const [fp32, int8] = r.precisions;
     expect(int8?.ratio).toBeCloseTo((int8?.evalsPerSec ?? 0) / (fp32?.evalsPerSec ?? 1), 1);
     expect(int8?.gflops).toBeGreaterThan(0);
+    expect(int8?.cpuMs).toBeGreaterThan(0);
+    expect(int8?.cpuRatio).toBeCloseTo((fp32?.cpuMs ?? 0) / (int8?.cpuMs ?? 1), 1);
     expect(Math.abs((int8?.energy ?? 0) - (fp32?.energy ?? 0))).toBeLessThan(0.05); // the same plan, quantised
     expect(r.int8GemmCeilingGops).toBe(Math.max(...r.gemmInt8.map((g) => g.gops)));
   }, 180_000);
