@@ -181,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
       loop: throughNode ? 'through-node' : 'direct',
       ...(throughNode ? { outputMode, latencyS } : {}),
       model: model.manifest.name,
+      precision: model.manifest.precision,
       provider: model.provider,
       ...run,
       subgoals: s.subgoals,

@@ -40,7 +40,27 @@ describe('jepa-mpc eval', () => {
   it('plans with explicit planner flags where given', async () => {
     const out = captureStdout();
     await evalMain(['--task', 'reach', '--episodes', '1', '--seed', '3', '--samples', '64', '--iterations', '2', '--json']);
-    expect(JSON.parse(out.lines.at(-1) ?? '')).toMatchObject({ loop: 'direct', samples: 64, iterations: 2 });
+    expect(JSON.parse(out.lines.at(-1) ?? '')).toMatchObject({ loop: 'direct', samples: 64, iterations: 2, precision: 'fp32' });
+  }, 120_000);
+
+  it("reports the precision of the manifest it planned with (a quantised variant's)", async () => {
+    const out = captureStdout();
+    await evalMain([
+      '--task',
+      'reach',
+      '--episodes',
+      '1',
+      '--seed',
+      '3',
+      '--samples',
+      '16',
+      '--iterations',
+      '2',
+      '--model',
+      'models/test-tiny/manifest-int8.json',
+      '--json',
+    ]);
+    expect(JSON.parse(out.lines.at(-1) ?? '')).toMatchObject({ model: 'test-tiny', precision: 'int8', episodes: 1 });
   }, 120_000);
 
   it.each([
