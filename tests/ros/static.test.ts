@@ -15,6 +15,9 @@ const root = projectRoot();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const PY = '/usr/bin/python3';
 
+/** The launch files and launch tests that must at least parse. */
+const LAUNCH_PYTHON = ['launch/planner.launch.py', 'launch/sim_mujoco.launch.py', 'launch/test/planner_node.test.py', 'launch/test/pick_place_action.test.py'];
+
 describe('ROS packaging', () => {
   it.each([
     ['ros/package.xml', 'jepa_mpc'],
@@ -26,7 +29,7 @@ describe('ROS packaging', () => {
     if (has('xmllint')) execFileSync('xmllint', ['--noout', join(root, file)]);
   });
 
-  it.runIf(has(PY)).each(['launch/planner.launch.py', 'launch/sim_mujoco.launch.py', 'launch/test/planner_node.test.py'])('%s compiles', (file) => {
+  it.runIf(has(PY)).each(LAUNCH_PYTHON)('%s compiles', (file) => {
     const r = spawnSync(PY, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])', join(root, file)], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
