@@ -133,10 +133,11 @@ export function toolPath(start: ArrayLike<number>, plan: Float32Array): Point3[]
 
 /**
  * The planner node's outputs (a plain object of functions), also recorded: commands and plan paths as published, every status,
- * a plan's energy when its step is executed (the node does not show its latents: no latent
- * distance) and the stage the status names. `clock` stamps what the node publishes unstamped.
+ * a plan's energy and the node's latent distance (`latentDistance`, read when the plan's status
+ * comes) when its step is executed, and the stage the status names. `clock` stamps what the node
+ * publishes unstamped.
  */
-export function recordingOutputs(outputs: NodeOutputs, recorder: EpisodeRecorder, clock: () => number): NodeOutputs {
+export function recordingOutputs(outputs: NodeOutputs, recorder: EpisodeRecorder, clock: () => number, latentDistance: () => number = () => NaN): NodeOutputs {
   let lastStep = 0;
   let lastStage = 0;
   return {
@@ -148,7 +149,7 @@ export function recordingOutputs(outputs: NodeOutputs, recorder: EpisodeRecorder
     status(report) {
       const now = clock();
       recorder.status(report, now);
-      if (report.step > lastStep) recorder.plan({ stampS: now, energy: report.energy, latentDistance: NaN });
+      if (report.step > lastStep) recorder.plan({ stampS: now, energy: report.energy, latentDistance: latentDistance() });
       if (report.step < lastStep || report.subgoalIndex !== lastStage) recorder.stage(report.subgoalIndex, now);
       lastStep = report.step;
       lastStage = report.subgoalIndex;

@@ -88,8 +88,10 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
     planPath() {},
   };
   const rec = o.recorder;
-  const outputs = rec ? recordingOutputs(plain, rec, () => q.now) : plain;
+  let planner: PlannerNode | undefined; // the recording reads its latent distance once it exists
+  const outputs = rec ? recordingOutputs(plain, rec, () => q.now, () => planner?.latentDistance ?? NaN) : plain;
   const node = new PlannerNode({ model, params, outputs, clock: () => q.now, schedule: (delayS, fn) => q.at(q.now + delayS, fn), goalDir: '.', log: o.log });
+  planner = node;
   const period = node.periodS;
   const simPeriod = model.manifest.controlPeriodS;
 

@@ -70,6 +70,11 @@ export class PlannerNode {
     return this.parts.settings.periodS;
   }
 
+  /** The camera's latent distance to the active goal at the last plan (NaN before one, and after a new goal until it plans). */
+  get latentDistance(): number {
+    return this.parts.status.latentDistance;
+  }
+
   /** Whether a plan is running (tests and virtual-clock harnesses wait for it with {@link idle}). */
   get planInFlight(): boolean {
     return this.loop.planInFlight;

@@ -247,6 +247,11 @@ describe('an episode recorded to MCAP', () => {
     expect(targets).toHaveLength(ep.steps);
     expect(on(messages, 'twist')).toHaveLength(0);
     expect(on(messages, 'planPath')).toHaveLength(ep.steps);
+    // The node's latent distance to the active goal, one per executed plan (the node's own, not the loop's).
+    const distances = on(messages, 'latentDistance').map((m) => (m.msg as { data: number }).data);
+    expect(distances).toHaveLength(ep.steps);
+    for (const d of distances) expect(d).toBeGreaterThan(0);
+    expect(new Set(distances).size).toBeGreaterThan(1);
     // Statuses every control cycle (holds included), far more than the plans.
     expect(on(messages, 'status').length).toBeGreaterThan(ep.steps);
     expect(episodeVerdicts(await readMcapReport(path))).toEqual([expect.objectContaining({ steps: String(ep.steps), success: String(ep.success) })]);
