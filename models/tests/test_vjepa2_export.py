@@ -17,6 +17,7 @@ from dataclasses import replace
 import torch
 
 from models.contract.constants import MANIFEST_FORMAT, PAPER_PLANNING
+from models.jepa_ac.quantize import PARITY_TOLERANCE
 from models.vjepa2 import export as vexport
 from models.vjepa2.checkpoint import CheckpointError, load_vjepa2, save_released_layout
 from models.vjepa2.config import TINY
@@ -146,6 +147,20 @@ class ExportTest(TempDirTest):
         self.assertEqual(len([k for k in parity if k != "engine"]), 8)
         self.assertEqual(read_json(os.path.join(out, "export-report.json"))["checkpoint"]["ignoredEntries"], ["epoch", "target_encoder"])
         self.assertEqual([e for e in os.listdir(self.dir) if ".partial-" in e or ".old-" in e], [])
+
+    def test_quantize_writes_int8_rollouts_beside_the_fp32_ones(self):
+        out = os.path.join(self.dir, "model")
+        report = self.export(out, predicted=[1], quantize=["int8"])
+        m8 = read_json(os.path.join(out, "manifest-int8.json"))
+        self.assertEqual(m8["precision"], "int8")
+        self.assertEqual(m8["encoder"]["file"], "encoder.onnx")  # the encoder stays fp32 (external data, NCTHW)
+        self.assertEqual([r["file"] for r in m8["rollout"]], ["rollout-h1-int8.onnx", "rollout-h2-int8.onnx"])
+        graphs = report["quantized-int8"]["graphs"]
+        self.assertGreater(graphs["rollout-h1-int8.onnx"]["matmulInteger"], 0)
+        self.assertGreater(graphs["rollout-h1-int8.onnx"]["initializerBytes"]["INT8"], graphs["rollout-h1-int8.onnx"]["initializerBytes"]["FLOAT"])
+        parity = report["quantized-int8"]["parity"]
+        for key in ("h1:energy", "h2:energy"):
+            self.assertLess(parity[key], PARITY_TOLERANCE["int8"], key)
 
     def test_failed_export_leaves_no_folder(self):
         ck = self.layout()

@@ -1,7 +1,7 @@
 """Export the released V-JEPA 2-AC checkpoint as a jepa-mpc world model folder.
 
     /usr/bin/python3 -m models.vjepa2.export --checkpoint vjepa2-ac-vitg.pt --out models/vjepa2-ac \
-        [--fp16] [--horizons 1 2] [--image-size 256] [--config vitg] [--force]
+        [--fp16] [--quantize int8] [--horizons 1 2] [--image-size 256] [--config vitg] [--force]
 
 Writes (docs/world-model-contract.md, docs/vjepa2-ac.md):
 - ``encoder.onnx`` + ``encoder.onnx.data``: `image` [1, 3, 2, H, W] -> `latents` [1, N, D]
@@ -9,6 +9,9 @@ Writes (docs/world-model-contract.md, docs/vjepa2-ac.md):
 - ``rollout-h{H}.onnx`` per horizon: latents, state, actions [B, H, 7], goal -> energy [B];
 - ``manifest.json`` (float32) with the paper's planning settings; with ``--fp16`` also the
   ``*-fp16.onnx`` graphs and ``manifest-fp16.json`` (load it with ``--model DIR/manifest-fp16.json``);
+- with ``--quantize int8`` (or ``fp16-weights``) also ``rollout-h{H}-int8.onnx`` and
+  ``manifest-int8.json``: int8 weights with dynamic int8 activations for the CPU provider
+  (models/jepa_ac/quantize.py; the encoder stays fp32);
 - ``parity.json``: PyTorch outputs on fixed inputs (the format tests/model/parity.test.ts reads);
 - ``export-report.json``: parameter counts, file sizes, checkpoint extras and the ONNX-vs-PyTorch
   max abs difference of every graph on random inputs.
@@ -46,6 +49,7 @@ from ..contract.image import images_to_tensor
 from ..contract.manifest import manifest_dict, write_json
 from ..contract.parity import FIXTURE_BATCH, FIXTURE_STATE, FIXTURE_TOLERANCE, fixture_actions, parity_document, parity_rollout
 from ..jepa_ac.onnx_export import set_output_shape
+from ..jepa_ac.quantize import PRECISIONS, quantize_folder
 from .checkpoint import DEFAULT_ENCODER_KEY, CheckpointError, LoadReport, load_vjepa2
 from .config import PRESETS, VJepa2Config, preset
 from .graphs import EncoderGraph, RolloutGraph
@@ -255,8 +259,10 @@ def export_checkpoint(
     checkpoint: str, out: str, config: str = "vitg", image_size: Optional[int] = None, horizons: Sequence[int] = (1,),
     predicted: Sequence[int] = (), fp16: bool = False, name: Optional[str] = None, check: bool = True,
     force: bool = False, encoder_key: str = DEFAULT_ENCODER_KEY, report_file: bool = True, description: Optional[str] = None,
+    quantize: Sequence[str] = (),
 ) -> dict:
-    """Loads ``checkpoint`` strictly and writes the model folder ``out`` atomically."""
+    """Loads ``checkpoint`` strictly and writes the model folder ``out`` atomically; ``quantize``:
+    precisions (``models.jepa_ac.quantize.PRECISIONS``) whose rollout variants are written too."""
     if os.path.exists(os.path.abspath(out)) and not force:
         raise ExportError(f"{os.path.abspath(out)} already exists; pass --force to replace it")
     cfg = preset(config, image_size)
@@ -274,6 +280,8 @@ def export_checkpoint(
 
     def build(folder: str) -> dict:
         report = write_folder(folder, encoder, predictor, name, description, horizons, predicted, fp16, check)
+        for precision in quantize:
+            report[f"quantized-{precision}"] = quantize_folder(folder, precision, "rollout", check=check)
         report["checkpoint"] = {"file": os.path.abspath(checkpoint), **_loaded(loaded)}
         report["seconds"] = round(time.time() - t0, 1)
         if report_file:
@@ -296,6 +304,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--horizons", type=int, nargs="+", default=[1], help="rollout graphs to write (default 1; must include 1)")
     ap.add_argument("--predicted", type=int, nargs="*", default=[], help="horizons whose graph also outputs `predicted`")
     ap.add_argument("--fp16", action="store_true", help="also write float16 graphs and manifest-fp16.json")
+    ap.add_argument("--quantize", nargs="+", choices=PRECISIONS, default=[],
+                    help="also write these CPU precisions' rollout graphs and manifest-<precision>.json (int8: int8 weights + "
+                         "dynamic int8 activations; fp16-weights: fp16 weights cast to fp32)")
     ap.add_argument("--name", default=None, help="manifest name (default vjepa2-ac-<config>)")
     ap.add_argument("--encoder-key", default=DEFAULT_ENCODER_KEY, help="checkpoint entry holding the encoder (default 'encoder'; 'target_encoder' in training saves)")
     ap.add_argument("--no-parity", action="store_true", help="skip the ONNX-vs-PyTorch check (slow for the full model on CPU)")
@@ -304,7 +315,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         report = export_checkpoint(
             args.checkpoint, args.out, args.config, args.image_size, args.horizons, args.predicted, args.fp16,
-            args.name, check=not args.no_parity, force=args.force, encoder_key=args.encoder_key,
+            args.name, check=not args.no_parity, force=args.force, encoder_key=args.encoder_key, quantize=args.quantize,
         )
     except (CheckpointError, ExportError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
