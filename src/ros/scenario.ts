@@ -216,10 +216,13 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         }
         success = judge.info?.success ?? false;
         const timeout = o.timeoutS ?? episodeTimeoutS(o.steps, o.periodS, planS);
-        if (success || goal.result || (running && st?.code_name === 'GOAL_REACHED') || Date.now() - t0 > timeout * 1000) break;
+        // An action goal's status says GOAL_REACHED before its last motion ends: its result follows that motion.
+        const reached = !goal.handle && running && st?.code_name === 'GOAL_REACHED';
+        if (success || goal.result || reached || Date.now() - t0 > timeout * 1000) break;
       }
       const last = latestStatus(); // the planner's word on the episode, before it is told to hold
-      if (goal.handle && !goal.result) await goal.handle.cancelGoal(); // the arm holds at once
+      const ended = goal.result; // the action's result when the goal ended by itself (not by the cancel below)
+      if (goal.handle && !ended) await goal.handle.cancelGoal(); // the arm holds at once
       await trigger(`${o.planner}/clear_goal`, 1000); // hold until the next episode
       await sleep(SETTLE_MS); // the last poses
       const info = judge.info;
@@ -229,8 +232,8 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         lifted: info?.lifted ?? false,
         steps: last?.step ?? seenStep,
         ...(info ? { info } : {}),
-        ...(goal.result
-          ? { lastStatus: `${String(goal.result['outcome_name'])}: ${String(goal.result['message'])}` }
+        ...(ended
+          ? { lastStatus: `${String(ended['outcome_name'])}: ${String(ended['message'])}` }
           : last
             ? { lastStatus: `${last.code_name}: ${last.message}` }
             : {}),

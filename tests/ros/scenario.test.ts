@@ -15,6 +15,8 @@ import { CancelResponse, GoalStatus, type RclServerGoalHandle } from '../../src/
 import { fakeRclnodejs, type FakeNode } from './fake-rclnodejs.js';
 
 const REST = 0.0225;
+/** How long the double's plan and its last motion take (several of the runner's polls each). */
+const LAST_MOTION_MS = 400;
 
 describe('pick-and-place verdict from ROS poses', () => {
   it.each([
@@ -251,6 +253,25 @@ describe('the scenario runner through the PickPlace action (rclnodejs action dou
     const [verdict] = await runScenario(rcl, options, createLogger('test'));
     expect(calls).toEqual(['action 2 3/4', 'clear']);
     expect(verdict).toMatchObject({ seed: 7, success: true, lifted: true, lastStatus: 'REACHED: all 2 goals done' });
+  });
+
+  it('waits for the result after a GOAL_REACHED status (the goal’s last motion ends first) and cancels nothing', async () => {
+    const status = (code_name: string, step: number) => ({ code_name, message: code_name, step, subgoal_index: 0, subgoal_count: 2, plan_time_ms: 100 });
+    const { rcl, calls } = graph(
+      async (n, h) => {
+        n.deliver('/jepa_mpc_planner/status', status('OK', 1));
+        await new Promise((r) => setTimeout(r, LAST_MOTION_MS));
+        n.deliver('/jepa_mpc_planner/status', status('GOAL_REACHED', 2));
+        await new Promise((r) => setTimeout(r, LAST_MOTION_MS));
+        placeCube(n);
+        h.succeed();
+        return { outcome: 0, outcome_name: 'REACHED', message: 'all 2 goals done', steps: 2, elapsed_s: 1, final_energy: 0.1 };
+      },
+      () => (calls.push('cancel'), CancelResponse.ACCEPT),
+    );
+    const [verdict] = await runScenario(rcl, options, createLogger('test'));
+    expect(calls).toEqual(['action 2 3/4', 'clear']);
+    expect(verdict).toMatchObject({ success: true, lastStatus: 'REACHED: all 2 goals done' });
   });
 
   it('cancels a goal still running once the cube is judged placed (the arm holds); --services sends by the services', async () => {
