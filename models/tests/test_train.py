@@ -271,8 +271,12 @@ class TrainTest(unittest.TestCase):
             self.assertEqual(summary["steps"], cfg.steps)
             for k in ("loss", "teacher", "rollout", "metric"):
                 self.assertTrue(np.isfinite(summary["losses"][k]), k)
-            for k in ("spearman_energy_ee", "choice_toward_goal", "pred_l1"):
+            for k in ("spearman_energy_ee", "choice_toward_goal", "pred_l1", "spearman_near", "choice_near_goal"):
                 self.assertIn(k, summary["metrics"])
+            # the near-goal figures score the pairs and choices the synthetic moves give (0.5-6 cm apart)
+            self.assertGreater(summary["metrics"]["pairs_near"], 0)
+            self.assertGreater(summary["metrics"]["choices_near"], 0)
+            self.assertTrue(0.0 <= summary["metrics"]["choice_near_goal"] <= 1.0)
             with open(os.path.join(tmp, "log.jsonl"), encoding="utf-8") as f:
                 lines = [json.loads(l) for l in f]
             self.assertEqual(lines[0]["step"], 1)
