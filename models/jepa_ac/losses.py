@@ -31,6 +31,12 @@ Losses (all on LayerNormed latents, the planner's energy space; ``z = encoder(fr
   gripper choice, predictor(z_t, a_t, s_t) − predictor(z_t, cf_a_t, s_t), must match the real one,
   sg(z_{t+1}) − sg(z_cf_t) (L1). The error both predictions share cancels, so all of this loss is
   about the fingers; in the plain L1 above that signal is a few per cent of the error.
+- near-goal ranking (``--near-rank w``, off by default): the metric hinge leaves a band of
+  ``margin`` (0.08) above kappa*d, wider than the whole energy range of the last few centimetres,
+  so it never orders two frames near a goal, and that order is what the final approach and the
+  grasp are planned on. Among the clip's frames and the episode's other frame, every anchor and two
+  others within ``near_rank_range`` of it, d_near < d_far, must have
+  e_far - e_near >= near_rank_slope * (d_far - d_near) (hinge).
 Targets are stop-gradient (sg); there is no EMA teacher.
 """
 from __future__ import annotations
@@ -61,6 +67,24 @@ def metric_loss(e: torch.Tensor, d: torch.Tensor, cfg: TrainConfig) -> torch.Ten
     smooth = torch.nn.functional.smooth_l1_loss  # quadratic below cfg.huber, slope 1 above
     zero = torch.zeros_like(e)
     return smooth(under, zero, beta=cfg.huber) + smooth(over, zero, beta=cfg.huber)
+
+
+NEAR_RANK_MIN_GAP = 0.005  # m: triplets whose two distances differ by less are not ranked
+
+
+def near_rank_loss(z: torch.Tensor, states: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """Ranking hinge over triplets of one episode's frames near each other. z [B, K, N, D] latents
+    and states [B, K, 7] of K frames of each episode; for every anchor a and frames b, c with
+    d(a,b) + NEAR_RANK_MIN_GAP <= d(a,c) <= near_rank_range: relu(slope*(d_ac - d_ab) - (e_ac - e_ab)),
+    averaged over those triplets (0 when a batch has none)."""
+    e = energy(z[:, :, None], z[:, None, :])  # [B, K, K]
+    d = state_distance(states[:, :, None], states[:, None, :], cfg)  # [B, K, K]
+    gap_d = d[:, :, None, :] - d[:, :, :, None]  # [B, a, b, c] = d_ac - d_ab
+    gap_e = e[:, :, None, :] - e[:, :, :, None]
+    valid = (gap_d >= NEAR_RANK_MIN_GAP) & (d[:, :, None, :] <= cfg.near_rank_range)
+    if not bool(valid.any()):
+        return z.sum() * 0.0
+    return torch.relu(cfg.near_rank_slope * gap_d - gap_e)[valid].mean()
 
 
 def gripper_contrast(true_energy: torch.Tensor, counterfactual_energy: torch.Tensor, margin: float,
@@ -131,10 +155,12 @@ def losses(encoder: PatchEncoder, predictor: ACPredictor, batch: Dict[str, torch
         d_goal = d_goal + cfg.w_cube * (batch["cube"] - batch["goal_cube"][:, None]).norm(dim=-1)
         d_step = d_step + cfg.w_cube * (batch["cube"][:, 1:] - batch["cube"][:, :-1]).norm(dim=-1)
     l_metric = metric_loss(torch.cat([e_goal.flatten(), e_step.flatten()]), torch.cat([d_goal.flatten(), d_step.flatten()]), cfg)
+    if cfg.w_near_rank:
+        parts["near_rank"] = near_rank_loss(torch.cat([z, zg[:, None]], dim=1), torch.cat([batch["states"], batch["goal_state"][:, None]], dim=1), cfg)
     if cfg.w_invariance and "twin_frames" in batch:
         parts["invariance"] = invariance_loss(encoder(batch["twin_frames"].flatten(0, 1)).reshape(B, T1, N, D), z, zg, d_goal, cfg)
     total = (cfg.w_teacher * l_tf + cfg.w_rollout * l_ro + cfg.w_metric * l_metric + cfg.w_gripper_contrast * parts.get("gripper", 0.0)
-             + cfg.w_invariance * parts.get("invariance", 0.0))
+             + cfg.w_invariance * parts.get("invariance", 0.0) + cfg.w_near_rank * parts.get("near_rank", 0.0))
     with torch.no_grad():
         std = z.reshape(-1, D).std(dim=0).mean()
     return {"loss": total, "teacher": l_tf, "rollout": l_ro, "metric": l_metric, **parts, "latent_std": std}

@@ -270,6 +270,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="weight of the L1 between the predicted effect of the gripper choice (one-step prediction under the real action "
                          "minus under the counterfactual one) and the real effect (next latent minus counterfactual latent); same needs as "
                          "--counterfactual (default 0)")
+    ap.add_argument("--near-rank", type=float, metavar="W", help="weight of the near-goal ranking hinge (losses.near_rank_loss: frames within 6 cm of an anchor ordered by distance; default 0 = off)")
     ap.add_argument("--invariance", type=float, metavar="W", help="weight of the appearance-invariance terms on twin frames (datasets collected with --randomise ... --twin; default 0 = off)")
     ap.add_argument("--no-verify", action="store_true", help="skip the dataset sha256 check")
     ap.add_argument("--summary", help="write the run summary JSON here")
@@ -299,6 +300,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.gripper_balance = False
     if args.gripper_hold_trained:
         cfg.gripper_hold_fixed = False
+    if args.near_rank is not None:
+        if args.near_rank < 0:
+            ap.error(f"--near-rank must be >= 0, got {args.near_rank:g}")
+        if args.near_rank > 0 and args.freeze_encoder:
+            ap.error("--near-rank trains the encoder: it does not mix with --freeze-encoder")
+        cfg.w_near_rank = args.near_rank
     if args.invariance is not None:
         if args.invariance < 0:
             ap.error(f"--invariance must be >= 0, got {args.invariance:g}")

@@ -38,6 +38,9 @@ class TrainConfig:
     margin: float = 0.08  # energy allowed above the state distance (cube, unmeasured things)
     w_invariance: float = 0.0  # weight of the appearance-invariance terms on twin frames (collect --twin; 0 = off)
     invariance_margin: float = 0.02  # energy allowed between one state's two appearances
+    w_near_rank: float = 0.0  # weight of the near-goal ranking hinge (losses.near_rank_loss; 0 = off)
+    near_rank_range: float = 0.06  # m: triplets whose farther frame is within this of the anchor
+    near_rank_slope: float = 1.0  # energy per metre by which the farther frame must rank above the nearer
     huber: float = 0.05
     seed: int = 0
     eval_every: int = 500
