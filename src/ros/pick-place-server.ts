@@ -5,6 +5,9 @@
  * callback, feedback goes out through the goal handle after every plan, and the goal handle is
  * ended as its outcome says (REACHED succeeds, CANCELLED is canceled, the rest abort) with the
  * result. The logic is the planner node's ({@link PlannerNode.runActionGoal}); this file converts.
+ * Closing lets a running goal's execute callback end (its result sent to a waiting client) before
+ * the server goes: rclnodejs sends a result set after the server's destruction on the destroyed
+ * server, and that error, thrown outside any caller, ends the process.
  */
 import type { Logger } from '../log.js';
 import type { GoalSession } from '../node/pick-place-action.js';
@@ -71,15 +74,25 @@ export function resultToMsg(r: PickPlaceResult): object {
 /** Waits until rclnodejs has applied a cancel request's state change (it follows the cancel callback's answer). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** How long closing waits for running goals to end (they end at once after the planner's shutdown) (ms). */
+const CLOSE_WAIT_MS = 1000;
+
+/** The served action. */
+export interface PickPlaceService {
+  /** Lets running goals end and their results go out (after the planner's shutdown ended them), then destroys the server. */
+  close(): Promise<void>;
+}
+
 /**
  * Serves the PickPlace action for `planner` on `node`. Returns undefined (with one warning) when
  * the action type is not built — the goal services keep working.
  */
-export function servePickPlace(rcl: RclModule, node: RclNode, planner: PlannerNode, log: Logger): { destroy(): void } | undefined {
+export function servePickPlace(rcl: RclModule, node: RclNode, planner: PlannerNode, log: Logger): PickPlaceService | undefined {
   // rclnodejs calls the goal callback, creates the handle and calls the execute callback in one
   // synchronous run, so the goal checked last is the goal of the handle that executes next.
   let checked: CheckedGoal | undefined;
   const sessions = new WeakMap<RclServerGoalHandle, GoalSession>();
+  const running = new Set<Promise<object>>();
   const goalCallback = (goal: PickPlaceGoalMsg): number => {
     checked = undefined;
     let r: ReturnType<PlannerNode['checkActionGoal']>;
@@ -95,7 +108,14 @@ export function servePickPlace(rcl: RclModule, node: RclNode, planner: PlannerNo
     checked = r.goal;
     return GoalResponse.ACCEPT;
   };
-  const execute = async (handle: RclServerGoalHandle): Promise<object> => {
+  const execute = (handle: RclServerGoalHandle): Promise<object> => {
+    const done = executeGoal(handle);
+    running.add(done);
+    const forget = () => running.delete(done);
+    void done.then(forget, forget);
+    return done;
+  };
+  const executeGoal = async (handle: RclServerGoalHandle): Promise<object> => {
     const goal = checked;
     checked = undefined;
     const session: GoalSession = { feedback: (f) => handle.publishFeedback(feedbackToMsg(f)) };
@@ -118,8 +138,9 @@ export function servePickPlace(rcl: RclModule, node: RclNode, planner: PlannerNo
     const session = handle ? sessions.get(handle) : undefined;
     return session && planner.cancelActionGoal(session) ? CancelResponse.ACCEPT : CancelResponse.REJECT;
   };
+  let server: { destroy(): void };
   try {
-    return new rcl.ActionServer(node, PICK_PLACE_TYPE, NAMES.pickPlace, execute, goalCallback, undefined, cancel);
+    server = new rcl.ActionServer(node, PICK_PLACE_TYPE, NAMES.pickPlace, execute, goalCallback, undefined, cancel);
   } catch (error) {
     log.warn(
       { error: (error as Error).message },
@@ -127,6 +148,15 @@ export function servePickPlace(rcl: RclModule, node: RclNode, planner: PlannerNo
     );
     return undefined;
   }
+  return {
+    async close() {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(running), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+      await nextTurn(); // rclnodejs sends the results once the execute callbacks have returned
+      server.destroy();
+    },
+  };
 }
 
 /** Ends a goal handle as the outcome says; a handle that is gone already (node shut down) is left alone. */

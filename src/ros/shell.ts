@@ -207,7 +207,7 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
       timer.cancel();
       for (const t of timers) clearTimeout(t);
       planner.shutdown(); // holds the arm now; a plan in flight is dropped, not waited for
-      pickPlace?.destroy();
+      await pickPlace?.close(); // the goal the shutdown ended sends its result first
       if (!('error' in model)) await model.close?.({ graceMs: SHUTDOWN_GRACE_MS });
       node.destroy();
     },

@@ -10,7 +10,10 @@
  * - cancel: the cancel callback is awaited, and only then, on ACCEPT, the goal moves to CANCELING;
  * - goal states follow rcl_action's state machine: an invalid transition throws (as the native
  *   call does), so canceled() before CANCELING fails; publishFeedback outside EXECUTING is ignored;
- * - the client's getResult() resolves with the Result and sets the handle's status.
+ * - the client's getResult() resolves with the Result and sets the handle's status;
+ * - a result set after the server was destroyed while a client waits for it is sent on the
+ *   destroyed server: the native call throws "action server pointer is invalid" outside any caller
+ *   (an unhandled rejection, which ends a real node's process) and the client never hears back.
  * Servers register under their resolved names; clients of the same module find them there.
  */
 import { CancelResponse, GoalResponse, GoalStatus, type RclClientGoalHandle, type RclNode, type RclServerGoalHandle } from '../../src/ros/rcl-types.js';
@@ -39,6 +42,8 @@ export class FakeServerGoalHandle implements RclServerGoalHandle {
   private state: number = GoalStatus.ACCEPTED;
   private destroyed = false;
   readonly feedback: object[] = [];
+  /** Whether a client asked for the result (rclnodejs: a GetResult request waits on the goal). */
+  resultRequested = false;
   /** Settles with the GetResult response once the execute callback is done. */
   readonly done: Promise<{ status: number; result: object }>;
   resolveDone!: (r: { status: number; result: object }) => void;
@@ -167,6 +172,7 @@ export class FakeActionServer {
       result = {};
     }
     if (handle.isActive) handle.abort(); // "Goal state not set, assuming aborted"
+    if (this.destroyed && handle.resultRequested) throw new Error('action server pointer is invalid'); // the GetResult response on a destroyed server
     handle.resolveDone({ status: handle.status, result: structuredClone(result) });
   }
 
@@ -189,6 +195,7 @@ class FakeClientGoalHandle implements RclClientGoalHandle {
   }
   async getResult(): Promise<Record<string, unknown>> {
     if (!this.handle) return {};
+    this.handle.resultRequested = true;
     const r = await this.handle.done;
     this.status = r.status;
     return r.result as Record<string, unknown>;

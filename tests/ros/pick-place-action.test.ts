@@ -230,15 +230,15 @@ describe('PickPlace action (rclnodejs action doubles)', () => {
     expect(result).toMatchObject({ outcome: 5, outcome_name: 'MODEL_ERROR', message: 'goal images could not be encoded: worker crashed' });
   });
 
-  it('shutdown ends the running goal PREEMPTED', async () => {
+  it('shutdown ends the running goal PREEMPTED and sends its result before the server goes', async () => {
     const { send, cycle } = await start();
     const { handle } = await send(goal({ images: [imageMsg()], max_steps: [10] }));
     await cycle();
-    const result = handle.getResult();
+    const result = handle.getResult(); // a client waiting for the result, as ros2 action send_goal does
     await shell?.close();
     shell = undefined;
-    // The handle was destroyed with the node: the result the execute callback returned still says why.
     expect(await result).toMatchObject({ outcome_name: 'PREEMPTED', message: 'the planner node shut down' });
+    expect(handle.status).toBe(GoalStatus.ABORTED);
   });
 
   it('send-goal --action: feedback as it comes, the result when the goal is reached; an abort signal cancels', async () => {
