@@ -40,7 +40,7 @@ class TrainConfig:
     invariance_margin: float = 0.02  # energy allowed between one state's two appearances
     w_near_rank: float = 0.0  # weight of the near-goal ranking hinge (losses.near_rank_loss; 0 = off)
     near_rank_range: float = 0.06  # m: triplets whose farther frame is within this of the anchor
-    near_rank_slope: float = 1.0  # energy per metre by which the farther frame must rank above the nearer
+    near_rank_slope: float = 2.0  # energy per metre by which the farther frame must rank above the nearer (= kappa)
     huber: float = 0.05
     seed: int = 0
     eval_every: int = 500
