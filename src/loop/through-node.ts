@@ -88,10 +88,17 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
     planPath() {},
   };
   const rec = o.recorder;
-  let planner: PlannerNode | undefined; // the recording reads its latent distance once it exists
-  const outputs = rec ? recordingOutputs(plain, rec, () => q.now, () => planner?.latentDistance ?? NaN) : plain;
+  const late: { planner?: PlannerNode } = {}; // the recording reads the node's latent distance once it exists
+  const outputs = rec
+    ? recordingOutputs(
+        plain,
+        rec,
+        () => q.now,
+        () => late.planner?.latentDistance ?? NaN,
+      )
+    : plain;
   const node = new PlannerNode({ model, params, outputs, clock: () => q.now, schedule: (delayS, fn) => q.at(q.now + delayS, fn), goalDir: '.', log: o.log });
-  planner = node;
+  late.planner = node;
   const period = node.periodS;
   const simPeriod = model.manifest.controlPeriodS;
 

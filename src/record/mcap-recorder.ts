@@ -181,7 +181,12 @@ export class McapRecorder implements EpisodeRecorder {
       schemaId = await this.writer.registerSchema({ name: type, encoding: SCHEMA_ENCODING, data: new TextEncoder().encode(schemaText(type)) });
       this.schemaIds.set(type, schemaId);
     }
-    const id = await this.writer.registerChannel({ topic, schemaId, messageEncoding: MESSAGE_ENCODING, metadata: new Map([[QOS_METADATA_KEY, offeredQosProfiles(spec.qos ?? 'default')]]) });
+    const id = await this.writer.registerChannel({
+      topic,
+      schemaId,
+      messageEncoding: MESSAGE_ENCODING,
+      metadata: new Map([[QOS_METADATA_KEY, offeredQosProfiles(spec.qos ?? 'default')]]),
+    });
     this.channelIds.set(key, id);
     return id;
   }
