@@ -97,7 +97,7 @@ function pathMarker(points: readonly Point3[], stampS: number): object {
 }
 
 /** visualization_msgs/MarkerArray: the cube, the target disc and (when given) the latest planned path. */
-export function sceneMarkersMsg(w: WorldSnapshot, path: readonly Point3[] | undefined): object {
+export function sceneMarkersMsg(w: Pick<WorldSnapshot, 'stampS' | 'cube' | 'target'>, path: readonly Point3[] | undefined): object {
   const size = SCENE_DEFAULTS.cubeSize;
   const disc: ToolPose = { position: w.target, orientation: { x: 0, y: 0, z: 0, w: 1 } };
   return {

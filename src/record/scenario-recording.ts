@@ -9,9 +9,10 @@ import type { TaskInfo } from '../../sim/tasks.js';
 import type { RgbImage } from '../model/image.js';
 import type { ScenarioEpisode, ScenarioRecorder } from '../ros/scenario.js';
 import type { ToolPose } from '../robot/commands.js';
+import type { Point3 } from '../loop/recorder.js';
 import { CHANNELS, type ChannelKey } from './channels.js';
 import type { McapRecorder } from './mcap-recorder.js';
-import { FRAMES, poseTfMsg } from './messages.js';
+import { FRAMES, poseTfMsg, sceneMarkersMsg } from './messages.js';
 
 /** The channels the nodes publish (recorded as they arrive). */
 const SIM_KEYS = ['image', 'wristImage', 'pose', 'jointStates', 'cubePose', 'targetPose', 'task', 'twist', 'poseTarget', 'jointTrajectory'] as const;
@@ -48,15 +49,23 @@ export function scenarioRecorder(mcap: McapRecorder, o: { readonly planner: stri
   for (const [key, name] of Object.entries(PLANNER_KEYS)) byTopic.set(`${o.planner}/${name}`, key as ChannelKey);
   let lastStep = 0;
   let lastStage = 0;
+  let lastFeedbackStep = 0;
+  let target: Point3 | undefined; // the target pose's latest position: the scene markers need it with the cube
   return {
     topics: [...byTopic].map(([topic, key]) => ({ topic, type: CHANNELS[key].type })),
     message(topic, msg, stampS) {
       const key = byTopic.get(topic);
       if (!key) return;
       mcap.write(key, msg, stampS);
-      if (key === 'pose' || key === 'cubePose') {
+      if (key === 'targetPose') {
+        const p = (msg as PoseMsg).pose.position;
+        target = [p.x, p.y, p.z];
+      } else if (key === 'pose' || key === 'cubePose') {
         const { position: p, orientation } = (msg as PoseMsg).pose;
-        mcap.write('tf', poseTfMsg(key === 'pose' ? FRAMES.tool : FRAMES.cube, { position: [p.x, p.y, p.z], orientation }, stampS), stampS);
+        const pose: ToolPose = { position: [p.x, p.y, p.z], orientation };
+        mcap.write('tf', poseTfMsg(key === 'pose' ? FRAMES.tool : FRAMES.cube, pose, stampS), stampS);
+        // The cube and the target disc for a 3D panel, as the direct loop draws them (the planned path has its own topic).
+        if (key === 'cubePose' && target) mcap.write('sceneMarkers', sceneMarkersMsg({ stampS, cube: pose, target }, undefined), stampS);
       } else if (key === 'status') {
         const s = msg as StatusMsg;
         if (s.step > lastStep) mcap.plan({ stampS, energy: s.energy, latentDistance: NaN });
@@ -65,9 +74,17 @@ export function scenarioRecorder(mcap: McapRecorder, o: { readonly planner: stri
         lastStage = s.subgoal_index;
       }
     },
+    feedback(f, stampS) {
+      // The action's feedback after each plan carries the node's latent distance (the status topic does not).
+      const step = Number(f['steps']);
+      const distance = Number(f['latent_distance']);
+      if (step > lastFeedbackStep && Number.isFinite(distance)) mcap.write('latentDistance', { data: distance }, stampS);
+      if (step > lastFeedbackStep) lastFeedbackStep = step;
+    },
     begin(seed: number, goals: readonly RgbImage[], stampS: number) {
       lastStep = 0;
       lastStage = 0;
+      lastFeedbackStep = 0;
       const goalList = goals.map((image, i) => ({ name: o.stageNames[i] ?? `goal ${i + 1}`, image }));
       mcap.begin({ stampS, seed, task: 'pick-place', stageNames: goalList.map((g) => g.name), goals: goalList });
     },

@@ -71,6 +71,8 @@ export interface ScenarioRecorder {
   /** The topics to record and their types. */
   readonly topics: readonly { readonly topic: string; readonly type: string }[];
   message(topic: string, msg: object, stampS: number): void;
+  /** Each PickPlace feedback message (the action path), stamped on arrival. */
+  feedback?(feedback: Record<string, unknown>, stampS: number): void;
   begin(seed: number, goals: readonly RgbImage[], stampS: number): void;
   end(episode: ScenarioEpisode, stampS: number): void;
 }
@@ -187,7 +189,8 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
           goals.length === 1
             ? { kind: 'single' as const, image: goals[0] as RgbImage }
             : { kind: 'sequence' as const, images: [...goals], steps: [...o.steps], thresholds: [] };
-        const handle = await action.sendGoal(pickPlaceGoalMsg(request, 0));
+        const onFeedback = recording ? (f: Record<string, unknown>) => recording.feedback(f) : undefined;
+        const handle = await action.sendGoal(pickPlaceGoalMsg(request, 0), onFeedback as ((f: never) => void) | undefined);
         if (!handle.accepted) throw new Error('the planner rejected the PickPlace goal (its log says why)');
         goal.handle = handle;
         void handle.getResult().then((r) => (goal.result = r));
@@ -277,6 +280,7 @@ function recordTopics(rcl: RclModule, recorder: ScenarioRecorder) {
   return {
     node,
     begin: (seed: number, goals: readonly RgbImage[]) => recorder.begin(seed, goals, nowS()),
+    feedback: (f: Record<string, unknown>) => recorder.feedback?.(f, nowS()),
     end: (episode: ScenarioEpisode) => recorder.end(episode, nowS()),
   };
 }

@@ -127,4 +127,31 @@ describe('scenario --mcap (rclnodejs double)', () => {
     const report = await readMcapReport(file);
     expect(episodeVerdicts(report)).toEqual([expect.objectContaining({ seed: '4', success: String(verdict?.success), steps: '1' })]);
   });
+
+  it("records the node's latent distance from the action's feedback, once per plan and episode by episode", async () => {
+    const file = join(dir, 'feedback.mcap');
+    const mcap = await McapRecorder.create(file, { info: { command: 'scenario' } });
+    const rec = scenarioRecorder(mcap, { planner: '/jepa_mpc_planner', stageNames: ['placed'] });
+    const goal = { width: 2, height: 2, data: new Uint8Array(12).fill(200) };
+    rec.begin(0, [goal], 1);
+    rec.feedback?.({ steps: 1, latent_distance: 0.5 }, 2);
+    rec.feedback?.({ steps: 1, latent_distance: 0.4 }, 2.1); // the same plan's feedback again: not a new plan
+    rec.feedback?.({ steps: 2, latent_distance: NaN }, 2.2); // nothing to record
+    rec.feedback?.({ steps: 3, latent_distance: 0.3 }, 2.3);
+    rec.begin(1, [goal], 3); // the next episode counts its steps from 0 again
+    rec.feedback?.({ steps: 1, latent_distance: 0.9 }, 4);
+    // Scene markers once the target is known: the cube and the target disc where the topics put them.
+    rec.message('/sim/cube_pose', pose(0.5, -0.1, REST), 4.1);
+    rec.message('/sim/target_pose', pose(0.6, 0.2, 0.0), 4.2);
+    rec.message('/sim/cube_pose', pose(0.55, -0.1, REST), 4.3);
+    await mcap.close();
+    const topics = await decode(file);
+    expect(topics.get('/jepa_mpc_planner/latent_distance')?.map((m) => m['data'])).toEqual([0.5, 0.3, 0.9]);
+    const markers = (topics.get('/sim/scene_markers') ?? []).map((m) => m['markers'] as { pose: { position: { x: number; y: number } } }[]);
+    expect(markers).toHaveLength(1);
+    expect(markers[0]?.map((k) => [k.pose.position.x, k.pose.position.y])).toEqual([
+      [0.55, -0.1],
+      [0.6, 0.2],
+    ]);
+  });
 });
