@@ -4,6 +4,7 @@
  */
 import { createLogger } from '../log.js';
 import { startPlannerShell } from '../ros/shell.js';
+import { signalShutdown } from '../ros/shutdown.js';
 import { initRclnodejs } from './ros-cli.js';
 
 /** Entry point of `jepa-mpc run`. */
@@ -19,15 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger('ros');
   rcl.removeSignalHandlers?.();
   const shell = await startPlannerShell(rcl, { log });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: holding the arm, ending the model worker');
-    await shell.close();
-    rcl.shutdown();
-    process.exit(0);
-  };
+  const stop = signalShutdown({ close: () => shell.close(), rclShutdown: () => rcl.shutdown(), exit: (code) => process.exit(code), log });
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   rcl.spin(shell.node);

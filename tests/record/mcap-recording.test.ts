@@ -185,6 +185,21 @@ describe('an episode recorded to MCAP', () => {
     expect(text).toMatch(episode.success ? /success at step/ : /failure/);
   });
 
+  it('inspect --layout: which topics the shipped Foxglove layout reads are in the file', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    expect(await inspectMain([file, '--layout', join(projectRoot(), 'docs', 'foxglove-layout.json'), '--json'])).toBe(0);
+    const { layout } = JSON.parse(out.join('')) as { layout: { present: string[]; missing: string[] } };
+    // The direct loop (twist output, front camera only) fills every panel but the pose-target and hand-camera ones.
+    expect(layout.missing).toEqual([CHANNELS.poseTarget.topic, CHANNELS.wristImage.topic].sort());
+    expect(layout.present).toEqual(
+      expect.arrayContaining([CHANNELS.image.topic, CHANNELS.status.topic, CHANNELS.latentDistance.topic, CHANNELS.sceneMarkers.topic]),
+    );
+    const notLayout = join(dir, 'not-layout.json');
+    await writeFile(notLayout, '{"panels": []}');
+    await expect(inspectMain([file, '--layout', notLayout])).rejects.toThrow(/not a Foxglove layout/);
+  });
+
   it('inspect: a copy cut in the middle gives one line saying how much was readable, and lists that part', async () => {
     const cut = join(dir, 'cut.mcap');
     await copyFile(file, cut);
