@@ -300,18 +300,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cfg.gripper_balance = False
     if args.gripper_hold_trained:
         cfg.gripper_hold_fixed = False
-    if args.near_rank is not None:
-        if args.near_rank < 0:
-            ap.error(f"--near-rank must be >= 0, got {args.near_rank:g}")
-        if args.near_rank > 0 and args.freeze_encoder:
-            ap.error("--near-rank trains the encoder: it does not mix with --freeze-encoder")
-        cfg.w_near_rank = args.near_rank
-    if args.invariance is not None:
-        if args.invariance < 0:
-            ap.error(f"--invariance must be >= 0, got {args.invariance:g}")
-        if args.invariance > 0 and args.freeze_encoder:
-            ap.error("--invariance trains the encoder: it does not mix with --freeze-encoder")
-        cfg.w_invariance = args.invariance
+    for flag, field in (("near_rank", "w_near_rank"), ("invariance", "w_invariance")):  # weights of losses that train the encoder
+        w = getattr(args, flag)
+        if w is None:
+            continue
+        name = "--" + flag.replace("_", "-")
+        if w < 0:
+            ap.error(f"{name} must be >= 0, got {w:g}")
+        if w > 0 and args.freeze_encoder:
+            ap.error(f"{name} trains the encoder: it does not mix with --freeze-encoder")
+        setattr(cfg, field, w)
     if args.gripper_margin is not None:
         cfg.gripper_margin = args.gripper_margin
     for flag, field in (("counterfactual", "w_counterfactual"), ("counterfactual_diff", "w_counterfactual_diff")):
