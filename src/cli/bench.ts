@@ -97,6 +97,17 @@ export function precisionManifests(dir: string, flag: string | undefined): { pre
   });
 }
 
+/** The timing fields a variant and a precision share, rounded as the JSON prints them. */
+function roundedTiming(r: Pick<PrecisionResult, 'stepMs' | 'modelMs' | 'evalsPerSec' | 'gflops' | 'energy'>) {
+  return {
+    stepMs: round(r.stepMs),
+    modelMs: round(r.modelMs),
+    evalsPerSec: Math.round(r.evalsPerSec),
+    gflops: r.gflops === null ? null : round(r.gflops, 1),
+    energy: round(r.energy, 5),
+  };
+}
+
 /** One measured variant. */
 interface VariantResult {
   name: string;
@@ -423,22 +434,14 @@ export async function main(argv: string[]): Promise<number> {
         : {}),
       precisions: precisions.map((p) => ({
         ...p,
-        stepMs: round(p.stepMs),
-        modelMs: round(p.modelMs),
-        evalsPerSec: Math.round(p.evalsPerSec),
-        gflops: p.gflops === null ? null : round(p.gflops, 1),
+        ...roundedTiming(p),
         ratio: round(p.ratio, 3),
         cpuMs: round(p.cpuMs),
         cpuRatio: round(p.cpuRatio, 3),
-        energy: round(p.energy, 5),
       })),
       variants: results.map((r) => ({
         ...r,
-        stepMs: round(r.stepMs),
-        modelMs: round(r.modelMs),
-        evalsPerSec: Math.round(r.evalsPerSec),
-        gflops: r.gflops === null ? null : round(r.gflops, 1),
-        energy: round(r.energy, 5),
+        ...roundedTiming(r),
         ...(r.torchRatio !== undefined ? { torchRatio: round(r.torchRatio, 2) } : {}),
       })),
     };
