@@ -23,7 +23,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import asdict, replace
 from typing import Dict, List, Optional, Sequence
@@ -80,6 +82,34 @@ def held_out(encoder: PatchEncoder, predictor: ACPredictor, val: Dataset) -> Dic
     return {**evaluate(encoder, predictor, val), **finger_probe(encoder, val)}
 
 
+class _StopSignals:
+    """While a run trains in the main thread, SIGTERM and SIGINT ask it to stop at the end of the
+    current step with its resume file written (a ``kill`` loses no steps), instead of dying with up
+    to RESUME_EVERY_S of work since the last resume file. A second signal stops at once."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.requested: Optional[str] = None
+        self._old: Dict[int, object] = {}
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt(f"second {signal.Signals(signum).name}")
+        self.requested = signal.Signals(signum).name
+        print(f"{self.requested}: stopping after this step with the resume file written (again to stop at once)", file=sys.stderr, flush=True)
+
+    def __enter__(self) -> "_StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            for s in self.SIGNALS:
+                self._old[s] = signal.signal(s, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for s, old in self._old.items():
+            signal.signal(s, old)  # type: ignore[arg-type]
+
+
 def train(
     cfg: TrainConfig,
     data: Dataset,
@@ -97,7 +127,25 @@ def train(
     time used, random states). With ``resume`` and that file present, the run continues where it
     stopped, the learning-rate schedule included (it follows the steps and the minutes used).
     ``stop_after`` > 0 ends this invocation after that many steps with the resume file written
-    (a run split over sessions). Returns a summary with the last losses and metrics."""
+    (a run split over sessions); so does SIGTERM or SIGINT (``_StopSignals``). Returns a summary
+    with the last losses and metrics."""
+    with _StopSignals() as stop:
+        return _train(cfg, data, out, val, max_minutes, log_path, init, freeze_encoder, resume, stop_after, stop)
+
+
+def _train(
+    cfg: TrainConfig,
+    data: Dataset,
+    out: str,
+    val: Optional[Dataset],
+    max_minutes: float,
+    log_path: Optional[str],
+    init: Optional[str],
+    freeze_encoder: bool,
+    resume: bool,
+    stop_after: int,
+    stop: _StopSignals,
+) -> Dict[str, object]:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     encoder, predictor = build(cfg.encoder, cfg.predictor)
@@ -188,9 +236,10 @@ def train(
           f"{len(data.episodes)} episodes / {len(data.frames)} frames, batch {cfg.batch}, up to {cfg.steps} steps"
           + (f" or {max_minutes:g} min" if budget else ""), file=sys.stderr, flush=True)
     while progress() < 1.0:
-        if stop_after and step - first_step >= stop_after:
+        if (stop_after and step - first_step >= stop_after) or stop.requested:
             checkpoint(False)
-            print(f"stopped after {stop_after} steps at step {step}; continue with --resume", file=sys.stderr, flush=True)
+            why = stop.requested or f"stopped after {stop_after} steps"
+            print(f"{why} at step {step}; continue with --resume", file=sys.stderr, flush=True)
             if log:
                 log.close()
             return {"steps": step, "minutes": (time.time() - started) / 60, "losses": avg, "metrics": metrics, "history": history, "stopped": True}

@@ -438,6 +438,42 @@ class TrainTest(unittest.TestCase):
             for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
                 self.assertTrue(torch.allclose(a, b, atol=1e-6))
 
+    def test_sigterm_stops_after_the_step_with_the_resume_file_written(self):
+        """A SIGTERM during step 2 ends the run after that step, resume file written; resumed, the weights of an uninterrupted run."""
+        import signal
+        from unittest import mock
+
+        import models.jepa_ac.train as train_module
+
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "steps": 5})
+            whole = os.path.join(tmp, "whole.pt")
+            train(cfg, ds, whole)
+            calls = {"n": 0}
+            real = train_module.losses
+
+            def losses_then_term(*args, **kwargs):
+                calls["n"] += 1
+                if calls["n"] == 2:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return real(*args, **kwargs)
+
+            split = os.path.join(tmp, "split.pt")
+            before = signal.getsignal(signal.SIGTERM)
+            with mock.patch.object(train_module, "losses", losses_then_term), contextlib.redirect_stderr(io.StringIO()) as err:
+                stopped = train(cfg, ds, split)
+            self.assertEqual((stopped["steps"], stopped["stopped"]), (2, True))
+            self.assertIn("SIGTERM at step 2; continue with --resume", err.getvalue())
+            self.assertIs(signal.getsignal(signal.SIGTERM), before)  # the handler is the caller's again
+            resumed = train(cfg, ds, split, resume=True)
+            self.assertEqual(resumed["steps"], 5)
+            (e0, p0, _), (e1, p1, _) = load_weights(whole), load_weights(split)
+            for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
+                self.assertTrue(torch.allclose(a, b, atol=1e-6))
+
 
 if __name__ == "__main__":
     unittest.main()
