@@ -55,6 +55,14 @@ RESUME_FORMAT = "jepa-mpc-train-resume-v1"
 RESUME_EVERY_S = 300.0  # seconds of training between resume files (also written at every evaluation)
 
 
+def compute_seconds() -> float:
+    """The clock of a run's budget (``--max-minutes``, the LR schedule, "minutes used"): this
+    process's CPU seconds over torch's thread count, i.e. seconds of the cores the run may use.
+    Alone on the machine it runs with the wall clock; beside other work it slows with the run, so
+    a shared machine costs steps per wall minute but not the schedule's shape or the budget."""
+    return time.process_time() / max(1, torch.get_num_threads())
+
+
 def _with_defaults(saved: dict, defaults: dict) -> dict:
     """``saved`` over ``defaults``, nested dicts merged: settings added since a file was written count as their defaults."""
     return {k: _with_defaults(saved.get(k, {}), v) if isinstance(v, dict) else saved.get(k, v) for k, v in defaults.items()} | {
@@ -172,7 +180,7 @@ def _train(
         raise ValueError("the counterfactual losses (--counterfactual, --counterfactual-diff) are only implemented for the frozen-encoder stage (--freeze-encoder)")
     if uses_cf and not data.has_counterfactual:
         raise ValueError(f"the counterfactual losses (--counterfactual, --counterfactual-diff) need a dataset collected with --counterfactual; {data.root} has no counterfactual arrays")
-    started = time.time()
+    started = compute_seconds()
     sampler: "ClipSampler | LatentClipSampler"
     if freeze_encoder:
         encoder.eval()
@@ -206,7 +214,7 @@ def _train(
         step, avg, history, metrics = state["step"], state["avg"], state["history"], state["metrics"]
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
-        started = time.time() - state["seconds"]
+        started = compute_seconds() - state["seconds"]
         print(f"resuming {resume_path}: step {step}, {state['seconds'] / 60:.1f} min used", file=sys.stderr, flush=True)
     elif resume:
         print(f"no {resume_path} yet: starting the run", file=sys.stderr, flush=True)
@@ -217,17 +225,17 @@ def _train(
         tmp = resume_path + ".tmp"
         torch.save({"format": RESUME_FORMAT, "train_config": asdict(cfg), "encoder": encoder.state_dict(), "predictor": predictor.state_dict(),
                     "optimizer": opt.state_dict(), "step": step, "avg": avg, "history": history, "metrics": metrics,
-                    "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "seconds": time.time() - started}, tmp)
+                    "numpy_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "seconds": compute_seconds() - started}, tmp)
         os.replace(tmp, resume_path)
 
     def progress() -> float:
         p = step / cfg.steps
         if budget > 0:
-            p = max(p, (time.time() - started) / budget)
+            p = max(p, (compute_seconds() - started) / budget)
         return min(1.0, p)
 
     def checkpoint(final: bool) -> None:
-        extra = {"train_config": asdict(cfg), "step": step, "minutes": (time.time() - started) / 60, "metrics": metrics, "data": data.root,
+        extra = {"train_config": asdict(cfg), "step": step, "minutes": (compute_seconds() - started) / 60, "metrics": metrics, "data": data.root,
                  "render": {"shadows": data.shadows}}
         save_weights(out, encoder, predictor, extra)
         save_resume()
@@ -242,7 +250,7 @@ def _train(
             print(f"{why} at step {step}; continue with --resume", file=sys.stderr, flush=True)
             if log:
                 log.close()
-            return {"steps": step, "minutes": (time.time() - started) / 60, "losses": avg, "metrics": metrics, "history": history, "stopped": True}
+            return {"steps": step, "minutes": (compute_seconds() - started) / 60, "losses": avg, "metrics": metrics, "history": history, "stopped": True}
         p = progress()
         lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup)) * 0.5 * (1 + math.cos(math.pi * p))
         for group in opt.param_groups:
@@ -257,13 +265,13 @@ def _train(
         for k, v in parts.items():
             avg[k] = 0.9 * avg.get(k, float(v)) + 0.1 * float(v)
         if step % cfg.log_every == 0 or step == 1:
-            elapsed = time.time() - started
+            elapsed = compute_seconds() - started
             pr = progress()
             eta = elapsed / max(pr, 1e-9) - elapsed
             line = " ".join(f"{k} {v:.4f}" for k, v in avg.items())
             print(f"step {step} {100 * pr:5.1f}% {fmt_time(elapsed)} eta {fmt_time(eta)} lr {lr:.2e} {line}", file=sys.stderr, flush=True)
             if log:
-                log.write(json.dumps({"step": step, "elapsed": elapsed, "lr": lr, **avg}) + "\n")
+                log.write(json.dumps({"step": step, "elapsed": elapsed, "wall": time.time(), "lr": lr, **avg}) + "\n")
                 log.flush()
         if time.time() - last_resume_save > RESUME_EVERY_S:
             save_resume()
@@ -286,7 +294,7 @@ def _train(
     checkpoint(True)
     if log:
         log.close()
-    return {"steps": step, "minutes": (time.time() - started) / 60, "losses": avg, "metrics": metrics, "history": history}
+    return {"steps": step, "minutes": (compute_seconds() - started) / 60, "losses": avg, "metrics": metrics, "history": history}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -298,7 +306,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--steps", type=int, help="optimizer steps (default: the preset's)")
     ap.add_argument("--batch", type=int, help="clips per step (default: the preset's)")
     ap.add_argument("--lr", type=float)
-    ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (the LR schedule follows time)")
+    ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this many minutes of the cores the run may use (CPU time over torch threads: compute_seconds; the LR schedule follows it)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--log", help="append JSON lines of losses and metrics here")

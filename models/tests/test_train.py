@@ -474,6 +474,30 @@ class TrainTest(unittest.TestCase):
             for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
                 self.assertTrue(torch.allclose(a, b, atol=1e-6))
 
+    def test_the_budget_counts_compute_not_wall_time(self):
+        """--max-minutes ends a run by compute_seconds (CPU time over threads): a clock that gains 20 s a call stops a 1-minute run within a few steps, and no wall time is spent waiting."""
+        from unittest import mock
+
+        import models.jepa_ac.train as train_module
+
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "data"))
+            ds = Dataset.open(os.path.join(tmp, "data"))
+            cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "steps": 1000})
+            clock = {"t": 0.0}
+
+            def fake() -> float:
+                clock["t"] += 20.0
+                return clock["t"]
+
+            with mock.patch.object(train_module, "compute_seconds", fake), contextlib.redirect_stderr(io.StringIO()):
+                summary = train(cfg, ds, os.path.join(tmp, "w.pt"), max_minutes=1.0)
+            self.assertLess(summary["steps"], 10)
+            self.assertGreater(summary["steps"], 0)
+            self.assertGreaterEqual(summary["minutes"], 1.0)
+        self.assertGreater(train_module.compute_seconds(), 0.0)
+
 
 if __name__ == "__main__":
     unittest.main()
