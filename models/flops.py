@@ -7,7 +7,11 @@ projection — cancels). ``jepa-mpc bench`` divides it by the measured time to p
 GFLOP/s; the exporters write it into each manifest rollout entry as ``matmulFlopsPerCandidate``.
 
     /usr/bin/python3 -m models.flops models/sim-jepa-ac          # print per rollout graph
-    /usr/bin/python3 -m models.flops models/sim-jepa-ac --write  # and write it into manifest.json
+    /usr/bin/python3 -m models.flops models/sim-jepa-ac --write  # and write it into its manifests
+
+The count is the fp32 graphs' (the folder's fp32 manifest, ``manifest-fp32.json`` beside a
+quantised default): a quantised variant does the same work (fp32-equivalent FLOPs), and its
+integer MatMuls are not counted here; ``--write`` stores it in every manifest of the folder.
 """
 import argparse
 import json
@@ -19,6 +23,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 import onnx
 
+from .contract.manifest import folder_manifests, fp32_manifest_file
 from .jepa_ac.onnx_numpy import NumpyOnnx
 
 MATMUL_OPS = ("MatMul", "Gemm")
@@ -52,23 +57,30 @@ def per_candidate(path: str) -> int:
 
 
 def annotate_manifest(model_dir: str, write: bool) -> List[dict]:
-    """Counts every rollout graph of a model folder; with ``write`` stores it in manifest.json."""
-    manifest_path = os.path.join(model_dir, "manifest.json")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
-    for entry in manifest["rollout"]:
+    """Counts every rollout graph of a model folder's fp32 manifest; with ``write`` stores each
+    count in every manifest of the folder (matched by horizon). Returns the fp32 rollout entries."""
+    with open(os.path.join(model_dir, fp32_manifest_file(model_dir))) as f:
+        rollout = json.load(f)["rollout"]
+    for entry in rollout:
         entry["matmulFlopsPerCandidate"] = per_candidate(os.path.join(model_dir, entry["file"]))
     if write:
-        with open(manifest_path, "w") as f:
-            json.dump(manifest, f, indent=2)
-            f.write("\n")
-    return manifest["rollout"]
+        flops = {entry["horizon"]: entry["matmulFlopsPerCandidate"] for entry in rollout}
+        for file in folder_manifests(model_dir):
+            manifest_path = os.path.join(model_dir, file)
+            with open(manifest_path) as f:
+                manifest = json.load(f)
+            for entry in manifest["rollout"]:
+                entry["matmulFlopsPerCandidate"] = flops[entry["horizon"]]
+            with open(manifest_path, "w") as f:
+                json.dump(manifest, f, indent=2)
+                f.write("\n")
+    return rollout
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model_dir")
-    p.add_argument("--write", action="store_true", help="store matmulFlopsPerCandidate in manifest.json")
+    p.add_argument("--write", action="store_true", help="store matmulFlopsPerCandidate in every manifest of the folder")
     args = p.parse_args(argv)
     for entry in annotate_manifest(args.model_dir, args.write):
         print(f"{entry['file']}: horizon {entry['horizon']}, {entry['matmulFlopsPerCandidate'] / 1e6:.3f} MFLOP per candidate")

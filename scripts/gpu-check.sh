@@ -40,7 +40,7 @@ fi
 if want parity; then
   for m in sim-jepa-ac test-tiny vjepa2-tiny; do
     step "WebGPU vs CPU parity: $m"
-    timeout 120 $J provider-check --provider webgpu --model "models/$m" --json >"$OUT/parity-$m.json"
+    timeout 120 $J provider-check --provider webgpu --model "models/$m" --precision fp32 --json >"$OUT/parity-$m.json"
     echo "exit $?"; cat "$OUT/parity-$m.json"
   done
   step "WebGPU vs CPU parity: vjepa2-tiny fp16"
@@ -50,7 +50,7 @@ fi
 
 if want bench-sim; then
   step "planning speed, sim-jepa-ac: WebGPU, then the CPU (16 cores)"
-  timeout 150 $J bench --provider webgpu --model models/sim-jepa-ac --torch off --repeats 3 --json >"$OUT/bench-sim-webgpu.json"
+  timeout 150 $J bench --provider webgpu --model models/sim-jepa-ac --precision fp32 --torch off --repeats 3 --json >"$OUT/bench-sim-webgpu.json"
   echo "exit $?"
   timeout 90 $J bench --model models/sim-jepa-ac --torch off --repeats 3 --json >"$OUT/bench-sim-cpu.json"
   echo "exit $?"

@@ -4,7 +4,7 @@ manifest's defaults."""
 from __future__ import annotations
 
 MANIFEST_FORMAT = "jepa-mpc/world-model@1"
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = "manifest.json"  # a model folder's default precision; others beside it as manifest-<precision>.json
 PARITY_FORMAT = "jepa-mpc/parity@1"
 OPSET = 17  # the ONNX opset every graph is exported with
 

@@ -1,9 +1,13 @@
 """The manifest (``manifest.json``) every exporter writes, assembled in one place with the keys in
-the contract document's order, and the JSON writer of every file in a model folder."""
+the contract document's order, the JSON writer of every file in a model folder, and where a
+folder's manifests are: ``manifest.json`` is the folder's default precision, each other precision
+``manifest-<precision>.json`` beside it (src/model/manifest.ts resolves ``--precision`` the same
+way)."""
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence, Tuple
+import os
+from typing import List, Optional, Sequence, Tuple
 
 from .constants import (
     ACTION_SPACE,
@@ -14,6 +18,7 @@ from .constants import (
     IMAGE_SCALE,
     IMAGE_STD,
     LAYOUT_IMAGE,
+    MANIFEST_FILE,
     MANIFEST_FORMAT,
     PAPER_PLANNING,
     PRECISION_FP32,
@@ -96,3 +101,33 @@ def write_json(path: str, obj: dict) -> None:
     """Writes ``obj`` as every JSON file of a model folder is written: indent 2, final newline."""
     with open(path, "w", encoding="utf-8") as f:
         f.write(json.dumps(obj, indent=2) + "\n")
+
+
+def variant_manifest_file(precision: str) -> str:
+    """The manifest file of a precision that is not the folder's default: ``manifest-<precision>.json``."""
+    return f"manifest-{precision}.json"
+
+
+def manifest_precision(folder: str, file: str = MANIFEST_FILE) -> str:
+    """The ``"precision"`` of one of ``folder``'s manifests (absent = fp32)."""
+    with open(os.path.join(folder, file), encoding="utf-8") as f:
+        return json.load(f).get("precision", PRECISION_FP32)
+
+
+def folder_manifests(folder: str) -> List[str]:
+    """``folder``'s manifest files: ``manifest.json`` (the default), then every ``manifest-*.json``, sorted."""
+    variants = sorted(f for f in os.listdir(folder) if f.startswith("manifest-") and f.endswith(".json"))
+    return [MANIFEST_FILE, *variants]
+
+
+def fp32_manifest_file(folder: str) -> str:
+    """The fp32 manifest of a model folder: ``manifest.json`` where fp32 is the default, else
+    ``manifest-fp32.json`` (beside a quantised default, quantize.py --as-default). Raises
+    ValueError when there is none."""
+    default = manifest_precision(folder)
+    if default == PRECISION_FP32:
+        return MANIFEST_FILE
+    kept = variant_manifest_file(PRECISION_FP32)
+    if os.path.exists(os.path.join(folder, kept)) and manifest_precision(folder, kept) == PRECISION_FP32:
+        return kept
+    raise ValueError(f"{folder}: no fp32 manifest (manifest.json is {default} and there is no fp32 {kept})")

@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from ..contract.image import images_to_tensor
-from ..contract.manifest import write_json
+from ..contract.manifest import folder_manifests, write_json
 from ..contract.parity import parity_floats
 from ..contract.rollout import energy
 from .export import load_weights
@@ -287,7 +287,7 @@ def proposer_parity(model: SubgoalProposer, seed: int = 2468) -> dict:
 
 def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Sequence[str], steps: Sequence[int], report: Optional[dict] = None) -> Dict[str, float]:
     """Writes proposer.onnx / proposer.pt / proposer-parity.json into an exported model folder and
-    records the proposer in its manifest. Returns the ONNX-vs-PyTorch max abs differences."""
+    records the proposer in its manifests (each precision's). Returns the ONNX-vs-PyTorch max abs differences."""
     manifest_path = os.path.join(model_dir, "manifest.json")
     with open(manifest_path, encoding="utf-8") as f:
         manifest = json.load(f)
@@ -303,8 +303,11 @@ def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Seque
     with torch.no_grad():
         sub, grip = model(latents, goal, state)
     got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({"latents": latents.numpy(), "goal": goal.numpy(), "state": state.numpy()})
-    manifest["subgoalProposer"] = {"file": PROPOSER_FILE, "task": task, "stages": list(names), "steps": [int(s) for s in steps]}
-    write_json(manifest_path, manifest)
+    for file in folder_manifests(model_dir):  # every precision's manifest names the one fp32 proposer
+        with open(os.path.join(model_dir, file), encoding="utf-8") as f:
+            manifest = json.load(f)
+        manifest["subgoalProposer"] = {"file": PROPOSER_FILE, "task": task, "stages": list(names), "steps": [int(s) for s in steps]}
+        write_json(os.path.join(model_dir, file), manifest)
     return {"proposer.onnx:subgoals": float(np.abs(got["subgoals"] - sub.numpy()).max()),
             "proposer.onnx:grippers": float(np.abs(got["grippers"] - grip.numpy()).max())}
 

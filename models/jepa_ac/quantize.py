@@ -24,14 +24,19 @@ Precisions (the manifest's ``"precision"``):
   session creation, so it halves the files, not the time.
 
 ``quantize_folder(dir, precision)`` writes ``<graph>-<precision>.onnx`` beside the fp32 graphs and
-``manifest-<precision>.json`` (load it with ``--model DIR/manifest-<precision>.json``). By default
+``manifest-<precision>.json`` (plan with it through ``--model DIR --precision <precision>``). With
+``as_default`` (``--as-default``) the variant becomes the folder's default instead: its manifest is
+written as ``manifest.json`` and the fp32 one kept as ``manifest-fp32.json`` (the shipped
+sim-jepa-ac is made so: int8 by default, ``--precision fp32`` for the fp32 graphs). The fp32
+manifest is the source either way (``manifest.json`` or, beside a quantised default,
+``manifest-fp32.json``), so the command is repeatable and gives the same files. By default
 only the rollout graphs are quantised: planning's time is spent there (the encoder runs once per
 frame), and an fp32 encoder keeps the latents — and the goal latents — exact (``graphs="all"``
 quantises the encoder too). The goal readout and the subgoal proposer stay fp32 and shared. The
 fp32 parity fixture (``parity.json``) checks every precision, with ``PARITY_TOLERANCE[precision]``.
 
 CLI (repository root, Debian's interpreter): ``/usr/bin/python3 -m models.jepa_ac.quantize
---model DIR --precision int8`` (``export.py --quantize int8`` and ``models.vjepa2.export
+--model DIR --precision int8 [--as-default]`` (``export.py --quantize int8`` and ``models.vjepa2.export
 --quantize int8`` run it after exporting). Any folder of the contract works: the rewrite only
 looks for MatMuls on 2-D float initializers.
 """
@@ -41,6 +46,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import sys
 from typing import Dict, List, Optional, Sequence
 
@@ -50,7 +56,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ..contract.constants import ENERGY, IMAGE, LATENTS, MANIFEST_FILE, PREDICTED, ROLLOUT_INPUTS
 from ..contract.image import images_to_tensor
-from ..contract.manifest import write_json
+from ..contract.manifest import fp32_manifest_file, manifest_precision, variant_manifest_file, write_json
 from .onnx_numpy import NumpyOnnx
 
 INT8 = "int8"
@@ -234,19 +240,24 @@ def check_parity(folder: str, manifest_file: str) -> Dict[str, float]:
     return report
 
 
-def quantize_folder(folder: str, precision: str, graphs: str = "rollout", check: bool = True) -> dict:
+def quantize_folder(folder: str, precision: str, graphs: str = "rollout", check: bool = True, as_default: bool = False) -> dict:
     """Writes the ``precision`` variants of ``folder``'s rollout graphs (and encoder: ``graphs``
-    "all") and ``manifest-<precision>.json``; returns a report (files, bytes, initializer bytes by
-    type, MatMuls rewritten, and with ``check`` the variant's differences from the fp32 parity
-    fixture)."""
+    "all") from its fp32 manifest, and their manifest: ``manifest-<precision>.json``, or with
+    ``as_default`` (or where ``precision`` already is the folder's default) ``manifest.json``, the
+    fp32 one then kept as ``manifest-fp32.json``. Returns a report (files, bytes, initializer
+    bytes by type, MatMuls rewritten, the manifest written, and with ``check`` the variant's
+    differences from the fp32 parity fixture)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if graphs not in ("all", "rollout"):
         raise ValueError(f"graphs must be 'all' or 'rollout', got {graphs!r}")
-    with open(os.path.join(folder, MANIFEST_FILE), encoding="utf-8") as f:
+    try:
+        source = fp32_manifest_file(folder)
+    except ValueError as e:
+        raise ValueError(f"{e}: quantise from an fp32 model") from None
+    with open(os.path.join(folder, source), encoding="utf-8") as f:
         manifest = json.load(f)
-    if manifest.get("precision", "fp32") != "fp32":
-        raise ValueError(f"{folder}: quantise from an fp32 model, this one is {manifest['precision']}")
+    as_default = as_default or manifest_precision(folder) == precision
     targets = [r["file"] for r in manifest["rollout"]]
     if graphs == "all":
         if manifest["encoder"].get("externalData"):
@@ -272,22 +283,34 @@ def quantize_folder(folder: str, precision: str, graphs: str = "rollout", check:
         for r in manifest["rollout"]:
             if r["file"] == file:
                 r["file"] = variant_file(file, precision)
-    write_json(os.path.join(folder, f"manifest-{precision}.json"), manifest)
+    written = variant_manifest_file(precision)
+    if as_default:
+        default = manifest_precision(folder)
+        if default != precision:  # the old default (fp32, or another variant) moves aside, byte for byte
+            shutil.copyfile(os.path.join(folder, MANIFEST_FILE), os.path.join(folder, variant_manifest_file(default)))
+        written = MANIFEST_FILE
+        stale = os.path.join(folder, variant_manifest_file(precision))
+        if os.path.exists(stale):  # the default carries this precision now
+            os.remove(stale)
+    write_json(os.path.join(folder, written), manifest)
+    report["manifest"] = written
     parity_path = os.path.join(folder, "parity.json")
     if check and os.path.exists(parity_path):
-        report["parity"] = check_parity(folder, f"manifest-{precision}.json")
+        report["parity"] = check_parity(folder, written)
         report["parityTolerance"] = PARITY_TOLERANCE[precision]
     return report
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Write int8 / fp16-weight variants of an exported model folder's graphs.")
-    ap.add_argument("--model", required=True, help="an exported fp32 model folder (manifest.json)")
+    ap.add_argument("--model", required=True, help="an exported model folder with an fp32 manifest (manifest.json, or manifest-fp32.json beside a quantised default)")
     ap.add_argument("--precision", required=True, choices=PRECISIONS)
     ap.add_argument("--graphs", choices=("all", "rollout"), default="rollout", help="quantise only the rollouts (default) or the encoder too (all)")
     ap.add_argument("--no-parity", action="store_true", help="skip the NumPy check against parity.json (slow for full-size models)")
+    ap.add_argument("--as-default", action="store_true",
+                    help="make this precision the folder's default: its manifest becomes manifest.json, the fp32 one manifest-fp32.json")
     args = ap.parse_args(argv)
-    print(json.dumps(quantize_folder(args.model, args.precision, args.graphs, check=not args.no_parity), indent=2))
+    print(json.dumps(quantize_folder(args.model, args.precision, args.graphs, check=not args.no_parity, as_default=args.as_default), indent=2))
     return 0
 
 

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from ..contract.image import images_to_tensor
-from ..contract.manifest import write_json
+from ..contract.manifest import folder_manifests, write_json
 from ..contract.parity import parity_floats, parity_image
 from .dataset import Dataset
 from .onnx_export import save_onnx, set_output_shape, to_onnx
@@ -217,7 +217,7 @@ def readout_parity(model: GripperReadout, seed: int = 4321) -> dict:
 
 def add_to_model(model_dir: str, model: GripperReadout, weight: float, report: Optional[dict] = None) -> Dict[str, float]:
     """Writes readout.onnx / readout.pt / readout-parity.json into an exported model folder and
-    records the readout in its manifest. Returns the ONNX-vs-PyTorch max abs difference."""
+    records the readout in its manifests (each precision's). Returns the ONNX-vs-PyTorch max abs difference."""
     manifest_path = os.path.join(model_dir, "manifest.json")
     with open(manifest_path, encoding="utf-8") as f:
         manifest = json.load(f)
@@ -234,9 +234,12 @@ def add_to_model(model_dir: str, model: GripperReadout, weight: float, report: O
     with torch.no_grad():
         want = model(image).numpy()
     got = NumpyOnnx(os.path.join(model_dir, READOUT_FILE)).run({"image": image.numpy()})["gripper"]
-    manifest["goalReadout"] = {"file": READOUT_FILE, "output": "gripper"}
-    manifest.setdefault("planning", {})["goalGripperWeight"] = weight
-    write_json(manifest_path, manifest)
+    for file in folder_manifests(model_dir):  # every precision's manifest names the one fp32 readout
+        with open(os.path.join(model_dir, file), encoding="utf-8") as f:
+            manifest = json.load(f)
+        manifest["goalReadout"] = {"file": READOUT_FILE, "output": "gripper"}
+        manifest.setdefault("planning", {})["goalGripperWeight"] = weight
+        write_json(os.path.join(model_dir, file), manifest)
     return {"readout.onnx:gripper": float(np.abs(got - want).max())}
 
 

@@ -7,6 +7,7 @@ import unittest
 import onnx
 from onnx import TensorProto, helper
 
+from models.contract.manifest import folder_manifests
 from models.flops import annotate_manifest, matmul_flops, per_candidate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,11 +35,14 @@ class FlopsTest(unittest.TestCase):
             self.assertEqual(per_candidate(path), per)
 
     def test_shipped_manifests_carry_their_graphs_counts(self):
+        # Every precision's manifest carries the fp32 graphs' count (fp32-equivalent FLOPs).
         for name in ("sim-jepa-ac", "test-tiny"):
             folder = os.path.join(ROOT, "models", name)
-            with open(os.path.join(folder, "manifest.json")) as f:
-                stored = [r["matmulFlopsPerCandidate"] for r in json.load(f)["rollout"]]
-            self.assertEqual(stored, [r["matmulFlopsPerCandidate"] for r in annotate_manifest(folder, write=False)], name)
+            counted = [r["matmulFlopsPerCandidate"] for r in annotate_manifest(folder, write=False)]
+            for file in folder_manifests(folder):
+                with open(os.path.join(folder, file)) as f:
+                    stored = [r["matmulFlopsPerCandidate"] for r in json.load(f)["rollout"]]
+                self.assertEqual(stored, counted, f"{name}/{file}")
 
 
 if __name__ == "__main__":

@@ -143,6 +143,31 @@ class ExportQuantizeTest(unittest.TestCase):
                     self.assertLess(report[key], PARITY_TOLERANCE[precision], f"{precision} {key}")
                 self.assertGreater(report["latents"], 1e-5, precision)  # the encoder really is rewritten
 
+    def test_as_default_makes_the_variant_manifest_json_and_keeps_the_fp32_one(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for f in ("manifest.json", "encoder.onnx", "rollout-h1.onnx", "rollout-h3.onnx", "parity.json", "readout.onnx", "proposer.onnx"):
+                shutil.copy(os.path.join(TEST_TINY, f), tmp)
+            report = quantize_folder(tmp, INT8, as_default=True)
+            self.assertEqual(report["manifest"], "manifest.json")
+            self.assertLess(report["parity"]["h1:energy"], PARITY_TOLERANCE[INT8])
+            manifests = sorted(f for f in os.listdir(tmp) if f.startswith("manifest"))
+            self.assertEqual(manifests, ["manifest-fp32.json", "manifest.json"])  # no manifest-int8.json: the default is int8
+            with open(os.path.join(tmp, "manifest-fp32.json"), "rb") as a, open(os.path.join(TEST_TINY, "manifest.json"), "rb") as b:
+                self.assertEqual(a.read(), b.read())  # the fp32 manifest moved aside byte for byte
+            default = read_json(os.path.join(tmp, "manifest.json"))
+            self.assertEqual(default, read_json(os.path.join(TEST_TINY, "manifest-int8.json")))  # what the plain command writes
+            snapshot = {f: open(os.path.join(tmp, f), "rb").read() for f in os.listdir(tmp)}
+            # Rerun, with or without the flag: the fp32 manifest is the source, the same files come out.
+            for as_default in (True, False):
+                self.assertEqual(quantize_folder(tmp, INT8, check=False, as_default=as_default)["manifest"], "manifest.json")
+                self.assertEqual({f: open(os.path.join(tmp, f), "rb").read() for f in os.listdir(tmp)}, snapshot)
+            # Another precision beside an int8 default is quantised from the kept fp32 manifest.
+            self.assertEqual(quantize_folder(tmp, FP16_WEIGHTS, check=False)["manifest"], "manifest-fp16-weights.json")
+            half = read_json(os.path.join(tmp, "manifest-fp16-weights.json"))
+            self.assertEqual([r["file"] for r in half["rollout"]], ["rollout-h1-fp16-weights.onnx", "rollout-h3-fp16-weights.onnx"])
+            self.assertEqual(half["description"].count("Quantised:"), 1)
+            self.assertEqual(read_json(os.path.join(tmp, "manifest.json"))["precision"], INT8)
+
     def test_refuses_to_quantise_a_quantised_model(self):
         with tempfile.TemporaryDirectory() as tmp:
             for f in ("manifest.json",):

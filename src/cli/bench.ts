@@ -6,15 +6,15 @@
  * rollout's GFLOP/s (the manifest's matmulFlopsPerCandidate over the time inside the model) next
  * to the same run's MatMul ceiling (a GEMM micro-benchmark in onnxruntime-node, same threads), and,
  * where Debian's torch and the model's weights.pt are present, the same CEM in PyTorch (ratio).
- * Where the model folder holds quantised variants (manifest-int8.json, manifest-fp16-weights.json;
- * models/jepa_ac/quantize.py) it also times the model's own planner on each precision, the
- * precisions' timed plans interleaved round by round so drifting load falls on all alike, with
- * GFLOP/s counted as fp32-equivalent (the same FLOPs per candidate) and the int8 GEMM ceiling
+ * Where the model folder holds other precisions (manifest-<precision>.json beside its default:
+ * sim-jepa-ac's fp32 beside its int8 default, test-tiny's int8 beside fp32; models/jepa_ac/quantize.py)
+ * it also times the model's own planner on each precision, the precisions' timed plans interleaved
+ * round by round so drifting load falls on all alike, fp32 first and the baseline of the ratios,
+ * with GFLOP/s counted as fp32-equivalent (the same FLOPs per candidate) and the int8 GEMM ceiling
  * (MatMulInteger) of the same run beside the fp32 one. Prints a table, or one JSON object with --json.
  */
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeOptimizer, MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import { CEM_DEFAULTS } from '../core/cem.js';
@@ -22,7 +22,7 @@ import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import type { EnergyModel, Latents } from '../core/types.js';
-import { PRECISIONS, type Precision } from '../model/manifest.js';
+import { folderPrecisions, resolveManifestPath, type Precision } from '../model/manifest.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
 import type { Provider } from '../model/worker-protocol.js';
 import { resolvePlannerConfig, UNSET } from '../model/planner-settings.js';
@@ -34,6 +34,9 @@ import { DEFAULT_MODEL, MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './
 import { ProgressBar } from './progress.js';
 import { formatTable, median, round } from './table.js';
 import { torchBaseline } from './torch-baseline.js';
+
+/** The precisions bench compares on the CPU provider (fp16's float16 tensors are a GPU export). */
+export const BENCH_PRECISIONS: readonly Precision[] = ['fp32', 'int8', 'fp16-weights'];
 
 const HELP = `usage: jepa-mpc bench [options]
 
@@ -50,10 +53,10 @@ ${MODEL_HELP}
   --seed S             seed of the random frames and the planner (default 0)
   --torch on|off       also time the same CEM in PyTorch over the model's weights.pt (default on where
                        /usr/bin/python3 has torch; the ratio column is PyTorch ms / onnxruntime ms)
-  --precisions LIST    also time the model's planner on these quantised variants beside it
-                       (DIR/manifest-P.json: int8, fp16-weights), interleaved with the model's own
-                       precision, plus the int8 GEMM ceiling (default: every variant the folder has;
-                       none = skip)
+  --precisions LIST    also time the model's planner on these other precisions of its folder
+                       (${BENCH_PRECISIONS.join(', ')}), interleaved with the loaded one, fp32 the
+                       baseline of the ratios, plus the int8 GEMM ceiling (default: every other
+                       precision the folder has; none = skip)
   --json               print one JSON object instead of a table`;
 
 /** Timed PyTorch plans per setting after its warm-up (it is slow; the ratio is large against its noise). */
@@ -70,7 +73,7 @@ export interface PrecisionResult {
   evalsPerSec: number;
   /** fp32-equivalent GFLOP/s: the fp32 graph's MatMul FLOPs per candidate over the time inside the model. */
   gflops: number | null;
-  /** evaluations/s over the first precision's (the model's own). */
+  /** evaluations/s over the first precision's (fp32 where timed, else the model's own). */
   ratio: number;
   /**
    * Median process CPU time per plan (ms, every thread): on cores shared with other work the wall
@@ -82,18 +85,19 @@ export interface PrecisionResult {
   energy: number;
 }
 
-/** The variant manifests beside a model (`dir` a folder or a manifest path): `--precisions` auto/none/LIST. */
-export function precisionManifests(dir: string, flag: string | undefined): { precision: Precision; path: string }[] {
+/**
+ * The other precisions of a model's folder to time beside the loaded one (`dir` a folder or a
+ * manifest path; `own` the loaded manifest's precision): `--precisions` auto (default) / none /
+ * LIST, each resolved as `--precision` resolves (resolveManifestPath).
+ */
+export function precisionManifests(dir: string, flag: string | undefined, own: Precision): { precision: Precision; path: string }[] {
   const folder = dir.endsWith('.json') ? dirname(dir) : dir;
-  const path = (p: Precision) => join(folder, `manifest-${p}.json`);
-  const quantised: readonly Precision[] = PRECISIONS.filter((p) => p === 'int8' || p === 'fp16-weights');
   if (flag === 'none') return [];
-  if (flag === undefined || flag === 'auto') return quantised.filter((p) => existsSync(path(p))).map((p) => ({ precision: p, path: path(p) }));
-  return flag.split(',').map((s) => {
+  if (flag === undefined || flag === 'auto') return folderPrecisions(folder).filter((p) => p.precision !== own && BENCH_PRECISIONS.includes(p.precision));
+  return flag.split(',').flatMap((s) => {
     const p = s.trim() as Precision;
-    if (!quantised.includes(p)) throw new CliError(`--precisions: '${s}' is not one of ${quantised.join(', ')} (or auto, none)`);
-    if (!existsSync(path(p))) throw new CliError(`--precisions ${p}: ${path(p)} does not exist (models/jepa_ac/quantize.py writes it)`);
-    return { precision: p, path: path(p) };
+    if (!BENCH_PRECISIONS.includes(p)) throw new CliError(`--precisions: '${s}' is not one of ${BENCH_PRECISIONS.join(', ')} (or auto, none)`);
+    return p === own ? [] : [{ precision: p, path: resolveManifestPath(folder, p) }];
   });
 }
 
@@ -207,7 +211,8 @@ async function measure(
 
 /**
  * Times the model's own planner (`base`) on the model's precision and each variant, the timed
- * plans interleaved (one plan of each precision per round) after one warm-up plan each.
+ * plans interleaved (one plan of each precision per round) after one warm-up plan each. fp32,
+ * where timed, comes first: the ratios are over it ("int8 over fp32" beside an int8 default).
  */
 async function measurePrecisions(
   model: OnnxWorldModel,
@@ -229,8 +234,9 @@ async function measurePrecisions(
       });
     }
     const { width, height } = model.manifest.encoder.input;
+    const order = [...loaded].sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'));
     const runs = await Promise.all(
-      loaded.map(async (l) => {
+      order.map(async (l) => {
         // Each precision encodes the frames with its own encoder (the int8 variant's is fp32 unless quantised too).
         const inputs = {
           latents: await l.model.encode(randomFrame(width, height, seed)),
@@ -320,10 +326,10 @@ export async function main(argv: string[]): Promise<number> {
   const threads = intFlag('threads', values.threads, 0, 0, 256);
   const withTorch = onOffFlag('torch', values.torch, true);
   const dir = values.model ?? modelDir(DEFAULT_MODEL);
-  const variantsOnDisk = precisionManifests(dir, values.precisions);
 
   const model: OnnxWorldModel = await loadModelFromFlags(values);
   try {
+    const variantsOnDisk = precisionManifests(dir, values.precisions, model.manifest.precision);
     const { width, height } = model.manifest.encoder.input;
     const latents = await model.encode(randomFrame(width, height, seed));
     const goal = await model.encode(randomFrame(width, height, seed + 1));
@@ -375,7 +381,7 @@ export async function main(argv: string[]): Promise<number> {
       bar.tick(1, v.name);
     }
     const precisions = variantsOnDisk.length
-      ? await measurePrecisions(model, values.model ?? dir, variantsOnDisk, base, seed, Math.max(repeats, PRECISION_REPEATS), threads, flopsPerCandidate)
+      ? await measurePrecisions(model, model.loaded.path, variantsOnDisk, base, seed, Math.max(repeats, PRECISION_REPEATS), threads, flopsPerCandidate)
       : [];
     if (variantsOnDisk.length) bar.tick(1, 'precisions');
     const gemm = await gemmCeiling(threads, undefined, model.provider === 'cpu' ? GEMM_SHAPES : GPU_GEMM_SHAPES, model.provider);

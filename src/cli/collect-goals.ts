@@ -7,6 +7,7 @@ import { collectGoalSets } from '../data/goal-sets.js';
 import { SUBGOAL_SCHEMES } from '../loop/goals.js';
 import { commandFlags, intFlag, choiceFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { precisionFlag } from './model-flags.js';
 import { loadManifest } from '../model/manifest.js';
 import { runSettings, SIM_MODEL } from './planned-run.js';
 import { modelDir } from '../paths.js';
@@ -26,6 +27,7 @@ options:
   --seed S         first layout seed (default 1000; eval uses 0–39)
   --subgoals NAME  ${SUBGOAL_SCHEMES.join('|')} (default waypoints)
   --model DIR      the model whose image size, shadows and control period to render with (default models/${SIM_MODEL})
+  --precision P    read the folder's manifest of that precision (the settings above are every precision's)
   --randomise LIST vary each set's appearance, seeded by its layout seed, as \`collect --randomise\` does:
                    any of ${RANDOMISABLE.join(',')} or all
   --json           print the manifest as JSON`;
@@ -38,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     subgoals: { type: 'string' },
     model: { type: 'string' },
+    precision: { type: 'string' },
     randomise: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -49,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.episodes === undefined || values.out === undefined)
     throw new CliError('--episodes and --out are required (jepa-mpc collect-goals --help lists the options)');
   const count = intFlag('episodes', values.episodes, 0, 1, 1_000_000);
-  const { manifest } = await loadManifest(values.model ?? modelDir(SIM_MODEL));
+  const { manifest } = await loadManifest(values.model ?? modelDir(SIM_MODEL), precisionFlag(values.precision));
   const s = runSettings({ task: 'pick-place' }, { manifest }, 'pick-place');
   const bar = new ProgressBar({ label: 'collect-goals', total: count });
   const out = await collectGoalSets({

@@ -13,7 +13,7 @@ import { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { PROVIDERS, type Provider } from '../model/worker-protocol.js';
 import { modelDir } from '../paths.js';
 import { choiceFlag, intFlag, numberFlag } from './args.js';
-import { DEFAULT_MODEL } from './model-flags.js';
+import { DEFAULT_MODEL, precisionFlag } from './model-flags.js';
 import { formatTable } from './table.js';
 
 /** Default tolerances on energies and latents by the model's precision. */
@@ -28,6 +28,7 @@ Compares a provider's encoder latents and rollout energies with the CPU's on the
 options:
   --provider NAME   ${PROVIDERS.filter((p) => p !== 'cpu').join('|')} (required)
   --model DIR       model folder or manifest path (default models/${DEFAULT_MODEL})
+  --precision P     the folder's manifest of that precision (default: its manifest.json)
   --tolerance T     largest allowed |difference| (default by the model's precision: ${Object.entries(TOLERANCE)
     .map(([p, t]) => `${p} ${t}`)
     .join(', ')})
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       provider: { type: 'string' },
       model: { type: 'string' },
+      precision: { type: 'string' },
       tolerance: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -74,10 +76,11 @@ export async function main(argv: string[]): Promise<number> {
   const provider: Provider = choiceFlag('provider', values.provider, PROVIDERS, 'cpu');
   const seed = intFlag('seed', values.seed, 0);
   const dir = values.model ?? modelDir(DEFAULT_MODEL);
-  const cpu = await OnnxWorldModel.load(dir, { provider: 'cpu' });
+  const precision = precisionFlag(values.precision);
+  const cpu = await OnnxWorldModel.load(dir, { precision, provider: 'cpu' });
   let other: OnnxWorldModel | undefined;
   try {
-    other = await OnnxWorldModel.load(dir, { provider, fallback: 'error' });
+    other = await OnnxWorldModel.load(dir, { precision, provider, fallback: 'error' });
     const m = cpu.manifest;
     const tolerance = numberFlag('tolerance', values.tolerance, TOLERANCE[m.precision], 0, 10);
     const rng = createRng(seed);

@@ -1,14 +1,17 @@
 /**
- * `jepa-mpc quantize-check`: does a quantised variant of a model (manifest-int8.json,
- * manifest-fp16-weights.json; models/jepa_ac/quantize.py) plan like the fp32 model? Runs `eval`'s
- * seeded episodes with the fp32 model planning (seeds S, S+1, … until --states plans were made)
+ * `jepa-mpc quantize-check`: does a quantised variant of a model (its int8 or fp16-weights
+ * manifest; models/jepa_ac/quantize.py) plan like the fp32 model? Runs `eval`'s seeded episodes
+ * with the fp32 model planning (`--precision`, default fp32, also beside an int8 default; seeds
+ * S, S+1, … until --states plans were made)
  * and scores every frame and every candidate batch of those plans with each variant as well
  * ({@link ComparingModel}): latent error, energy error, the Spearman rank correlation of each
  * batch's energies, top-k agreement and how often the best candidate is the same. Prints a table,
  * or one JSON object with --json.
  */
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ComparingModel, type BatchComparison, type VariantComparison } from '../model/comparing-model.js';
+import { PRECISIONS, resolveManifestPath } from '../model/manifest.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
 import { PROVIDERS } from '../model/worker-protocol.js';
 import { modelDir } from '../paths.js';
@@ -32,13 +35,14 @@ each quantised variant too: latent and energy error, Spearman of each batch's en
 agreement, same best candidate.
 
 options:
-  --against LIST       comma-separated manifests of the variants (e.g. DIR/manifest-int8.json); a
-                       name without a slash is taken as DIR/manifest-NAME.json (int8,fp16-weights)
+  --against LIST       comma-separated variants: precisions of the model folder (int8,fp16-weights;
+                       resolved as --precision is) or manifest paths (with a slash)
   --states N           planning states (plans) compared (default 200)
   --task NAME          task of the episodes (default pick-place)
   --seed S             first episode seed (default 0)
   --top-k K            top-k agreement's k (default 10)
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
+                       (here the reference the variants are compared with: default fp32)
   --json               print one JSON object`;
 
 /** One variant's figures over the compared plans. */
@@ -97,14 +101,15 @@ export function summariseVariant(v: VariantComparison, precision: string, states
   };
 }
 
-/** `--against` entries: a path, or a precision name taken as DIR/manifest-NAME.json. */
+/** `--against` entries: a path (with a slash), or a precision of the model's folder (resolved as `--precision` is). */
 export function variantPaths(list: string, dir: string): string[] {
   const items = list
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (items.length === 0) throw new CliError('--against needs at least one manifest (e.g. int8 or DIR/manifest-int8.json)');
-  return items.map((s) => (s.includes('/') ? s : `${dir.replace(/\/manifest[^/]*\.json$/, '')}/manifest-${s}.json`));
+  const folder = dir.endsWith('.json') ? dirname(dir) : dir;
+  return items.map((s) => (s.includes('/') ? s : resolveManifestPath(folder, choiceFlag('against', s, PRECISIONS, 'int8'))));
 }
 
 /** Entry point of `jepa-mpc quantize-check`. */
@@ -132,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   const topK = intFlag('top-k', values['top-k'], 10, 1, 10_000);
   const threads = intFlag('threads', values.threads, 0, 0, 256);
   const provider = choiceFlag('provider', values.provider, PROVIDERS, 'cpu');
-  const reference = await loadModelFromFlags({ ...values, model: dir });
+  const reference = await loadModelFromFlags({ ...values, model: dir, precision: values.precision ?? (dir.endsWith('.json') ? undefined : 'fp32') });
   const variants: { name: string; model: OnnxWorldModel }[] = [];
   try {
     for (const p of paths) variants.push({ name: p, model: await OnnxWorldModel.load(p, { provider, intraOpThreads: threads }) });

@@ -25,6 +25,7 @@ import { runScenario, type ScenarioEpisode } from '../ros/scenario.js';
 import { GAZEBO_SCENARIO } from '../scenario/judge.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
+import { precisionFlag } from './model-flags.js';
 import { SIM_MODEL, runSettings } from './planned-run.js';
 import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
@@ -43,6 +44,7 @@ options:
   --episodes N        episodes, seeds S, S+1, … (default 1); the simulator node is seeded and reset for each
   --seed S            first layout seed (default 0)
   --model DIR         the model the planner node runs (default models/${SIM_MODEL}): camera size, shadows and goal scheme default to its manifest's
+  --precision P       read the folder's manifest of that precision (its settings above are every precision's; the node plans with its model_precision)
   --image-size N      camera size of the simulator node (default: the model's input size; must match the node's image_size)
   --shadows on|off    whether the simulator node draws shadows (default: the model's simulator.shadows; must match the node's)
   --subgoals NAME     paper|waypoints (default: the model's simulator.subgoals; paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
@@ -88,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       episodes: { type: 'string' },
       seed: { type: 'string' },
       model: { type: 'string' },
+      precision: { type: 'string' },
       'image-size': { type: 'string' },
       shadows: { type: 'string' },
       subgoals: { type: 'string' },
@@ -120,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
   const episodes = intFlag('episodes', values.episodes, 1, 1, 100_000);
   let manifest;
   try {
-    manifest = (await loadManifest(values.model ?? modelDir(SIM_MODEL))).manifest;
+    manifest = (await loadManifest(values.model ?? modelDir(SIM_MODEL), precisionFlag(values.precision))).manifest;
   } catch (error) {
     throw new CliError((error as Error).message);
   }

@@ -8,6 +8,8 @@
 export type ModelErrorCode =
   | 'MANIFEST_NOT_FOUND'
   | 'MANIFEST_INVALID'
+  /** The model folder has no manifest of the requested precision. */
+  | 'PRECISION_MISSING'
   | 'FILE_MISSING'
   | 'FILE_INVALID'
   | 'SHAPE_MISMATCH'

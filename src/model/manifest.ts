@@ -1,6 +1,10 @@
 /**
  * The world-model contract: `models/<name>/manifest.json`, validated on load.
  *
+ * A model folder may hold one manifest per precision: `manifest.json` is the folder's default
+ * (sim-jepa-ac: int8) and each other precision is `manifest-<precision>.json` beside it (sim-jepa-ac:
+ * manifest-fp32.json); {@link resolveManifestPath} picks one for `--precision` / `model_precision`.
+ *
  * A manifest names two ONNX graphs with fixed tensor names:
  * - encoder: `image` float32 [1, 3, H, W] (layout "NCHW") or [1, 3, F, H, W] ("NCTHW", the frame
  *   repeated F times to fill a video tubelet) → `latents` [1, N, D]; a model with several camera
@@ -15,6 +19,7 @@
  * CPU graphs whose tensors stay float32 (models/jepa_ac/quantize.py).
  * See docs/world-model-contract.md for the full description.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
@@ -244,13 +249,68 @@ export function parseManifest(value: unknown, source = 'manifest'): Manifest {
   return result.data;
 }
 
+/** A model folder's default manifest. */
+export const DEFAULT_MANIFEST = 'manifest.json';
+
+/** The manifest of a precision that is not its folder's default: `manifest-<precision>.json`. */
+export function variantManifestName(precision: Precision): string {
+  return `manifest-${precision}.json`;
+}
+
+/** The `"precision"` a manifest file declares (absent = fp32); undefined when it cannot be read as JSON. */
+function declaredPrecision(path: string): string | undefined {
+  try {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as { precision?: unknown };
+    return typeof json.precision === 'string' ? json.precision : 'fp32';
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Reads and validates `<dir>/manifest.json` (or a manifest file path) and checks that every file
- * it names exists and is not empty.
- * @throws ModelError MANIFEST_NOT_FOUND, MANIFEST_INVALID or FILE_MISSING.
+ * The precisions a model folder holds, the default (`manifest.json`'s) first, then each
+ * `manifest-<precision>.json` beside it in {@link PRECISIONS} order.
  */
-export async function loadManifest(dirOrFile: string): Promise<LoadedManifest> {
-  const path = resolve(dirOrFile.endsWith('.json') ? dirOrFile : join(dirOrFile, 'manifest.json'));
+export function folderPrecisions(dir: string): { precision: Precision; path: string }[] {
+  const out: { precision: Precision; path: string }[] = [];
+  const main = resolve(dir, DEFAULT_MANIFEST);
+  const own = declaredPrecision(main);
+  if (own !== undefined && (PRECISIONS as readonly string[]).includes(own)) out.push({ precision: own as Precision, path: main });
+  for (const p of PRECISIONS) {
+    const path = resolve(dir, variantManifestName(p));
+    if (p !== own && existsSync(path)) out.push({ precision: p, path });
+  }
+  return out;
+}
+
+/**
+ * The manifest file a model folder (or a manifest file path) names at a precision: without one,
+ * `<dir>/manifest.json`, the folder's default; with one, `manifest.json` where its precision is
+ * the one asked for, else `<dir>/manifest-<precision>.json`. A manifest file path is returned as
+ * it is ({@link loadManifest} checks its precision).
+ * @throws ModelError PRECISION_MISSING (one line, listing the folder's precisions) when the folder has none of that precision.
+ */
+export function resolveManifestPath(dirOrFile: string, precision?: Precision): string {
+  if (dirOrFile.endsWith('.json')) return resolve(dirOrFile);
+  const main = resolve(dirOrFile, DEFAULT_MANIFEST);
+  if (precision === undefined) return main;
+  const own = declaredPrecision(main);
+  if (own === undefined || own === precision) return main; // an unreadable default is loadManifest's to report
+  const variant = resolve(dirOrFile, variantManifestName(precision));
+  if (existsSync(variant)) return variant;
+  const have = folderPrecisions(dirOrFile).map((p) => `${p.precision} (${relative(resolve(dirOrFile), p.path)})`);
+  throw new ModelError('PRECISION_MISSING', `model folder ${resolve(dirOrFile)} has no ${precision} manifest; its precisions: ${have.join(', ')}`);
+}
+
+/**
+ * Reads and validates `<dir>/manifest.json` (or a manifest file path; with `precision`, the
+ * folder's manifest of that precision: {@link resolveManifestPath}) and checks that every file it
+ * names exists and is not empty.
+ * @throws ModelError MANIFEST_NOT_FOUND, MANIFEST_INVALID, FILE_MISSING or PRECISION_MISSING (also
+ *   when a manifest file's precision is not the one asked for).
+ */
+export async function loadManifest(dirOrFile: string, precision?: Precision): Promise<LoadedManifest> {
+  const path = resolveManifestPath(dirOrFile, precision);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -264,6 +324,12 @@ export async function loadManifest(dirOrFile: string): Promise<LoadedManifest> {
     throw new ModelError('MANIFEST_INVALID', `${path} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
   const manifest = parseManifest(json, path);
+  if (precision !== undefined && manifest.precision !== precision) {
+    throw new ModelError(
+      'PRECISION_MISSING',
+      `${path} holds precision ${manifest.precision}, not ${precision} (--precision picks among a model folder's manifests: give the folder)`,
+    );
+  }
   const dir = dirname(path);
   for (const file of manifestFiles(manifest)) {
     await checkFile(join(dir, file));

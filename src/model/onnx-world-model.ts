@@ -15,7 +15,7 @@ import type { EnergyFn, Latents, PlanningInputs } from '../core/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { ModelError } from './errors.js';
 import type { RgbImage } from './image.js';
-import { type LoadedManifest, type Manifest, loadManifest } from './manifest.js';
+import { type LoadedManifest, type Manifest, type Precision, loadManifest } from './manifest.js';
 import { preprocess } from './preprocess.js';
 import type { ModelHealth, WorldModel } from './world-model.js';
 import {
@@ -31,6 +31,8 @@ import { WorkerLink } from './worker-link.js';
 
 /** Options of {@link OnnxWorldModel.load}; every field has a default. */
 export interface OnnxWorldModelOptions {
+  /** The folder's manifest of this precision (default: its manifest.json; resolveManifestPath in manifest.ts). */
+  precision?: Precision;
   /** Execution provider (default 'cpu'). */
   provider?: Provider;
   /** On an unavailable provider: 'error' (default) or fall back to 'cpu' with a logged warning. */
@@ -117,13 +119,14 @@ export class OnnxWorldModel implements WorldModel {
   ) {}
 
   /**
-   * Loads a model folder: validates the manifest, starts the worker, creates the sessions on the
+   * Loads a model folder (its manifest.json, or with `options.precision` that precision's
+   * manifest) or a manifest file: validates the manifest, starts the worker, creates the sessions on the
    * configured provider and dry-runs every graph to prove encoder and rollout shapes agree.
    * @throws ModelError with a code naming what is wrong (manifest, file, provider, shape).
    */
   static async load(dir: string, options: OnnxWorldModelOptions = {}): Promise<OnnxWorldModel> {
     const log = options.logger ?? createLogger('world-model');
-    const loaded = await loadManifest(dir);
+    const loaded = await loadManifest(dir, options.precision);
     const { manifest } = loaded;
     const recipe: WorkerRecipe = {
       horizons: options.horizons ?? manifest.rollout.map((r) => r.horizon),
@@ -151,7 +154,14 @@ export class OnnxWorldModel implements WorldModel {
       log.warn({ requested: recipe.settings.provider, using: init.provider, reason: init.fallbackReason }, 'execution provider unavailable, falling back');
     }
     log.info(
-      { model: manifest.name, dir: loaded.dir, provider: init.provider, horizons: recipe.horizons, loadMs: Math.round(init.loadMs) },
+      {
+        model: manifest.name,
+        precision: manifest.precision,
+        dir: loaded.dir,
+        provider: init.provider,
+        horizons: recipe.horizons,
+        loadMs: Math.round(init.loadMs),
+      },
       'world model loaded',
     );
     return model;

@@ -11,12 +11,21 @@ import { PLANNER_SETTINGS, isUnset, type ParamSpec } from '../model/planner-sett
 import type { SafetySettings } from '../core/safety.js';
 import { TABLETOP_WORKSPACE } from '../robot/workspace.js';
 import { DEFAULT_RUN_TIMEOUT_MS } from '../model/worker-protocol.js';
+import { PRECISIONS } from '../model/manifest.js';
 
 export type { ParamSpec, ParamType } from '../model/planner-settings.js';
 
 /** Every parameter of the planner node. */
 export const PARAMETERS = {
   model_dir: { type: 'string', default: '', description: 'World-model folder with manifest.json; empty = the shipped models/sim-jepa-ac', readOnly: true },
+  model_precision: {
+    type: 'string',
+    default: '',
+    choices: ['', ...PRECISIONS],
+    description:
+      "The model folder's manifest of this precision (manifest.json where it is the folder's default, else manifest-<precision>.json; a folder without it fails the load with MODEL_ERROR); empty = manifest.json, the folder's default (sim-jepa-ac: int8 rollouts; fp32 for its fp32 graphs)",
+    readOnly: true,
+  },
   provider: { type: 'string', default: 'cpu', choices: ['cpu', 'cuda', 'webgpu', 'tensorrt'], description: 'onnxruntime execution provider', readOnly: true },
   provider_fallback: {
     type: 'string',

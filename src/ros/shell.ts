@@ -78,7 +78,7 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
 
   let model: (WorldModel & { close?(options?: { graceMs?: number }): Promise<void> }) | { error: string };
   try {
-    model = await (options.loadModel ?? defaultLoader)(params);
+    model = await (options.loadModel ?? loadPlannerModel)(params);
   } catch (error) {
     model = { error: (error as Error).message };
     log.error({ error: (error as Error).message }, 'world model failed to load; the node runs and holds (MODEL_ERROR)');
@@ -214,7 +214,14 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
   };
 }
 
-async function defaultLoader(p: ParamValues): Promise<OnnxWorldModel> {
+/** The shell's default model loader: model_dir (empty = the shipped sim model) at model_precision (empty = the folder's default manifest). */
+export async function loadPlannerModel(p: ParamValues): Promise<OnnxWorldModel> {
   const dir = p.model_dir === '' ? modelDir('sim-jepa-ac') : isAbsolute(p.model_dir) ? p.model_dir : join(process.cwd(), p.model_dir);
-  return OnnxWorldModel.load(dir, { provider: p.provider, fallback: p.provider_fallback, deviceId: p.device_id, runTimeoutMs: 1000 * p.model_timeout_s });
+  return OnnxWorldModel.load(dir, {
+    precision: p.model_precision === '' ? undefined : p.model_precision,
+    provider: p.provider,
+    fallback: p.provider_fallback,
+    deviceId: p.device_id,
+    runTimeoutMs: 1000 * p.model_timeout_s,
+  });
 }

@@ -40,8 +40,41 @@ describe('jepa-mpc eval', () => {
   it('plans with explicit planner flags where given', async () => {
     const out = captureStdout();
     await evalMain(['--task', 'reach', '--episodes', '1', '--seed', '3', '--samples', '64', '--iterations', '2', '--json']);
-    expect(JSON.parse(out.lines.at(-1) ?? '')).toMatchObject({ loop: 'direct', samples: 64, iterations: 2, precision: 'fp32' });
+    // sim-jepa-ac's default manifest plans with int8 rollouts
+    expect(JSON.parse(out.lines.at(-1) ?? '')).toMatchObject({ loop: 'direct', samples: 64, iterations: 2, model: 'sim-jepa-ac', precision: 'int8' });
   }, 120_000);
+
+  it.each([
+    [[], 'sim-jepa-ac', 'int8'],
+    [['--precision', 'fp32'], 'sim-jepa-ac', 'fp32'],
+    [['--precision', 'int8'], 'sim-jepa-ac', 'int8'],
+    [['--model', 'models/test-tiny'], 'test-tiny', 'fp32'],
+    [['--model', 'models/test-tiny', '--precision', 'int8'], 'test-tiny', 'int8'],
+  ])(
+    "%j plans with %s at %s (--precision picks the folder's manifest)",
+    async (flags, model, precision) => {
+      const out = captureStdout();
+      await evalMain(['--task', 'reach', '--episodes', '1', '--seed', '3', '--samples', '16', '--iterations', '1', ...flags, '--json']);
+      expect(JSON.parse(out.lines.at(-1) ?? '')).toMatchObject({ model, precision, episodes: 1 });
+    },
+    120_000,
+  );
+
+  it.each([
+    [['--precision', 'int4'], CliError, /^--precision must be one of fp32\|fp16\|int8\|fp16-weights, got 'int4'$/],
+    [
+      ['--precision', 'fp16-weights'],
+      ModelError,
+      /^model folder \S+\/models\/sim-jepa-ac has no fp16-weights manifest; its precisions: int8 \(manifest.json\), fp32 \(manifest-fp32.json\)$/,
+    ],
+    [['--model', 'models/test-tiny/manifest-int8.json', '--precision', 'fp32'], ModelError, /manifest-int8.json holds precision int8, not fp32/],
+  ])('refuses %j with one line', async (flags, kind, message) => {
+    captureStdout();
+    const error = await evalMain(['--task', 'reach', '--episodes', '1', ...flags]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(kind);
+    expect((error as Error).message).toMatch(message);
+    expect(userErrorMessage(error)).not.toContain('\n');
+  });
 
   it("reports the precision of the manifest it planned with (a quantised variant's)", async () => {
     const out = captureStdout();
@@ -110,6 +143,14 @@ describe("a user's mistake is one line, never a stack", () => {
     const r = spawnSync(process.execPath, [cli, 'demo', '--model', '/nonexistent'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('jepa-mpc: no world-model manifest at /nonexistent/manifest.json (MANIFEST_NOT_FOUND)');
+  });
+
+  it.runIf(existsSync(cli))('`jepa-mpc eval --precision fp16-weights` lists the precisions the folder has, in one line, and exits 2', () => {
+    const r = spawnSync(process.execPath, [cli, 'eval', '--precision', 'fp16-weights'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `jepa-mpc: model folder ${join(projectRoot(), 'models', 'sim-jepa-ac')} has no fp16-weights manifest; its precisions: int8 (manifest.json), fp32 (manifest-fp32.json) (PRECISION_MISSING)`,
+    );
   });
 
   // Every command but the two that need a sourced ROS 2 first (run, sim-node say so in their own words).

@@ -3,7 +3,7 @@
  * plot; bench reports GFLOP/s against the MatMul ceiling and counts iCEM's smaller population.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodePng } from '../../src/model/image.js';
 import { main as benchMain, precisionManifests } from '../../src/cli/bench.js';
@@ -105,19 +105,42 @@ describe('jepa-mpc bench', () => {
     expect(r.int8GemmCeilingGops).toBe(Math.max(...r.gemmInt8.map((g) => g.gops)));
   }, 180_000);
 
+  it("times sim-jepa-ac's fp32 beside its int8 default with fp32 first: the ratio reads int8 over fp32", async () => {
+    const out = captureStdout();
+    const argv = ['--model', modelDir('sim-jepa-ac'), '--samples', '16', '--iterations', '1', '--repeats', '1', '--naive-repeats', '0'];
+    expect(await benchMain([...argv, '--variants', 'model', '--torch', 'off', '--threads', '1', '--json'])).toBe(0);
+    const r = JSON.parse(out.lines.at(-1) ?? '') as { precisions: { precision: string; manifest: string; ratio: number; cpuRatio: number }[] };
+    expect(r.precisions.map((p) => [p.precision, basename(p.manifest)])).toEqual([
+      ['fp32', 'manifest-fp32.json'],
+      ['int8', 'manifest.json'],
+    ]);
+    expect(r.precisions[0]).toMatchObject({ ratio: 1, cpuRatio: 1 });
+  }, 180_000);
+
   it.each([
     ['auto', ['int8']],
     [undefined, ['int8']],
     ['none', []],
     ['int8', ['int8']],
-  ])('--precisions %s finds %j beside test-tiny', (flag, expected) => {
-    expect(precisionManifests(modelDir('test-tiny'), flag).map((p) => p.precision)).toEqual(expected);
+    ['fp32,int8', ['int8']], // the loaded precision is not timed twice
+  ])('--precisions %s finds %j beside test-tiny (fp32 default)', (flag, expected) => {
+    expect(precisionManifests(modelDir('test-tiny'), flag, 'fp32').map((p) => p.precision)).toEqual(expected);
   });
 
   it.each([
-    ['fp16-weights', /does not exist/],
-    ['int4', /not one of int8, fp16-weights/],
+    ['auto', 'int8', [['fp32', 'manifest-fp32.json']]],
+    ['fp32', 'int8', [['fp32', 'manifest-fp32.json']]],
+    ['auto', 'fp32', [['int8', 'manifest.json']]],
+    ['int8', 'fp32', [['int8', 'manifest.json']]],
+  ] as const)('--precisions %s beside sim-jepa-ac loaded at %s finds %j', (flag, own, expected) => {
+    const found = precisionManifests(modelDir('sim-jepa-ac'), flag, own).map((p) => [p.precision, basename(p.path)]);
+    expect(found).toEqual(expected);
+  });
+
+  it.each([
+    ['fp16-weights', /has no fp16-weights manifest; its precisions: fp32 \(manifest.json\), int8 \(manifest-int8.json\)$/],
+    ['int4', /not one of fp32, int8, fp16-weights/],
   ])('--precisions %s is refused', (flag, message) => {
-    expect(() => precisionManifests(modelDir('test-tiny'), flag)).toThrow(message);
+    expect(() => precisionManifests(modelDir('test-tiny'), flag, 'fp32')).toThrow(message);
   });
 });

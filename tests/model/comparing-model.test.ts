@@ -2,12 +2,14 @@
  * ComparingModel with analytic doubles: the planner sees only the reference's energies, each
  * variant is scored on its own latents of the same frames, and the recorded figures are exact.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Latents } from '../../src/core/types.js';
 import { ComparingModel } from '../../src/model/comparing-model.js';
 import type { RgbImage } from '../../src/model/image.js';
 import type { WorldModel } from '../../src/model/world-model.js';
 import { summariseVariant, variantPaths } from '../../src/cli/quantize-check.js';
+import { projectRoot } from '../../src/paths.js';
 
 const IMAGE: RgbImage = { width: 1, height: 1, data: Uint8Array.from([10, 20, 30]) };
 
@@ -87,14 +89,20 @@ describe('ComparingModel', () => {
 
 describe('variantPaths', () => {
   it.each([
-    ['int8', 'models/m', ['models/m/manifest-int8.json']],
-    ['int8,fp16-weights', 'models/m/manifest.json', ['models/m/manifest-int8.json', 'models/m/manifest-fp16-weights.json']],
-    ['/tmp/x/manifest-int8.json', 'models/m', ['/tmp/x/manifest-int8.json']],
-  ])('%s in %s', (list, dir, expected) => {
-    expect(variantPaths(list, dir)).toEqual(expected);
+    ['int8', 'test-tiny', ['test-tiny/manifest-int8.json']],
+    ['int8', 'test-tiny/manifest.json', ['test-tiny/manifest-int8.json']],
+    ['int8', 'sim-jepa-ac', ['sim-jepa-ac/manifest.json']], // int8 is its default
+    ['fp32,int8', 'sim-jepa-ac', ['sim-jepa-ac/manifest-fp32.json', 'sim-jepa-ac/manifest.json']],
+    ['/tmp/x/manifest-int8.json', 'test-tiny', ['/tmp/x/manifest-int8.json']],
+  ])('%s in models/%s: %j (resolved as --precision is)', (list, dir, expected) => {
+    expect(variantPaths(list, join(projectRoot(), 'models', dir))).toEqual(expected.map((e) => (e.startsWith('/') ? e : join(projectRoot(), 'models', e))));
   });
 
-  it('refuses an empty list', () => {
-    expect(() => variantPaths(' , ', 'models/m')).toThrow(/at least one manifest/);
+  it.each([
+    [' , ', /at least one manifest/],
+    ['fp16-weights', /models\/test-tiny has no fp16-weights manifest; its precisions: fp32 \(manifest.json\), int8 \(manifest-int8.json\)/],
+    ['int4', /--against must be one of fp32\|fp16\|int8\|fp16-weights, got 'int4'/],
+  ])('refuses %j', (list, message) => {
+    expect(() => variantPaths(list, join(projectRoot(), 'models', 'test-tiny'))).toThrow(message);
   });
 });

@@ -46,6 +46,26 @@ describe('planner node parameters', () => {
     }
   });
 
+  it.each([
+    ['', true],
+    ['fp32', true],
+    ['int8', true],
+    ['fp16-weights', true],
+    ['fp16', true],
+    ['int4', false],
+    ['INT8', false],
+  ])('model_precision %j at start-up → ok=%s (one of the manifest precisions, or empty: the folder default)', (value, ok) => {
+    const r = updateParameters(defaultParameters(), { model_precision: value }, false);
+    expect(r.ok).toBe(ok);
+    if (!ok) expect(r.reason).toMatch(new RegExp(`model_precision must be one of \\|fp32\\|fp16\\|int8\\|fp16-weights, got '${value}'`));
+    expect(validateParameters({ ...defaultParameters(), model_precision: value }).length === 0).toBe(ok);
+  });
+
+  it('model_precision is read-only: the model is loaded once, at start-up', () => {
+    expect(PARAMETERS.model_precision).toMatchObject({ type: 'string', default: '', readOnly: true });
+    expect(updateParameters(defaultParameters(), { model_precision: 'fp32' }).reason).toMatch(/model_precision is read-only/);
+  });
+
   it('accepts read-only values at start-up (params file), not live', () => {
     expect(updateParameters(defaultParameters(), { provider: 'cuda' }, false).ok).toBe(true);
     expect(updateParameters(defaultParameters(), { provider: 'cpu' }).ok).toBe(true); // unchanged value is fine

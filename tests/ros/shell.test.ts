@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PlannerStatus } from '../../src/core/status.js';
 import { createLogger } from '../../src/log.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
-import { PARAMETERS } from '../../src/node/parameters.js';
+import { PARAMETERS, defaultParameters } from '../../src/node/parameters.js';
 import { modelDir, projectRoot } from '../../src/paths.js';
 import { statusConstants, timeToSeconds } from '../../src/ros/convert.js';
-import { startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
+import { loadPlannerModel, startPlannerShell, type PlannerShell } from '../../src/ros/shell.js';
 import { NAMES } from '../../src/ros/topics.js';
 import { type FakeNode, fakeRclnodejs } from './fake-rclnodejs.js';
 
@@ -179,6 +179,28 @@ describe('ROS shell (rclnodejs double)', () => {
     expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code_name: 'HOLDING' });
     expect((await node.call(NAMES.start, {}))['success']).toBe(true);
     expect((await node.call(NAMES.clearGoal, {}))['success']).toBe(true);
+  });
+});
+
+describe('the default model loader (model_dir, model_precision)', () => {
+  it.each([
+    ['', '', 'sim-jepa-ac', 'int8'], // the shipped default plans with int8 rollouts
+    ['', 'fp32', 'sim-jepa-ac', 'fp32'],
+    [modelDir('test-tiny'), '', 'test-tiny', 'fp32'],
+    [modelDir('test-tiny'), 'int8', 'test-tiny', 'int8'],
+  ] as const)('model_dir %j, model_precision %j → %s at %s', async (dir, precision, name, expected) => {
+    const model = await loadPlannerModel({ ...defaultParameters(), model_dir: dir, model_precision: precision });
+    try {
+      expect(model.manifest).toMatchObject({ name, precision: expected });
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('a folder without that precision: the load fails with the one-line list (the shell then reports MODEL_ERROR)', async () => {
+    await expect(loadPlannerModel({ ...defaultParameters(), model_dir: modelDir('test-tiny'), model_precision: 'fp16-weights' })).rejects.toThrow(
+      /^model folder \S+\/test-tiny has no fp16-weights manifest; its precisions: fp32 \(manifest.json\), int8 \(manifest-int8.json\)$/,
+    );
   });
 });
 
