@@ -63,6 +63,15 @@ ${MODEL_HELP}
 const TORCH_REPEATS = 2;
 /** Timed plans per precision in the interleaved precision comparison (at least --repeats). */
 const PRECISION_REPEATS = 9;
+/**
+ * Timed plans per precision per round of that comparison. Plan by plan interleaving ran each
+ * precision while the other session's pool threads still spun from its last run (onnxruntime's
+ * spin-wait): at 2 threads on 2 cores that inflated every plan by 35-70 % (fp32 99-118 ms
+ * against 69-82 ms alone, int8 66-78 against 37-44). Blocks, each after an untimed plan that
+ * absorbs the previous session's spin, time what a lone session does (ratio 1.86-1.89 against
+ * 1.79-1.89 one session at a time), while rounds still spread drifting load over all precisions.
+ */
+const PRECISION_BLOCK = 3;
 
 /** One precision of the model's planner, timed interleaved with the others. */
 export interface PrecisionResult {
@@ -210,8 +219,8 @@ async function measure(
 }
 
 /**
- * Times the model's own planner (`base`) on the model's precision and each variant, the timed
- * plans interleaved (one plan of each precision per round) after one warm-up plan each. fp32,
+ * Times the model's own planner (`base`) on the model's precision and each variant, interleaved
+ * in rounds: per round and precision, one untimed plan then PRECISION_BLOCK timed ones. fp32,
  * where timed, comes first: the ratios are over it ("int8 over fp32" beside an int8 default).
  */
 async function measurePrecisions(
@@ -255,19 +264,22 @@ async function measurePrecisions(
         };
       }),
     );
-    for (const r of runs) await r.planner.step(r.inputs); // warm-up
-    for (let i = 0; i < repeats; i++) {
+    for (let i = 0; i < repeats; i += PRECISION_BLOCK) {
       for (const r of runs) {
-        const cpu0 = process.cpuUsage();
-        const result = await r.planner.step(r.inputs);
-        const cpu = process.cpuUsage(cpu0);
-        r.cpuMs.push((cpu.user + cpu.system) / 1000);
-        if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
-        r.steps.push(result.timings.totalMs);
-        r.modelMs.push(result.timings.modelMs);
-        r.evaluations = result.evaluations;
-        r.energy = result.energy;
+        await r.planner.step(r.inputs); // untimed: warms this session and outlasts the last one's spinning threads
+        for (let j = 0; j < PRECISION_BLOCK; j++) await timePlan(r);
       }
+    }
+    async function timePlan(r: (typeof runs)[number]): Promise<void> {
+      const cpu0 = process.cpuUsage();
+      const result = await r.planner.step(r.inputs);
+      const cpu = process.cpuUsage(cpu0);
+      r.cpuMs.push((cpu.user + cpu.system) / 1000);
+      if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
+      r.steps.push(result.timings.totalMs);
+      r.modelMs.push(result.timings.modelMs);
+      r.evaluations = result.evaluations;
+      r.energy = result.energy;
     }
     const flops = flopsPerCandidate(activeOptimizer(base).horizon);
     const out = runs.map((r) => {

@@ -3,11 +3,14 @@
  * each task it runs `eval`'s episodes (the same loop, seeds S…S+N−1) and records the success, the
  * evaluations per plan and the measured time per plan; prints a table, writes a PNG plot
  * (success vs time per plan, one panel per task; with its Vega-Lite spec and HTML page), or
- * prints one JSON object with --json.
+ * prints one JSON object with --json. `--from` redraws the table and plot from earlier `--json`
+ * outputs without running an episode (several files: one line per optimiser and precision).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { activeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../core/mpc.js';
 import { evaluationsPerPlan } from '../core/optimizer.js';
+import { PRECISIONS, type Precision } from '../model/manifest.js';
 import { modelDir } from '../paths.js';
 import { describePerturbation } from '../../sim/perturb.js';
 import { parseTaskName, type TaskName } from '../../sim/tasks.js';
@@ -54,6 +57,8 @@ options:
   --episodes N         episodes per point and task, seeds S, S+1, … (default 20)
   --seed S             first seed (default 0)
   --plot FILE.png      write the plot (success vs ms per plan, log scale; one panel per task)
+  --from LIST          no episodes: the table, --plot and --json from earlier 'sweep --json' outputs
+                       (FILE.json,...; files of different precisions are drawn as separate lines)
   --camera-jitter, --light-azimuth, --light-elevation, --light-intensity, --cube-colour,
   --table-colour, --distractors, --shadows: eval's perturbations, applied at every point
 ${MODEL_HELP.replace(`(default models/test-tiny)`, `(default models/${SIM_MODEL})`)}
@@ -85,6 +90,48 @@ export interface SweepRow extends RunSummary {
   readonly iterations: number;
   readonly elites: number;
   readonly evaluationsPerPlan: number;
+  /** The rollout graphs' precision (the manifest's; absent in sweeps written before it was recorded: fp32). */
+  readonly precision?: Precision;
+}
+
+/** A sweep's `--json` output. */
+export interface SweepOutput {
+  readonly model: string;
+  readonly precision?: Precision;
+  readonly provider: string;
+  readonly threads: string;
+  readonly episodes: number;
+  readonly seed: number;
+  readonly perturbation: string;
+  readonly rows: readonly SweepRow[];
+}
+
+/**
+ * The rows of earlier `sweep --json` outputs, each with its file's precision.
+ * @throws CliError naming the file that cannot be read or is not a sweep's output.
+ */
+export function readSweeps(files: readonly string[]): { outputs: SweepOutput[]; rows: SweepRow[] } {
+  const outputs = files.map((file) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new CliError(`--from ${file}: ${(e as Error).message}`);
+    }
+    const out = parsed as Partial<SweepOutput> | null;
+    if (
+      out === null ||
+      typeof out !== 'object' ||
+      !Array.isArray(out.rows) ||
+      out.rows.some((r) => typeof r?.meanPlanMs !== 'number' || typeof r?.task !== 'string')
+    )
+      throw new CliError(`--from ${file}: not the output of 'jepa-mpc sweep --json' (no rows with task and meanPlanMs)`);
+    const precision = out.precision ?? 'fp32';
+    if (!(PRECISIONS as readonly string[]).includes(precision))
+      throw new CliError(`--from ${file}: unknown precision '${String(precision)}' (${PRECISIONS.join(', ')})`);
+    return { ...out, precision, rows: out.rows.map((r) => ({ ...r, precision: r.precision ?? precision })) } as SweepOutput;
+  });
+  return { outputs, rows: outputs.flatMap((o) => o.rows) };
 }
 
 /** Entry point of `jepa-mpc sweep`. */
@@ -99,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       tasks: { type: 'string' },
       episodes: { type: 'string' },
       plot: { type: 'string' },
+      from: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -125,6 +173,19 @@ export async function main(argv: string[]): Promise<number> {
   const episodes = intFlag('episodes', values.episodes, 20, 1, 100_000);
   const plotFile = values.plot;
   if (plotFile !== undefined && !plotFile.endsWith('.png')) throw new CliError(`--plot must name a .png file, got '${plotFile}'`);
+  if (values.from !== undefined) {
+    const { outputs, rows } = readSweeps(values.from.split(',').map((f) => f.trim()));
+    const fromTasks = [...new Set(rows.map((r) => r.task))];
+    const first = outputs[0];
+    if (plotFile !== undefined)
+      await writePlot(
+        plotFile,
+        sweepPlot(rows, fromTasks, `${first?.episodes ?? '?'} episodes per point, onnxruntime threads: ${first?.threads ?? 'default'}`),
+        'sweep',
+      );
+    report({ from: values.from.split(','), rows }, rows, values.json, plotFile);
+    return 0;
+  }
 
   const model = await loadModelFromFlags({ ...values, model: values.model ?? modelDir(SIM_MODEL) });
   try {
@@ -155,14 +216,16 @@ export async function main(argv: string[]): Promise<number> {
         iterations: opt.iterations,
         elites: opt.elites,
         evaluationsPerPlan: evaluationsPerPlan(opt),
+        precision: model.manifest.precision,
         ...summariseRun(results),
       });
     }
     bar.finish();
     if (plotFile !== undefined)
       await writePlot(plotFile, sweepPlot(rows, tasks, `${episodes} episodes per point, onnxruntime threads: ${values.threads ?? 'default'}`), 'sweep');
-    const out = {
+    const out: SweepOutput = {
       model: model.manifest.name,
+      precision: model.manifest.precision,
       provider: model.provider,
       threads: values.threads ?? 'default',
       episodes,
@@ -170,43 +233,65 @@ export async function main(argv: string[]): Promise<number> {
       perturbation: describePerturbation(runs[0]?.settings.perturbation ?? {}),
       rows,
     };
-    if (values.json) {
-      console.log(JSON.stringify(out));
-    } else {
-      console.log(
-        formatTable(
-          ['task', 'optimiser', 'samples x iters', 'elites', 'evals/plan', 'ms/plan', 'success', 'lifted'],
-          rows.map((r) => [
-            r.task,
-            r.optimizer,
-            `${r.samples}x${r.iterations}`,
-            r.elites,
-            r.evaluationsPerPlan,
-            round(r.meanPlanMs, 1),
-            `${r.successes}/${r.episodes}`,
-            r.task === 'pick-place' ? r.lifted : '',
-          ]),
-        ),
-      );
-      if (plotFile !== undefined) console.log(`\nplot: ${plotFile}`);
-    }
+    report(out, rows, values.json, plotFile);
     return 0;
   } finally {
     await model.close();
   }
 }
 
-/** The sweep's picture (exported for the plot benchmark): per task, success rate against ms per plan, one line per optimiser (dashed: the budget and the target). */
+/** Prints the sweep's JSON or its table (a precision column where the rows have more than one). */
+function report(out: object, rows: readonly SweepRow[], json: boolean | undefined, plotFile: string | undefined): void {
+  if (json) {
+    console.log(JSON.stringify(out));
+    return;
+  }
+  const mixed = new Set(rows.map((r) => r.precision ?? 'fp32')).size > 1;
+  console.log(
+    formatTable(
+      ['task', 'optimiser', ...(mixed ? ['precision'] : []), 'samples x iters', 'elites', 'evals/plan', 'ms/plan', 'success', 'lifted'],
+      rows.map((r) => [
+        r.task,
+        r.optimizer,
+        ...(mixed ? [r.precision ?? 'fp32'] : []),
+        `${r.samples}x${r.iterations}`,
+        r.elites,
+        r.evaluationsPerPlan,
+        round(r.meanPlanMs, 1),
+        `${r.successes}/${r.episodes}`,
+        r.task === 'pick-place' ? r.lifted : '',
+      ]),
+    ),
+  );
+  if (plotFile !== undefined) console.log(`\nplot: ${plotFile}`);
+}
+
+/**
+ * The sweep's picture (exported for the plot benchmark): per task, success rate against ms per
+ * plan, one line per optimiser — and per precision where the rows have several (each precision
+ * its own colours) — dashed: the budget and the target.
+ */
 export function sweepPlot(rows: readonly SweepRow[], tasks: readonly TaskName[], conditions: string): TopLevelSpec {
+  const precisions = [...new Set(rows.map((r) => r.precision ?? 'fp32'))];
+  const lines = precisions.flatMap((precision, p) =>
+    OPTIMIZER_NAMES.map((optimizer, k) => ({
+      precision,
+      optimizer,
+      label: precisions.length > 1 ? `${optimizer} ${precision}` : optimizer,
+      color: SERIES_COLORS[(k + p * OPTIMIZER_NAMES.length) % SERIES_COLORS.length] as string,
+    })),
+  );
   const charts = tasks.map((task) => {
-    const series = OPTIMIZER_NAMES.map((optimizer, k) => ({
-      label: optimizer,
-      color: SERIES_COLORS[k % SERIES_COLORS.length] as string,
-      points: rows
-        .filter((r) => r.task === task && r.optimizer === optimizer)
-        .map((r) => [r.meanPlanMs, r.successRate] as const)
-        .sort((a, b) => a[0] - b[0]),
-    })).filter((s) => s.points.length > 0);
+    const series = lines
+      .map((l) => ({
+        label: l.label,
+        color: l.color,
+        points: rows
+          .filter((r) => r.task === task && r.optimizer === l.optimizer && (r.precision ?? 'fp32') === l.precision)
+          .map((r) => [r.meanPlanMs, r.successRate] as const)
+          .sort((a, b) => a[0] - b[0]),
+      }))
+      .filter((s) => s.points.length > 0);
     return xyChart(series, {
       title: `${task}: success vs plan time`,
       xLabel: 'ms per plan (log scale)',

@@ -37,8 +37,10 @@ describe('jepa-mpc sweep', () => {
       const r = JSON.parse(out.lines.at(-1) ?? '') as {
         rows: { task: string; optimizer: string; evaluationsPerPlan: number; successes: number; meanPlanMs: number }[];
         perturbation: string;
+        precision: string;
       };
       expect(r.perturbation).toBe('none');
+      expect(r.precision).toBe('int8'); // sim-jepa-ac's default rollouts
       expect(r.rows.map((row) => [row.task, row.optimizer, row.evaluationsPerPlan])).toEqual([
         ['reach', 'cem', 129],
         ['reach', 'icem', 64 + 51 + 1],
@@ -53,6 +55,67 @@ describe('jepa-mpc sweep', () => {
       expect(await readFile(join(dir, 'sweep.html'), 'utf8')).toContain('vegaEmbed');
     }
   }, 180_000);
+
+  it('--from redraws the table, JSON and plot of earlier sweeps without an episode: one line per optimiser and precision', async () => {
+    const dir = await tempDir();
+    const row = (optimizer: string, samples: number, meanPlanMs: number, successes: number) => ({
+      task: 'pick-place',
+      optimizer,
+      samples,
+      iterations: 3,
+      elites: 10,
+      evaluationsPerPlan: samples * 3 + 1,
+      episodes: 20,
+      successes,
+      successRate: successes / 20,
+      lifted: successes,
+      meanPlanMs,
+    });
+    const fp32 = join(dir, 'fp32.json'); // written before sweeps recorded their precision: counts as fp32
+    const int8 = join(dir, 'int8.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      fp32,
+      JSON.stringify({
+        model: 'm',
+        provider: 'cpu',
+        threads: '1',
+        episodes: 20,
+        seed: 0,
+        perturbation: 'none',
+        rows: [row('cem', 100, 150, 17), row('mppi', 100, 152, 19)],
+      }),
+    );
+    await writeFile(
+      int8,
+      JSON.stringify({
+        model: 'm',
+        precision: 'int8',
+        provider: 'cpu',
+        threads: '1',
+        episodes: 20,
+        seed: 0,
+        perturbation: 'none',
+        rows: [row('mppi', 100, 70, 19)],
+      }),
+    );
+    const out = captureStdout();
+    const plot = join(dir, 'both.png');
+    expect(await sweepMain(['--from', `${fp32},${int8}`, '--plot', plot, '--json'])).toBe(0);
+    const r = JSON.parse(out.lines.at(-1) ?? '') as { rows: { optimizer: string; precision: string; meanPlanMs: number }[] };
+    expect(r.rows.map((x) => [x.optimizer, x.precision, x.meanPlanMs])).toEqual([
+      ['cem', 'fp32', 150],
+      ['mppi', 'fp32', 152],
+      ['mppi', 'int8', 70],
+    ]);
+    const spec = JSON.stringify(JSON.parse(await readFile(join(dir, 'both.vl.json'), 'utf8')));
+    for (const label of ['cem fp32', 'mppi fp32', 'mppi int8']) expect(spec).toContain(`"${label}"`);
+    expect(decodePng(await readFile(plot)).width).toBeGreaterThan(0);
+    const foreign = join(dir, 'foreign.json');
+    await writeFile(foreign, JSON.stringify({ channels: [] }));
+    await expect(sweepMain(['--from', foreign])).rejects.toThrow(/--from .*foreign\.json: not the output of 'jepa-mpc sweep --json'/);
+    await expect(sweepMain(['--from', join(dir, 'missing.json')])).rejects.toThrow(/--from .*missing\.json: ENOENT/);
+  }, 60_000);
 
   it('refuses the flags it sweeps, and perturbations outside their ranges before any episode', async () => {
     await expect(sweepMain(['--samples', '10'])).rejects.toThrow(/--samples is swept/);
