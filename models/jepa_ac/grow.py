@@ -7,6 +7,12 @@ zeroed, so ``x + attn(norm(x))`` and ``x + mlp(norm(x))`` return ``x``). The gro
 latents equal the trained one's exactly at the first step; the new blocks' gradients are not zero
 (the output projections see non-zero inputs), so training moves them from there. The latent size
 (tokens x width) stays, so the predictor, the exported rollout graphs and the plan cost do too.
+
+Adding a camera view (``grow_views``: the hand camera beside the scene camera) starts a two-view
+model from a trained one-view model: the stem, blocks and predictor are shared by the views and
+copied; the new view's learned position embeddings start as the trained view's shifted by the
+views' sinusoidal offset (``model.view_positions``), so the trained view's tokens keep their
+positions and the new view's differ from them. The predictor's cost grows with the tokens.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from typing import List
 import torch
 from torch import nn
 
-from .model import Block, PatchEncoder
+from .model import ACPredictor, Block, PatchEncoder, view_positions
 
 # Encoder settings that must match for the trained weights to fit the grown encoder.
 SAME_FIELDS = ("image_size", "patch_size", "in_chans", "dim", "heads", "mlp_ratio", "views", "stem", "stem_channels")
@@ -58,3 +64,50 @@ def grow_encoder(target: PatchEncoder, source: PatchEncoder) -> int:
     for block in target.blocks[kept:]:
         identity_block(block)
     return target.cfg.depth - kept
+
+
+# Predictor settings that must match for a one-view predictor to grow views.
+PREDICTOR_SAME_FIELDS = ("embed_dim", "grid", "width", "depth", "heads", "mlp_ratio", "max_frames", "angle_encoding", "residual", "action_dim", "state_dim")
+
+
+def _view_table(trained: torch.Tensor, grid: int, views: int) -> torch.Tensor:
+    """[..., g*g, W] of the trained view -> [..., views*g*g, W]: view v the trained table plus the views' offset of v."""
+    dim = trained.shape[-1]
+    offsets = view_positions(grid, views, dim) - view_positions(grid, 1, dim).repeat(views, 1)  # [views*g*g, W], view 0 zero
+    tiled = torch.cat([trained] * views, dim=-2)
+    return tiled + offsets.to(trained.dtype).reshape((1,) * (trained.dim() - 2) + tuple(offsets.shape))
+
+
+@torch.no_grad()
+def grow_views(target: PatchEncoder, source: PatchEncoder, target_pred: ACPredictor, source_pred: ACPredictor) -> int:
+    """Starts the several-view ``target`` encoder and predictor from one-view ``source`` weights
+    (deeper targets get identity blocks, as in ``grow_encoder``); returns the views added.
+
+    @raises ValueError naming the settings that differ."""
+    t, s = asdict(target.cfg), asdict(source.cfg)
+    bad = [f"{k} {s[k]} -> {t[k]}" for k in SAME_FIELDS if k != "views" and t[k] != s[k]]
+    if source.cfg.view_count != 1 or target.cfg.views[:1] != source.cfg.views:
+        bad.append(f"views {s['views']} -> {t['views']} (a one-view source whose view comes first)")
+    if t["depth"] < s["depth"]:
+        bad.append(f"depth {s['depth']} -> {t['depth']} (shallower)")
+    tp, sp = asdict(target_pred.cfg), asdict(source_pred.cfg)
+    bad += [f"predictor {k} {sp[k]} -> {tp[k]}" for k in PREDICTOR_SAME_FIELDS if k in tp and tp[k] != sp[k]]
+    if target_pred.cfg.views != target.cfg.view_count or source_pred.cfg.views != 1:
+        bad.append(f"predictor views {source_pred.cfg.views} -> {target_pred.cfg.views} (must follow the encoder's)")
+    if bad:
+        raise ValueError("cannot grow views: " + ", ".join(bad))
+    views, grid = target.cfg.view_count, target.cfg.grid
+    enc = {k: v for k, v in source.state_dict().items() if k != "pos_embed"}
+    missing, unexpected = target.load_state_dict(enc, strict=False)
+    kept = source.cfg.depth
+    if unexpected or any(k != "pos_embed" and (not k.startswith("blocks.") or int(k.split(".")[1]) < kept) for k in missing):
+        raise ValueError(f"cannot grow views: encoder weights differ: {sorted(unexpected)[:4]} {sorted(missing)[:4]}")
+    for block in target.blocks[kept:]:
+        identity_block(block)
+    target.pos_embed.copy_(_view_table(source.pos_embed, grid, views))
+    pred = {k: v for k, v in source_pred.state_dict().items() if k != "spatial_embed"}
+    missing, unexpected = target_pred.load_state_dict(pred, strict=False)
+    if unexpected or [k for k in missing if k != "spatial_embed"]:
+        raise ValueError(f"cannot grow views: predictor weights differ: {sorted(unexpected)[:4]} {sorted(missing)[:4]}")
+    target_pred.spatial_embed.copy_(_view_table(source_pred.spatial_embed, grid, views))
+    return views - 1

@@ -77,8 +77,6 @@ class EncoderConfig:
         if self.stem == "conv":
             if self.patch_size % 2 ** len(self.stem_channels) != 0:
                 raise ValueError(f"a conv stem of {len(self.stem_channels)} stride-2 layers needs a patch_size divisible by {2 ** len(self.stem_channels)}, got {self.patch_size}")
-            if self.view_count > 1:
-                raise ValueError("the conv stem's 3x3 kernels would mix the views at their seam: use stem 'patch' with several views")
 
 
 # Action scale: the paper's planning bounds (xyz ±0.075 m, gripper ±0.75); rotations by 0.1 rad.
@@ -305,7 +303,8 @@ def conv_stem(cfg: EncoderConfig) -> nn.Sequential:
 
 class PatchEncoder(nn.Module):
     """ViT encoder: image [B, 3, H, V*W] -> normalised patch latents [B, N, D], view by view
-    (the patch grid never straddles two views: W is a multiple of the patch size)."""
+    (the patch grid never straddles two views: W is a multiple of the patch size). A conv stem
+    runs on each view apart (its 3x3 kernels would otherwise mix the views at their seam)."""
 
     def __init__(self, cfg: EncoderConfig):
         super().__init__()
@@ -318,14 +317,21 @@ class PatchEncoder(nn.Module):
         self.norm = LatentNorm(cfg.dim)  # no affine: outputs are normalised latents
         init_weights(self)
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
+    def tokens(self, image: torch.Tensor) -> torch.Tensor:
+        """image [B, 3, H, V*W] -> the stem's tokens [B, N, D] view by view, before positions and blocks."""
         c = self.cfg
-        x = self.patch_embed(image)  # [B, D, g, V*g]
         if c.view_count == 1:
-            x = x.reshape(-1, c.dim, c.num_tokens).transpose(1, 2)  # [B, N, D]
-        else:  # row-major over the tiled image -> view by view
-            x = x.reshape(-1, c.dim, c.grid, c.view_count, c.grid).permute(0, 3, 2, 4, 1).reshape(-1, c.num_tokens, c.dim)
-        x = x + self.pos_embed
+            return self.patch_embed(image).reshape(-1, c.dim, c.num_tokens).transpose(1, 2)  # [B, N, D]
+        if c.stem == "conv":  # each view through the stem apart: [B*V, 3, H, W] -> [B*V, D, g, g]
+            side = c.image_size
+            views = image.reshape(-1, c.in_chans, side, c.view_count, side).permute(0, 3, 1, 2, 4).reshape(-1, c.in_chans, side, side)
+            x = self.patch_embed(views)
+            return x.reshape(-1, c.view_count, c.dim, c.grid * c.grid).permute(0, 1, 3, 2).reshape(-1, c.num_tokens, c.dim)
+        x = self.patch_embed(image)  # [B, D, g, V*g]: row-major over the tiled image -> view by view
+        return x.reshape(-1, c.dim, c.grid, c.view_count, c.grid).permute(0, 3, 2, 4, 1).reshape(-1, c.num_tokens, c.dim)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        x = self.tokens(image) + self.pos_embed
         for blk in self.blocks:
             x = blk(x, self.cfg.num_tokens)
         return self.norm(x)

@@ -37,7 +37,7 @@ from .dataset import Dataset
 from .diagnostics import encode_frames, evaluate
 from .export import save_weights
 from .finger_probe import finger_probe
-from .grow import grow_encoder
+from .grow import grow_encoder, grow_views
 from .latent_ops import GRIPPER
 from .losses import losses, predictor_losses
 from .model import ACPredictor, PatchEncoder, build, count_params
@@ -161,12 +161,16 @@ def _train(
         from .export import load_weights
 
         e0, p0, _ = load_weights(init)
-        if cfg.encoder.depth > e0.cfg.depth:  # a deeper preset from shallower weights: grow (grow.py)
-            added = grow_encoder(encoder, e0)
-            print(f"grew the --init encoder from depth {e0.cfg.depth} to {cfg.encoder.depth}: {added} identity blocks added", file=sys.stderr, flush=True)
+        if cfg.encoder.view_count > e0.cfg.view_count:  # a hand camera beside the trained view (grow.py)
+            added = grow_views(encoder, e0, predictor, p0)
+            print(f"grew the --init model from views {e0.cfg.views} to {cfg.encoder.views} ({added} added; depth {e0.cfg.depth} -> {cfg.encoder.depth})", file=sys.stderr, flush=True)
         else:
-            encoder.load_state_dict(e0.state_dict())
-        predictor.load_state_dict(p0.state_dict())
+            if cfg.encoder.depth > e0.cfg.depth:  # a deeper preset from shallower weights: grow (grow.py)
+                added = grow_encoder(encoder, e0)
+                print(f"grew the --init encoder from depth {e0.cfg.depth} to {cfg.encoder.depth}: {added} identity blocks added", file=sys.stderr, flush=True)
+            else:
+                encoder.load_state_dict(e0.state_dict())
+            predictor.load_state_dict(p0.state_dict())
         if cfg.predictor.residual and not p0.cfg.residual:
             # switching to a residual predictor: start from "copy the frame" (zero delta)
             torch.nn.init.zeros_(predictor.out_proj.weight)

@@ -91,6 +91,15 @@ PRESETS: Dict[str, TrainConfig] = {
         predictor=PredictorConfig(embed_dim=64, grid=4, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
         warmup=20,
     ),
+    # sim64-conv-deep-residual with the hand camera beside the scene camera (collect --wrist): the
+    # conv stem runs on each view apart, the encoder and predictor are shared by the views; 2 x 16
+    # tokens, so about twice the predictor's cost per plan. ``--init`` with one-view
+    # sim64-conv-deep-residual weights grows the second view (grow.grow_views)
+    "sim64-conv-deep-wrist-residual": TrainConfig(
+        encoder=EncoderConfig(image_size=64, patch_size=16, dim=64, depth=6, heads=4, mlp_ratio=4.0, views=["front", "wrist"], stem="conv", stem_channels=[32, 64, 64]),
+        predictor=PredictorConfig(embed_dim=64, grid=4, views=2, width=128, depth=4, heads=4, mlp_ratio=4.0, max_frames=8, angle_encoding="sincos", residual=True),
+        warmup=20,
+    ),
     # CI smoke run: a few steps on a tiny dataset
     "smoke": TrainConfig(
         encoder=EncoderConfig(image_size=32, patch_size=16, dim=16, depth=1, heads=2, mlp_ratio=2.0),

@@ -354,7 +354,5 @@ class ConvStemTest(unittest.TestCase):
     def test_refuses_a_stem_that_does_not_fit(self):
         with self.assertRaisesRegex(ValueError, "divisible by 16"):
             EncoderConfig(patch_size=8, stem="conv", stem_channels=[8, 8, 8, 8]).validate()
-        with self.assertRaisesRegex(ValueError, "mix the views"):
-            EncoderConfig(stem="conv", views=["front", "wrist"]).validate()
         with self.assertRaisesRegex(ValueError, "stem must be"):
             EncoderConfig(stem="resnet").validate()

@@ -31,11 +31,11 @@ def cf_gripper_action(state_g: float, a_g: float) -> float:
 
 
 def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, seed: int = 0, gripper: bool = False,
-              counterfactual: bool = False, twin: bool = False) -> dict:
+              counterfactual: bool = False, twin: bool = False, wrist: bool = False) -> dict:
     """A moving bright square whose position follows the end-effector x, y. With ``gripper``: a
     close/open action every third step and a bar at the top whose width shows the closedness.
     With ``twin``: the twin frames too (each frame re-coloured and brightened: the same state in
-    another look). With ``counterfactual``: the counterfactual arrays too (the other gripper choice from every
+    another look). With ``wrist``: a wrist view too (the frame mirrored left to right). With ``counterfactual``: the counterfactual arrays too (the other gripper choice from every
     frame and the frame it shows: same move, the bar at the counterfactual closedness)."""
     g = np.random.default_rng(seed)
     F = episodes * length
@@ -74,6 +74,8 @@ def synthetic(root: str, episodes: int = 4, length: int = 6, size: int = 32, see
     if twin:
         looks = np.clip(frames[..., ::-1].astype(np.int32) // 2 + 90, 0, 255).astype(np.uint8)  # channels swapped, grey background
         return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed, twin_frames=looks)
+    if wrist:
+        return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed, wrist_frames=np.ascontiguousarray(frames[:, :, ::-1]))
     return write_dataset(root, frames, states, actions, [length] * episodes, seed=seed)
 
 
