@@ -420,8 +420,9 @@ class TrainTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "twin frames"):
                 ClipSampler(Dataset.open(os.path.join(tmp, "plain")), 2, np.random.default_rng(0), twin=True)
 
-    def test_a_stopped_run_resumes_to_the_same_weights(self):
-        """Stopped after 2 of 5 steps and resumed: the weights of an uninterrupted run; other settings are refused."""
+    def _stopped_and_resumed(self, stop) -> None:
+        """Runs 5 smoke steps whole, then ``stop(cfg, ds, path)`` (which must end at step 2) and a
+        resume: the resumed run must reach the uninterrupted run's weights."""
         torch.set_num_threads(1)
         with tempfile.TemporaryDirectory() as tmp:
             synthetic(os.path.join(tmp, "data"))
@@ -430,7 +431,7 @@ class TrainTest(unittest.TestCase):
             whole = os.path.join(tmp, "whole.pt")
             train(cfg, ds, whole)
             split = os.path.join(tmp, "split.pt")
-            stopped = train(cfg, ds, split, stop_after=2)
+            stopped = stop(cfg, ds, split)
             self.assertEqual((stopped["steps"], stopped["stopped"]), (2, True))
             with self.assertRaises(SystemExit):
                 train(TrainConfig(**{**cfg.__dict__, "lr": 0.5}), ds, split, resume=True)
@@ -440,6 +441,10 @@ class TrainTest(unittest.TestCase):
             for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
                 self.assertTrue(torch.allclose(a, b, atol=1e-6))
 
+    def test_a_stopped_run_resumes_to_the_same_weights(self):
+        """Stopped after 2 of 5 steps and resumed: the weights of an uninterrupted run; other settings are refused."""
+        self._stopped_and_resumed(lambda cfg, ds, path: train(cfg, ds, path, stop_after=2))
+
     def test_sigterm_stops_after_the_step_with_the_resume_file_written(self):
         """A SIGTERM during step 2 ends the run after that step, resume file written; resumed, the weights of an uninterrupted run."""
         import signal
@@ -447,15 +452,10 @@ class TrainTest(unittest.TestCase):
 
         import models.jepa_ac.train as train_module
 
-        torch.set_num_threads(1)
-        with tempfile.TemporaryDirectory() as tmp:
-            synthetic(os.path.join(tmp, "data"))
-            ds = Dataset.open(os.path.join(tmp, "data"))
-            cfg = TrainConfig(**{**PRESETS["smoke"].__dict__, "steps": 5})
-            whole = os.path.join(tmp, "whole.pt")
-            train(cfg, ds, whole)
+        real = train_module.losses
+
+        def stop(cfg, ds, path):
             calls = {"n": 0}
-            real = train_module.losses
 
             def losses_then_term(*args, **kwargs):
                 calls["n"] += 1
@@ -463,18 +463,14 @@ class TrainTest(unittest.TestCase):
                     os.kill(os.getpid(), signal.SIGTERM)
                 return real(*args, **kwargs)
 
-            split = os.path.join(tmp, "split.pt")
             before = signal.getsignal(signal.SIGTERM)
             with mock.patch.object(train_module, "losses", losses_then_term), contextlib.redirect_stderr(io.StringIO()) as err:
-                stopped = train(cfg, ds, split)
-            self.assertEqual((stopped["steps"], stopped["stopped"]), (2, True))
+                stopped = train(cfg, ds, path)
             self.assertIn("SIGTERM at step 2; continue with --resume", err.getvalue())
             self.assertIs(signal.getsignal(signal.SIGTERM), before)  # the handler is the caller's again
-            resumed = train(cfg, ds, split, resume=True)
-            self.assertEqual(resumed["steps"], 5)
-            (e0, p0, _), (e1, p1, _) = load_weights(whole), load_weights(split)
-            for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
-                self.assertTrue(torch.allclose(a, b, atol=1e-6))
+            return stopped
+
+        self._stopped_and_resumed(stop)
 
     def test_the_budget_counts_compute_not_wall_time(self):
         """--max-minutes ends a run by compute_seconds (CPU time over threads): a clock that gains 20 s a call stops a 1-minute run within a few steps, and no wall time is spent waiting."""
