@@ -1,4 +1,4 @@
-"""The quantising rewrite (models/jepa_ac/quantize.py) on the tiny test model: the int8 graphs hold
+"""The quantising rewrite (models/jepa_ac/quantize.py) on the tiny test model (and its two-view twin): the int8 graphs hold
 int8 weights and integer MatMuls, compute what the fp32 graphs compute within the precision's
 tolerance, and their manifests record the precision. Run from the repository root:
 
@@ -22,6 +22,8 @@ from models.jepa_ac.quantize import FP16_WEIGHTS, INT8, PARITY_TOLERANCE, check_
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEST_TINY = os.path.join(ROOT, "models", "test-tiny")
+# Its two-view twin (front and wrist side by side: a 64 x 128 encoder input, 2 x 16 tokens).
+TEST_TINY_WRIST = os.path.join(ROOT, "models", "test-tiny-wrist")
 
 
 def read_json(path: str) -> dict:
@@ -120,6 +122,25 @@ class QuantizedTinyModelTest(unittest.TestCase):
         e32 = NumpyOnnx(os.path.join(TEST_TINY, "rollout-h1.onnx")).run(feeds)["energy"]
         e8 = NumpyOnnx(os.path.join(TEST_TINY, "rollout-h1-int8.onnx")).run(feeds)["energy"]
         self.assertGreater(spearman(e32, e8), 0.95)  # random weights: energies within ~0.01 of each other
+
+
+class TwoViewQuantizeTest(unittest.TestCase):
+    def test_a_two_view_folder_quantises_encoder_and_rollouts(self):
+        # sim-jepa-ac-wrist's case (issue 32): the rollouts take 32 tokens, the encoder the 64 x 128
+        # pair; both rewritten (graphs "all"), both within int8's tolerance of the fp32 fixture.
+        with tempfile.TemporaryDirectory() as tmp:
+            for f in ("manifest.json", "encoder.onnx", "rollout-h1.onnx", "rollout-h3.onnx", "parity.json"):
+                shutil.copy(os.path.join(TEST_TINY_WRIST, f), tmp)
+            report = quantize_folder(tmp, INT8, graphs="all")
+            m = read_json(os.path.join(tmp, "manifest-int8.json"))
+            self.assertEqual(m["encoder"]["input"]["views"], ["front", "wrist"])
+            self.assertEqual(m["encoder"]["file"], "encoder-int8.onnx")
+            self.assertEqual(m["encoder"]["output"]["tokens"], 32)
+            for file in ("encoder-int8.onnx", "rollout-h1-int8.onnx", "rollout-h3-int8.onnx"):
+                self.assertGreater(report["graphs"][file]["matmulInteger"], 0, file)
+            for key in ("latents", "goalLatents", "h1:energy", "h3:energy"):
+                self.assertLess(report["parity"][key], PARITY_TOLERANCE[INT8], key)
+            self.assertGreater(report["parity"]["latents"], 1e-5)  # the encoder really is rewritten
 
 
 class ExportQuantizeTest(unittest.TestCase):
