@@ -385,7 +385,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const flopsPerCandidate = (h: number) => model.manifest.rollout.find((r) => r.horizon === h)?.matmulFlopsPerCandidate;
-    const withInt8 = variantsOnDisk.some((v) => v.precision === 'int8') && model.provider === 'cpu';
+    const withInt8 = (model.manifest.precision === 'int8' || variantsOnDisk.some((v) => v.precision === 'int8')) && model.provider === 'cpu';
     const bar = new ProgressBar({ label: 'bench', total: plans.length + 2 + (variantsOnDisk.length ? 1 : 0) + (withInt8 ? 1 : 0) });
     const results: VariantResult[] = [];
     for (const v of plans) {
