@@ -14,7 +14,6 @@
  * (MatMulInteger) of the same run beside the fp32 one. Prints a table, or one JSON object with --json.
  */
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeOptimizer, MpcPlanner, type OptimizerName, type PlannerConfig } from '../core/mpc.js';
 import { CEM_DEFAULTS } from '../core/cem.js';
@@ -22,9 +21,7 @@ import { MPPI_DEFAULTS } from '../core/mppi.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import type { EnergyModel, Latents } from '../core/types.js';
-import { folderPrecisions, resolveManifestPath, type Precision } from '../model/manifest.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
-import type { Provider } from '../model/worker-protocol.js';
 import { resolvePlannerConfig, UNSET } from '../model/planner-settings.js';
 import { GEMM_SHAPES, GPU_GEMM_SHAPES, gemmCeiling } from '../model/gemm-graph.js';
 import { modelDir } from '../paths.js';
@@ -34,9 +31,7 @@ import { DEFAULT_MODEL, MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './
 import { ProgressBar } from './progress.js';
 import { formatTable, median, round } from './table.js';
 import { torchBaseline } from './torch-baseline.js';
-
-/** The precisions bench compares on the CPU provider (fp16's float16 tensors are a GPU export). */
-export const BENCH_PRECISIONS: readonly Precision[] = ['fp32', 'int8', 'fp16-weights'];
+import { BENCH_PRECISIONS, PRECISION_REPEATS, measurePrecisions, precisionManifests, randomFrame, type PrecisionResult } from './bench-precisions.js';
 
 const HELP = `usage: jepa-mpc bench [options]
 
@@ -61,55 +56,6 @@ ${MODEL_HELP}
 
 /** Timed PyTorch plans per setting after its warm-up (it is slow; the ratio is large against its noise). */
 const TORCH_REPEATS = 2;
-/** Timed plans per precision in the interleaved precision comparison (at least --repeats). */
-const PRECISION_REPEATS = 9;
-/**
- * Timed plans per precision per round of that comparison. Plan by plan interleaving ran each
- * precision while the other session's pool threads still spun from its last run (onnxruntime's
- * spin-wait): at 2 threads on 2 cores that inflated every plan by 35-70 % (fp32 99-118 ms
- * against 69-82 ms alone, int8 66-78 against 37-44). Blocks, each after an untimed plan that
- * absorbs the previous session's spin, time what a lone session does (ratio 1.86-1.89 against
- * 1.79-1.89 one session at a time), while rounds still spread drifting load over all precisions.
- */
-const PRECISION_BLOCK = 3;
-
-/** One precision of the model's planner, timed interleaved with the others. */
-export interface PrecisionResult {
-  precision: Precision;
-  manifest: string;
-  stepMs: number;
-  modelMs: number;
-  evalsPerSec: number;
-  /** fp32-equivalent GFLOP/s: the fp32 graph's MatMul FLOPs per candidate over the time inside the model. */
-  gflops: number | null;
-  /** evaluations/s over the first precision's (fp32 where timed, else the model's own). */
-  ratio: number;
-  /**
-   * Median process CPU time per plan (ms, every thread): on cores shared with other work the wall
-   * time waits for them, the CPU time does not, so at --threads 1 (no spinning pool threads)
-   * `cpuRatio` (the first precision's CPU ms over this one's) is the steadier speed-up.
-   */
-  cpuMs: number;
-  cpuRatio: number;
-  energy: number;
-}
-
-/**
- * The other precisions of a model's folder to time beside the loaded one (`dir` a folder or a
- * manifest path; `own` the loaded manifest's precision): `--precisions` auto (default) / none /
- * LIST, each resolved as `--precision` resolves (resolveManifestPath).
- */
-export function precisionManifests(dir: string, flag: string | undefined, own: Precision): { precision: Precision; path: string }[] {
-  const folder = dir.endsWith('.json') ? dirname(dir) : dir;
-  if (flag === 'none') return [];
-  if (flag === undefined || flag === 'auto') return folderPrecisions(folder).filter((p) => p.precision !== own && BENCH_PRECISIONS.includes(p.precision));
-  return flag.split(',').flatMap((s) => {
-    const p = s.trim() as Precision;
-    if (!BENCH_PRECISIONS.includes(p)) throw new CliError(`--precisions: '${s}' is not one of ${BENCH_PRECISIONS.join(', ')} (or auto, none)`);
-    return p === own ? [] : [{ precision: p, path: resolveManifestPath(folder, p) }];
-  });
-}
-
 /** The timing fields a variant and a precision share, rounded as the JSON prints them. */
 function roundedTiming(r: Pick<PrecisionResult, 'stepMs' | 'modelMs' | 'evalsPerSec' | 'gflops' | 'energy'>) {
   return {
@@ -170,13 +116,6 @@ function naive(model: EnergyModel): EnergyModel {
   };
 }
 
-function randomFrame(width: number, height: number, seed: number) {
-  const rng = createRng(seed);
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i++) data[i] = rng.int(256);
-  return { width, height, data };
-}
-
 async function measure(
   v: Variant,
   inputs: { latents: Latents; goal: Latents; state: Float32Array },
@@ -216,95 +155,6 @@ async function measure(
     gflops: flops === undefined ? null : (evaluations * flops) / (median(modelMs) * 1e6),
     energy,
   };
-}
-
-/**
- * Times the model's own planner (`base`) on the model's precision and each variant, interleaved
- * in rounds: per round and precision, one untimed plan then PRECISION_BLOCK timed ones. fp32,
- * where timed, comes first: the ratios are over it ("int8 over fp32" beside an int8 default).
- */
-async function measurePrecisions(
-  model: OnnxWorldModel,
-  modelPath: string,
-  variants: readonly { precision: Precision; path: string }[],
-  base: PlannerConfig,
-  seed: number,
-  repeats: number,
-  threads: number,
-  flopsPerCandidate: (h: number) => number | undefined,
-): Promise<PrecisionResult[]> {
-  const loaded: { precision: Precision; manifest: string; model: OnnxWorldModel }[] = [{ precision: model.manifest.precision, manifest: modelPath, model }];
-  try {
-    for (const v of variants) {
-      loaded.push({
-        precision: v.precision,
-        manifest: v.path,
-        model: await OnnxWorldModel.load(v.path, { provider: model.provider as Provider, intraOpThreads: threads }),
-      });
-    }
-    const { width, height } = model.manifest.encoder.input;
-    const order = [...loaded].sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'));
-    const runs = await Promise.all(
-      order.map(async (l) => {
-        // Each precision encodes the frames with its own encoder (the int8 variant's is fp32 unless quantised too).
-        const inputs = {
-          latents: await l.model.encode(randomFrame(width, height, seed)),
-          goal: await l.model.encode(randomFrame(width, height, seed + 1)),
-          state: Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0)),
-        };
-        return {
-          ...l,
-          inputs,
-          planner: new MpcPlanner(l.model, base, { rng: createRng(seed), clock: () => performance.now() }),
-          steps: [] as number[],
-          modelMs: [] as number[],
-          cpuMs: [] as number[],
-          evaluations: 0,
-          energy: NaN,
-        };
-      }),
-    );
-    for (let i = 0; i < repeats; i += PRECISION_BLOCK) {
-      for (const r of runs) {
-        await r.planner.step(r.inputs); // untimed: warms this session and outlasts the last one's spinning threads
-        for (let j = 0; j < PRECISION_BLOCK; j++) await timePlan(r);
-      }
-    }
-    async function timePlan(r: (typeof runs)[number]): Promise<void> {
-      const cpu0 = process.cpuUsage();
-      const result = await r.planner.step(r.inputs);
-      const cpu = process.cpuUsage(cpu0);
-      r.cpuMs.push((cpu.user + cpu.system) / 1000);
-      if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
-      r.steps.push(result.timings.totalMs);
-      r.modelMs.push(result.timings.modelMs);
-      r.evaluations = result.evaluations;
-      r.energy = result.energy;
-    }
-    const flops = flopsPerCandidate(activeOptimizer(base).horizon);
-    const out = runs.map((r) => {
-      const stepMs = median(r.steps);
-      const modelMs = median(r.modelMs);
-      const evalsPerSec = r.evaluations / (stepMs / 1000);
-      return {
-        precision: r.precision,
-        manifest: r.manifest,
-        stepMs,
-        modelMs,
-        evalsPerSec,
-        gflops: flops === undefined ? null : (r.evaluations * flops) / (modelMs * 1e6),
-        ratio: 1,
-        cpuMs: median(r.cpuMs),
-        cpuRatio: 1,
-        energy: r.energy,
-      };
-    });
-    const first = out[0]?.evalsPerSec ?? NaN;
-    const firstCpu = out[0]?.cpuMs ?? NaN;
-    return out.map((p) => ({ ...p, ratio: p.evalsPerSec / first, cpuRatio: firstCpu / p.cpuMs }));
-  } finally {
-    for (const l of loaded.slice(1)) await l.model.close();
-  }
 }
 
 /** Entry point of `jepa-mpc bench`. */
