@@ -23,9 +23,9 @@ export const PRECISION_REPEATS = 9;
  * Timed plans per precision per round of that comparison. Plan by plan interleaving ran each
  * precision while the other session's pool threads still spun from its last run (onnxruntime's
  * spin-wait): at 2 threads on 2 cores that inflated every plan by 35-70 % (fp32 99-118 ms
- * against 69-82 ms alone, int8 66-78 against 37-44). Blocks, each after an untimed plan that
- * absorbs the previous session's spin, time what a lone session does (ratio 1.86-1.89 against
- * 1.79-1.89 one session at a time), while rounds still spread drifting load over all precisions.
+ * against 69-82 ms alone, int8 66-78 against 37-44). Blocks after an untimed plan still caught
+ * it in two of three idle runs (2026-12-07: int8 72-80 ms in the comparison against 36-38 ms in
+ * the same run's variant table), so each block now loads its precision alone and closes it after.
  */
 const PRECISION_BLOCK = 3;
 
@@ -76,8 +76,11 @@ export function randomFrame(width: number, height: number, seed: number) {
 
 /**
  * Times the model's own planner (`base`) on the model's precision and each variant, interleaved
- * in rounds: per round and precision, one untimed plan then PRECISION_BLOCK timed ones. fp32,
- * where timed, comes first: the ratios are over it ("int8 over fp32" beside an int8 default).
+ * in rounds: per round and precision, the precision's model is loaded alone (its own worker and
+ * onnxruntime thread pool), warmed by one untimed plan, timed over PRECISION_BLOCK plans and closed,
+ * so no other precision's pool threads are alive to spin on the cores beside it. fp32, where timed,
+ * comes first: the ratios are over it ("int8 over fp32" beside an int8 default). `model` is the
+ * already loaded default (its provider and input shape); it stays idle meanwhile.
  */
 export async function measurePrecisions(
   model: OnnxWorldModel,
@@ -89,76 +92,59 @@ export async function measurePrecisions(
   threads: number,
   flopsPerCandidate: (h: number) => number | undefined,
 ): Promise<PrecisionResult[]> {
-  const loaded: { precision: Precision; manifest: string; model: OnnxWorldModel }[] = [{ precision: model.manifest.precision, manifest: modelPath, model }];
-  try {
-    for (const v of variants) {
-      loaded.push({
-        precision: v.precision,
-        manifest: v.path,
-        model: await OnnxWorldModel.load(v.path, { provider: model.provider as Provider, intraOpThreads: threads }),
-      });
-    }
-    const { width, height } = model.manifest.encoder.input;
-    const order = [...loaded].sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'));
-    const runs = await Promise.all(
-      order.map(async (l) => {
-        // Each precision encodes the frames with its own encoder (the int8 variant's is fp32 unless quantised too).
-        const inputs = {
-          latents: await l.model.encode(randomFrame(width, height, seed)),
-          goal: await l.model.encode(randomFrame(width, height, seed + 1)),
-          state: Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0)),
-        };
-        return {
-          ...l,
-          inputs,
-          planner: new MpcPlanner(l.model, base, { rng: createRng(seed), clock: () => performance.now() }),
-          steps: [] as number[],
-          modelMs: [] as number[],
-          cpuMs: [] as number[],
-          evaluations: 0,
-          energy: NaN,
-        };
-      }),
-    );
-    for (let i = 0; i < repeats; i += PRECISION_BLOCK) {
-      for (const r of runs) {
-        await r.planner.step(r.inputs); // untimed: warms this session and outlasts the last one's spinning threads
-        for (let j = 0; j < PRECISION_BLOCK; j++) await timePlan(r);
-      }
-    }
-    async function timePlan(r: (typeof runs)[number]): Promise<void> {
-      const cpu0 = process.cpuUsage();
-      const result = await r.planner.step(r.inputs);
-      const cpu = process.cpuUsage(cpu0);
-      r.cpuMs.push((cpu.user + cpu.system) / 1000);
-      if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
-      r.steps.push(result.timings.totalMs);
-      r.modelMs.push(result.timings.modelMs);
-      r.evaluations = result.evaluations;
-      r.energy = result.energy;
-    }
-    const flops = flopsPerCandidate(activeOptimizer(base).horizon);
-    const out = runs.map((r) => {
-      const stepMs = median(r.steps);
-      const modelMs = median(r.modelMs);
-      const evalsPerSec = r.evaluations / (stepMs / 1000);
-      return {
-        precision: r.precision,
-        manifest: r.manifest,
-        stepMs,
-        modelMs,
-        evalsPerSec,
-        gflops: flops === undefined ? null : (r.evaluations * flops) / (modelMs * 1e6),
-        ratio: 1,
-        cpuMs: median(r.cpuMs),
-        cpuRatio: 1,
-        energy: r.energy,
-      };
-    });
-    const first = out[0]?.evalsPerSec ?? NaN;
-    const firstCpu = out[0]?.cpuMs ?? NaN;
-    return out.map((p) => ({ ...p, ratio: p.evalsPerSec / first, cpuRatio: firstCpu / p.cpuMs }));
-  } finally {
-    for (const l of loaded.slice(1)) await l.model.close();
+  const all = [{ precision: model.manifest.precision, manifest: modelPath }, ...variants.map((v) => ({ precision: v.precision, manifest: v.path }))];
+  const runs = all
+    .sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))
+    .map((l) => ({ ...l, steps: [] as number[], modelMs: [] as number[], cpuMs: [] as number[], evaluations: 0, energy: NaN }));
+  const { width, height } = model.manifest.encoder.input;
+  for (let i = 0; i < repeats; i += PRECISION_BLOCK) {
+    for (const r of runs) await timeBlock(r);
   }
+  async function timeBlock(r: (typeof runs)[number]): Promise<void> {
+    const m = await OnnxWorldModel.load(r.manifest, { provider: model.provider as Provider, intraOpThreads: threads });
+    try {
+      // Each precision encodes the frames with its own encoder (the int8 variant's is fp32 unless quantised too).
+      const inputs = {
+        latents: await m.encode(randomFrame(width, height, seed)),
+        goal: await m.encode(randomFrame(width, height, seed + 1)),
+        state: Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0)),
+      };
+      const planner = new MpcPlanner(m, base, { rng: createRng(seed), clock: () => performance.now() });
+      await planner.step(inputs); // untimed: warms the session
+      for (let j = 0; j < PRECISION_BLOCK; j++) {
+        const cpu0 = process.cpuUsage();
+        const result = await planner.step(inputs);
+        const cpu = process.cpuUsage(cpu0);
+        if (result.status !== PlannerStatus.OK) throw new CliError(`${r.precision}: planning failed with ${statusName(result.status)}: ${result.message}`);
+        r.cpuMs.push((cpu.user + cpu.system) / 1000);
+        r.steps.push(result.timings.totalMs);
+        r.modelMs.push(result.timings.modelMs);
+        r.evaluations = result.evaluations;
+        r.energy = result.energy;
+      }
+    } finally {
+      await m.close();
+    }
+  }
+  const flops = flopsPerCandidate(activeOptimizer(base).horizon);
+  const out = runs.map((r) => {
+    const stepMs = median(r.steps);
+    const modelMs = median(r.modelMs);
+    const evalsPerSec = r.evaluations / (stepMs / 1000);
+    return {
+      precision: r.precision,
+      manifest: r.manifest,
+      stepMs,
+      modelMs,
+      evalsPerSec,
+      gflops: flops === undefined ? null : (r.evaluations * flops) / (modelMs * 1e6),
+      ratio: 1,
+      cpuMs: median(r.cpuMs),
+      cpuRatio: 1,
+      energy: r.energy,
+    };
+  });
+  const first = out[0]?.evalsPerSec ?? NaN;
+  const firstCpu = out[0]?.cpuMs ?? NaN;
+  return out.map((p) => ({ ...p, ratio: p.evalsPerSec / first, cpuRatio: firstCpu / p.cpuMs }));
 }
