@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { activeOptimizer, MpcPlanner, type PlannerConfig } from '../core/mpc.js';
 import { createRng } from '../core/rng.js';
 import { PlannerStatus, statusName } from '../core/status.js';
+import type { Latents } from '../core/types.js';
 import { folderPrecisions, resolveManifestPath, type Precision } from '../model/manifest.js';
 import { OnnxWorldModel } from '../model/onnx-world-model.js';
 import type { Provider } from '../model/worker-protocol.js';
@@ -66,12 +67,22 @@ export function precisionManifests(dir: string, flag: string | undefined, own: P
   });
 }
 
-/** A seeded random RGB frame: what the bench encodes as the current frame and the goal. */
-export function randomFrame(width: number, height: number, seed: number) {
+/** A seeded random RGB frame. */
+function randomFrame(width: number, height: number, seed: number) {
   const rng = createRng(seed);
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = rng.int(256);
   return { width, height, data };
+}
+
+/** What the bench plans from: two seeded random frames encoded by `model` (current and goal), the tool at 0.4 m. */
+export async function benchInputs(model: OnnxWorldModel, seed: number): Promise<{ latents: Latents; goal: Latents; state: Float32Array }> {
+  const { width, height } = model.manifest.encoder.input;
+  return {
+    latents: await model.encode(randomFrame(width, height, seed)),
+    goal: await model.encode(randomFrame(width, height, seed + 1)),
+    state: Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0)),
+  };
 }
 
 /**
@@ -96,7 +107,6 @@ export async function measurePrecisions(
   const runs = all
     .sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))
     .map((l) => ({ ...l, steps: [] as number[], modelMs: [] as number[], cpuMs: [] as number[], evaluations: 0, energy: NaN }));
-  const { width, height } = model.manifest.encoder.input;
   for (let i = 0; i < repeats; i += PRECISION_BLOCK) {
     for (const r of runs) await timeBlock(r);
   }
@@ -104,11 +114,7 @@ export async function measurePrecisions(
     const m = await OnnxWorldModel.load(r.manifest, { provider: model.provider as Provider, intraOpThreads: threads });
     try {
       // Each precision encodes the frames with its own encoder (the int8 variant's is fp32 unless quantised too).
-      const inputs = {
-        latents: await m.encode(randomFrame(width, height, seed)),
-        goal: await m.encode(randomFrame(width, height, seed + 1)),
-        state: Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0)),
-      };
+      const inputs = await benchInputs(m, seed);
       const planner = new MpcPlanner(m, base, { rng: createRng(seed), clock: () => performance.now() });
       await planner.step(inputs); // untimed: warms the session
       for (let j = 0; j < PRECISION_BLOCK; j++) {

@@ -31,7 +31,7 @@ import { DEFAULT_MODEL, MODEL_HELP, MODEL_OPTIONS, loadModelFromFlags } from './
 import { ProgressBar } from './progress.js';
 import { formatTable, median, round } from './table.js';
 import { torchBaseline } from './torch-baseline.js';
-import { BENCH_PRECISIONS, PRECISION_REPEATS, measurePrecisions, precisionManifests, randomFrame, type PrecisionResult } from './bench-precisions.js';
+import { BENCH_PRECISIONS, PRECISION_REPEATS, measurePrecisions, precisionManifests, benchInputs, type PrecisionResult } from './bench-precisions.js';
 
 const HELP = `usage: jepa-mpc bench [options]
 
@@ -192,11 +192,7 @@ export async function main(argv: string[]): Promise<number> {
   const model: OnnxWorldModel = await loadModelFromFlags(values);
   try {
     const variantsOnDisk = precisionManifests(dir, values.precisions, model.manifest.precision);
-    const { width, height } = model.manifest.encoder.input;
-    const latents = await model.encode(randomFrame(width, height, seed));
-    const goal = await model.encode(randomFrame(width, height, seed + 1));
-    const state = Float32Array.from({ length: model.manifest.state.dim }, (_, i) => (i < 3 ? 0.4 : 0));
-    const inputs = { latents, goal, state };
+    const inputs = await benchInputs(model, seed);
     // The model's own planner (the one resolution every command uses), its gripper term off: the goals here are plain frames.
     const base: PlannerConfig = { ...resolvePlannerConfig(model.manifest, { samples, iterations }), warmStart: false, goalGripperWeight: 0 };
     // Every optimiser's settings share the model's samples, iterations and space (resolvePlannerConfig).
