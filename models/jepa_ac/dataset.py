@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -101,6 +101,18 @@ class Dataset:
         """One view's frames, uint8 [F, H, W, 3] (a strided view of ``frames``)."""
         v, w = self.views.index(name), self.image_size
         return self.frames[:, :, v * w : (v + 1) * w]
+
+    def with_views(self, names: Sequence[str]) -> "Dataset":
+        """The same dataset with only the views ``names`` (in that order, each one of ``views``)
+        tiled in ``frames``: a one-view preset trains on the front view of a ``collect --wrist``
+        collection. The frames are copied (a contiguous array), every other array is shared."""
+        missing = [n for n in names if n not in self.views]
+        _require(len(names) > 0 and not missing, f"{self.root}: views {list(names)} asked, the dataset has {self.views}")
+        if list(names) == self.views:
+            return self
+        frames = np.ascontiguousarray(np.concatenate([self.view(n) for n in names], axis=2))
+        manifest = {**self.manifest, "views": list(names)}
+        return replace(self, manifest=manifest, frames=frames)
 
     @property
     def shadows(self) -> bool:

@@ -301,6 +301,16 @@ def _train(
     return {"steps": step, "minutes": (compute_seconds() - started) / 60, "losses": avg, "metrics": metrics, "history": history}
 
 
+def preset_views(ds: Dataset, cfg: TrainConfig, preset: str) -> Dataset:
+    """``ds`` with the preset's camera views only (a one-view preset trains on the front view of a
+    two-view collection); a view the preset takes and the dataset lacks stops the run."""
+    if not set(cfg.encoder.views) <= set(ds.views):
+        raise SystemExit(f"{ds.root} has views {ds.views}, preset {preset} takes {cfg.encoder.views} (collect --wrist records front and wrist)")
+    if ds.views != cfg.encoder.views:
+        print(f"{ds.root}: training on its {', '.join(cfg.encoder.views)} view(s) of {', '.join(ds.views)}", file=sys.stderr, flush=True)
+    return ds.with_views(cfg.encoder.views)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Train the sim JEPA world model (CPU).")
     ap.add_argument("--data", required=True, nargs="+", help="dataset folder(s) written by `jepa-mpc collect` (several are joined)")
@@ -383,18 +393,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if w > 0 and not args.freeze_encoder:
             ap.error(f"{name} is only implemented for the frozen-encoder stage: add --freeze-encoder (and --init)")
         setattr(cfg, field, w)
-    parts = [Dataset.open(d, verify=not args.no_verify) for d in args.data]
+    parts = [preset_views(Dataset.open(d, verify=not args.no_verify), cfg, args.preset) for d in args.data]
     if cfg.w_counterfactual > 0 or cfg.w_counterfactual_diff > 0:
         missing = [d.root for d in parts if not d.has_counterfactual]
         if missing:
             ap.error(f"--counterfactual/--counterfactual-diff need datasets collected with --counterfactual; no counterfactual arrays in: {', '.join(missing)}")
     data = Dataset.concat(parts)
-    val = Dataset.open(args.val, verify=not args.no_verify) if args.val else None
+    val = preset_views(Dataset.open(args.val, verify=not args.no_verify), cfg, args.preset) if args.val else None
     if data.image_size != cfg.encoder.image_size:
         raise SystemExit(f"dataset images are {data.image_size} px, preset {args.preset} expects {cfg.encoder.image_size}")
-    for d in [data] + ([val] if val else []):
-        if d.views != cfg.encoder.views:
-            raise SystemExit(f"{d.root} has views {d.views}, preset {args.preset} takes {cfg.encoder.views} (collect --wrist records front and wrist)")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     summary = train(cfg, data, args.out, val, args.max_minutes, args.log, args.init, args.freeze_encoder, args.resume, args.stop_after)
     if args.summary:

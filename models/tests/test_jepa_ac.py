@@ -306,6 +306,14 @@ class ViewsTest(unittest.TestCase):
             np.testing.assert_array_equal(d.view("wrist"), wrist)
             with self.assertRaisesRegex(DatasetError, "views"):
                 Dataset.concat([d, Dataset.open(os.path.join(tmp, "f"))])
+            front = d.with_views(["front"])  # a one-view preset on a two-view collection
+            self.assertEqual(front.views, ["front"])
+            np.testing.assert_array_equal(front.frames, frames)
+            self.assertEqual(d.views, ["front", "wrist"], "the two-view dataset is left as it was")
+            Dataset.concat([front, Dataset.open(os.path.join(tmp, "f"))])  # now joins a front-only one
+            np.testing.assert_array_equal(d.with_views(["wrist", "front"]).frames, np.concatenate([wrist, frames], axis=2))
+            with self.assertRaisesRegex(DatasetError, "wrist"):
+                Dataset.open(os.path.join(tmp, "f")).with_views(["front", "wrist"])
 
 
 class ConvStemTest(unittest.TestCase):

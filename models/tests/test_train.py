@@ -441,6 +441,31 @@ class TrainTest(unittest.TestCase):
             for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
                 self.assertTrue(torch.allclose(a, b, atol=1e-6))
 
+    def test_a_one_view_preset_trains_on_the_front_view_of_two_view_data(self):
+        """``collect --wrist`` data with a one-view preset: the run trains on the front view alone,
+        to the very weights of the same run on the front-only collection; a two-view preset on
+        front-only data is refused with the fix."""
+        from models.jepa_ac.train import main
+
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            synthetic(os.path.join(tmp, "both"), wrist=True)
+            synthetic(os.path.join(tmp, "front"))
+            outs = []
+            for name in ("both", "front"):
+                outs.append(os.path.join(tmp, f"{name}.pt"))
+                err = io.StringIO()
+                with contextlib.redirect_stderr(err):
+                    args = ["--data", os.path.join(tmp, name), "--val", os.path.join(tmp, name), "--preset", "smoke", "--threads", "1", "--out", outs[-1]]
+                    self.assertEqual(main(args), 0)
+                self.assertEqual("training on its front view(s) of front, wrist" in err.getvalue(), name == "both")
+            (e0, p0, _), (e1, p1, _) = load_weights(outs[0]), load_weights(outs[1])
+            for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
+                self.assertTrue(torch.equal(a, b))
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), self.assertRaisesRegex(SystemExit, r"has views \['front'\], preset sim64-wrist-residual takes \['front', 'wrist'\]"):
+                main(["--data", os.path.join(tmp, "front"), "--preset", "sim64-wrist-residual", "--out", os.path.join(tmp, "x.pt")])
+
     def test_a_stopped_run_resumes_to_the_same_weights(self):
         """Stopped after 2 of 5 steps and resumed: the weights of an uninterrupted run; other settings are refused."""
         self._stopped_and_resumed(lambda cfg, ds, path: train(cfg, ds, path, stop_after=2))

@@ -8,7 +8,8 @@
 #   bash models/training/issue29-conv/stage5w/evaluate.sh WEIGHTS.pt OUT_DIR [CASES]
 #
 # CASES: the appearance suite's case ids (default none,light-90,camera-2,table-grey). READOUT=FILE.pt
-# (environment; default: this folder's readout.pt) adds that goal readout, READOUT= trains one. Writes
+# (environment; default: this folder's readout.pt) adds that goal readout, READOUT= trains one;
+# EPISODES=N (default 20) runs seeds 0..N-1. Writes
 # OUT_DIR/model (the exported folder) and OUT_DIR/suite.json (eval --suite appearance --json).
 set -euo pipefail
 weights=${1:?weights.pt}
@@ -33,5 +34,5 @@ else # 10,000 frames, 8 minutes on one thread
   /usr/bin/python3 -m models.jepa_ac.readout --data /tmp/jepa-data/train64rw /tmp/jepa-data/grasp64rw --val /tmp/jepa-data/val64rw \
     --model "$out/model" --frames 10000 --epochs 3 --seed 0 --threads 1 --weight 0.1
 fi
-node dist/src/cli/main.js eval --suite appearance --cases "$cases" --task pick-place --episodes 20 --seed 0 \
+node dist/src/cli/main.js eval --suite appearance --cases "$cases" --task pick-place --episodes "${EPISODES:-20}" --seed 0 \
   --model "$out/model" --threads 1 --json > "$out/suite.json"
