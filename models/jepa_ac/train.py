@@ -307,7 +307,7 @@ def preset_views(ds: Dataset, cfg: TrainConfig, preset: str) -> Dataset:
     if not set(cfg.encoder.views) <= set(ds.views):
         raise SystemExit(f"{ds.root} has views {ds.views}, preset {preset} takes {cfg.encoder.views} (collect --wrist records front and wrist)")
     if ds.views != cfg.encoder.views:
-        print(f"{ds.root}: training on its {', '.join(cfg.encoder.views)} view(s) of {', '.join(ds.views)}", file=sys.stderr, flush=True)
+        print(f"{ds.root}: using its {', '.join(cfg.encoder.views)} view(s) of {', '.join(ds.views)} (preset {preset})", file=sys.stderr, flush=True)
     return ds.with_views(cfg.encoder.views)
 
 

@@ -458,7 +458,7 @@ class TrainTest(unittest.TestCase):
                 with contextlib.redirect_stderr(err):
                     args = ["--data", os.path.join(tmp, name), "--val", os.path.join(tmp, name), "--preset", "smoke", "--threads", "1", "--out", outs[-1]]
                     self.assertEqual(main(args), 0)
-                self.assertEqual("training on its front view(s) of front, wrist" in err.getvalue(), name == "both")
+                self.assertEqual("using its front view(s) of front, wrist (preset smoke)" in err.getvalue(), name == "both")
             (e0, p0, _), (e1, p1, _) = load_weights(outs[0]), load_weights(outs[1])
             for a, b in zip(list(e0.state_dict().values()) + list(p0.state_dict().values()), list(e1.state_dict().values()) + list(p1.state_dict().values())):
                 self.assertTrue(torch.equal(a, b))
