@@ -243,6 +243,12 @@ def add_to_model(model_dir: str, model: GripperReadout, weight: float, report: O
     return {"readout.onnx:gripper": float(np.abs(got - want).max())}
 
 
+def model_views(folder: str) -> List[str]:
+    """The camera views an exported model's encoder takes (manifest ``encoder.input.views``; absent = front)."""
+    with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
+        return list(json.load(f)["encoder"]["input"].get("views", ["front"]))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description="Train the goal readout (fingers closed?) and add it to an exported model folder.")
     ap.add_argument("--data", nargs="+", help="dataset folder(s) written by `jepa-mpc collect` (required unless --from)")
@@ -267,8 +273,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if not args.data:
         ap.error("--data is required (or --from READOUT_PT)")
-    data = Dataset.concat([Dataset.open(d) for d in args.data]) if len(args.data) > 1 else Dataset.open(args.data[0])
-    val = Dataset.open(args.val) if args.val else None
+    views = model_views(args.model)  # a one-view model's readout reads the front view of two-view data
+    data = Dataset.concat([Dataset.open(d).with_views(views) for d in args.data])
+    val = Dataset.open(args.val).with_views(views) if args.val else None
     model, report = train_readout(data, val, args.frames, args.epochs, args.batch, args.lr, args.seed)
     report["parity"] = add_to_model(args.model, model, args.weight, report)
     print(json.dumps(report, indent=2))

@@ -25,7 +25,7 @@ SIZE = 32
 FINGER = PRIVILEGED_FIELDS.index("finger_closedness")
 
 
-def fingers_dataset(root: str, episodes: int, seed: int) -> Dataset:
+def fingers_dataset(root: str, episodes: int, seed: int, wrist: bool = False) -> Dataset:
     """Frames with a grey 'hand' block somewhere and two small 'fingers' below it, 6 px apart when
     open, touching when closed (a few pixels, like the simulator's 64 px frames); the measured
     closedness in the privileged column. Episodes of 4 frames, a third of the frames closed."""
@@ -44,7 +44,8 @@ def fingers_dataset(root: str, episodes: int, seed: int) -> Dataset:
         frames[k, y + 4 : y + 8, left + gap + 1] = 230
         privileged[k, FINGER] = 0.44 if closed else 0.0
         states[k, 6] = 1.0 if closed else 0.0
-    write_dataset(root, frames, states, np.zeros((F, 7), np.float32), [4] * episodes, privileged=privileged, seed=seed)
+    wrist_frames = g.integers(0, 256, size=frames.shape).astype(np.uint8) if wrist else None  # a second view (noise)
+    write_dataset(root, frames, states, np.zeros((F, 7), np.float32), [4] * episodes, privileged=privileged, seed=seed, wrist_frames=wrist_frames)
     return Dataset.open(root)
 
 
@@ -128,6 +129,15 @@ class ReadoutExportTest(unittest.TestCase):
             self.assertEqual(json.load(f)["planning"]["goalGripperWeight"], 0.3)
         with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
             main(["--model", self.dir])  # neither data nor --from
+
+    def test_cli_trains_a_one_view_models_readout_on_two_view_data(self):
+        """A one-view model's readout trained on a `collect --wrist` collection reads its front view."""
+        from models.jepa_ac.readout import main
+        data = os.path.join(self.tmp.name, "both")
+        self.assertEqual(fingers_dataset(data, 8, seed=3, wrist=True).views, ["front", "wrist"])
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(main(["--model", self.dir, "--data", data, "--val", data, "--frames", "0", "--epochs", "1", "--batch", "16"]), 0)
+        self.assertEqual(load_readout(os.path.join(self.dir, "readout.pt")).cfg.views, 1)
 
     def test_refuses_a_model_of_another_image_size_and_a_negative_weight(self):
         with self.assertRaisesRegex(ValueError, "encoder takes 32x32 px images, the readout 64x64 px"):
