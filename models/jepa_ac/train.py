@@ -15,7 +15,8 @@ saves only ~30 %.
 
 Held-out diagnostics (``evaluate``, every ``eval_every`` steps and at the end) are in
 ``diagnostics.py``; the latent operations both use (rollout, gripper events) in ``latent_ops.py``,
-the energy in ``models.contract.rollout``.
+the energy in ``models.contract.rollout``; the resume file, the budget's clock and the stop
+signals in ``run_state.py``.
 """
 from __future__ import annotations
 
@@ -23,9 +24,7 @@ import argparse
 import json
 import math
 import os
-import signal
 import sys
-import threading
 import time
 from dataclasses import asdict, replace
 from typing import Dict, List, Optional, Sequence
@@ -42,80 +41,16 @@ from .latent_ops import GRIPPER
 from .losses import losses, predictor_losses
 from .model import ACPredictor, PatchEncoder, build, count_params
 from .progress import fmt_time
+from .run_state import RESUME_EVERY_S, RESUME_FORMAT, RESUME_SUFFIX, StopSignals, compute_seconds, load_resume
 from .samplers import ClipSampler, LatentClipSampler
 from .train_config import PRESETS, TrainConfig
 
 __all__ = ["PRESETS", "RESUME_SUFFIX", "TrainConfig", "load_resume", "main", "train"]
 
 
-# ------------------------------------------------------------------------------ resuming
-
-RESUME_SUFFIX = ".resume"
-RESUME_FORMAT = "jepa-mpc-train-resume-v1"
-RESUME_EVERY_S = 300.0  # seconds of training between resume files (also written at every evaluation)
-
-
-def compute_seconds() -> float:
-    """The clock of a run's budget (``--max-minutes``, the LR schedule, "minutes used"): this
-    process's CPU seconds over torch's thread count, i.e. seconds of the cores the run may use.
-    Alone on the machine it runs with the wall clock; beside other work it slows with the run, so
-    a shared machine costs steps per wall minute but not the schedule's shape or the budget."""
-    return time.process_time() / max(1, torch.get_num_threads())
-
-
-def _with_defaults(saved: dict, defaults: dict) -> dict:
-    """``saved`` over ``defaults``, nested dicts merged: settings added since a file was written count as their defaults."""
-    return {k: _with_defaults(saved.get(k, {}), v) if isinstance(v, dict) else saved.get(k, v) for k, v in defaults.items()} | {
-        k: v for k, v in saved.items() if k not in defaults}
-
-
-def load_resume(path: str, cfg: TrainConfig) -> dict:
-    """The resume file of a stopped run; refuses one written by a run with other settings."""
-    state = torch.load(path, map_location="cpu")
-    if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
-        raise SystemExit(f"{path} is not a {RESUME_FORMAT} file")
-    now = asdict(cfg)
-    saved = _with_defaults(state["train_config"], asdict(TrainConfig(encoder=cfg.encoder, predictor=cfg.predictor)))
-    diff = sorted(k for k in now if saved.get(k) != now[k])
-    if diff:
-        raise SystemExit(f"{path} was written by a run with other settings ({', '.join(diff)}): resume with the same flags, or remove it")
-    return state
-
-
-# ---------------------------------------------------------------------------------- training
-
-
 def held_out(encoder: PatchEncoder, predictor: ACPredictor, val: Dataset) -> Dict[str, float]:
     """The held-out diagnostics logged every ``eval_every`` steps: energy landscape and the fingers."""
     return {**evaluate(encoder, predictor, val), **finger_probe(encoder, val)}
-
-
-class _StopSignals:
-    """While a run trains in the main thread, SIGTERM and SIGINT ask it to stop at the end of the
-    current step with its resume file written (a ``kill`` loses no steps), instead of dying with up
-    to RESUME_EVERY_S of work since the last resume file. A second signal stops at once."""
-
-    SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-    def __init__(self) -> None:
-        self.requested: Optional[str] = None
-        self._old: Dict[int, object] = {}
-
-    def _handle(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt(f"second {signal.Signals(signum).name}")
-        self.requested = signal.Signals(signum).name
-        print(f"{self.requested}: stopping after this step with the resume file written (again to stop at once)", file=sys.stderr, flush=True)
-
-    def __enter__(self) -> "_StopSignals":
-        if threading.current_thread() is threading.main_thread():
-            for s in self.SIGNALS:
-                self._old[s] = signal.signal(s, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for s, old in self._old.items():
-            signal.signal(s, old)  # type: ignore[arg-type]
 
 
 def train(
@@ -135,9 +70,9 @@ def train(
     time used, random states). With ``resume`` and that file present, the run continues where it
     stopped, the learning-rate schedule included (it follows the steps and the minutes used).
     ``stop_after`` > 0 ends this invocation after that many steps with the resume file written
-    (a run split over sessions); so does SIGTERM or SIGINT (``_StopSignals``). Returns a summary
+    (a run split over sessions); so does SIGTERM or SIGINT (``StopSignals``). Returns a summary
     with the last losses and metrics."""
-    with _StopSignals() as stop:
+    with StopSignals() as stop:
         return _train(cfg, data, out, val, max_minutes, log_path, init, freeze_encoder, resume, stop_after, stop)
 
 
@@ -152,7 +87,7 @@ def _train(
     freeze_encoder: bool,
     resume: bool,
     stop_after: int,
-    stop: _StopSignals,
+    stop: StopSignals,
 ) -> Dict[str, object]:
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
