@@ -12,7 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.jepa_ac.dataset import PRIVILEGED_FIELDS, Dataset, write_dataset
+from models.jepa_ac.dataset import Dataset
+from models.jepa_ac.dataset_writer import PRIVILEGED_FIELDS, write_dataset
 from models.jepa_ac.finger_probe import finger_probe
 
 SIZE = 16

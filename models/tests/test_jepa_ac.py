@@ -291,7 +291,8 @@ class ViewsTest(unittest.TestCase):
         self.assertTrue(bool((moved[4:] > 0).all()))
 
     def test_dataset_tiles_the_wrist_view(self):
-        from models.jepa_ac.dataset import Dataset, DatasetError, write_dataset
+        from models.jepa_ac.dataset import Dataset, DatasetError
+        from models.jepa_ac.dataset_writer import write_dataset
         rng = np.random.default_rng(0)
         frames = rng.integers(0, 256, (6, 8, 8, 3), dtype=np.uint8)
         wrist = rng.integers(0, 256, (6, 8, 8, 3), dtype=np.uint8)

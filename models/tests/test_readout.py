@@ -14,7 +14,8 @@ import unittest
 import numpy as np
 import torch
 
-from models.jepa_ac.dataset import PRIVILEGED_FIELDS, Dataset, write_dataset
+from models.jepa_ac.dataset import Dataset
+from models.jepa_ac.dataset_writer import PRIVILEGED_FIELDS, write_dataset
 from models.jepa_ac.export import export_model
 from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
 from models.jepa_ac.onnx_numpy import NumpyOnnx

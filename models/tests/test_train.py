@@ -15,7 +15,8 @@ from typing import Dict
 import numpy as np
 import torch
 
-from models.jepa_ac.dataset import MANIFEST_NAME, Dataset, DatasetError, write_dataset
+from models.jepa_ac.dataset import MANIFEST_NAME, Dataset, DatasetError
+from models.jepa_ac.dataset_writer import write_dataset
 from models.jepa_ac.diagnostics import evaluate, spearman
 from models.jepa_ac.export import export_model, load_weights
 from models.jepa_ac.losses import state_distance
