@@ -34,6 +34,7 @@ describe.each([
   ['test-tiny-wrist (two views)', modelDir('test-tiny-wrist')],
   ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
   ['sim-jepa-ac-wrist (shipped, two views)', modelDir('sim-jepa-ac-wrist')],
+  ['sim-jepa-ac-worlds (shipped, randomised worlds)', modelDir('sim-jepa-ac-worlds')],
 ])('goal readout of %s', (_name, dir) => {
   const shipped = existsSync(join(dir, 'readout-parity.json'));
   let model: OnnxWorldModel;

@@ -12,7 +12,7 @@ import { modelDir } from '../../src/paths.js';
 import { image, maxAbsDiff, QUANTIZED_TOLERANCE, readParity } from './parity-fixture.js';
 
 /** Models shipped with a parity fixture. */
-const MODELS = ['test-tiny', 'test-tiny-wrist', 'sim-jepa-ac', 'sim-jepa-ac-wrist', 'vjepa2-tiny'];
+const MODELS = ['test-tiny', 'test-tiny-wrist', 'sim-jepa-ac', 'sim-jepa-ac-wrist', 'sim-jepa-ac-worlds', 'vjepa2-tiny'];
 /** The precisions checked here: the CPU ones (fp16's float16 graphs are a GPU export, vjepa2-tiny.test.ts). */
 const CPU_PRECISIONS: readonly Precision[] = ['fp32', 'int8', 'fp16-weights'];
 

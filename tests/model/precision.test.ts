@@ -24,6 +24,7 @@ const tempDir = tempDirs('jepa-mpc-precision-');
 const MODEL_SIZE_BUDGET_BYTES: Readonly<Record<string, number>> = {
   'sim-jepa-ac': 18_500_000,
   'sim-jepa-ac-wrist': 17_000_000,
+  'sim-jepa-ac-worlds': 18_000_000,
   'test-tiny': 2_650_000,
   'test-tiny-wrist': 2_700_000,
   'vjepa2-tiny': 1_150_000,

@@ -32,6 +32,7 @@ describe.each([
   ['test-tiny-wrist (two views)', modelDir('test-tiny-wrist')],
   ['sim-jepa-ac (shipped)', modelDir('sim-jepa-ac')],
   ['sim-jepa-ac-wrist (shipped, two views)', modelDir('sim-jepa-ac-wrist')],
+  ['sim-jepa-ac-worlds (shipped, randomised worlds)', modelDir('sim-jepa-ac-worlds')],
 ])('subgoal proposer parity of %s', (_name, dir) => {
   it('reproduces the PyTorch proposer within the fixture tolerance', async () => {
     const model = await OnnxWorldModel.load(dir, { horizons: [1] });
