@@ -248,14 +248,16 @@ export async function main(argv: string[]): Promise<number> {
     if (withInt8) bar.tick(1, 'int8 gemm ceiling');
     const compared = plans.flatMap((v, i) => (v.torch ? [results[i] as VariantResult] : []));
     const torchThreads = threads > 0 ? threads : cpus().length;
-    const torch = withTorch
-      ? torchBaseline(
-          dir,
-          compared.map((r) => ({ samples: r.samples, iterations: r.iterations, elites: r.elites, horizon: r.horizon })),
-          torchThreads,
-          Math.min(repeats, TORCH_REPEATS),
-        )
-      : { ok: false as const, reason: '--torch off' };
+    const torch = !withTorch
+      ? { ok: false as const, reason: '--torch off' }
+      : compared.length === 0
+        ? { ok: false as const, reason: 'no variant run here has a PyTorch twin (the CEM variants; --variants all runs them)' }
+        : torchBaseline(
+            dir,
+            compared.map((r) => ({ samples: r.samples, iterations: r.iterations, elites: r.elites, horizon: r.horizon })),
+            torchThreads,
+            Math.min(repeats, TORCH_REPEATS),
+          );
     bar.tick(1, 'pytorch');
     bar.finish();
     if (torch.ok) {

@@ -186,6 +186,15 @@ describe('jepa-mpc bench', () => {
     expect(r.gemmInt8.length).toBeGreaterThan(0);
   }, 180_000);
 
+  it("says why the PyTorch comparison is skipped when only the model's MPPI ran (no CEM variant has a PyTorch twin), instead of failing it", async () => {
+    const out = captureStdout();
+    // sim-jepa-ac plans with MPPI (its manifest); the PyTorch twin is a CEM
+    const argv = ['--model', modelDir('sim-jepa-ac'), '--samples', '16', '--iterations', '1', '--repeats', '1', '--naive-repeats', '0', '--precisions', 'none'];
+    expect(await benchMain([...argv, '--variants', 'model', '--threads', '1', '--json'])).toBe(0);
+    const r = JSON.parse(out.lines.at(-1) ?? '') as { torch: { skipped?: string } };
+    expect(r.torch.skipped).toMatch(/^no variant run here has a PyTorch twin/);
+  }, 180_000);
+
   it.each([
     ['auto', ['int8']],
     [undefined, ['int8']],
