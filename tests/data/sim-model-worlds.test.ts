@@ -7,12 +7,10 @@
  * goal-readout.test.ts, subgoal-proposer.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUBE_COLOURS, perturbedOptions, TABLE_COLOURS, type Perturbation } from '../../sim/perturb.js';
-import { DEFAULT_CAMERA } from '../../sim/tabletop.js';
-import { expertGoals } from '../../src/loop/goals.js';
+import { CUBE_COLOURS, TABLE_COLOURS, type Perturbation } from '../../sim/perturb.js';
 import { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 import { modelDir } from '../../src/paths.js';
-import { probeDirections } from './worlds-probe.js';
+import { expectWaypointReadouts, probeDirections } from './goal-probes.js';
 
 /** Layouts of the direction probe: not eval's 0–39, nor any training seed's first layouts. */
 const SEEDS = [100, 101, 102, 103, 104, 105, 106, 107, 108, 109];
@@ -58,19 +56,6 @@ describe('models/sim-jepa-ac-worlds', () => {
   });
 
   it('reads open and closed fingers in the waypoint goal images under the light turned 90° and on a blue table', async () => {
-    const size = model.manifest.encoder.input.height;
-    const base = { task: 'pick-place' as const, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
-    const closed: Record<string, boolean> = { hover: false, 'at cube': false, grasped: true, 'near target': true, lowered: true, placed: false };
-    for (const perturbation of [WORLDS['the light turned 90°']!, TABLES['a blue table']!]) {
-      for (const seed of [0, 1]) {
-        const goals = await expertGoals(perturbedOptions(base, perturbation, DEFAULT_CAMERA, seed), 'pick-place', seed, { alignYaw: false }, 'waypoints');
-        for (const [k, frame] of goals.frames.entries()) {
-          const name = goals.names[k] as string;
-          const g = (await model.encodeGoal(frame)).gripperReadout as number;
-          if (closed[name]) expect(g, `${name}, seed ${seed}`).toBeGreaterThan(0.8);
-          else expect(g, `${name}, seed ${seed}`).toBeLessThan(0.2);
-        }
-      }
-    }
+    for (const perturbation of [WORLDS['the light turned 90°']!, TABLES['a blue table']!]) await expectWaypointReadouts(model, perturbation, [0, 1]);
   });
 });

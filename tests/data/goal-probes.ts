@@ -1,12 +1,16 @@
 /**
- * The direction probe of a world model in a changed world: from a layout's first frame, a step
- * toward the scripted expert's reach goal against the same step away from it, both frames drawn
- * under one perturbation (the goal photographed through the changed camera and light, as `eval`
- * does). A model whose energy holds across looks scores the step toward lower.
+ * Probes of a shipped sim model against the scripted expert's goal images, in the trained world
+ * (an empty perturbation) or a changed one (frames and goals drawn through the same perturbed
+ * simulator, as `eval` does):
+ * - the direction probe: from a layout's first frame, a step toward the expert's reach goal
+ *   against the same step away from it; an energy that holds across looks scores toward lower;
+ * - the readout check: the goal readout reads each waypoint goal image's fingers right.
  */
+import { expect } from 'vitest';
 import { runExpertEpisode } from '../../sim/expert.js';
 import { perturbedOptions, type Perturbation } from '../../sim/perturb.js';
 import { DEFAULT_CAMERA, TabletopSim } from '../../sim/tabletop.js';
+import { expertGoals } from '../../src/loop/goals.js';
 import type { OnnxWorldModel } from '../../src/model/onnx-world-model.js';
 
 /** One layout's energies of the step toward and the step away. */
@@ -47,4 +51,23 @@ export async function probeDirections(model: OnnxWorldModel, perturbation: Pertu
     }
   }
   return out;
+}
+
+/** Whether the fingers are closed in each waypoint goal image. */
+const WAYPOINT_CLOSED: Readonly<Record<string, boolean>> = { hover: false, 'at cube': false, grasped: true, 'near target': true, lowered: true, placed: false };
+
+/** Expects the goal readout to read every waypoint goal image of each seed right: closed above 0.8, open below 0.2. */
+export async function expectWaypointReadouts(model: OnnxWorldModel, perturbation: Perturbation, seeds: readonly number[]): Promise<void> {
+  const size = model.manifest.encoder.input.height;
+  const base = { task: 'pick-place' as const, camera: { width: size, height: size }, shadows: model.manifest.simulator.shadows };
+  for (const seed of seeds) {
+    const goals = await expertGoals(perturbedOptions(base, perturbation, DEFAULT_CAMERA, seed), 'pick-place', seed, { alignYaw: false }, 'waypoints');
+    for (const [k, frame] of goals.frames.entries()) {
+      const name = goals.names[k] as string;
+      const g = (await model.encodeGoal(frame)).gripperReadout as number;
+      expect(WAYPOINT_CLOSED, name).toHaveProperty([name]);
+      if (WAYPOINT_CLOSED[name]) expect(g, `${name}, seed ${seed}`).toBeGreaterThan(0.8);
+      else expect(g, `${name}, seed ${seed}`).toBeLessThan(0.2);
+    }
+  }
 }
