@@ -26,6 +26,7 @@ import torch
 
 from .export import load_weights
 from .rollout import RolloutEnergy
+from .threads import use_threads
 
 MIN_STD_FRACTION = 0.01
 SETTING = re.compile(r"^(\d+)x(\d+)e(\d+)h(\d+)$")
@@ -64,7 +65,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     if args.threads > 0:
-        torch.set_num_threads(args.threads)
+        use_threads(args.threads)
     with open(os.path.join(args.model, "manifest.json")) as f:
         manifest = json.load(f)
     p = manifest["planning"]

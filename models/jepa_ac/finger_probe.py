@@ -29,6 +29,7 @@ from .dataset import Dataset
 from .diagnostics import encode_frames
 from .model import PatchEncoder
 from .readout import closed_labels, near_cube
+from .threads import use_threads
 
 RIDGE = 1.0  # L2 penalty of the probe (features are LayerNormed latents, so O(1) each)
 MAX_FRAMES = 8000  # frames encoded at most (evenly spaced episodes), to bound the time
@@ -100,7 +101,7 @@ def main() -> None:
     ap.add_argument("--data", required=True, help="held-out dataset folder (jepa-mpc collect)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+    use_threads(a.threads)
     encoder, _, _ = load_weights(a.weights)
     print(json.dumps(finger_probe(encoder, Dataset.open(a.data, verify=False)), indent=2))
 

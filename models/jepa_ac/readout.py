@@ -37,6 +37,7 @@ from .dataset import Dataset
 from .onnx_export import save_onnx, set_output_shape, to_onnx
 from .onnx_numpy import NumpyOnnx
 from .progress import fmt_time
+from .threads import use_threads
 
 READOUT_FORMAT = "jepa-mpc/readout-weights@1"
 READOUT_PARITY_FORMAT = "jepa-mpc/readout-parity@1"
@@ -262,10 +263,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--weight", type=float, default=DEFAULT_WEIGHT, help="planning.goalGripperWeight written to the manifest")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    ap.add_argument("--threads", type=int, default=0, help="torch and OpenBLAS threads (0 = their defaults: every core)")
     args = ap.parse_args(argv)
     if args.threads > 0:
-        torch.set_num_threads(args.threads)
+        use_threads(args.threads)
     if args.from_weights:
         report = torch.load(args.from_weights, map_location="cpu").get("extra", {}).get("report", {})
         report["parity"] = add_to_model(args.model, load_readout(args.from_weights), args.weight, report)

@@ -44,6 +44,7 @@ from .progress import fmt_time
 from .run_state import RESUME_EVERY_S, RESUME_FORMAT, RESUME_SUFFIX, StopSignals, compute_seconds, load_resume
 from .samplers import ClipSampler, LatentClipSampler
 from .train_config import PRESETS, TrainConfig
+from .threads import use_threads
 
 __all__ = ["PRESETS", "RESUME_SUFFIX", "TrainConfig", "load_resume", "main", "train"]
 
@@ -257,7 +258,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--lr", type=float)
     ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this many minutes of the cores the run may use (CPU time over torch threads: compute_seconds; the LR schedule follows it)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--threads", type=int, default=2, help="torch and OpenBLAS threads (default 2)")
     ap.add_argument("--log", help="append JSON lines of losses and metrics here")
     ap.add_argument("--init", help="start from these weights (same preset sizes; a preset with a deeper encoder grows the weights' encoder with identity blocks, grow.py)")
     ap.add_argument("--cube-weight", type=float, help="metric term for the task cube's displacement, metres per metre (training-time simulator truth; default: the preset's, 0)")
@@ -283,7 +284,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--stop-after", type=int, default=0, help="end this invocation after N steps, resumable with --resume (0 = run to the end)")
     ap.add_argument("--resume", action="store_true", help=f"continue a stopped run from OUT{RESUME_SUFFIX} (written every {RESUME_EVERY_S / 60:g} min and at each evaluation) when it exists; same flags needed")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    use_threads(args.threads)
     cfg = PRESETS[args.preset]
     cfg = TrainConfig(**{**cfg.__dict__, "seed": args.seed})
     if args.steps:
