@@ -24,7 +24,8 @@ import torch
 from .export import export_model, save_weights
 from .model import EncoderConfig, PredictorConfig, build
 from .readout import GripperReadout, ReadoutConfig, add_to_model
-from . import proposer as proposer_mod
+from .proposer_files import add_to_model as add_proposer
+from .proposer_model import ProposerConfig, SubgoalProposer
 from .quantize import INT8, quantize_folder
 
 SEED = 20260101
@@ -36,7 +37,7 @@ PRESETS = {
         "horizons": [1, 3],
         "predicted": [1],
         "readout": ReadoutConfig(image_size=64, channels=(4, 8)),
-        "proposer": proposer_mod.ProposerConfig(tokens=16, dim=64, subgoals=2, width=32, depth=1, heads=2, mlp_ratio=2.0),
+        "proposer": ProposerConfig(tokens=16, dim=64, subgoals=2, width=32, depth=1, heads=2, mlp_ratio=2.0),
         "proposer_stages": ["at cube", "grasped", "placed"],
         "proposer_steps": [2, 2, 2],
         "quantize": [INT8],
@@ -53,7 +54,7 @@ PRESETS = {
         "horizons": [1, 3],
         "predicted": [1],
         "readout": ReadoutConfig(image_size=64, channels=(4, 8), views=2),
-        "proposer": proposer_mod.ProposerConfig(tokens=32, dim=64, subgoals=2, width=32, depth=1, heads=2, mlp_ratio=2.0, views=2),
+        "proposer": ProposerConfig(tokens=32, dim=64, subgoals=2, width=32, depth=1, heads=2, mlp_ratio=2.0, views=2),
         "proposer_stages": ["at cube", "grasped", "placed"],
         "proposer_steps": [2, 2, 2],
         "seed": SEED + 102,
@@ -84,7 +85,7 @@ def generate(out_dir: str, preset: str = "test-tiny", parity: bool = True) -> di
     torch.manual_seed(seed + 1)
     report["readout"] = add_to_model(out_dir, GripperReadout(p["readout"]).eval(), weight=0.0)
     torch.manual_seed(seed + 2)
-    report["proposer"] = proposer_mod.add_to_model(out_dir, proposer_mod.SubgoalProposer(p["proposer"]).eval(), "pick-place",
+    report["proposer"] = add_proposer(out_dir, SubgoalProposer(p["proposer"]).eval(), "pick-place",
                                                    p["proposer_stages"], p["proposer_steps"])
     for f in ("readout.onnx", "readout.pt", "readout-parity.json", "proposer.onnx", "proposer.pt", "proposer-parity.json"):
         report["bytes"][f] = os.path.getsize(os.path.join(out_dir, f))

@@ -27,7 +27,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -35,89 +35,13 @@ import torch
 from torch import nn
 
 from ..contract.image import images_to_tensor
-from ..contract.manifest import folder_manifests, write_json
-from ..contract.parity import parity_floats
 from ..contract.rollout import energy
 from .export import load_weights
-from .onnx_export import save_onnx, set_output_shape, to_onnx
-from .model import Block, LatentNorm, init_weights, view_positions
+from .proposer_files import add_to_model
+from .proposer_model import GRIPPER_INDEX, STATE_DIM, ProposerConfig, SubgoalProposer
 from .threads import use_threads
-from .onnx_numpy import NumpyOnnx
 
 GOAL_SETS_FORMAT = "jepa-mpc/goal-sets@1"
-PROPOSER_FORMAT = "jepa-mpc/proposer-weights@1"
-PROPOSER_PARITY_FORMAT = "jepa-mpc/proposer-parity@1"
-PROPOSER_FILE = "proposer.onnx"
-STATE_DIM = 7
-GRIPPER_INDEX = 6
-
-
-@dataclass
-class ProposerConfig:
-    tokens: int = 16
-    dim: int = 64
-    state_dim: int = STATE_DIM
-    subgoals: int = 5
-    width: int = 128
-    depth: int = 4
-    heads: int = 4
-    mlp_ratio: float = 4.0
-    views: int = 1  # camera views the tokens come from (tokens = views * grid²)
-
-
-class SubgoalProposer(nn.Module):
-    """(first latents [B, N, D], goal latents [B, N, D], state [B, S]) -> subgoal latents
-    [B, K, N, D], grippers [B, K + 1] in [0, 1].
-
-    One transformer over [first frame's N tokens, goal's N tokens, a state token, K x N subgoal
-    query tokens, K + 1 gripper query tokens]; each subgoal is the first frame's latents plus a
-    predicted change, LayerNormed (the background stays put between stages)."""
-
-    def __init__(self, cfg: ProposerConfig):
-        super().__init__()
-        self.cfg = cfg
-        n, w, k = cfg.tokens, cfg.width, cfg.subgoals
-        grid = int(round((n // cfg.views) ** 0.5))
-        if grid * grid * cfg.views != n:
-            raise ValueError(f"tokens must be {cfg.views} view(s) of a square grid, got {n}")
-        self.latent_in = nn.Linear(cfg.dim, w)
-        self.state_in = nn.Linear(cfg.state_dim, w)
-        self.register_buffer("pos", view_positions(grid, cfg.views, w).unsqueeze(0), persistent=False)  # [1, N, W]
-        self.role = nn.Parameter(torch.zeros(2, w))  # first frame, goal
-        self.subgoal_query = nn.Parameter(torch.zeros(k, w))
-        self.gripper_query = nn.Parameter(torch.zeros(k + 1, w))
-        self.blocks = nn.ModuleList([Block(w, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.depth)])
-        self.norm = nn.LayerNorm(w)
-        self.latent_out = nn.Linear(w, cfg.dim)
-        self.gripper_out = nn.Linear(w, 1)
-        self.latent_norm = LatentNorm(cfg.dim)
-        init_weights(self)
-        nn.init.normal_(self.role, std=0.02)
-        nn.init.normal_(self.subgoal_query, std=0.02)
-        nn.init.normal_(self.gripper_query, std=0.02)
-
-    @property
-    def sequence(self) -> int:
-        c = self.cfg
-        return 2 * c.tokens + 1 + c.subgoals * c.tokens + c.subgoals + 1
-
-    def forward(self, latents: torch.Tensor, goal: torch.Tensor, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        c = self.cfg
-        n, k, w = c.tokens, c.subgoals, c.width
-        first = self.latent_in(latents) + self.pos + self.role[0]
-        last = self.latent_in(goal) + self.pos + self.role[1]
-        s = self.state_in(state).unsqueeze(1)
-        queries = (self.subgoal_query.unsqueeze(1) + self.pos).reshape(1, k * n, w).expand(latents.shape[0], -1, -1)
-        grip = self.gripper_query.unsqueeze(0).expand(latents.shape[0], -1, -1)
-        x = torch.cat([first, last, s, queries, grip], dim=1)
-        for blk in self.blocks:
-            x = blk(x, self.sequence)
-        x = self.norm(x)
-        q0 = 2 * n + 1
-        delta = self.latent_out(x[:, q0 : q0 + k * n]).reshape(-1, k, n, c.dim)
-        subgoals = self.latent_norm(latents.unsqueeze(1) + delta)
-        grippers = torch.sigmoid(self.gripper_out(x[:, q0 + k * n :]).squeeze(-1))
-        return subgoals, grippers
 
 
 # ------------------------------------------------------------------------------ data
@@ -240,83 +164,6 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
     return model, report
 
 
-# ------------------------------------------------------------------------------ files
-
-
-def save_proposer(path: str, model: SubgoalProposer, names: Sequence[str], extra: Optional[dict] = None) -> None:
-    torch.save({"format": PROPOSER_FORMAT, "config": asdict(model.cfg), "state": model.state_dict(), "names": list(names),
-                "extra": extra or {}}, path)
-
-
-def load_proposer(path: str) -> Tuple[SubgoalProposer, List[str]]:
-    ckpt = torch.load(path, map_location="cpu")
-    if not isinstance(ckpt, dict) or ckpt.get("format") != PROPOSER_FORMAT:
-        raise ValueError(f"{path} is not a {PROPOSER_FORMAT} checkpoint")
-    model = SubgoalProposer(ProposerConfig(**ckpt["config"]))
-    model.load_state_dict(ckpt["state"])
-    return model.eval(), ckpt["names"]
-
-
-def proposer_graph(model: SubgoalProposer):
-    c = model.cfg
-    args = (torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.state_dim))
-    graph = to_onnx(model.eval(), args, ["latents", "goal", "state"], ["subgoals", "grippers"], None)
-    set_output_shape(graph, "subgoals", [1, c.subgoals, c.tokens, c.dim])
-    set_output_shape(graph, "grippers", [1, c.subgoals + 1])
-    return graph
-
-
-def _fixture_inputs(c: ProposerConfig, seed: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64), torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64),
-            torch.randn(1, c.state_dim, generator=g, dtype=torch.float64) * 0.3)
-
-
-def proposer_parity(model: SubgoalProposer, seed: int = 2468) -> dict:
-    """PyTorch outputs (float64) on fixed inputs, for the TypeScript side."""
-    c = model.cfg
-    m64 = SubgoalProposer(c).double()
-    m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
-    latents, goal, state = _fixture_inputs(c, seed)
-    with torch.no_grad():
-        sub, grip = m64(latents, goal, state)
-    return {
-        "format": PROPOSER_PARITY_FORMAT,
-        "description": "proposer.onnx outputs for fixed inputs (float64 PyTorch, rounded to float32).",
-        "tolerance": 1e-4,
-        "latents": parity_floats(latents), "goal": parity_floats(goal), "state": parity_floats(state),
-        "subgoals": parity_floats(sub), "grippers": parity_floats(grip),
-    }
-
-
-def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Sequence[str], steps: Sequence[int], report: Optional[dict] = None) -> Dict[str, float]:
-    """Writes proposer.onnx / proposer.pt / proposer-parity.json into an exported model folder and
-    records the proposer in its manifests (each precision's). Returns the ONNX-vs-PyTorch max abs differences."""
-    manifest_path = os.path.join(model_dir, "manifest.json")
-    with open(manifest_path, encoding="utf-8") as f:
-        manifest = json.load(f)
-    c = model.cfg
-    if manifest["encoder"]["output"]["tokens"] != c.tokens or manifest["encoder"]["output"]["dim"] != c.dim:
-        raise ValueError("the proposer's latent shape differs from the model's encoder output")
-    if len(names) != c.subgoals + 1 or len(steps) != c.subgoals + 1:
-        raise ValueError(f"need {c.subgoals + 1} stage names and step budgets (the subgoals, then the goal)")
-    save_onnx(proposer_graph(model), os.path.join(model_dir, PROPOSER_FILE))
-    save_proposer(os.path.join(model_dir, "proposer.pt"), model, names, {"report": report or {}})
-    write_json(os.path.join(model_dir, "proposer-parity.json"), proposer_parity(model))
-    latents, goal, state = (t.float() for t in _fixture_inputs(c, 99))
-    with torch.no_grad():
-        sub, grip = model(latents, goal, state)
-    got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({"latents": latents.numpy(), "goal": goal.numpy(), "state": state.numpy()})
-    for file in folder_manifests(model_dir):  # every precision's manifest names the one fp32 proposer
-        with open(os.path.join(model_dir, file), encoding="utf-8") as f:
-            manifest = json.load(f)
-        manifest["subgoalProposer"] = {"file": PROPOSER_FILE, "task": task, "stages": list(names), "steps": [int(s) for s in steps]}
-        write_json(os.path.join(model_dir, file), manifest)
-    return {"proposer.onnx:subgoals": float(np.abs(got["subgoals"] - sub.numpy()).max()),
-            "proposer.onnx:grippers": float(np.abs(got["grippers"] - grip.numpy()).max())}
-
-
-# The step budget per stage written by default: the waypoint scheme's (src/loop/goals.ts).
 DEFAULT_STEPS = (8, 5, 4, 10, 4, 6)
 
 

@@ -18,8 +18,9 @@ import torch
 from models.jepa_ac.export import export_model
 from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
 from models.jepa_ac.onnx_numpy import NumpyOnnx
-from models.jepa_ac.proposer import (GOAL_SETS_FORMAT, PROPOSER_FILE, GoalSets, ProposerConfig, SubgoalProposer, add_to_model,
-                                     load_proposer, train_proposer)
+from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, train_proposer
+from models.jepa_ac.proposer_files import PROPOSER_FILE, add_to_model, load_proposer
+from models.jepa_ac.proposer_model import ProposerConfig, SubgoalProposer
 
 SIZE = 32
 NAMES = ["start", "at block", "placed"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from models.contract.manifest import folder_manifests, fp32_manifest_file, manifest_dict
 from models.jepa_ac.export import load_weights, parity_fixture
-from models.jepa_ac.proposer import load_proposer, proposer_parity
+from models.jepa_ac.proposer_files import load_proposer, proposer_parity
 from models.jepa_ac.quantize import PARITY_TOLERANCE, check_parity, quantize_folder
 from models.jepa_ac.readout import load_readout, readout_parity
 
