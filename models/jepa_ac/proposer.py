@@ -37,7 +37,7 @@ from torch import nn
 from ..contract.image import images_to_tensor
 from ..contract.rollout import energy
 from .export import load_weights
-from .proposer_files import add_to_model
+from .proposer_files import add_to_model, load_proposer
 from .proposer_model import GRIPPER_INDEX, STATE_DIM, ProposerConfig, SubgoalProposer
 from .threads import use_threads
 
@@ -164,6 +164,18 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
     return model, report
 
 
+def score_folders(model: SubgoalProposer, encoder, folders: Sequence[str]) -> Dict[str, Dict[str, float]]:
+    """`evaluate` on each goal-set folder apart (e.g. held-out sets of one kind of world each), keyed
+    by the folder's name: where the proposer is good and where it is not."""
+    out: Dict[str, Dict[str, float]] = {}
+    for folder in folders:
+        sets = GoalSets.open(folder)
+        latents = encode_sets(encoder, sets.frames)
+        first, goal, state, middle, grippers = split(latents, torch.from_numpy(sets.states.astype(np.float32)))
+        out[os.path.basename(os.path.normpath(folder))] = evaluate(model, first, goal, state, middle, grippers, sets.names)
+    return out
+
+
 DEFAULT_STEPS = (8, 5, 4, 10, 4, 6)
 
 
@@ -182,14 +194,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch and OpenBLAS threads (0 = their defaults: every core)")
     ap.add_argument("--dry", action="store_true", help="train and report, write nothing")
+    ap.add_argument("--held-out", nargs="+", default=[], metavar="DIR",
+                    help="goal-set folders never trained on, scored apart after training (report: held_out, per folder)")
+    ap.add_argument("--score-only", action="store_true", help="train nothing: score the folder's proposer.pt on --data (and --held-out), each folder apart")
     args = ap.parse_args(argv)
     if args.threads > 0:
         use_threads(args.threads)
-    sets = GoalSets.concat([GoalSets.open(d) for d in args.data])
     encoder, _, _ = load_weights(os.path.join(args.model, "weights.pt"))
+    if args.score_only:
+        model, _ = load_proposer(os.path.join(args.model, "proposer.pt"))
+        print(json.dumps({"held_out": score_folders(model, encoder, [*args.data, *args.held_out])}, indent=2))
+        return 0
+    sets = GoalSets.concat([GoalSets.open(d) for d in args.data])
     enc = encoder.cfg
     cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth, views=enc.view_count)
     model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed, args.max_steps)
+    if args.held_out:
+        report["held_out"] = score_folders(model, encoder, args.held_out)
     stages = sets.names[1:]
     if not args.dry:
         report["parity"] = add_to_model(args.model, model, sets.meta["task"], stages, args.steps, report)

@@ -15,10 +15,10 @@ import unittest
 import numpy as np
 import torch
 
-from models.jepa_ac.export import export_model
+from models.jepa_ac.export import export_model, save_weights
 from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
 from models.jepa_ac.onnx_numpy import NumpyOnnx
-from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, train_proposer
+from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, main, score_folders, train_proposer
 from models.jepa_ac.proposer_files import PROPOSER_FILE, add_to_model, load_proposer
 from models.jepa_ac.proposer_model import ProposerConfig, SubgoalProposer
 
@@ -51,13 +51,13 @@ def write_goal_sets(root: str, count: int, seed: int) -> str:
     return root
 
 
-def tiny_model(root: str):
+def tiny_model(root: str, with_predictor: bool = False):
     torch.manual_seed(0)
     encoder, predictor = build(EncoderConfig(image_size=SIZE, patch_size=8, dim=32, depth=1, heads=2, mlp_ratio=2.0),
                                PredictorConfig(embed_dim=32, grid=4, width=32, depth=1, heads=2, mlp_ratio=2.0, max_frames=4))
     with contextlib.redirect_stdout(io.StringIO()):
         export_model(root, encoder.eval(), predictor.eval(), "tiny", "test", [1], [1], parity=False)
-    return encoder.eval()
+    return (encoder.eval(), predictor.eval()) if with_predictor else encoder.eval()
 
 
 class ProposerTest(unittest.TestCase):
@@ -81,6 +81,32 @@ class ProposerTest(unittest.TestCase):
             self.assertEqual(tuple(grip.shape), (2, 2))
             self.assertTrue(torch.allclose(sub.mean(-1), torch.zeros(2, 1, 16), atol=1e-5))  # LayerNormed like the encoder
             self.assertTrue(bool(((grip >= 0) & (grip <= 1)).all()))
+            # scored apart per folder: the sets it learnt from and sets drawn from other seeds, never seen
+            held = write_goal_sets(os.path.join(tmp, "held"), 60, 7)
+            scores = score_folders(model, encoder, [os.path.join(tmp, "sets"), held])
+            self.assertEqual(set(scores), {"sets", "held"})
+            self.assertLess(scores["held"]["at_block_energy"], 0.8 * min(scores["held"]["at_block_vs_start"], scores["held"]["at_block_vs_goal"]))
+            # the CLI's --score-only reads the folder's proposer.pt and prints the same numbers
+            with open(os.path.join(tmp, "model", "weights.pt"), "wb") as f:
+                torch.save({"format": "not-weights"}, f)
+            with self.assertRaises(ValueError):
+                main(["--data", held, "--model", os.path.join(tmp, "model"), "--score-only"])
+
+    def test_score_only_scores_a_model_folders_proposer_per_folder(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            a = write_goal_sets(os.path.join(tmp, "a"), 30, 1)
+            b = write_goal_sets(os.path.join(tmp, "b"), 20, 2)
+            encoder, predictor = tiny_model(os.path.join(tmp, "model"), with_predictor=True)
+            save_weights(os.path.join(tmp, "model", "weights.pt"), encoder, predictor)
+            torch.manual_seed(3)
+            model = SubgoalProposer(ProposerConfig(tokens=16, dim=32, subgoals=1, width=32, depth=1, heads=2)).eval()
+            add_to_model(os.path.join(tmp, "model"), model, "pick-place", ["at block", "placed"], [5, 6])
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(main(["--data", a, "--held-out", b, "--model", os.path.join(tmp, "model"), "--score-only"]), 0)
+            printed = json.loads(out.getvalue())["held_out"]
+            self.assertEqual(set(printed), {"a", "b"})
+            self.assertAlmostEqual(printed["b"]["at_block_energy"], score_folders(model, encoder, [b])["b"]["at_block_energy"], places=5)
 
     def test_added_to_a_model_folder_with_a_matching_onnx_graph_and_the_manifest_block(self):
         with tempfile.TemporaryDirectory() as tmp:
