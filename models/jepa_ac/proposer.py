@@ -96,20 +96,54 @@ def split(latents: torch.Tensor, states: torch.Tensor):
 # ------------------------------------------------------------------------------ training
 
 
-def evaluate(model: SubgoalProposer, first, goal, state, middle, grippers, names: Sequence[str]) -> Dict[str, float]:
+# The paper scheme's goal images among the waypoint stages (src/loop/goals.ts: grasped, near target,
+# placed; placed is the goal): the given stages a conditional proposer is also scored with.
+PAPER_GIVEN = ("grasped", "near target")
+# A conditional proposer's training draws, per goal set, no given stage with this probability (one
+# goal image: `--subgoals final`), else each stage given with probability one half.
+NONE_GIVEN_SHARE = 0.4
+
+
+def given_mask(names: Sequence[str], given: Sequence[str], count: int) -> torch.Tensor:
+    """[count, K] with 1 where the stage (names[1:-1], the subgoals) is among `given`."""
+    row = torch.tensor([1.0 if name in given else 0.0 for name in names[1:-1]])
+    return row.unsqueeze(0).expand(count, -1).contiguous()
+
+
+def random_masks(count: int, stages: int, gen: torch.Generator) -> torch.Tensor:
+    """Training masks [count, K]: none given (NONE_GIVEN_SHARE of them), else each stage with p = 1/2."""
+    some = (torch.rand(count, 1, generator=gen) >= NONE_GIVEN_SHARE).float()
+    return some * (torch.rand(count, stages, generator=gen) < 0.5).float()
+
+
+def evaluate(model: SubgoalProposer, first, goal, state, middle, grippers, names: Sequence[str], given: Sequence[str] = ()) -> Dict[str, float]:
     """Energy (mean |z - z'|) of each proposed subgoal to the real one, against the first frame's
-    (copying the start) and the goal's (planning straight to the goal); gripper error."""
+    (copying the start) and the goal's (planning straight to the goal); gripper error. With
+    `given` (a conditional proposer), those stages' real latents are handed to it and only the
+    others are scored."""
     model.eval()
+    mask = given_mask(names, given, len(first)) if given else None
     with torch.no_grad():
-        pred, g = model(first, goal, state)
+        pred, g = model(first, goal, state, middle if given else None, mask)
     out: Dict[str, float] = {}
     for k, name in enumerate(names[1:-1]):
+        if name in given:
+            continue
         key = name.replace(" ", "_")
         out[f"{key}_energy"] = float(energy(pred[:, k], middle[:, k]).mean())
         out[f"{key}_vs_start"] = float(energy(first, middle[:, k]).mean())
         out[f"{key}_vs_goal"] = float(energy(goal, middle[:, k]).mean())
     out["gripper_abs_error"] = float((g - grippers).abs().mean())
     out["gripper_wrong_side"] = float(((g > 0.5) != (grippers > 0.5)).float().mean())
+    return out
+
+
+def evaluate_schemes(model: SubgoalProposer, first, goal, state, middle, grippers, names: Sequence[str]) -> Dict[str, float]:
+    """`evaluate` from the goal alone; a conditional proposer also with the paper scheme's images
+    given (keys prefixed `paper_`)."""
+    out = evaluate(model, first, goal, state, middle, grippers, names)
+    if model.cfg.conditional and all(n in names for n in PAPER_GIVEN):
+        out.update({f"paper_{k}": v for k, v in evaluate(model, first, goal, state, middle, grippers, names, PAPER_GIVEN).items()})
     return out
 
 
@@ -142,8 +176,14 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
         frac = min(1.0, max((time.time() - started) / (minutes * 60), step / max_steps if max_steps > 0 else 0.0))
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + np.cos(np.pi * frac))
-        pred, g = model(first[idx], goal[idx], state[idx])
-        loss_latent = (pred - middle[idx]).abs().mean()
+        if cfg.conditional:
+            mask = random_masks(batch, cfg.subgoals, gen)
+            pred, g = model(first[idx], goal[idx], state[idx], middle[idx], mask)
+            keep = (1 - mask)[:, :, None, None]  # the given stages are copied, not learnt: scored on the others
+            loss_latent = ((pred - middle[idx]).abs() * keep).sum() / (keep.sum() * pred.shape[2] * pred.shape[3]).clamp(min=1)
+        else:
+            pred, g = model(first[idx], goal[idx], state[idx])
+            loss_latent = (pred - middle[idx]).abs().mean()
         loss_gripper = nn.functional.binary_cross_entropy(g, grippers[idx])
         loss = loss_latent + 0.1 * loss_gripper
         opt.zero_grad(set_to_none=True)
@@ -153,11 +193,11 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
         step += 1
         avg = float(loss_latent) if avg is None else 0.98 * avg + 0.02 * float(loss_latent)
         if step % 100 == 0:
-            metrics = evaluate(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
+            metrics = evaluate_schemes(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
             history.append({"step": step, "minutes": round((time.time() - started) / 60, 2), "loss": avg, **metrics})
             print("eval " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in history[-1].items()}), file=sys.stderr, flush=True)
     model.eval()
-    metrics = evaluate(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
+    metrics = evaluate_schemes(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
     report = {"sets": int(len(first)), "validation": int(n_val), "steps": step, "minutes": round((time.time() - started) / 60, 2),
               "encode_minutes": round(encode_seconds / 60, 2),
               "loss": avg, "metrics": metrics, "history": history, "config": asdict(cfg)}
@@ -172,7 +212,7 @@ def score_folders(model: SubgoalProposer, encoder, folders: Sequence[str]) -> Di
         sets = GoalSets.open(folder)
         latents = encode_sets(encoder, sets.frames)
         first, goal, state, middle, grippers = split(latents, torch.from_numpy(sets.states.astype(np.float32)))
-        out[os.path.basename(os.path.normpath(folder))] = evaluate(model, first, goal, state, middle, grippers, sets.names)
+        out[os.path.basename(os.path.normpath(folder))] = evaluate_schemes(model, first, goal, state, middle, grippers, sets.names)
     return out
 
 
@@ -190,6 +230,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--conditional", action="store_true",
+                    help="the proposer also takes the stages whose goal images were given (e.g. the paper scheme's grasped and near target) "
+                         "and proposes the others from them; trained on random subsets of given stages")
     ap.add_argument("--steps", type=int, nargs="+", default=list(DEFAULT_STEPS), help="step budget per stage (subgoals, then the goal)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch and OpenBLAS threads (0 = their defaults: every core)")
@@ -207,7 +250,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     sets = GoalSets.concat([GoalSets.open(d) for d in args.data])
     enc = encoder.cfg
-    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth, views=enc.view_count)
+    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth, views=enc.view_count,
+                         conditional=args.conditional)
     model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed, args.max_steps)
     if args.held_out:
         report["held_out"] = score_folders(model, encoder, args.held_out)

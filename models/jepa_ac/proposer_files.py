@@ -36,18 +36,30 @@ def load_proposer(path: str) -> Tuple[SubgoalProposer, List[str]]:
 
 
 def proposer_graph(model: SubgoalProposer):
+    """The ONNX graph: inputs latents, goal, state (and, conditional, given [1, K, N, D] and
+    given_mask [1, K]); outputs subgoals, grippers."""
     c = model.cfg
     args = (torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.state_dim))
-    graph = to_onnx(model.eval(), args, ["latents", "goal", "state"], ["subgoals", "grippers"], None)
+    names = ["latents", "goal", "state"]
+    if c.conditional:
+        args = (*args, torch.zeros(1, c.subgoals, c.tokens, c.dim), torch.zeros(1, c.subgoals))
+        names = [*names, "given", "given_mask"]
+    graph = to_onnx(model.eval(), args, names, ["subgoals", "grippers"], None)
     set_output_shape(graph, "subgoals", [1, c.subgoals, c.tokens, c.dim])
     set_output_shape(graph, "grippers", [1, c.subgoals + 1])
     return graph
 
 
-def _fixture_inputs(c: ProposerConfig, seed: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _fixture_inputs(c: ProposerConfig, seed: int) -> Tuple[torch.Tensor, ...]:
+    """latents, goal, state (and, conditional, given stages with a mask giving every other one)."""
     g = torch.Generator().manual_seed(seed)
-    return (torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64), torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64),
+    base = (torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64), torch.randn(1, c.tokens, c.dim, generator=g, dtype=torch.float64),
             torch.randn(1, c.state_dim, generator=g, dtype=torch.float64) * 0.3)
+    if not c.conditional:
+        return base
+    given = torch.randn(1, c.subgoals, c.tokens, c.dim, generator=g, dtype=torch.float64)
+    mask = torch.tensor([[float(k % 2) for k in range(c.subgoals)]], dtype=torch.float64)
+    return (*base, given, mask)
 
 
 def proposer_parity(model: SubgoalProposer, seed: int = 2468) -> dict:
@@ -55,16 +67,19 @@ def proposer_parity(model: SubgoalProposer, seed: int = 2468) -> dict:
     c = model.cfg
     m64 = SubgoalProposer(c).double()
     m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
-    latents, goal, state = _fixture_inputs(c, seed)
+    inputs = _fixture_inputs(c, seed)
     with torch.no_grad():
-        sub, grip = m64(latents, goal, state)
-    return {
+        sub, grip = m64(*inputs)
+    fixture = {
         "format": PROPOSER_PARITY_FORMAT,
         "description": "proposer.onnx outputs for fixed inputs (float64 PyTorch, rounded to float32).",
         "tolerance": 1e-4,
-        "latents": parity_floats(latents), "goal": parity_floats(goal), "state": parity_floats(state),
+        "latents": parity_floats(inputs[0]), "goal": parity_floats(inputs[1]), "state": parity_floats(inputs[2]),
         "subgoals": parity_floats(sub), "grippers": parity_floats(grip),
     }
+    if c.conditional:
+        fixture.update({"given": parity_floats(inputs[3]), "given_mask": parity_floats(inputs[4])})
+    return fixture
 
 
 def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Sequence[str], steps: Sequence[int], report: Optional[dict] = None) -> Dict[str, float]:
@@ -81,14 +96,16 @@ def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Seque
     save_onnx(proposer_graph(model), os.path.join(model_dir, PROPOSER_FILE))
     save_proposer(os.path.join(model_dir, "proposer.pt"), model, names, {"report": report or {}})
     write_json(os.path.join(model_dir, "proposer-parity.json"), proposer_parity(model))
-    latents, goal, state = (t.float() for t in _fixture_inputs(c, 99))
+    inputs = [t.float() for t in _fixture_inputs(c, 99)]
     with torch.no_grad():
-        sub, grip = model(latents, goal, state)
-    got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({"latents": latents.numpy(), "goal": goal.numpy(), "state": state.numpy()})
+        sub, grip = model(*inputs)
+    input_names = ["latents", "goal", "state", "given", "given_mask"][: len(inputs)]
+    got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({name: t.numpy() for name, t in zip(input_names, inputs)})
     for file in folder_manifests(model_dir):  # every precision's manifest names the one fp32 proposer
         with open(os.path.join(model_dir, file), encoding="utf-8") as f:
             manifest = json.load(f)
-        manifest["subgoalProposer"] = {"file": PROPOSER_FILE, "task": task, "stages": list(names), "steps": [int(s) for s in steps]}
+        manifest["subgoalProposer"] = {"file": PROPOSER_FILE, "task": task, "stages": list(names), "steps": [int(s) for s in steps],
+                                       **({"conditional": True} if c.conditional else {})}
         write_json(os.path.join(model_dir, file), manifest)
     return {"proposer.onnx:subgoals": float(np.abs(got["subgoals"] - sub.numpy()).max()),
             "proposer.onnx:grippers": float(np.abs(got["grippers"] - grip.numpy()).max())}

@@ -18,7 +18,7 @@ import torch
 from models.jepa_ac.export import export_model, save_weights
 from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
 from models.jepa_ac.onnx_numpy import NumpyOnnx
-from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, main, score_folders, train_proposer
+from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, encode_sets, evaluate, main, score_folders, split, train_proposer
 from models.jepa_ac.proposer_files import PROPOSER_FILE, add_to_model, load_proposer
 from models.jepa_ac.proposer_model import ProposerConfig, SubgoalProposer
 
@@ -46,6 +46,29 @@ def write_goal_sets(root: str, count: int, seed: int) -> str:
     manifest = {"format": GOAL_SETS_FORMAT, "task": "pick-place", "scheme": "waypoints", "count": count, "width": SIZE,
                 "height": SIZE, "names": NAMES, "seeds": {"first": 0, "last": count - 1}, "skipped": [], "shadows": True,
                 "controlPeriodS": 0.25}
+    with open(os.path.join(root, "manifest.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f)
+    return root
+
+
+def write_marked_sets(root: str, count: int, seed: int) -> str:
+    """Goal sets whose second stage only the first explains: 'marked' adds a mark in a random patch
+    (nothing in the start or the goal says where), 'hand on mark' adds a hand on that mark."""
+    g = np.random.default_rng(seed)
+    frames = np.full((count, 4, SIZE, SIZE, 3), 30, np.uint8)
+    for k in range(count):
+        x, y = 8 * g.integers(0, SIZE // 8, size=2)
+        u, v = 8 * g.integers(0, SIZE // 8, size=2)
+        frames[k, :3, y : y + 8, x : x + 8] = 160
+        frames[k, 1:3, v : v + 8, u : u + 8] = 255
+        frames[k, 2, v : v + 1, u : u + 8] = 0
+        frames[k, 3, 2:10, 2:10] = 160
+    os.makedirs(root, exist_ok=True)
+    frames.tofile(os.path.join(root, "frames.u8"))
+    np.zeros((count, 4, 7), "<f4").tofile(os.path.join(root, "states.f32"))
+    manifest = {"format": GOAL_SETS_FORMAT, "task": "pick-place", "scheme": "waypoints", "count": count, "width": SIZE,
+                "height": SIZE, "names": ["start", "marked", "hand on mark", "placed"], "seeds": {"first": 0, "last": count - 1},
+                "skipped": [], "shadows": True, "controlPeriodS": 0.25}
     with open(os.path.join(root, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f)
     return root
@@ -91,6 +114,28 @@ class ProposerTest(unittest.TestCase):
                 torch.save({"format": "not-weights"}, f)
             with self.assertRaises(ValueError):
                 main(["--data", held, "--model", os.path.join(tmp, "model"), "--score-only"])
+
+    def test_a_conditional_proposer_uses_the_given_stages(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            sets = GoalSets.open(write_marked_sets(os.path.join(tmp, "sets"), 300, 0))
+            encoder = tiny_model(os.path.join(tmp, "model"))
+            cfg = ProposerConfig(tokens=16, dim=32, subgoals=2, width=32, depth=2, heads=2, mlp_ratio=2.0, conditional=True)
+            with contextlib.redirect_stderr(io.StringIO()):
+                model, report = train_proposer(sets, encoder, cfg, minutes=10, val_count=60, batch=32, lr=2e-3, seed=0, max_steps=500)
+            m = report["metrics"]
+            # where the mark is, only the given 'marked' image says: with it the hand's stage is far nearer the real one
+            self.assertNotIn("paper_hand_on_mark_energy", m)  # no paper stages in these sets
+            latents = encode_sets(encoder, sets.frames[-60:])
+            first, goal, state, middle, grippers = split(latents, torch.from_numpy(sets.states[-60:]))
+            alone = evaluate(model, first, goal, state, middle, grippers, sets.names)
+            given = evaluate(model, first, goal, state, middle, grippers, sets.names, ["marked"])
+            self.assertNotIn("marked_energy", given)
+            self.assertLess(given["hand_on_mark_energy"], 0.75 * alone["hand_on_mark_energy"])
+            self.assertLess(given["hand_on_mark_energy"], 0.6 * given["hand_on_mark_vs_start"])
+            # an unconditional proposer refuses given stages rather than ignoring them
+            plain = SubgoalProposer(ProposerConfig(tokens=16, dim=32, subgoals=2, width=32, depth=1, heads=2))
+            with self.assertRaisesRegex(ValueError, "not conditional"):
+                plain(first, goal, state, middle, torch.ones(len(first), 2))
 
     def test_score_only_scores_a_model_folders_proposer_per_folder(self):
         with tempfile.TemporaryDirectory() as tmp:

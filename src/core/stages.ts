@@ -29,6 +29,25 @@ export function stageMismatch(stageNames: readonly string[], givenNames: readonl
 }
 
 /**
+ * The given goal images by the proposer's stage they take, one entry per stage before the goal
+ * (undefined where none was given): what a conditional proposer proposes the other stages from.
+ * The last given goal is the task's goal, not among them.
+ * @throws RangeError when the names do not fit the stages ({@link stageMismatch}).
+ */
+export function givenStages(
+  stageNames: readonly string[],
+  given: { readonly names: readonly string[]; readonly goals: readonly Latents[] },
+): (Latents | undefined)[] {
+  const mismatch = stageMismatch(stageNames, given.names);
+  if (mismatch) throw new RangeError(mismatch);
+  const out: (Latents | undefined)[] = new Array<Latents | undefined>(stageNames.length - 1).fill(undefined);
+  given.names.slice(0, -1).forEach((name, i) => {
+    out[stageNames.indexOf(name)] = given.goals[i] as Latents;
+  });
+  return out;
+}
+
+/**
  * Merges given goal images into the proposed stages. A given goal replaces the proposed stage of
  * the same name (the last given goal replaces the last stage whatever its name: it is the task's
  * goal); stages with no given goal keep the proposer's latents. Budgets are the proposer's.

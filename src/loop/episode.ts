@@ -16,7 +16,7 @@ import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetySettings } from '../core/safety.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import { SubgoalSequencer } from '../core/subgoals.js';
-import { mergeStages, type StagePlan } from '../core/stages.js';
+import { givenStages, mergeStages, type StagePlan } from '../core/stages.js';
 import type { Latents } from '../core/types.js';
 import { latentDistance } from '../core/latent-distance.js';
 import type { RgbImage } from '../model/image.js';
@@ -270,7 +270,8 @@ export function verdictOf(e: PlannedEpisode): EpisodeVerdict {
 
 /**
  * The stages an episode plans through when the proposer fills them in: the model proposes the
- * stages from the first frame and the final goal, and the given goals take their stages' places.
+ * stages from the first frame and the final goal (a conditional proposer also from the other given
+ * goals), and the given goals take their stages' places.
  * @throws Error when the model has no subgoal proposer.
  */
 export async function proposedPlan(
@@ -282,7 +283,13 @@ export async function proposedPlan(
 ): Promise<StagePlan> {
   if (!model.proposeStages || !model.manifest.subgoalProposer)
     throw new Error(`model '${model.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
-  const proposed = await model.proposeStages(await model.encode(first), state, given[given.length - 1] as Latents);
+  const stages = model.manifest.subgoalProposer.stages;
+  const proposed = await model.proposeStages(
+    await model.encode(first),
+    state,
+    given[given.length - 1] as Latents,
+    givenStages(stages, { names, goals: given }),
+  );
   return mergeStages(proposed, { names, goals: given });
 }
 

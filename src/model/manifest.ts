@@ -169,7 +169,9 @@ export const manifestSchema = z
      * Optional subgoal proposer: `latents` [1, N, D] (the first frame), `goal` [1, N, D], `state`
      * [1, S] → `subgoals` [1, K, N, D] and `grippers` [1, K + 1] (closedness at each subgoal, then
      * at the goal). `stages` names the K subgoals then the goal; `steps` is each stage's step
-     * budget. Lets a planner work from one goal image (models/jepa_ac/proposer.py).
+     * budget. Lets a planner work from one goal image (models/jepa_ac/proposer.py). A conditional
+     * proposer also takes `given` [1, K, N, D] and `given_mask` [1, K] (1 = that stage's goal image
+     * was given, e.g. the paper scheme's grasped and near target) and proposes the others from them.
      */
     subgoalProposer: z
       .object({
@@ -178,6 +180,8 @@ export const manifestSchema = z
         task: z.string().min(1),
         stages: z.array(z.string().min(1)).min(2),
         steps: z.array(positiveInt),
+        /** The graph takes the given stages (`given`, `given_mask`) as well (default false). */
+        conditional: z.boolean().default(false),
       })
       .optional(),
   })

@@ -128,10 +128,18 @@ async function readGripper(s: State, chw: Float32Array): Promise<number> {
 }
 
 /**
- * The subgoal proposer: first-frame latents, state and goal latents → the subgoal latents
+ * The subgoal proposer: first-frame latents, state and goal latents (and, conditional, the given
+ * stages' latents [K, N, D] with their mask [K]; none given when absent) → the subgoal latents
  * [K, N, D] and the closedness per stage [K + 1], checked for shape and range.
  */
-async function propose(s: State, latents: Float32Array, st: Float32Array, goal: Float32Array): Promise<ProposeResult> {
+async function propose(
+  s: State,
+  latents: Float32Array,
+  st: Float32Array,
+  goal: Float32Array,
+  given?: Float32Array,
+  givenMask?: Float32Array,
+): Promise<ProposeResult> {
   const entry = s.manifest.subgoalProposer;
   if (!entry || !s.proposer) throw new ModelError('INPUT_INVALID', `model '${s.manifest.name}' has no subgoal proposer`);
   const { tokens, dim } = s.manifest.encoder.output;
@@ -142,12 +150,31 @@ async function propose(s: State, latents: Float32Array, st: Float32Array, goal: 
     if (v.length !== tokens * dim) throw new ModelError('INPUT_INVALID', `${name} have ${v.length} values, expected ${tokens}x${dim}`);
   }
   if (st.length !== s.manifest.state.dim) throw new ModelError('INPUT_INVALID', `state has ${st.length} values, expected ${s.manifest.state.dim}`);
-  const out = await s.proposer.run({
+  const k = entry.stages.length - 1;
+  const feeds: Record<string, ort.Tensor> = {
     latents: tensor(latents, [1, tokens, dim], s.fp16),
     goal: tensor(goal, [1, tokens, dim], s.fp16),
     state: tensor(st, [1, st.length], s.fp16),
-  });
-  const k = entry.stages.length - 1;
+  };
+  if (entry.conditional) {
+    const g = given ?? new Float32Array(k * tokens * dim);
+    const mask = givenMask ?? new Float32Array(k);
+    if (g.length !== k * tokens * dim) throw new ModelError('INPUT_INVALID', `given stages have ${g.length} values, expected ${k}x${tokens}x${dim}`);
+    if (mask.length !== k || !mask.every((m) => m === 0 || m === 1))
+      throw new ModelError('INPUT_INVALID', `given_mask must be ${k} values of 0 or 1, got [${Array.from(mask).join(', ')}]`);
+    feeds['given'] = tensor(g, [1, k, tokens, dim], s.fp16);
+    feeds['given_mask'] = tensor(mask, [1, k], s.fp16);
+  } else if (givenMask?.some((m) => m !== 0)) {
+    throw new ModelError('INPUT_INVALID', `${entry.file} is not a conditional proposer: it cannot take given stages`);
+  }
+  let out: ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await s.proposer.run(feeds);
+  } catch (error) {
+    if (!entry.conditional) throw error;
+    // The given stages' shape comes from the manifest's stages: a graph made for another count refuses it.
+    throw new ModelError('SHAPE_MISMATCH', `${entry.file} does not take the manifest's ${k} stages before the goal as 'given': ${(error as Error).message}`);
+  }
   const subgoals = readFloats(out['subgoals'], `${entry.file} output 'subgoals'`);
   const grippers = readFloats(out['grippers'], `${entry.file} output 'grippers'`);
   if (subgoals.length !== k * tokens * dim)
@@ -230,7 +257,8 @@ async function init(dir: string, manifest: Manifest, horizons: number[], setting
   }
   if (manifest.subgoalProposer) {
     s.proposer = await open(manifest.subgoalProposer.file);
-    expectNames(s.proposer, manifest.subgoalProposer.file, ['latents', 'goal', 'state'], ['subgoals', 'grippers']);
+    const inputs = ['latents', 'goal', 'state', ...(manifest.subgoalProposer.conditional ? ['given', 'given_mask'] : [])];
+    expectNames(s.proposer, manifest.subgoalProposer.file, inputs, ['subgoals', 'grippers']);
   }
   // Dry runs: prove the encoder's output fits every rollout graph (catches mismatched models).
   const { height, width } = manifest.encoder.input;
@@ -312,7 +340,7 @@ async function handle(msg: WorkerMessage): Promise<{ value: unknown; transfer: A
     case 'readout':
       return { value: await readGripper(ready(), msg.image), transfer: [] };
     case 'propose': {
-      const r = await propose(ready(), msg.latents, msg.state, msg.goal);
+      const r = await propose(ready(), msg.latents, msg.state, msg.goal, msg.given, msg.givenMask);
       return { value: r, transfer: [r.subgoals.buffer as ArrayBuffer, r.grippers.buffer as ArrayBuffer] };
     }
     case 'goal':

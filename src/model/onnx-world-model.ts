@@ -236,16 +236,30 @@ export class OnnxWorldModel implements WorldModel {
   /**
    * The stages between a first frame and one goal image, from the model's subgoal proposer: the
    * proposed latents of each intermediate stage then the goal's own, each carrying the proposed
-   * gripper closedness as its `gripperReadout` (the goal keeps its readout's when it has one).
-   * @throws ModelError INPUT_INVALID when the model has no proposer.
+   * gripper closedness as its `gripperReadout` (the goal keeps its readout's when it has one). A
+   * conditional proposer also gets `given` (the stages whose goal images were given); a plain one
+   * proposes from the goal alone.
+   * @throws ModelError INPUT_INVALID when the model has no proposer, or `given` is not one entry per stage before the goal.
    */
-  async proposeStages(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan> {
+  async proposeStages(first: Latents, state: Float32Array, goal: Latents, given?: readonly (Latents | undefined)[]): Promise<StagePlan> {
     const entry = this.manifest.subgoalProposer;
     if (!entry) throw new ModelError('INPUT_INVALID', `model '${this.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
-    const r = (await this.request({ type: 'propose', latents: first.data, state, goal: goal.data })) as ProposeResult;
     const { tokens, dim } = this.manifest.encoder.output;
     const n = tokens * dim;
     const k = entry.stages.length - 1;
+    if (given && given.length !== k) throw new ModelError('INPUT_INVALID', `given stages: ${given.length} entries, expected ${k} (the stages before the goal)`);
+    const request: WorkerRequest = { type: 'propose', latents: first.data, state, goal: goal.data };
+    if (entry.conditional && given?.some((z) => z !== undefined)) {
+      request.given = new Float32Array(k * n);
+      request.givenMask = new Float32Array(k);
+      given.forEach((z, i) => {
+        if (!z) return;
+        if (z.data.length !== n) throw new ModelError('INPUT_INVALID', `given stage ${i} has ${z.data.length} values, expected ${tokens}x${dim}`);
+        (request.given as Float32Array).set(z.data, i * n);
+        (request.givenMask as Float32Array)[i] = 1;
+      });
+    }
+    const r = (await this.request(request)) as ProposeResult;
     const stages: Latents[] = [];
     for (let i = 0; i < k; i++) stages.push({ data: r.subgoals.slice(i * n, (i + 1) * n), tokens, dim, gripperReadout: r.grippers[i] as number });
     stages.push({ ...goal, gripperReadout: goal.gripperReadout ?? (r.grippers[k] as number) });

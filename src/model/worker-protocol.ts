@@ -28,7 +28,7 @@ export type WorkerRequest =
   | { type: 'init'; dir: string; manifest: Manifest; horizons: number[]; settings: SessionSettings }
   | { type: 'encode'; image: Float32Array }
   | { type: 'readout'; image: Float32Array }
-  | { type: 'propose'; latents: Float32Array; state: Float32Array; goal: Float32Array }
+  | { type: 'propose'; latents: Float32Array; state: Float32Array; goal: Float32Array; given?: Float32Array; givenMask?: Float32Array }
   | { type: 'goal'; goal: Float32Array }
   | { type: 'forget-goal'; goal: number }
   | { type: 'bind'; latents: Float32Array; state: Float32Array; goal: number; horizon: number }

@@ -28,8 +28,12 @@ export interface WorldModel extends EnergyModel {
   encode(image: RgbImage): Promise<Latents>;
   /** Latents of a goal frame (cached per image; with the goal readout's gripper closedness where the model has one). */
   encodeGoal(image: RgbImage): Promise<Latents>;
-  /** The model's subgoal proposer (models whose manifest has `subgoalProposer`). */
-  proposeStages?(first: Latents, state: Float32Array, goal: Latents): Promise<StagePlan>;
+  /**
+   * The model's subgoal proposer (models whose manifest has `subgoalProposer`). `given[k]` holds
+   * the latents of subgoal k's goal image where one was given (length K, the stages before the
+   * goal); a conditional proposer proposes the other stages from them, a plain one ignores them.
+   */
+  proposeStages?(first: Latents, state: Float32Array, goal: Latents, given?: readonly (Latents | undefined)[]): Promise<StagePlan>;
   /** Models that restart their inference after a fault: where they stand. */
   readonly health?: ModelHealth;
   /** Resolves when requests can run again (after a restart in progress); rejects when the model was given up on. */

@@ -1,9 +1,10 @@
 /**
  * mergeStages: given goal images take their stages' places among the proposer's, matched by name;
- * the last given goal is always the last stage; the rest stay proposed.
+ * the last given goal is always the last stage; the rest stay proposed. givenStages: the same
+ * matching, as the per-stage input a conditional proposer takes.
  */
 import { describe, expect, it } from 'vitest';
-import { mergeStages, type StagePlan } from '../../src/core/stages.js';
+import { givenStages, mergeStages, type StagePlan } from '../../src/core/stages.js';
 import type { Latents } from '../../src/core/types.js';
 
 const z = (v: number, gripperReadout?: number): Latents => ({
@@ -37,5 +38,19 @@ describe('mergeStages', () => {
   it('refuses a goal name the proposer does not know, and goals out of order', () => {
     expect(() => mergeStages(PROPOSED, { names: ['wave', 'placed'], goals: [z(1), z(2)] })).toThrow(/'wave' is not one of the proposer's stages/);
     expect(() => mergeStages(PROPOSED, { names: ['near target', 'grasped', 'placed'], goals: [z(1), z(2), z(3)] })).toThrow(/comes before an earlier goal/);
+  });
+});
+
+describe('givenStages', () => {
+  it("places the paper's grasped and near target among the five stages before the goal, the goal itself not among them", () => {
+    const grasped = z(30);
+    const near = z(40);
+    const given = givenStages(PROPOSED.names, { names: ['grasped', 'near target', 'placed'], goals: [grasped, near, z(60)] });
+    expect(given).toEqual([undefined, undefined, grasped, near, undefined]);
+  });
+
+  it('gives nothing for one goal image, and refuses names that do not fit as mergeStages does', () => {
+    expect(givenStages(PROPOSED.names, { names: ['goal'], goals: [z(60)] })).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(() => givenStages(PROPOSED.names, { names: ['wave', 'placed'], goals: [z(1), z(2)] })).toThrow(/'wave' is not one of the proposer's stages/);
   });
 });

@@ -25,6 +25,9 @@ interface ProposerParity {
   state: number[];
   subgoals: number[];
   grippers: number[];
+  /** Conditional proposers: the given stages [K, N, D] and their mask [K]. */
+  given?: number[];
+  given_mask?: number[];
 }
 
 describe.each([
@@ -49,8 +52,12 @@ async function checkParity(model: OnnxWorldModel, dir: string): Promise<void> {
   expect(parity.format).toBe('jepa-mpc/proposer-parity@1');
   const { tokens, dim } = model.manifest.encoder.output;
   const goal = { data: Float32Array.from(parity.goal), tokens, dim };
-  const plan = await model.proposeStages({ data: Float32Array.from(parity.latents), tokens, dim }, Float32Array.from(parity.state), goal);
   const n = tokens * dim;
+  expect(parity.given !== undefined).toBe(model.manifest.subgoalProposer?.conditional);
+  const given = parity.given_mask?.map((m, i) =>
+    m === 1 ? { data: Float32Array.from((parity.given as number[]).slice(i * n, (i + 1) * n)), tokens, dim } : undefined,
+  );
+  const plan = await model.proposeStages({ data: Float32Array.from(parity.latents), tokens, dim }, Float32Array.from(parity.state), goal, given);
   const k = plan.stages.length - 1;
   expect(k * n).toBe(parity.subgoals.length);
   for (let i = 0; i < k; i++) {
@@ -92,6 +99,32 @@ describe('subgoal proposer of test-tiny', () => {
     }
   });
 
+  it('a conditional proposer (test-tiny) proposes from the given stages too; a plain one (test-tiny-wrist) ignores them', async () => {
+    expect(model.manifest.subgoalProposer?.conditional).toBe(true);
+    const first = await model.encode({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(90) });
+    const goal = await model.encodeGoal({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(200) });
+    const grasped = await model.encode({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(140) });
+    const alone = await model.proposeStages(first, new Float32Array(7), goal);
+    const withGrasped = await model.proposeStages(first, new Float32Array(7), goal, [undefined, grasped]);
+    const change = Math.max(
+      ...Array.from(alone.stages[0]?.data as Float32Array, (v, j) => Math.abs(v - ((withGrasped.stages[0]?.data as Float32Array)[j] as number))),
+    );
+    expect(change).toBeGreaterThan(1e-3);
+    await expectModelError(model.proposeStages(first, new Float32Array(7), goal, [grasped]), 'INPUT_INVALID', /given stages: 1 entries, expected 2/);
+    const plain = await OnnxWorldModel.load(modelDir('test-tiny-wrist'), { horizons: [1] });
+    try {
+      expect(plain.manifest.subgoalProposer?.conditional).toBe(false);
+      const image = { width: 128, height: 64, data: new Uint8Array(64 * 128 * 3).fill(90) };
+      const f = await plain.encode(image);
+      const g = await plain.encodeGoal({ ...image, data: new Uint8Array(64 * 128 * 3).fill(200) });
+      const a = await plain.proposeStages(f, new Float32Array(7), g);
+      const b = await plain.proposeStages(f, new Float32Array(7), g, [undefined, f]);
+      expect(b.stages[0]?.data).toEqual(a.stages[0]?.data);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('refuses a manifest whose budgets do not match its stages, a missing proposer file and one off the contract', async () => {
     const uneven = await modelVariant(TINY, tmp, 'uneven', (m) => {
       (m['subgoalProposer'] as Record<string, unknown>)['steps'] = [2, 2];
@@ -107,7 +140,14 @@ describe('subgoal proposer of test-tiny', () => {
       (m['subgoalProposer'] as Record<string, unknown>)['stages'] = ['a', 'b', 'c', 'd'];
       (m['subgoalProposer'] as Record<string, unknown>)['steps'] = [1, 1, 1, 1];
     });
-    await expectModelError(OnnxWorldModel.load(stages), 'SHAPE_MISMATCH', /output 'subgoals' has 2048 values, expected 3x16x64/);
+    // test-tiny's conditional proposer takes the stages before the goal as an input, so the count is refused there
+    await expectModelError(OnnxWorldModel.load(stages), 'SHAPE_MISMATCH', /proposer\.onnx does not take the manifest's 3 stages before the goal as 'given'/);
+    // a plain proposer's (test-tiny-wrist's) output is checked against the manifest's stages instead
+    const plainStages = await modelVariant(modelDir('test-tiny-wrist'), tmp, 'plain-more-stages', (m) => {
+      (m['subgoalProposer'] as Record<string, unknown>)['stages'] = ['a', 'b', 'c', 'd'];
+      (m['subgoalProposer'] as Record<string, unknown>)['steps'] = [1, 1, 1, 1];
+    });
+    await expectModelError(OnnxWorldModel.load(plainStages), 'SHAPE_MISMATCH', /output 'subgoals' has 4096 values, expected 3x32x64/);
   });
 
   it("--propose defaults to on for the proposer's task only (where the goal images fit its stages), and on is refused where there is none", () => {
