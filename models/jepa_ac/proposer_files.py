@@ -21,6 +21,11 @@ PROPOSER_PARITY_FORMAT = "jepa-mpc/proposer-parity@1"
 PROPOSER_FILE = "proposer.onnx"
 
 
+def graph_inputs(c: ProposerConfig) -> List[str]:
+    """The graph's input names, in the order forward takes them (a conditional proposer's last two)."""
+    return ["latents", "goal", "state", *(["given", "given_mask"] if c.conditional else [])]
+
+
 def save_proposer(path: str, model: SubgoalProposer, names: Sequence[str], extra: Optional[dict] = None) -> None:
     torch.save({"format": PROPOSER_FORMAT, "config": asdict(model.cfg), "state": model.state_dict(), "names": list(names),
                 "extra": extra or {}}, path)
@@ -40,11 +45,9 @@ def proposer_graph(model: SubgoalProposer):
     given_mask [1, K]); outputs subgoals, grippers."""
     c = model.cfg
     args = (torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.tokens, c.dim), torch.zeros(1, c.state_dim))
-    names = ["latents", "goal", "state"]
     if c.conditional:
         args = (*args, torch.zeros(1, c.subgoals, c.tokens, c.dim), torch.zeros(1, c.subgoals))
-        names = [*names, "given", "given_mask"]
-    graph = to_onnx(model.eval(), args, names, ["subgoals", "grippers"], None)
+    graph = to_onnx(model.eval(), args, graph_inputs(c), ["subgoals", "grippers"], None)
     set_output_shape(graph, "subgoals", [1, c.subgoals, c.tokens, c.dim])
     set_output_shape(graph, "grippers", [1, c.subgoals + 1])
     return graph
@@ -99,8 +102,7 @@ def add_to_model(model_dir: str, model: SubgoalProposer, task: str, names: Seque
     inputs = [t.float() for t in _fixture_inputs(c, 99)]
     with torch.no_grad():
         sub, grip = model(*inputs)
-    input_names = ["latents", "goal", "state", "given", "given_mask"][: len(inputs)]
-    got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({name: t.numpy() for name, t in zip(input_names, inputs)})
+    got = NumpyOnnx(os.path.join(model_dir, PROPOSER_FILE)).run({name: t.numpy() for name, t in zip(graph_inputs(c), inputs)})
     for file in folder_manifests(model_dir):  # every precision's manifest names the one fp32 proposer
         with open(os.path.join(model_dir, file), encoding="utf-8") as f:
             manifest = json.load(f)

@@ -9,7 +9,7 @@ time), and two "one-thread" runs side by side fight over the cores. `use_threads
 from __future__ import annotations
 
 import ctypes
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 
@@ -34,9 +34,9 @@ def blas_libraries() -> List[str]:
     return found
 
 
-def blas_threads() -> Dict[str, int]:
-    """Thread count of each loaded OpenBLAS ({} where torch uses another BLAS)."""
-    return {path: int(getattr(ctypes.CDLL(path), GETTER)()) for path in blas_libraries()}
+def blas_threads(paths: Optional[List[str]] = None) -> Dict[str, int]:
+    """Thread count of each loaded OpenBLAS (of `paths`, default all found; {} where torch uses another BLAS)."""
+    return {path: int(getattr(ctypes.CDLL(path), GETTER)()) for path in (blas_libraries() if paths is None else paths)}
 
 
 def use_threads(count: int) -> Dict[str, int]:
@@ -45,6 +45,7 @@ def use_threads(count: int) -> Dict[str, int]:
     if count < 1:
         raise ValueError(f"thread count must be at least 1, got {count}")
     torch.set_num_threads(count)
-    for path in blas_libraries():
+    paths = blas_libraries()
+    for path in paths:
         getattr(ctypes.CDLL(path), SETTER)(ctypes.c_int(count))
-    return blas_threads()
+    return blas_threads(paths)

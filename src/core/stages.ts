@@ -12,20 +12,36 @@ export interface StagePlan {
   readonly stages: readonly Latents[];
 }
 
+/** Each given goal's stage index, or why the names do not fit (see {@link stageMismatch}). */
+function placesOf(stageNames: readonly string[], givenNames: readonly string[]): { places: number[] } | { reason: string } {
+  const places: number[] = [];
+  for (const [i, name] of givenNames.entries()) {
+    const at = i === givenNames.length - 1 ? stageNames.length - 1 : stageNames.indexOf(name);
+    if (at < 0) return { reason: `goal '${name}' is not one of the proposer's stages (${stageNames.join(', ')})` };
+    if (at <= (places.at(-1) ?? -1)) return { reason: `goal '${name}' comes before an earlier goal among the proposer's stages (${stageNames.join(', ')})` };
+    places.push(at);
+  }
+  return { places };
+}
+
 /**
  * Why given goal names cannot take their places among a proposer's stages, or undefined when they
  * can: every goal but the last must name a stage, in the stages' order (the last goal is the
  * task's goal and takes the last stage whatever its name).
  */
 export function stageMismatch(stageNames: readonly string[], givenNames: readonly string[]): string | undefined {
-  let previous = -1;
-  for (const [i, name] of givenNames.entries()) {
-    const at = i === givenNames.length - 1 ? stageNames.length - 1 : stageNames.indexOf(name);
-    if (at < 0) return `goal '${name}' is not one of the proposer's stages (${stageNames.join(', ')})`;
-    if (at <= previous) return `goal '${name}' comes before an earlier goal among the proposer's stages (${stageNames.join(', ')})`;
-    previous = at;
-  }
-  return undefined;
+  const r = placesOf(stageNames, givenNames);
+  return 'reason' in r ? r.reason : undefined;
+}
+
+/**
+ * The stage index each given goal takes (the last one: the last stage).
+ * @throws RangeError when the names do not fit the stages ({@link stageMismatch}).
+ */
+function stagePlaces(stageNames: readonly string[], givenNames: readonly string[]): number[] {
+  const r = placesOf(stageNames, givenNames);
+  if ('reason' in r) throw new RangeError(r.reason);
+  return r.places;
 }
 
 /**
@@ -38,12 +54,12 @@ export function givenStages(
   stageNames: readonly string[],
   given: { readonly names: readonly string[]; readonly goals: readonly Latents[] },
 ): (Latents | undefined)[] {
-  const mismatch = stageMismatch(stageNames, given.names);
-  if (mismatch) throw new RangeError(mismatch);
   const out: (Latents | undefined)[] = new Array<Latents | undefined>(stageNames.length - 1).fill(undefined);
-  given.names.slice(0, -1).forEach((name, i) => {
-    out[stageNames.indexOf(name)] = given.goals[i] as Latents;
-  });
+  stagePlaces(stageNames, given.names)
+    .slice(0, -1)
+    .forEach((at, i) => {
+      out[at] = given.goals[i] as Latents;
+    });
   return out;
 }
 
@@ -54,12 +70,8 @@ export function givenStages(
  * @throws RangeError when the names do not fit the stages ({@link stageMismatch}).
  */
 export function mergeStages(proposed: StagePlan, given: { readonly names: readonly string[]; readonly goals: readonly Latents[] }): StagePlan {
-  const mismatch = stageMismatch(proposed.names, given.names);
-  if (mismatch) throw new RangeError(mismatch);
   const stages = [...proposed.stages];
-  const last = proposed.names.length - 1;
-  given.names.forEach((name, i) => {
-    const at = i === given.names.length - 1 ? last : proposed.names.indexOf(name);
+  stagePlaces(proposed.names, given.names).forEach((at, i) => {
     const goal = given.goals[i] as Latents;
     const proposedGripper = (proposed.stages[at] as Latents).gripperReadout;
     // A given image read by the model's goal readout keeps its reading; else the proposer's.
