@@ -110,9 +110,9 @@ def given_mask(names: Sequence[str], given: Sequence[str], count: int) -> torch.
     return row.unsqueeze(0).expand(count, -1).contiguous()
 
 
-def random_masks(count: int, stages: int, gen: torch.Generator) -> torch.Tensor:
-    """Training masks [count, K]: none given (NONE_GIVEN_SHARE of them), else each stage with p = 1/2."""
-    some = (torch.rand(count, 1, generator=gen) >= NONE_GIVEN_SHARE).float()
+def random_masks(count: int, stages: int, gen: torch.Generator, none_given: float = NONE_GIVEN_SHARE) -> torch.Tensor:
+    """Training masks [count, K]: none given (a `none_given` share of them), else each stage with p = 1/2."""
+    some = (torch.rand(count, 1, generator=gen) >= none_given).float()
     return some * (torch.rand(count, stages, generator=gen) < 0.5).float()
 
 
@@ -148,9 +148,12 @@ def evaluate_schemes(model: SubgoalProposer, first, goal, state, middle, gripper
 
 
 def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float, val_count: int, batch: int, lr: float,
-                   seed: int, max_steps: int = 0) -> Tuple[SubgoalProposer, dict]:
+                   seed: int, max_steps: int = 0, init: Optional[SubgoalProposer] = None,
+                   none_given: float = NONE_GIVEN_SHARE) -> Tuple[SubgoalProposer, dict]:
     """Trains for `minutes` (or `max_steps` steps when > 0, whichever ends first); the learning
-    rate warms up, then follows a cosine over the budget."""
+    rate warms up, then follows a cosine over the budget. `init`: a proposer of the same config to
+    start from (a warm start: a fresh schedule over its weights). `none_given`: a conditional
+    proposer's share of training sets with no stage given."""
     torch.manual_seed(seed)
     encode_started = time.time()
     latents = encode_sets(encoder, sets.frames)
@@ -162,7 +165,9 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
     n_val = min(val_count, len(first) // 5)
     tr = slice(0, len(first) - n_val)
     va = slice(len(first) - n_val, len(first))
-    model = SubgoalProposer(cfg)
+    if init is not None and init.cfg != cfg:
+        raise ValueError(f"--init proposer's config {asdict(init.cfg)} differs from this run's {asdict(cfg)}")
+    model = init if init is not None else SubgoalProposer(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.02)
     history: List[dict] = []
     step, avg = 0, None
@@ -177,7 +182,7 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + np.cos(np.pi * frac))
         if cfg.conditional:
-            mask = random_masks(batch, cfg.subgoals, gen)
+            mask = random_masks(batch, cfg.subgoals, gen, none_given)
             pred, g = model(first[idx], goal[idx], state[idx], middle[idx], mask)
             keep = (1 - mask)[:, :, None, None]  # the given stages are copied, not learnt: scored on the others
             loss_latent = ((pred - middle[idx]).abs() * keep).sum() / (keep.sum() * pred.shape[2] * pred.shape[3]).clamp(min=1)
@@ -198,7 +203,8 @@ def train_proposer(sets: GoalSets, encoder, cfg: ProposerConfig, minutes: float,
             print("eval " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in history[-1].items()}), file=sys.stderr, flush=True)
     model.eval()
     metrics = evaluate_schemes(model, first[va], goal[va], state[va], middle[va], grippers[va], sets.names) if n_val else {}
-    report = {"sets": int(len(first)), "validation": int(n_val), "steps": step, "minutes": round((time.time() - started) / 60, 2),
+    report = {"sets": int(len(first)), "validation": int(n_val), "steps": step, "warm_start": init is not None,
+              **({"none_given": none_given} if cfg.conditional else {}), "minutes": round((time.time() - started) / 60, 2),
               "encode_minutes": round(encode_seconds / 60, 2),
               "loss": avg, "metrics": metrics, "history": history, "config": asdict(cfg)}
     return model, report
@@ -233,6 +239,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--conditional", action="store_true",
                     help="the proposer also takes the stages whose goal images were given (e.g. the paper scheme's grasped and near target) "
                          "and proposes the others from them; trained on random subsets of given stages")
+    ap.add_argument("--none-given", type=float, default=NONE_GIVEN_SHARE,
+                    help=f"a conditional proposer's share of training sets with no stage given (one goal image; default {NONE_GIVEN_SHARE})")
+    ap.add_argument("--init", metavar="PROPOSER_PT",
+                    help="start from this proposer.pt (its width, depth and conditional are kept; a fresh schedule over its weights)")
     ap.add_argument("--steps", type=int, nargs="+", default=list(DEFAULT_STEPS), help="step budget per stage (subgoals, then the goal)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch and OpenBLAS threads (0 = their defaults: every core)")
@@ -241,6 +251,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="goal-set folders never trained on, scored apart after training (report: held_out, per folder)")
     ap.add_argument("--score-only", action="store_true", help="train nothing: score the folder's proposer.pt on --data (and --held-out), each folder apart")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.none_given <= 1.0:
+        ap.error(f"--none-given must be within [0, 1], got {args.none_given}")
     if args.threads > 0:
         use_threads(args.threads)
     encoder, _, _ = load_weights(os.path.join(args.model, "weights.pt"))
@@ -250,9 +262,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     sets = GoalSets.concat([GoalSets.open(d) for d in args.data])
     enc = encoder.cfg
-    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, width=args.width, depth=args.depth, views=enc.view_count,
-                         conditional=args.conditional)
-    model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed, args.max_steps)
+    init = load_proposer(args.init)[0] if args.init else None
+    cfg = ProposerConfig(tokens=enc.num_tokens, dim=enc.dim, subgoals=len(sets.names) - 2, views=enc.view_count,
+                         width=init.cfg.width if init else args.width, depth=init.cfg.depth if init else args.depth,
+                         conditional=init.cfg.conditional if init else args.conditional)
+    model, report = train_proposer(sets, encoder, cfg, args.minutes, args.validation, args.batch, args.lr, args.seed, args.max_steps,
+                                   init, args.none_given)
     if args.held_out:
         report["held_out"] = score_folders(model, encoder, args.held_out)
     stages = sets.names[1:]

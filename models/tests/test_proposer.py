@@ -6,6 +6,7 @@ from the repository root: /usr/bin/python3 -m unittest discover -s models/tests 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import os
@@ -18,7 +19,7 @@ import torch
 from models.jepa_ac.export import export_model, save_weights
 from models.jepa_ac.model import EncoderConfig, PredictorConfig, build
 from models.jepa_ac.onnx_numpy import NumpyOnnx
-from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, encode_sets, evaluate, main, score_folders, split, train_proposer
+from models.jepa_ac.proposer import GOAL_SETS_FORMAT, GoalSets, encode_sets, evaluate, main, random_masks, score_folders, split, train_proposer
 from models.jepa_ac.proposer_files import PROPOSER_FILE, add_to_model, load_proposer
 from models.jepa_ac.proposer_model import ProposerConfig, SubgoalProposer
 
@@ -136,6 +137,30 @@ class ProposerTest(unittest.TestCase):
             plain = SubgoalProposer(ProposerConfig(tokens=16, dim=32, subgoals=2, width=32, depth=1, heads=2))
             with self.assertRaisesRegex(ValueError, "not conditional"):
                 plain(first, goal, state, middle, torch.ones(len(first), 2))
+
+    def test_a_warm_start_continues_from_its_weights_and_the_none_given_share_is_the_masks(self):
+        # the share of training masks with no stage given follows --none-given
+        gen = torch.Generator().manual_seed(0)
+        for share in (0.0, 0.4, 1.0):
+            masks = random_masks(4000, 5, gen, share)
+            empty = float((masks.sum(1) == 0).float().mean())
+            self.assertAlmostEqual(empty, share + (1 - share) / 32, delta=0.03)  # some of the others draw no stage by chance
+        with tempfile.TemporaryDirectory() as tmp:
+            sets = GoalSets.open(write_goal_sets(os.path.join(tmp, "sets"), 240, 0))
+            encoder = tiny_model(os.path.join(tmp, "model"))
+            cfg = ProposerConfig(tokens=16, dim=32, subgoals=1, width=32, depth=2, heads=2, mlp_ratio=2.0)
+            with contextlib.redirect_stderr(io.StringIO()):
+                first, r1 = train_proposer(sets, encoder, cfg, minutes=10, val_count=40, batch=32, lr=2e-3, seed=0, max_steps=150)
+                cold, _ = train_proposer(sets, encoder, cfg, minutes=10, val_count=40, batch=32, lr=2e-3, seed=1, max_steps=20)
+                warm, r2 = train_proposer(sets, encoder, cfg, minutes=10, val_count=40, batch=32, lr=2e-3, seed=1, max_steps=20,
+                                          init=copy.deepcopy(first))
+            self.assertTrue(r2["warm_start"])
+            self.assertFalse(r1["warm_start"])
+            # 20 steps from the trained weights score far better than 20 from scratch
+            self.assertLess(r2["metrics"]["at_block_energy"], 0.9 * score_folders(cold, encoder, [os.path.join(tmp, "sets")])["sets"]["at_block_energy"])
+            with self.assertRaisesRegex(ValueError, "differs from this run"):
+                train_proposer(sets, encoder, ProposerConfig(tokens=16, dim=32, subgoals=1, width=32, depth=1, heads=2), minutes=1,
+                               val_count=40, batch=32, lr=1e-3, seed=0, max_steps=1, init=first)
 
     def test_score_only_scores_a_model_folders_proposer_per_folder(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { encode } from 'fast-png';
 import { TABLE_TOP_Z, SCENE_DEFAULTS } from '../../sim/scene.js';
 import { createLogger } from '../log.js';
-import { defaultSubgoalSteps, expertGoals } from '../loop/goals.js';
+import { defaultSubgoalSteps, expertGoals, SUBGOAL_PLANS } from '../loop/goals.js';
 import type { RgbImage } from '../model/image.js';
 import { loadManifest } from '../model/manifest.js';
 import { modelDir } from '../paths.js';
@@ -49,6 +49,10 @@ options:
   --shadows on|off    whether the simulator node draws shadows (default: the model's simulator.shadows; must match the node's)
   --subgoals NAME     paper|waypoints (default: the model's simulator.subgoals; paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
   --subgoal-steps LIST step budget per subgoal (default paper ${defaultSubgoalSteps('pick-place', 'paper').join(',')}, waypoints ${defaultSubgoalSteps('pick-place', 'waypoints').join(',')})
+  --propose on|off    send the images' stage names so that the planner's subgoal proposer fills in the
+                      stages no image was given for, with its budgets unless --subgoal-steps (default on
+                      when the model has a proposer whose stages the --subgoals images fit; the planner's
+                      propose_stages must be on, as it is by default)
   --goals DIR         use the scheme's images in DIR for every episode (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering them
   --save-goals DIR    write the goal images used (seed-N-NAME.png)
   --timeout S         seconds per episode (default: the budgets x (the reported plan time + 3 control periods) + 30 s)
@@ -95,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       shadows: { type: 'string' },
       subgoals: { type: 'string' },
       'subgoal-steps': { type: 'string' },
+      propose: { type: 'string' },
       goals: { type: 'string' },
       'save-goals': { type: 'string' },
       timeout: { type: 'string' },
@@ -136,13 +141,18 @@ export async function main(argv: string[]): Promise<number> {
       shadows: values.shadows,
       subgoals: values.subgoals,
       'subgoal-steps': values['subgoal-steps'],
+      propose: values.propose,
     },
     { manifest },
     'pick-place',
   );
   const files = goalFiles(s.subgoals);
-  const steps = s.subgoalSteps ?? defaultSubgoalSteps('pick-place', s.subgoals);
-  if (steps.length !== files.length) throw new CliError(`--subgoal-steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
+  // Several images and the proposer on: named by stage, the planner fills in the others (its budgets unless given).
+  const proposer = s.propose && files.length > 1 ? manifest.subgoalProposer : undefined;
+  const stageNames = proposer ? SUBGOAL_PLANS['pick-place'][s.subgoals].map((g) => g.name) : undefined;
+  const steps = s.subgoalSteps ?? (proposer ? [] : defaultSubgoalSteps('pick-place', s.subgoals));
+  if (steps.length !== files.length && !(proposer && steps.length === 0))
+    throw new CliError(`--subgoal-steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
   // Goals rendered by the built-in simulator would not look like Gazebo's camera.
   if (values.gazebo && !values.goals)
     throw new CliError(
@@ -200,6 +210,7 @@ export async function main(argv: string[]): Promise<number> {
         seeds: Array.from({ length: episodes }, (_, k) => s.seed + k),
         goalsFor,
         steps,
+        ...(stageNames && proposer ? { stageNames, plannedSteps: proposer.steps } : {}),
         periodS: manifest.controlPeriodS,
         ...(timeoutS !== undefined ? { timeoutS } : {}),
         topics: {

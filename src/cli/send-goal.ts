@@ -6,6 +6,7 @@
  *   jepa-mpc send-goal --current-frame
  *   jepa-mpc send-goal --file pick/grasped.png          (a file inside the node's goal_dir)
  *   jepa-mpc send-goal --sequence a.png b.png c.png --steps 4,10,4 [--thresholds 0,0,0.2]
+ *   jepa-mpc send-goal --sequence grasped.png near.png placed.png --stages "grasped,near target,placed"
  *   jepa-mpc send-goal --action placed.png [--goal-timeout 60]
  */
 import { parseArgs } from 'node:util';
@@ -24,7 +25,10 @@ options:
   --goal-timeout S   with --action: the goal's own timeout on the node's clock (default 0 = none;
                      --steps optional: without them one goal takes the node's defaults)
   --node NAME        planner node (default /jepa_mpc_planner)
-  --steps LIST       step budget per goal of a sequence (required with --sequence)
+  --steps LIST       step budget per goal of a sequence (required with --sequence, unless --stages)
+  --stages LIST      with --sequence: the subgoal proposer's stage each image shows, e.g.
+                     "grasped,near target,placed" (the model's manifest lists them); the node's
+                     proposer fills in the stages between (without --steps: the proposer's budgets)
   --thresholds LIST  energy thresholds per goal (optional; 0 = budget only)
   --timeout S        seconds to wait for the service (default 10)
   [--ros-args ...]   passed to rclnodejs`;
@@ -41,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       sequence: { type: 'boolean', default: false },
       steps: { type: 'string' },
       thresholds: { type: 'string' },
+      stages: { type: 'string' },
       file: { type: 'string' },
       'current-frame': { type: 'boolean', default: false },
       timeout: { type: 'string' },
@@ -62,12 +67,20 @@ export async function main(argv: string[]): Promise<number> {
   if (values.sequence) {
     if (positionals.length === 0) throw new CliError('--sequence needs goal images');
     const steps = list('steps', values.steps, (n, v) => intFlag(n, v, 1, 1, 100_000));
-    const optional = values.action && steps.length === 0; // the action takes the node's default budgets
+    const names = (values.stages ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
+    if (values.stages !== undefined && names.length !== positionals.length)
+      throw new CliError(`--stages needs ${positionals.length} names (one per image), got ${names.length}`);
+    // the action takes the node's default budgets; named stages the proposer's
+    const optional = (values.action || names.length > 0) && steps.length === 0;
     if (!optional && steps.length !== positionals.length) throw new CliError(`--steps needs ${positionals.length} values (one per image), got ${steps.length}`);
     const thresholds = list('thresholds', values.thresholds, (n, v) => numberFlag(n, v, 0, 0));
     if (thresholds.length !== 0 && thresholds.length !== positionals.length) throw new CliError(`--thresholds needs none or ${positionals.length} values`);
-    request = { kind: 'sequence', images: await readPngFiles(positionals, 'a goal image'), steps, thresholds };
+    request = { kind: 'sequence', images: await readPngFiles(positionals, 'a goal image'), steps, thresholds, ...(names.length ? { names } : {}) };
   } else {
+    if (values.stages !== undefined) throw new CliError('--stages names the images of a --sequence');
     const sources = [positionals.length > 0, !!values.file, values['current-frame']].filter(Boolean).length;
     if (sources !== 1 || positionals.length > 1) throw new CliError('give one goal: an IMAGE.png, --file NAME or --current-frame (see --help)');
     request = positionals[0]

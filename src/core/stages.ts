@@ -3,6 +3,7 @@
  * stages: the proposer's latents fill in the stages no image was given for, and every given image
  * takes its stage's place (matched by name; the final goal is always the last stage). Pure.
  */
+import type { Subgoal } from './subgoals.js';
 import type { Latents } from './types.js';
 
 /** A sequence of goals with their names and step budgets. */
@@ -78,4 +79,32 @@ export function mergeStages(proposed: StagePlan, given: { readonly names: readon
     stages[at] = goal.gripperReadout === undefined && proposedGripper !== undefined ? { ...goal, gripperReadout: proposedGripper } : goal;
   });
   return { names: proposed.names, steps: proposed.steps, stages };
+}
+
+/** Given goals' own settings, one entry per given goal (the last: the task's goal). */
+export interface GivenGoalSettings {
+  readonly names: readonly string[];
+  /** A budget per given goal for its stage, or undefined: every stage keeps the proposer's. */
+  readonly maxSteps?: readonly number[];
+  /** A threshold per given goal (≤ 0 or NaN: budget only), or empty. */
+  readonly energyThresholds: readonly number[];
+}
+
+/**
+ * The subgoals of a merged plan ({@link mergeStages}): every stage has the proposer's budget and
+ * no threshold, except that a given goal's stage takes the goal's own budget and threshold.
+ * @throws RangeError when the names do not fit the stages ({@link stageMismatch}).
+ */
+export function stageSubgoals(plan: StagePlan, given: GivenGoalSettings): Subgoal<Latents>[] {
+  const own = new Map(stagePlaces(plan.names, given.names).map((at, i) => [at, i]));
+  return plan.stages.map((goal, at): Subgoal<Latents> => {
+    const i = own.get(at);
+    const steps = i === undefined ? undefined : given.maxSteps?.[i];
+    const threshold = i === undefined ? undefined : given.energyThresholds[i];
+    return {
+      goal,
+      maxSteps: steps ?? (plan.steps[at] as number),
+      ...(threshold !== undefined && threshold > 0 ? { energyThreshold: threshold } : {}),
+    };
+  });
 }

@@ -7,6 +7,7 @@
  */
 import { simFrame } from './sim-frame.js';
 import type { WorldModel } from '../model/world-model.js';
+import { proposeStagePlan } from '../model/stage-proposal.js';
 import { GRIPPER_INDEX } from '../../sim/action.js';
 import type { Observation, TabletopSim } from '../../sim/tabletop.js';
 import { TASK_THRESHOLDS, type TaskInfo } from '../../sim/tasks.js';
@@ -16,7 +17,7 @@ import { createRng } from '../core/rng.js';
 import { safetyLimitsFor, type SafetySettings } from '../core/safety.js';
 import { PlannerStatus, statusName } from '../core/status.js';
 import { SubgoalSequencer } from '../core/subgoals.js';
-import { givenStages, mergeStages, type StagePlan } from '../core/stages.js';
+import type { StagePlan } from '../core/stages.js';
 import type { Latents } from '../core/types.js';
 import { latentDistance } from '../core/latent-distance.js';
 import type { RgbImage } from '../model/image.js';
@@ -269,9 +270,8 @@ export function verdictOf(e: PlannedEpisode): EpisodeVerdict {
 }
 
 /**
- * The stages an episode plans through when the proposer fills them in: the model proposes the
- * stages from the first frame and the final goal (a conditional proposer also from the other given
- * goals), and the given goals take their stages' places.
+ * The stages an episode plans through when the proposer fills them in: {@link proposeStagePlan}
+ * from the first frame (encoded here).
  * @throws Error when the model has no subgoal proposer.
  */
 export async function proposedPlan(
@@ -281,16 +281,7 @@ export async function proposedPlan(
   names: readonly string[],
   given: readonly Latents[],
 ): Promise<StagePlan> {
-  if (!model.proposeStages || !model.manifest.subgoalProposer)
-    throw new Error(`model '${model.manifest.name}' has no subgoal proposer (manifest subgoalProposer)`);
-  const stages = model.manifest.subgoalProposer.stages;
-  const proposed = await model.proposeStages(
-    await model.encode(first),
-    state,
-    given[given.length - 1] as Latents,
-    givenStages(stages, { names, goals: given }),
-  );
-  return mergeStages(proposed, { names, goals: given });
+  return proposeStagePlan(model, await model.encode(first), state, { names, goals: given });
 }
 
 /** The episode outcome from its step records (shared with the through-node loop). */

@@ -14,6 +14,7 @@ import type { Latents } from '../core/types.js';
 import { rgbToRaw, type RgbImage } from '../model/image.js';
 import type { Logger } from '../log.js';
 import { defaultParameters, type ParamValues } from '../node/parameters.js';
+import { stageMismatch } from '../core/stages.js';
 import { stageProposer } from '../node/goal-services.js';
 import { PlannerNode } from '../node/planner-node.js';
 import type { NodeOutputs, StatusReport } from '../node/ports.js';
@@ -106,15 +107,26 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
     deliverReadings(simNode, node, params.joint_prefix);
     rec?.world(worldSnapshot(simNode.sim, simNode.observation, simNode.stampS));
   };
-  // One goal image and a model with a proposer: SetGoal, and the node makes the stages itself.
-  const proposer = goals.frames.length === 1 ? stageProposer(model, params) : undefined;
+  // A model with a proposer (propose_stages): one goal image goes by SetGoal, several named by
+  // its stages by SetGoalSequence with their names, and the node fills in the other stages itself.
+  const fits = goals.frames.length === 1 || stageMismatch(model.manifest.subgoalProposer?.stages ?? [], goals.names) === undefined;
+  const proposer = fits ? stageProposer(model, params) : undefined;
+  const named = proposer !== undefined && goals.frames.length > 1;
+  if (proposer && o.subgoalSteps) throw new RangeError("through the node, the proposer's stages keep its budgets: give --subgoal-steps with --propose off");
   const stageNames = proposer ? proposer.stages : goals.names;
   rec?.begin({ stampS: 0, seed: o.seed, task: sim.task, stageNames, goals: goals.names.map((name, i) => ({ name, image: goals.frames[i] as RgbImage })) });
   deliver();
   const goalLatents: Latents[] = [];
-  const response = proposer
-    ? await node.setGoal({ image: rgbToRaw(goals.frames[0] as RgbImage) })
-    : await node.setGoalSequence({ images: goals.frames.map(rgbToRaw), fileNames: [], maxSteps: [...budgets], energyThresholds: [] });
+  const response =
+    proposer && !named
+      ? await node.setGoal({ image: rgbToRaw(goals.frames[0] as RgbImage) })
+      : await node.setGoalSequence({
+          images: goals.frames.map(rgbToRaw),
+          fileNames: [],
+          maxSteps: named ? [] : [...budgets],
+          energyThresholds: [],
+          ...(named ? { stageNames: goals.names } : {}),
+        });
   if (!response.accepted) throw new Error(`the planner node refused the goals: ${response.message}`);
   for (const f of goals.frames) goalLatents.push(await model.encodeGoal(f)); // cached by the model: the readings only
 
@@ -150,7 +162,7 @@ export async function runThroughNodeEpisode(sim: TabletopSim, model: WorldModel,
     if (report.step <= lastStep) return;
     lastStep = report.step;
     const energy = report.energy;
-    const subgoal = Math.min(lastSubgoal, budgets.length - 1);
+    const subgoal = Math.min(lastSubgoal, stageNames.length - 1);
     const previous = records.at(-1);
     if (previous) o.onStep?.(previous);
     records.push({

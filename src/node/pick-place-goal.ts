@@ -16,7 +16,8 @@ import { readGoalFileSync } from './goal-files.js';
 import { frameToRgb } from './node-inputs.js';
 import type { ParamValues } from './parameters.js';
 import type { CameraFrame } from './ports.js';
-import { stageProposer } from './goal-services.js';
+import { singleGoalStages, stageProposer, type PendingStages } from './goal-services.js';
+import { stageMismatch } from '../core/stages.js';
 
 /** How a PickPlace goal ended (the action's result constants). */
 export const PickPlaceOutcome = {
@@ -48,6 +49,8 @@ export interface PickPlaceGoalRequest {
   readonly energyThresholds: readonly number[];
   /** Seconds on the node's clock; 0 = no limit. */
   readonly timeoutS: number;
+  /** Empty, or the proposer's stage each goal shows (the last: the task's goal, whatever its name). */
+  readonly stageNames?: readonly string[];
 }
 
 /** A goal that passed {@link checkPickPlaceGoal}: its goal images as the model encodes them. */
@@ -59,6 +62,8 @@ export interface CheckedGoal {
   /** One per goal, or empty. */
   readonly energyThresholds: readonly number[];
   readonly timeoutS: number;
+  /** Empty, or the proposer's stage each goal shows: the proposer fills in the others (when the node's is on). */
+  readonly stageNames: readonly string[];
   /** What the goals came from, for logs. */
   readonly sources: readonly string[];
 }
@@ -106,6 +111,9 @@ export function checkPickPlaceGoal(req: PickPlaceGoalRequest, ctx: GoalCheckCont
   if (!m) return { reason: `no world model loaded: ${ctx.modelProblem ?? 'unknown reason'}` };
   const problem = countProblem(req);
   if (problem) return { reason: problem };
+  const names = req.stageNames ?? [];
+  const mismatch = names.length > 0 && m.subgoalProposer ? stageMismatch(m.subgoalProposer.stages, names) : undefined;
+  if (mismatch) return { reason: `stage_names: ${mismatch}` };
   const count = goalCount(req);
   try {
     const images: RgbImage[] = [];
@@ -134,6 +142,7 @@ export function checkPickPlaceGoal(req: PickPlaceGoalRequest, ctx: GoalCheckCont
         maxSteps: req.maxSteps.length === count ? [...req.maxSteps] : undefined,
         energyThresholds: [...req.energyThresholds],
         timeoutS: req.timeoutS,
+        stageNames: [...names],
         sources,
       },
     };
@@ -158,6 +167,8 @@ function countProblem(req: PickPlaceGoalRequest): string | undefined {
   if (bad >= 0) return `max_steps[${bad}] must be >= 1, got ${req.maxSteps[bad]}`;
   if (req.energyThresholds.length !== 0 && req.energyThresholds.length !== count)
     return `energy_thresholds has ${req.energyThresholds.length} entries for ${count} goals (give none or one each)`;
+  const named = req.stageNames?.length ?? 0;
+  if (named !== 0 && named !== count) return `stage_names has ${named} entries for ${count} goals (give none or one each)`;
   if (!Number.isFinite(req.timeoutS) || req.timeoutS < 0) return `timeout_s must be >= 0 (0 = no limit), got ${req.timeoutS}`;
   return undefined;
 }
@@ -167,13 +178,17 @@ function copyOf(image: RgbImage): RgbImage {
   return { width: image.width, height: image.height, data: Uint8Array.from(image.data) };
 }
 
-/** A checked goal's encoded subgoals, and the single goal the model's proposer splits into stages (when it does). */
+/** A checked goal's encoded subgoals, and the goals whose stages the model's proposer fills in (when it does). */
 export interface EncodedGoal {
   readonly subgoals: Subgoal<Latents>[];
-  readonly proposeFrom?: Latents;
+  readonly proposeFrom?: PendingStages;
 }
 
-/** Encodes a checked goal's images into subgoals with the node's defaults where the goal gives none. */
+/**
+ * Encodes a checked goal's images into subgoals with the node's defaults where the goal gives
+ * none. With the node's proposer on, a single goal without budgets is split into the proposer's
+ * stages, and goals named by stage have the stages between them filled in.
+ */
 export async function encodeGoal(
   model: WorldModel,
   params: Pick<ParamValues, 'goal_max_steps' | 'goal_energy_threshold' | 'propose_stages'>,
@@ -186,6 +201,11 @@ export async function encodeGoal(
     const t = goal.energyThresholds[i] ?? (single ? params.goal_energy_threshold : 0);
     return { goal: z, maxSteps: goal.maxSteps?.[i] ?? params.goal_max_steps, ...(t > 0 ? { energyThreshold: t } : {}) };
   });
-  const proposer = single ? stageProposer(model, params) : undefined;
-  return { subgoals, ...(proposer ? { proposeFrom: latents[0] as Latents } : {}) };
+  const named = goal.stageNames.length > 0;
+  const proposer = single || named ? stageProposer(model, params) : undefined;
+  if (!proposer) return { subgoals };
+  const proposeFrom: PendingStages = named
+    ? { names: goal.stageNames, goals: latents, ...(goal.maxSteps ? { maxSteps: goal.maxSteps } : {}), energyThresholds: goal.energyThresholds }
+    : singleGoalStages(latents[0] as Latents);
+  return { subgoals, proposeFrom };
 }

@@ -1,7 +1,7 @@
 /**
  * One plan of the planner node, run while the arm holds: encode the frame (the model's views side
- * by side, src/model/model-frames.ts) → (a single goal:
- * the model's proposer splits it into stages from this first frame) → the core's control step
+ * by side, src/model/model-frames.ts) → (goals whose stages the model's proposer fills in: proposed
+ * from this first frame, src/model/stage-proposal.ts) → the core's control step
  * (plan, gripper settle, safety, subgoal bookkeeping) → act once and publish the planned path.
  * Failures become statuses; a plan whose goals changed meanwhile (the generation moved) is dropped.
  */
@@ -10,9 +10,9 @@ import { latentDistance } from '../core/latent-distance.js';
 import { ACTION_LAYOUT } from '../core/action-space.js';
 import { inputProblem, type MpcPlanner } from '../core/mpc.js';
 import type { SafetyLimits } from '../core/safety.js';
-import { mergeStages, type StagePlan } from '../core/stages.js';
+import { stageSubgoals } from '../core/stages.js';
 import { PlannerStatus } from '../core/status.js';
-import { SubgoalSequencer } from '../core/subgoals.js';
+import { SubgoalSequencer, type Subgoal } from '../core/subgoals.js';
 import type { Latents } from '../core/types.js';
 import type { Logger } from '../log.js';
 import type { RgbImage } from '../model/image.js';
@@ -20,7 +20,8 @@ import { modelFrame } from '../model/model-frames.js';
 import type { WorldModel } from '../model/world-model.js';
 import { stateFromPose, type ToolPose } from '../robot/commands.js';
 import type { CommandExecutor } from './command-executor.js';
-import type { GoalBook } from './goal-services.js';
+import type { GoalBook, PendingStages } from './goal-services.js';
+import { proposeStagePlan } from '../model/stage-proposal.js';
 import { frameToRgb } from './node-inputs.js';
 import type { CameraFrame, NodeOutputs } from './ports.js';
 import type { StatusBoard } from './status-board.js';
@@ -63,7 +64,8 @@ export async function planAndAct(host: CycleHost, frames: readonly CameraFrame[]
   if (generation !== goals.generation) return; // goal changed or stop requested while encoding
   // Stages are proposed from the first usable inputs (bad ones are the control step's to report).
   const pending = goals.pendingStages;
-  if (pending && !inputProblem({ latents, state, goal: pending }) && !(await proposeStages(host, latents, state, pending, generation))) return;
+  if (pending && !inputProblem({ latents, state, goal: pending.goals.at(-1) as Latents }) && !(await proposeStages(host, latents, state, pending, generation)))
+    return;
   const sequencer = goals.sequencer as SubgoalSequencer<Latents>;
   const active = sequencer.current;
   status.latentDistance = active ? latentDistance(latents, active.goal) : NaN;
@@ -81,22 +83,34 @@ export async function planAndAct(host: CycleHost, frames: readonly CameraFrame[]
 }
 
 /**
- * Replaces a single pending goal by the stages the model's proposer makes from this first frame
- * and state. Returns false (with a status) when the plan should not go on this cycle.
+ * Replaces the pending goals by the stages the model's proposer makes from this first frame and
+ * state, the given goals in their places. Returns false (with a status) when the plan should not
+ * go on this cycle.
  */
-async function proposeStages(host: CycleHost, latents: Latents, state: Float32Array, goal: Latents, generation: number): Promise<boolean> {
-  let plan: StagePlan;
+async function proposeStages(host: CycleHost, latents: Latents, state: Float32Array, pending: PendingStages, generation: number): Promise<boolean> {
+  let subgoals: Subgoal<Latents>[];
+  let names: readonly string[];
   try {
-    const proposed = await (host.model.proposeStages as NonNullable<WorldModel['proposeStages']>)(latents, state, goal);
-    plan = mergeStages(proposed, { names: ['goal'], goals: [goal] });
+    const plan = await proposeStagePlan(host.model, latents, state, pending);
+    subgoals = stageSubgoals(plan, pending);
+    names = plan.names;
   } catch (error) {
     host.status.set(PlannerStatus.MODEL_ERROR, `subgoal proposer failed: ${(error as Error).message}`);
     return false;
   }
   if (generation !== host.goals.generation) return false;
   host.goals.pendingStages = undefined;
-  host.goals.sequencer = new SubgoalSequencer(plan.stages.map((g, i) => ({ goal: g, maxSteps: plan.steps[i] as number })));
-  host.log.info({ stages: plan.names, budgets: plan.steps, grippers: plan.stages.map((z) => z.gripperReadout) }, 'stages proposed');
+  host.goals.sequencer = new SubgoalSequencer(subgoals);
+  const given = pending.names.slice(0, -1);
+  host.log.info(
+    {
+      stages: names,
+      given: given.length ? given : 'the goal only',
+      budgets: subgoals.map((s) => s.maxSteps),
+      grippers: subgoals.map((s) => s.goal.gripperReadout),
+    },
+    'stages proposed',
+  );
   return true;
 }
 

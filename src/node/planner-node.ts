@@ -229,7 +229,7 @@ export class PlannerNode {
   private goalHost(): goalServices.GoalHost | string {
     const { deps, model, settings, inputs, goals, status } = this.parts;
     if (!model) return `no world model loaded: ${(deps.model as { error: string }).error}`;
-    const install = (subgoals: Subgoal<Latents>[], proposeFrom?: Latents) => {
+    const install = (subgoals: Subgoal<Latents>[], proposeFrom?: goalServices.PendingStages) => {
       goals.install(subgoals, proposeFrom);
       this.loop.stepCount = 0;
       settings.planner?.reset();

@@ -29,6 +29,8 @@ export interface PickPlaceGoalMsg {
   max_steps: ArrayLike<number>;
   energy_thresholds: ArrayLike<number>;
   timeout_s: number;
+  /** Absent in interfaces built before the field. */
+  stage_names?: string[];
 }
 
 /** The goal message as the node's plain request. */
@@ -40,6 +42,7 @@ export function goalFromMsg(m: PickPlaceGoalMsg): PickPlaceGoalRequest {
     maxSteps: Array.from(m.max_steps, Number),
     energyThresholds: Array.from(m.energy_thresholds, Number),
     timeoutS: Number(m.timeout_s),
+    stageNames: [...(m.stage_names ?? [])],
   };
 }
 

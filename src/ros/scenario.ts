@@ -40,7 +40,15 @@ export interface ScenarioOptions {
   readonly seeds: readonly number[];
   /** The goal images of an episode's seed. */
   readonly goalsFor: (seed: number) => Promise<readonly RgbImage[]>;
+  /** A budget per goal image; may be empty with stageNames (the planner's proposer's budgets). */
   readonly steps: readonly number[];
+  /**
+   * The proposer's stage each goal image shows, sent with a sequence of images: the planner then
+   * fills in the stages no image was given for (msg/srv/SetGoalSequence.srv stage_names).
+   */
+  readonly stageNames?: readonly string[];
+  /** The budgets of the stages the planner plans through, for the timeout (default: steps). */
+  readonly plannedSteps?: readonly number[];
   /** Seconds per control step (the model's control period): sizes the timeout. */
   readonly periodS: number;
   /** Fixed timeout per episode (s); default: from the budgets and the plan time the planner reports. */
@@ -188,18 +196,24 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
         const request =
           goals.length === 1
             ? { kind: 'single' as const, image: goals[0] as RgbImage }
-            : { kind: 'sequence' as const, images: [...goals], steps: [...o.steps], thresholds: [] };
+            : { kind: 'sequence' as const, images: [...goals], steps: [...o.steps], thresholds: [], ...(o.stageNames ? { names: [...o.stageNames] } : {}) };
         const onFeedback = recording ? (f: Record<string, unknown>) => recording.feedback(f) : undefined;
         const handle = await action.sendGoal(pickPlaceGoalMsg(request, 0), onFeedback as ((f: never) => void) | undefined);
         if (!handle.accepted) throw new Error('the planner rejected the PickPlace goal (its log says why)');
         goal.handle = handle;
         void handle.getResult().then((r) => (goal.result = r));
-        log.info({ seed, goals: goals.length, steps: o.steps }, 'PickPlace goal sent');
+        log.info({ seed, goals: goals.length, steps: o.steps, ...(o.stageNames ? { stageNames: o.stageNames } : {}) }, 'PickPlace goal sent');
       } else {
         const response =
           goals.length === 1
             ? await singleClient.sendRequestAsync({ image: imageToMsg(goals[0] as RgbImage), file_name: '', use_current_frame: false })
-            : await goalClient.sendRequestAsync({ images: goals.map((g) => imageToMsg(g)), file_names: [], max_steps: [...o.steps], energy_thresholds: [] });
+            : await goalClient.sendRequestAsync({
+                images: goals.map((g) => imageToMsg(g)),
+                file_names: [],
+                max_steps: [...o.steps],
+                energy_thresholds: [],
+                stage_names: [...(o.stageNames ?? [])],
+              });
         if (response['accepted'] !== true) throw new Error(`the planner refused the goals: ${String(response['message'])}`);
         log.info({ seed, goals: goals.length, steps: o.steps, message: response['message'] }, goals.length === 1 ? 'goal sent' : 'goal sequence sent');
       }
@@ -218,7 +232,7 @@ export async function runScenario(rcl: RclModule, o: ScenarioOptions, log: Logge
           planS = Math.max(planS === INITIAL_PLAN_S ? 0 : planS, st.plan_time_ms / 1000);
         }
         success = judge.info?.success ?? false;
-        const timeout = o.timeoutS ?? episodeTimeoutS(o.steps, o.periodS, planS);
+        const timeout = o.timeoutS ?? episodeTimeoutS(o.plannedSteps ?? o.steps, o.periodS, planS);
         // An action goal's status says GOAL_REACHED before its last motion ends: its result follows that motion.
         const reached = !goal.handle && running && st?.code_name === 'GOAL_REACHED';
         if (success || goal.result || reached || Date.now() - t0 > timeout * 1000) break;

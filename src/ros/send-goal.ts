@@ -25,7 +25,7 @@ export function imageToMsg(img: RgbImage, frameId = 'goal'): object {
 /** What to send. */
 export type GoalRequest =
   | { kind: 'single'; image?: RgbImage; useCurrentFrame?: boolean; fileName?: string }
-  | { kind: 'sequence'; images: RgbImage[]; steps: number[]; thresholds: number[] };
+  | { kind: 'sequence'; images: RgbImage[]; steps: number[]; thresholds: number[]; names?: string[] };
 
 /** Calls ~/set_goal or ~/set_goal_sequence of a planner node and returns the response. */
 export async function sendGoal(rcl: RclModule, nodeName: string, request: GoalRequest, timeoutMs: number): Promise<Record<string, unknown>> {
@@ -47,7 +47,13 @@ export async function sendGoal(rcl: RclModule, nodeName: string, request: GoalRe
           file_name: request.fileName ?? '',
           use_current_frame: request.useCurrentFrame ?? false,
         }
-      : { images: request.images.map((i) => imageToMsg(i)), file_names: [], max_steps: request.steps, energy_thresholds: request.thresholds };
+      : {
+          images: request.images.map((i) => imageToMsg(i)),
+          file_names: [],
+          max_steps: request.steps,
+          energy_thresholds: request.thresholds,
+          stage_names: request.names ?? [],
+        };
     return await client.sendRequestAsync(msg, { timeout: timeoutMs });
   } finally {
     node.destroy();
@@ -56,9 +62,23 @@ export async function sendGoal(rcl: RclModule, nodeName: string, request: GoalRe
 
 /** The PickPlace goal message of a request (`timeoutS`: the goal's own limit, 0 = none). */
 export function pickPlaceGoalMsg(request: GoalRequest, timeoutS: number): object {
-  const empty = { images: [] as object[], file_names: [] as string[], use_current_frame: false, max_steps: [] as number[], energy_thresholds: [] as number[] };
+  const empty = {
+    images: [] as object[],
+    file_names: [] as string[],
+    use_current_frame: false,
+    max_steps: [] as number[],
+    energy_thresholds: [] as number[],
+    stage_names: [] as string[],
+  };
   if (request.kind === 'sequence')
-    return { ...empty, images: request.images.map((i) => imageToMsg(i)), max_steps: request.steps, energy_thresholds: request.thresholds, timeout_s: timeoutS };
+    return {
+      ...empty,
+      images: request.images.map((i) => imageToMsg(i)),
+      max_steps: request.steps,
+      energy_thresholds: request.thresholds,
+      stage_names: request.names ?? [],
+      timeout_s: timeoutS,
+    };
   return {
     ...empty,
     ...(request.image ? { images: [imageToMsg(request.image)] } : {}),

@@ -167,12 +167,13 @@ export async function startPlannerShell(rcl: RclModule, options: ShellOptions): 
     'jepa_mpc_interfaces/srv/SetGoalSequence',
     NAMES.setGoalSequence,
     plain,
-    async (req: { images: ImageMsg[]; file_names: string[]; max_steps: ArrayLike<number>; energy_thresholds: ArrayLike<number> }) => {
+    async (req: { images: ImageMsg[]; file_names: string[]; max_steps: ArrayLike<number>; energy_thresholds: ArrayLike<number>; stage_names?: string[] }) => {
       const r = await planner.setGoalSequence({
         images: req.images.map(imageFromMsg),
         fileNames: req.file_names,
         maxSteps: Array.from(req.max_steps, Number),
         energyThresholds: Array.from(req.energy_thresholds, Number),
+        stageNames: [...(req.stage_names ?? [])],
       });
       return { accepted: r.accepted, message: r.message, goal_count: r.goalCount };
     },

@@ -4,7 +4,7 @@
  * matching, as the per-stage input a conditional proposer takes.
  */
 import { describe, expect, it } from 'vitest';
-import { givenStages, mergeStages, type StagePlan } from '../../src/core/stages.js';
+import { givenStages, mergeStages, stageSubgoals, type StagePlan } from '../../src/core/stages.js';
 import type { Latents } from '../../src/core/types.js';
 
 const z = (v: number, gripperReadout?: number): Latents => ({
@@ -52,5 +52,35 @@ describe('givenStages', () => {
   it('gives nothing for one goal image, and refuses names that do not fit as mergeStages does', () => {
     expect(givenStages(PROPOSED.names, { names: ['goal'], goals: [z(60)] })).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(() => givenStages(PROPOSED.names, { names: ['wave', 'placed'], goals: [z(1), z(2)] })).toThrow(/'wave' is not one of the proposer's stages/);
+  });
+});
+
+describe('stageSubgoals', () => {
+  const paper = { names: ['grasped', 'near target', 'placed'], goals: [z(30), z(40), z(60)] };
+  it("the proposer's budgets where no goal gives its own; a given goal's own budget and threshold on its stage", () => {
+    const plan = mergeStages(PROPOSED, paper);
+    const own = stageSubgoals(plan, { names: paper.names, maxSteps: [12, 9, 7], energyThresholds: [0.2, 0, NaN] });
+    expect(own.map((s) => s.maxSteps)).toEqual([8, 5, 12, 9, 4, 7]);
+    expect(own.map((s) => s.energyThreshold)).toEqual([undefined, undefined, 0.2, undefined, undefined, undefined]);
+    expect(own.map((s) => s.goal.data[0])).toEqual([1, 2, 30, 40, 5, 60]);
+    const proposers = stageSubgoals(plan, { names: paper.names, energyThresholds: [] });
+    expect(proposers.map((s) => s.maxSteps)).toEqual(PROPOSED.steps);
+    expect(proposers.every((s) => s.energyThreshold === undefined)).toBe(true);
+  });
+
+  it('a single goal: the last stage, whatever its name', () => {
+    const plan = mergeStages(PROPOSED, { names: ['goal'], goals: [z(60)] });
+    expect(stageSubgoals(plan, { names: ['goal'], maxSteps: [20], energyThresholds: [0.1] }).map((s) => [s.maxSteps, s.energyThreshold])).toEqual([
+      [8, undefined],
+      [5, undefined],
+      [4, undefined],
+      [10, undefined],
+      [4, undefined],
+      [20, 0.1],
+    ]);
+  });
+
+  it('refuses names that do not fit the stages', () => {
+    expect(() => stageSubgoals(PROPOSED, { names: ['wave', 'placed'], energyThresholds: [] })).toThrow(/'wave' is not one/);
   });
 });

@@ -96,7 +96,33 @@ describe('eval --through-node (planner node + simulator node on a virtual clock)
     },
     EPISODE_TIMEOUT_MS,
   );
+
+  it(
+    "picks and places from the paper's three goal images: the node's proposer fills in hover, at cube and lowered (SetGoalSequence with stage names)",
+    async () => {
+      const sim = await TabletopSim.create(simOptions('pick-place'));
+      try {
+        const goals = await expertGoals(simOptions('pick-place'), 'pick-place', PAPER_SEED, { alignYaw: false }, 'paper');
+        expect(goals.names).toEqual(['grasped', 'near target', 'placed']);
+        const stages = model.manifest.subgoalProposer?.stages ?? [];
+        const node = await runThroughNodeEpisode(sim, model, goals, { seed: PAPER_SEED, latencyS: 0, log });
+        // the node planned through all six stages, not the three images given
+        expect(Math.max(...node.records.map((r) => r.subgoal))).toBe(stages.length - 1);
+        expect(node.success).toBe(true);
+        expect(node.lifted).toBe(true);
+        // planned as given (propose_stages off), the three images are three stages
+        const given = await runThroughNodeEpisode(sim, model, goals, { seed: PAPER_SEED, latencyS: 0, log, params: { propose_stages: false } });
+        expect(Math.max(...given.records.map((r) => r.subgoal))).toBeLessThanOrEqual(2);
+      } finally {
+        sim.close();
+      }
+    },
+    2 * EPISODE_TIMEOUT_MS,
+  );
 });
+
+/** A layout the shipped model picks and places from the paper's three goal images through the node. */
+const PAPER_SEED = 0;
 
 /** A layout the shipped model picks and places from its final goal image alone (README: 14/20 of seeds 0-19). */
 const FINAL_SEED = 3;

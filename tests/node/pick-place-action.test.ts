@@ -11,7 +11,7 @@ import { MODEL_ERROR_PLANS, PickPlaceAction, type ActionHost, type GoalSession }
 import type { CheckedGoal, PickPlaceFeedback, PickPlaceResult } from '../../src/node/pick-place-goal.js';
 import type { StatusReport } from '../../src/node/ports.js';
 
-const GOAL: CheckedGoal = { images: [], maxSteps: [2], energyThresholds: [], timeoutS: 0, sources: ['test'] };
+const GOAL: CheckedGoal = { images: [], maxSteps: [2], energyThresholds: [], timeoutS: 0, stageNames: [], sources: ['test'] };
 
 function setup() {
   const calls: string[] = [];

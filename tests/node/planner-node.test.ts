@@ -216,6 +216,60 @@ describe('PlannerNode', () => {
     expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
   });
 
+  it("a sequence named by stage: the model's proposer fills in the stages no image was given for, each given goal keeping its own budget", async () => {
+    const { node, outputs, advance, now } = makeNode();
+    node.onImage(frame(1), 100);
+    node.onPose(POSE, 100);
+    // test-tiny's proposer knows at cube, grasped, placed (2/2/2 steps): 'at cube' is proposed, with its budget
+    const r = await node.setGoalSequence({
+      images: [frame(3).image],
+      fileNames: ['goal.png'],
+      maxSteps: [1, 3],
+      energyThresholds: [],
+      stageNames: ['grasped', 'placed'],
+    });
+    expect(r).toMatchObject({ accepted: true, goalCount: 2 });
+    expect(r.message).toMatch(/stages at cube, grasped, placed, those not given from the subgoal proposer/);
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      node.tick();
+      await node.idle();
+      seen.push(outputs.lastStatus.subgoalIndex);
+      expect(outputs.lastStatus.subgoalCount).toBe(3);
+      advance(0.3);
+      node.onImage(frame(1), now());
+      node.onPose(POSE, now());
+    }
+    expect(seen).toEqual([0, 1, 2, 2, 2, 3]); // at cube 2 steps (the proposer's), grasped 1, placed 3 (the goals' own)
+    // without the proposer (propose_stages off) the names are not used: the goals are planned as given
+    const off = makeNode({ propose_stages: false });
+    off.node.onImage(frame(1), 100);
+    off.node.onPose(POSE, 100);
+    const r2 = await off.node.setGoalSequence({
+      images: [frame(3).image],
+      fileNames: ['goal.png'],
+      maxSteps: [],
+      energyThresholds: [],
+      stageNames: ['grasped', 'placed'],
+    });
+    expect(r2.accepted).toBe(true);
+    expect(r2.message).toMatch(/stage_names not used .* planned as given, 40 steps each/);
+    off.node.tick();
+    await off.node.idle();
+    expect(off.outputs.lastStatus.subgoalCount).toBe(2);
+  });
+
+  it.each([
+    [['placed', 'grasped'], /stage_names: goal 'grasped' comes before an earlier goal/],
+    [['hover', 'placed'], /stage_names: goal 'hover' is not one of the proposer's stages \(at cube, grasped, placed\)/],
+    [['placed'], /stage_names has 1 entries for 2 goals/],
+  ])('refuses stage names that do not fit the goals or the proposer %#', async (stageNames, message) => {
+    const { node } = makeNode();
+    const r = await node.setGoalSequence({ images: [frame(3).image], fileNames: ['goal.png'], maxSteps: [], energyThresholds: [], stageNames });
+    expect(r.accepted).toBe(false);
+    expect(r.message).toMatch(message);
+  });
+
   it.each([
     [{ images: [], fileNames: [], maxSteps: [], energyThresholds: [] }, /no goals given/],
     [{ images: [], fileNames: ['goal.png'], maxSteps: [1, 2], energyThresholds: [] }, /max_steps has 2 entries for 1 goals/],

@@ -45,7 +45,15 @@ function imageMsg(width = 32, height = 32, encoding = 'rgb8', seed = 3) {
 }
 
 function goal(
-  fields: Partial<{ images: object[]; file_names: string[]; use_current_frame: boolean; max_steps: number[]; energy_thresholds: number[]; timeout_s: number }>,
+  fields: Partial<{
+    images: object[];
+    file_names: string[];
+    use_current_frame: boolean;
+    max_steps: number[];
+    energy_thresholds: number[];
+    timeout_s: number;
+    stage_names: string[];
+  }>,
 ) {
   return { images: [], file_names: [], use_current_frame: false, max_steps: [], energy_thresholds: [], timeout_s: 0, ...fields };
 }
@@ -122,6 +130,13 @@ describe('PickPlace action (rclnodejs action doubles)', () => {
     ['a zero budget', goal({ images: [imageMsg()], max_steps: [0] }), /max_steps\[0\] must be >= 1/],
     ['the current frame before any frame', goal({ use_current_frame: true }), /no camera frame received yet/],
     ['a negative timeout', goal({ images: [imageMsg()], timeout_s: -1 }), /timeout_s must be >= 0/],
+    ['stage names out of order', goal({ images: [imageMsg(), imageMsg()], stage_names: ['placed', 'grasped'] }), /stage_names: goal 'grasped' comes before/],
+    [
+      'a stage the proposer does not know',
+      goal({ images: [imageMsg(), imageMsg()], stage_names: ['hover', 'placed'] }),
+      /stage_names: goal 'hover' is not one/,
+    ],
+    ['stage names that do not match the goals', goal({ images: [imageMsg(), imageMsg()], stage_names: ['placed'] }), /stage_names has 1 entries for 2 goals/],
   ])('rejects %s at goal time, logs the reason and keeps running', async (_name, g, reason) => {
     const { node, lines, send } = await start();
     const { handle } = await send(g);
@@ -151,6 +166,21 @@ describe('PickPlace action (rclnodejs action doubles)', () => {
     expect(result['elapsed_s'] as number).toBeGreaterThan(2 * CYCLE_S - 1e-9);
     expect(Number.isFinite(result['final_energy'])).toBe(true);
     expect(node.messages(NAMES.status).at(-1)).toMatchObject({ code_name: 'GOAL_REACHED' });
+  });
+
+  it("goals named by stage: the model's proposer fills in the others at the first plan, with its budgets", async () => {
+    const { send, cycle } = await start();
+    const { handle, feedback } = await send(goal({ images: [imageMsg()], file_names: ['goal.png'], stage_names: ['grasped', 'placed'] }));
+    expect(handle.accepted).toBe(true);
+    await cycle();
+    await cycle();
+    await cycle();
+    // test-tiny's proposer: at cube, grasped, placed, 2 steps each; 'at cube' was proposed
+    expect(feedback.map((f) => [f['subgoal_index'], f['subgoal_count']])).toEqual([
+      [0, 3],
+      [1, 3],
+      [1, 3],
+    ]);
   });
 
   it('cancel mid-goal: the arm holds at once (a zero twist before the answer), the goal ends CANCELLED and nothing more is planned', async () => {

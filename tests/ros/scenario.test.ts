@@ -222,8 +222,8 @@ describe('the scenario runner through the PickPlace action (rclnodejs action dou
           PICK_PLACE_TYPE,
           '/jepa_mpc_planner/pick_place',
           (h) => {
-            const goal = h.request as { images: unknown[]; max_steps: number[] };
-            calls.push(`action ${goal.images.length} ${goal.max_steps.join('/')}`);
+            const goal = h.request as { images: unknown[]; max_steps: number[]; stage_names: string[] };
+            calls.push(`action ${goal.images.length} ${goal.max_steps.join('/')}${goal.stage_names.length ? ` [${goal.stage_names.join('|')}]` : ''}`);
             return execute(n, h);
           },
           undefined,
@@ -253,6 +253,22 @@ describe('the scenario runner through the PickPlace action (rclnodejs action dou
     const [verdict] = await runScenario(rcl, options, createLogger('test'));
     expect(calls).toEqual(['action 2 3/4', 'clear']);
     expect(verdict).toMatchObject({ seed: 7, success: true, lifted: true, lastStatus: 'REACHED: all 2 goals done' });
+  });
+
+  it("names the goals by stage when the planner's proposer is to fill in the others (no budgets: the proposer's)", async () => {
+    const { rcl, calls } = graph(async (n, h) => {
+      placeCube(n);
+      h.succeed();
+      return { outcome: 0, outcome_name: 'REACHED', message: 'all 6 goals done', steps: 37, elapsed_s: 9, final_energy: 0.1 };
+    });
+    const named: ScenarioOptions = { ...options, steps: [], stageNames: ['grasped', 'placed'], plannedSteps: [8, 5, 4, 10, 4, 6] };
+    const [verdict] = await runScenario(
+      rcl,
+      { ...named, goalsFor: async () => [0, 1].map(() => ({ width: 2, height: 2, data: new Uint8Array(12) })) },
+      createLogger('test'),
+    );
+    expect(calls).toEqual(['action 2  [grasped|placed]', 'clear']);
+    expect(verdict?.success).toBe(true);
   });
 
   it('waits for the result after a GOAL_REACHED status (the goal’s last motion ends first) and cancels nothing', async () => {
