@@ -3,6 +3,10 @@ planner node, wired by remappings (camera, pose, joint states in; twist and fing
 
     ros2 launch jepa_mpc sim_mujoco.launch.py [output_mode:=twist|pose|joint] [gripper_mode:=joint|franka]
     jepa-mpc scenario pick-place --episodes 10 --seed 0     # seeds and resets the simulator per episode
+
+The simulator's appearance takes eval's perturbations (light_azimuth_deg:=90, camera_jitter_cm:=2
+camera_jitter_deg:=2, table_colour:=grey, ...); give the scenario the same flags (--light-azimuth 90,
+--camera-jitter 2,2, --table-colour grey) so that its goal images are drawn in the same world.
 """
 import os
 
@@ -11,6 +15,19 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
+
+# The simulator's appearance: eval's perturbation flags (0 / '' = as the shipped models were trained).
+APPEARANCE = [
+    ('light_azimuth_deg', '0.0', float, 'The light turned about the vertical (deg)'),
+    ('light_elevation_deg', '0.0', float, "The light's elevation, 15-90 deg (0 = as trained)"),
+    ('light_intensity', '1.0', float, 'Every light scaled by this factor (0.3-2)'),
+    ('camera_jitter_cm', '0.0', float, 'The camera moved this far (cm), in a direction drawn per layout seed'),
+    ('camera_jitter_deg', '0.0', float, 'The camera turned this far (deg), about an axis drawn per layout seed'),
+    ('cube_colour', '', str, "The task cube's colour: red | orange | purple | white ('' = as trained)"),
+    ('table_colour', '', str, "The table's colour: wood | grey | white | dark | blue ('' = as trained)"),
+    ('distractors', '0', int, 'Distractor cubes on the table (0-2)'),
+]
 
 
 def generate_launch_description():
@@ -35,7 +52,7 @@ def generate_launch_description():
                               description='World-model folder'),
         DeclareLaunchArgument('goal_dir', default_value=os.path.join(os.getcwd(), 'goals'),
                               description='Folder SetGoal file names are resolved in'),
-    ]
+    ] + [DeclareLaunchArgument(name, default_value=default, description=text) for name, default, _, text in APPEARANCE]
     sim = Node(
         package='jepa_mpc', executable='sim_node', name='jepa_mpc_sim', output='screen',
         parameters=[{
@@ -44,6 +61,7 @@ def generate_launch_description():
             'image_size': LaunchConfiguration('image_size'),
             'shadows': LaunchConfiguration('shadows'),
             'wrist': LaunchConfiguration('wrist'),
+            **{name: ParameterValue(LaunchConfiguration(name), value_type=kind) for name, _, kind, _ in APPEARANCE},
         }],
         remappings=[
             ('camera/image_raw', '/sim/camera/image_raw'),

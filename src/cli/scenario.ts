@@ -26,7 +26,7 @@ import { GAZEBO_SCENARIO } from '../scenario/judge.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { precisionFlag } from './model-flags.js';
-import { SIM_MODEL, runSettings } from './planned-run.js';
+import { episodeSimOptions, PERTURBATION_FLAGS, SIM_MODEL, runSettings } from './planned-run.js';
 import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 import { round } from './table.js';
@@ -53,6 +53,11 @@ options:
                       stages no image was given for, with its budgets unless --subgoal-steps (default on
                       when the model has a proposer whose stages the --subgoals images fit; the planner's
                       propose_stages must be on, as it is by default)
+  --light-azimuth DEG, --light-elevation DEG, --light-intensity X, --camera-jitter CM,DEG,
+  --cube-colour C, --table-colour C, --distractors N
+                      draw the goal images in a perturbed world, as eval does (the camera moved per seed);
+                      launch the simulator node with the same appearance (sim_mujoco.launch.py
+                      light_azimuth_deg:=90 camera_jitter_cm:=2 camera_jitter_deg:=2 ...)
   --goals DIR         use the scheme's images in DIR for every episode (e.g. from 'jepa-mpc capture-goals --out DIR') instead of rendering them
   --save-goals DIR    write the goal images used (seed-N-NAME.png)
   --timeout S         seconds per episode (default: the budgets x (the reported plan time + 3 control periods) + 30 s)
@@ -100,6 +105,13 @@ export async function main(argv: string[]): Promise<number> {
       subgoals: { type: 'string' },
       'subgoal-steps': { type: 'string' },
       propose: { type: 'string' },
+      'camera-jitter': { type: 'string' },
+      'light-azimuth': { type: 'string' },
+      'light-elevation': { type: 'string' },
+      'light-intensity': { type: 'string' },
+      'cube-colour': { type: 'string' },
+      'table-colour': { type: 'string' },
+      distractors: { type: 'string' },
       goals: { type: 'string' },
       'save-goals': { type: 'string' },
       timeout: { type: 'string' },
@@ -142,6 +154,7 @@ export async function main(argv: string[]): Promise<number> {
       subgoals: values.subgoals,
       'subgoal-steps': values['subgoal-steps'],
       propose: values.propose,
+      ...Object.fromEntries(PERTURBATION_FLAGS.map((f) => [f, values[f]])),
     },
     { manifest },
     'pick-place',
@@ -173,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!fixedGoals)
       console.error(`rendering the goal images: scripted expert, pick-place, seed ${seed}, ${size}x${size}${s.sim.shadows ? ', shadows' : ''}, ${s.subgoals}`);
     // The node's planners pin the wrist rotation, so the expert keeps its yaw too (the settings say so).
-    const goals = fixedGoals ?? (await expertGoals(s.sim, 'pick-place', seed, s.expert, s.subgoals)).frames;
+    const goals = fixedGoals ?? (await expertGoals(episodeSimOptions(s, seed), 'pick-place', seed, s.expert, s.subgoals)).frames;
     const dir = values['save-goals'];
     if (dir) {
       await mkdir(dir, { recursive: true });

@@ -12,6 +12,7 @@
  * src/ros/sim-shell.ts wires it to rclnodejs; the through-node loop wires it to the planner node
  * on a virtual clock.
  */
+import type { Appearance } from '../../sim/appearance.js';
 import type { Observation, TabletopSim } from '../../sim/tabletop.js';
 
 /** The simulator a simulator node drives, and what one step of it observes (for the ROS shell, which does not import sim/). */
@@ -56,6 +57,8 @@ export interface SimNodeOptions {
   readonly periodS: number;
   /** A twist holds at most this long after its stamp (the arm stops when commands stop). */
   readonly commandTimeoutS: number;
+  /** Where each layout seed puts the camera (a camera jittered per seed, as `eval` jitters it); absent: it stays. */
+  readonly cameraFor?: (seed: number) => Appearance['camera'];
 }
 
 /** The simulator node (see the file comment). */
@@ -80,6 +83,7 @@ export class SimNodeCore {
     seed: number,
     startS: number,
   ) {
+    if (o.cameraFor) sim.setAppearance({ camera: o.cameraFor(seed) });
     this.lastObservation = sim.reset(seed);
     this.simulatedUntil = startS;
     this.gripper = new SimFrankaGripper(o.periodS);
@@ -149,6 +153,7 @@ export class SimNodeCore {
     this.finger = undefined;
     this.gripper.abandon('simulator reset');
     this.simulatedUntil = nowS;
+    if (this.o.cameraFor) this.sim.setAppearance({ camera: this.o.cameraFor(seed) });
     this.lastObservation = this.sim.reset(seed);
     return this.lastObservation;
   }

@@ -12,6 +12,7 @@ import type { RawImage } from '../model/image.js';
 import { SimNodeCore, type SimObservation, type SimWorld } from '../node/sim-node.js';
 import { checkParameter } from '../node/parameters.js';
 import { SIM_PARAMETERS, simFromParameters } from '../node/sim-parameters.js';
+import { describePerturbation, isPerturbed } from '../../sim/perturb.js';
 import { declareParameters, normaliseValue } from './declare-parameters.js';
 import { type PoseStampedMsg, headerSeconds, poseFromMsg, secondsToTime } from './convert.js';
 import type { RclModule, RclNode, RosHeader, RosTime } from './rcl-types.js';
@@ -31,7 +32,7 @@ export interface SimShell {
 export async function startSimShell(rcl: RclModule, options: { log: Logger; nodeName?: string }): Promise<SimShell> {
   const node = rcl.createNode(options.nodeName ?? SIM_NODE);
   const defaults = Object.fromEntries(Object.entries(SIM_PARAMETERS).map(([k, spec]) => [k, spec.default]));
-  const { sim, params: p } = await simFromParameters(declareParameters(rcl, node, SIM_PARAMETERS, defaults));
+  const { sim, params: p, perturbation, cameraFor } = await simFromParameters(declareParameters(rcl, node, SIM_PARAMETERS, defaults));
   const { control_period_s: period, image_size: size, frame_id: frameId, joint_prefix: prefix, task } = p;
   const secondsNow = () => Number(node.now().nanoseconds) / 1e9;
 
@@ -44,7 +45,8 @@ export async function startSimShell(rcl: RclModule, options: { log: Logger; node
     target: node.createPublisher('geometry_msgs/msg/PoseStamped', SIM_NAMES.targetPose),
     task: node.createPublisher('std_msgs/msg/String', SIM_NAMES.task),
   };
-  const core = new SimNodeCore(sim, { periodS: period, commandTimeoutS: p.command_timeout_s }, p.seed, secondsNow());
+  const core = new SimNodeCore(sim, { periodS: period, commandTimeoutS: p.command_timeout_s, ...(cameraFor ? { cameraFor } : {}) }, p.seed, secondsNow());
+  if (isPerturbed(perturbation)) options.log.info({ appearance: describePerturbation(perturbation) }, 'simulator appearance changed from the trained one');
   const stampOf = (h: RosHeader) => headerSeconds(h) ?? secondsNow();
   const opts = { enableTypedArray: true };
   node.createSubscription(

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { NODE_NAME } from '../../src/ros/shell.js';
 import { NAMES, SIM_NAMES } from '../../src/ros/topics.js';
+import { APPEARANCE_PARAMETERS, SIM_PARAMETERS } from '../../src/node/sim-parameters.js';
 
 const root = projectRoot();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -52,6 +53,18 @@ describe('ROS packaging', () => {
     const wrapper = readFileSync(join(root, 'ros', file), 'utf8');
     expect(wrapper).toContain(`exec node "$share/dist/src/cli/main.js" ${command} "$@"`);
     expect(readFileSync(join(root, 'ros', 'CMakeLists.txt'), 'utf8')).toMatch(new RegExp(`install\\(PROGRAMS[^)]*${file}`));
+  });
+
+  it("the MuJoCo launch file passes every appearance parameter of the simulator's schema, typed, with the schema's default", () => {
+    const launch = readFileSync(join(root, 'launch', 'sim_mujoco.launch.py'), 'utf8');
+    const rows = [...launch.matchAll(/\('(\w+)', '([^']*)', (float|str|int), /g)];
+    expect(rows.map((r) => r[1])).toEqual([...APPEARANCE_PARAMETERS]);
+    for (const [, name, text, kind] of rows) {
+      const spec = SIM_PARAMETERS[name as (typeof APPEARANCE_PARAMETERS)[number]];
+      expect(kind, name).toBe({ double: 'float', string: 'str', integer: 'int' }[spec.type]);
+      expect(spec.type === 'string' ? text : Number(text), name).toBe(spec.default);
+    }
+    expect(launch).toContain('ParameterValue(LaunchConfiguration(name), value_type=kind)');
   });
 
   it('the MuJoCo launch file wires the simulator topics to the planner inputs and outputs', () => {
