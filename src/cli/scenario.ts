@@ -47,7 +47,7 @@ options:
   --precision P       read the folder's manifest of that precision (its settings above are every precision's; the node plans with its model_precision)
   --image-size N      camera size of the simulator node (default: the model's input size; must match the node's image_size)
   --shadows on|off    whether the simulator node draws shadows (default: the model's simulator.shadows; must match the node's)
-  --subgoals NAME     paper|waypoints (default: the model's simulator.subgoals; paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')})
+  --subgoals NAME     paper|waypoints|final (default: the model's simulator.subgoals; paper: ${goalFiles('paper').join(', ')}; waypoints: ${goalFiles('waypoints').join(', ')}; final: ${goalFiles('final').join(', ')}, the planner's proposer makes the stages)
   --subgoal-steps LIST step budget per subgoal (default paper ${defaultSubgoalSteps('pick-place', 'paper').join(',')}, waypoints ${defaultSubgoalSteps('pick-place', 'waypoints').join(',')})
   --propose on|off    send the images' stage names so that the planner's subgoal proposer fills in the
                       stages no image was given for, with its budgets unless --subgoal-steps (default on
