@@ -9,7 +9,8 @@ import { commandFlags, intFlag, choiceFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { precisionFlag } from './model-flags.js';
 import { loadManifest } from '../model/manifest.js';
-import { runSettings, SIM_MODEL } from './planned-run.js';
+import { PERTURBATION_FLAGS, runSettings, SIM_MODEL } from './planned-run.js';
+import { isPerturbed } from '../../sim/perturb.js';
 import { modelDir } from '../paths.js';
 import { ProgressBar } from './progress.js';
 import { randomiseFlag } from './randomise-flag.js';
@@ -30,6 +31,10 @@ options:
   --precision P    read the folder's manifest of that precision (the settings above are every precision's)
   --randomise LIST vary each set's appearance, seeded by its layout seed, as \`collect --randomise\` does:
                    any of ${RANDOMISABLE.join(',')} or all
+  --light-azimuth DEG, --light-elevation DEG, --light-intensity X, --camera-jitter CM,DEG,
+  --cube-colour C, --table-colour C, --distractors N
+                   every set drawn under one of eval's perturbations (the camera moved per seed, as
+                   eval moves it): held-out sets of an eval case, to score a proposer on
   --json           print the manifest as JSON`;
 
 /** Entry point of `jepa-mpc collect-goals`. */
@@ -42,6 +47,13 @@ export async function main(argv: string[]): Promise<number> {
     model: { type: 'string' },
     precision: { type: 'string' },
     randomise: { type: 'string' },
+    'camera-jitter': { type: 'string' },
+    'light-azimuth': { type: 'string' },
+    'light-elevation': { type: 'string' },
+    'light-intensity': { type: 'string' },
+    'cube-colour': { type: 'string' },
+    'table-colour': { type: 'string' },
+    distractors: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -53,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new CliError('--episodes and --out are required (jepa-mpc collect-goals --help lists the options)');
   const count = intFlag('episodes', values.episodes, 0, 1, 1_000_000);
   const { manifest } = await loadManifest(values.model ?? modelDir(SIM_MODEL), precisionFlag(values.precision));
-  const s = runSettings({ task: 'pick-place' }, { manifest }, 'pick-place');
+  const s = runSettings({ task: 'pick-place', ...Object.fromEntries(PERTURBATION_FLAGS.map((f) => [f, values[f]])) }, { manifest }, 'pick-place');
   const bar = new ProgressBar({ label: 'collect-goals', total: count });
   const out = await collectGoalSets({
     outDir: values.out,
@@ -64,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     sim: s.sim,
     expert: s.expert,
     randomise: randomiseFlag(values.randomise),
+    ...(isPerturbed(s.perturbation) ? { perturbation: s.perturbation } : {}),
     onProgress: () => bar.tick(1),
   });
   bar.finish();

@@ -14,6 +14,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExpertOptions } from '../../sim/expert.js';
 import { withAppearance } from '../../sim/appearance.js';
+import { describePerturbation, isPerturbed, perturbedOptions, type Perturbation } from '../../sim/perturb.js';
 import { randomAppearance, type Randomisable } from '../../sim/randomise.js';
 import { DEFAULT_CAMERA, type TabletopOptions } from '../../sim/tabletop.js';
 import type { TaskName } from '../../sim/tasks.js';
@@ -39,6 +40,8 @@ export interface GoalSetOptions {
   readonly expert: ExpertOptions;
   /** What each set's appearance varies, seeded by its layout seed (sim/randomise.ts; default nothing). */
   readonly randomise?: readonly Randomisable[];
+  /** One perturbation for every set, as `eval`'s flags draw it (the camera moved per seed; default none). */
+  readonly perturbation?: Perturbation;
   /** Called after each set. */
   readonly onProgress?: (done: number) => void;
 }
@@ -60,6 +63,8 @@ export interface GoalSetManifest {
   readonly controlPeriodS: number | null;
   /** What each set's appearance varied (absent: nothing). */
   readonly randomise?: readonly Randomisable[];
+  /** The perturbation every set was drawn under, in words (absent: none). */
+  readonly perturbation?: string;
 }
 
 /** Collects the goal sets of `count` seeds into `outDir` (created); seeds the expert fails are skipped and listed. */
@@ -74,7 +79,8 @@ export async function collectGoalSets(o: GoalSetOptions): Promise<GoalSetManifes
   for (let k = 0; k < o.count; k++) {
     const seed = o.seed + k;
     try {
-      const sim = o.randomise?.length ? withAppearance(o.sim, randomAppearance(o.randomise, seed, DEFAULT_CAMERA)) : o.sim;
+      const base = o.perturbation ? perturbedOptions(o.sim, o.perturbation, DEFAULT_CAMERA, seed) : o.sim;
+      const sim = o.randomise?.length ? withAppearance(base, randomAppearance(o.randomise, seed, DEFAULT_CAMERA)) : base;
       const goals = await expertGoals(sim, o.task, seed, o.expert, o.scheme);
       width = goals.start.width;
       height = goals.start.height;
@@ -103,6 +109,7 @@ export async function collectGoalSets(o: GoalSetOptions): Promise<GoalSetManifes
     shadows: o.sim.shadows ?? false,
     controlPeriodS: o.sim.controlPeriod ?? null,
     ...(o.randomise?.length ? { randomise: [...o.randomise] } : {}),
+    ...(o.perturbation && isPerturbed(o.perturbation) ? { perturbation: describePerturbation(o.perturbation) } : {}),
   };
   const tmp = join(o.outDir, 'manifest.json.tmp');
   await writeFile(tmp, JSON.stringify(manifest, null, 2));

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectGoalSets, GOAL_SETS_FORMAT } from '../../src/data/goal-sets.js';
 import { expertGoals } from '../../src/loop/goals.js';
+import { perturbedOptions } from '../../sim/perturb.js';
+import { DEFAULT_CAMERA } from '../../sim/tabletop.js';
 import { tempDirs } from './temp-dirs.js';
 
 const tempDir = tempDirs('jepa-goal-sets-');
@@ -66,5 +68,25 @@ describe('collectGoalSets', () => {
     const read = async (dir: string, name: string) => readFile(join(dir, name));
     expect((await read(random, 'frames.u8')).equals(await read(plain, 'frames.u8'))).toBe(false);
     expect((await read(random, 'states.f32')).equals(await read(plain, 'states.f32'))).toBe(true);
+  });
+
+  it("draws every set under one of eval's perturbations when asked: the frames eval's goals for that seed show", async () => {
+    const dir = await tempDir();
+    const perturbation = { lightAzimuthDeg: 90, cameraJitter: { cm: 2, deg: 2 } };
+    const m = await collectGoalSets({
+      seed: 5,
+      count: 1,
+      task: 'pick-place',
+      scheme: 'paper',
+      sim: SIM,
+      expert: { alignYaw: false },
+      outDir: dir,
+      perturbation,
+    });
+    expect(m.perturbation).toBe('camera 2 cm 2°, light turned 90°');
+    const goals = await expertGoals(perturbedOptions(SIM, perturbation, DEFAULT_CAMERA, 5), 'pick-place', 5, { alignYaw: false }, 'paper');
+    const frames = await readFile(join(dir, 'frames.u8'));
+    expect(Buffer.from(frames.subarray(0, 64 * 64 * 3)).equals(Buffer.from(goals.start.data))).toBe(true);
+    expect(Buffer.from(frames.subarray(3 * 64 * 64 * 3)).equals(Buffer.from(goals.frames[2]!.data))).toBe(true);
   });
 });
