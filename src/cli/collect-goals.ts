@@ -9,7 +9,7 @@ import { commandFlags, intFlag, choiceFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { precisionFlag } from './model-flags.js';
 import { loadManifest } from '../model/manifest.js';
-import { PERTURBATION_FLAGS, runSettings, SIM_MODEL } from './planned-run.js';
+import { PERTURBATION_FLAGS, PERTURBATION_OPTIONS, runSettings, SIM_MODEL } from './planned-run.js';
 import { isPerturbed } from '../../sim/perturb.js';
 import { modelDir } from '../paths.js';
 import { ProgressBar } from './progress.js';
@@ -47,13 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     model: { type: 'string' },
     precision: { type: 'string' },
     randomise: { type: 'string' },
-    'camera-jitter': { type: 'string' },
-    'light-azimuth': { type: 'string' },
-    'light-elevation': { type: 'string' },
-    'light-intensity': { type: 'string' },
-    'cube-colour': { type: 'string' },
-    'table-colour': { type: 'string' },
-    distractors: { type: 'string' },
+    ...PERTURBATION_OPTIONS,
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });

@@ -25,6 +25,17 @@ export const DEFAULT_SUBGOAL_SCHEME: SubgoalScheme = 'waypoints';
 /** The model `demo` and `eval` use unless --model says otherwise. */
 export const SIM_MODEL = 'sim-jepa-ac';
 
+/** The perturbation flags' parse options (one per {@link PERTURBATION_FLAGS} entry): eval, scenario and collect-goals take them. */
+export const PERTURBATION_OPTIONS = {
+  'camera-jitter': { type: 'string' },
+  'light-azimuth': { type: 'string' },
+  'light-elevation': { type: 'string' },
+  'light-intensity': { type: 'string' },
+  'cube-colour': { type: 'string' },
+  'table-colour': { type: 'string' },
+  distractors: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 /** parseArgs specs of the flags shared by demo and eval (the planner's from the one settings schema). */
 export const RUN_OPTIONS = {
   task: { type: 'string' },
@@ -34,13 +45,7 @@ export const RUN_OPTIONS = {
   'subgoal-steps': { type: 'string' },
   'image-size': { type: 'string' },
   shadows: { type: 'string' },
-  'camera-jitter': { type: 'string' },
-  'light-azimuth': { type: 'string' },
-  'light-elevation': { type: 'string' },
-  'light-intensity': { type: 'string' },
-  'cube-colour': { type: 'string' },
-  'table-colour': { type: 'string' },
-  distractors: { type: 'string' },
+  ...PERTURBATION_OPTIONS,
   propose: { type: 'string' },
   'goal-readout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];

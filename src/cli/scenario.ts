@@ -26,7 +26,7 @@ import { GAZEBO_SCENARIO } from '../scenario/judge.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { precisionFlag } from './model-flags.js';
-import { episodeSimOptions, PERTURBATION_FLAGS, SIM_MODEL, runSettings } from './planned-run.js';
+import { episodeSimOptions, PERTURBATION_FLAGS, PERTURBATION_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
 import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 import { round } from './table.js';
@@ -105,13 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       subgoals: { type: 'string' },
       'subgoal-steps': { type: 'string' },
       propose: { type: 'string' },
-      'camera-jitter': { type: 'string' },
-      'light-azimuth': { type: 'string' },
-      'light-elevation': { type: 'string' },
-      'light-intensity': { type: 'string' },
-      'cube-colour': { type: 'string' },
-      'table-colour': { type: 'string' },
-      distractors: { type: 'string' },
+      ...PERTURBATION_OPTIONS,
       goals: { type: 'string' },
       'save-goals': { type: 'string' },
       timeout: { type: 'string' },
