@@ -146,7 +146,13 @@ export interface SimParamValues {
 
 /** Checks simulator-node parameter values against the schema; returns the problems (empty when valid). */
 export function checkSimParameters(values: Record<string, unknown>): string[] {
-  return checkSchema(SIM_PARAMETERS as Record<string, ParamSpec>, values);
+  const problems = checkSchema(SIM_PARAMETERS as Record<string, ParamSpec>, values);
+  // 0 means "as trained"; a set elevation must lie in the appearance's range.
+  const [lo, hi] = APPEARANCE_LIMITS.lightElevationDeg;
+  const elevation = values['light_elevation_deg'];
+  if (typeof elevation === 'number' && elevation !== 0 && !(elevation >= lo && elevation <= hi))
+    problems.push(`light_elevation_deg must be 0 (as trained) or in [${lo}, ${hi}], got ${elevation}`);
+  return problems;
 }
 
 /** The appearance parameters (launch/sim_mujoco.launch.py passes each), in the schema's order. */

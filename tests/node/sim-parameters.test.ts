@@ -51,7 +51,7 @@ describe('the simulator node’s appearance parameters', () => {
   });
 
   it.each([
-    [{ light_elevation_deg: 5 }, /lightElevationDeg must be in \[15, 90\]/],
+    [{ light_elevation_deg: 5 }, /light_elevation_deg must be 0 \(as trained\) or in \[15, 90\], got 5/],
     [{ cube_colour: 'pink' }, /cube_colour/],
     [{ light_intensity: 3 }, /light_intensity/],
     [{ distractors: 3 }, /distractors/],
