@@ -9,7 +9,7 @@ import { commandFlags, intFlag, choiceFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { precisionFlag } from './model-flags.js';
 import { loadManifest } from '../model/manifest.js';
-import { PERTURBATION_FLAGS, PERTURBATION_OPTIONS, runSettings, SIM_MODEL } from './planned-run.js';
+import { PERTURBATION_OPTIONS, perturbationFlagValues, runSettings, SIM_MODEL } from './planned-run.js';
 import { isPerturbed } from '../../sim/perturb.js';
 import { modelDir } from '../paths.js';
 import { ProgressBar } from './progress.js';
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new CliError('--episodes and --out are required (jepa-mpc collect-goals --help lists the options)');
   const count = intFlag('episodes', values.episodes, 0, 1, 1_000_000);
   const { manifest } = await loadManifest(values.model ?? modelDir(SIM_MODEL), precisionFlag(values.precision));
-  const s = runSettings({ task: 'pick-place', ...Object.fromEntries(PERTURBATION_FLAGS.map((f) => [f, values[f]])) }, { manifest }, 'pick-place');
+  const s = runSettings({ task: 'pick-place', ...perturbationFlagValues(values) }, { manifest }, 'pick-place');
   const bar = new ProgressBar({ label: 'collect-goals', total: count });
   const out = await collectGoalSets({
     outDir: values.out,

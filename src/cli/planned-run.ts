@@ -144,16 +144,13 @@ export function episodeSimOptions(s: Pick<RunSettings, 'sim' | 'perturbation'>, 
   return perturbedOptions(s.sim, s.perturbation, DEFAULT_CAMERA, seed);
 }
 
-/** The perturbation flags, each with the {@link Perturbation} field it sets. */
-export const PERTURBATION_FLAGS = [
-  'camera-jitter',
-  'light-azimuth',
-  'light-elevation',
-  'light-intensity',
-  'cube-colour',
-  'table-colour',
-  'distractors',
-] as const;
+/** The perturbation flags' names: the keys of {@link PERTURBATION_OPTIONS}, each setting one {@link Perturbation} field. */
+export const PERTURBATION_FLAGS = Object.keys(PERTURBATION_OPTIONS) as readonly (keyof typeof PERTURBATION_OPTIONS)[];
+
+/** The perturbation flags' values among a command's parsed flags: what {@link runSettings} takes from a command that has more flags. */
+export function perturbationFlagValues(values: Partial<Record<(typeof PERTURBATION_FLAGS)[number], string>>): Record<string, string | undefined> {
+  return Object.fromEntries(PERTURBATION_FLAGS.map((f) => [f, values[f]]));
+}
 
 /** Parses the perturbation flags ({@link PERTURBATION_FLAGS}). @throws CliError for malformed or out-of-range values. */
 export function perturbationFromFlags(values: Record<string, string | boolean | undefined>): Perturbation {

@@ -26,7 +26,7 @@ import { GAZEBO_SCENARIO } from '../scenario/judge.js';
 import { intFlag, numberFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { precisionFlag } from './model-flags.js';
-import { episodeSimOptions, PERTURBATION_FLAGS, PERTURBATION_OPTIONS, SIM_MODEL, runSettings } from './planned-run.js';
+import { episodeSimOptions, PERTURBATION_OPTIONS, perturbationFlagValues, SIM_MODEL, runSettings } from './planned-run.js';
 import { readPngFiles } from './png-file.js';
 import { initRclnodejs } from './ros-cli.js';
 import { round } from './table.js';
@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       subgoals: values.subgoals,
       'subgoal-steps': values['subgoal-steps'],
       propose: values.propose,
-      ...Object.fromEntries(PERTURBATION_FLAGS.map((f) => [f, values[f]])),
+      ...perturbationFlagValues(values),
     },
     { manifest },
     'pick-place',
@@ -156,7 +156,6 @@ export async function main(argv: string[]): Promise<number> {
   const files = goalFiles(s.subgoals);
   // Several images and the proposer on: named by stage, the planner fills in the others (its budgets unless given).
   const proposer = s.propose && files.length > 1 ? manifest.subgoalProposer : undefined;
-  const stageNames = proposer ? SUBGOAL_PLANS['pick-place'][s.subgoals].map((g) => g.name) : undefined;
   const steps = s.subgoalSteps ?? (proposer ? [] : defaultSubgoalSteps('pick-place', s.subgoals));
   if (steps.length !== files.length && !(proposer && steps.length === 0))
     throw new CliError(`--subgoal-steps needs ${files.length} values (${files.join(', ')}), got ${steps.length}`);
@@ -217,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
         seeds: Array.from({ length: episodes }, (_, k) => s.seed + k),
         goalsFor,
         steps,
-        ...(stageNames && proposer ? { stageNames, plannedSteps: proposer.steps } : {}),
+        ...(proposer ? { stageNames: SUBGOAL_PLANS['pick-place'][s.subgoals].map((g) => g.name), plannedSteps: proposer.steps } : {}),
         periodS: manifest.controlPeriodS,
         ...(timeoutS !== undefined ? { timeoutS } : {}),
         topics: {

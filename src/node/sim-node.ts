@@ -83,8 +83,7 @@ export class SimNodeCore {
     seed: number,
     startS: number,
   ) {
-    if (o.cameraFor) sim.setAppearance({ camera: o.cameraFor(seed) });
-    this.lastObservation = sim.reset(seed);
+    this.lastObservation = this.layout(seed);
     this.simulatedUntil = startS;
     this.gripper = new SimFrankaGripper(o.periodS);
   }
@@ -153,9 +152,14 @@ export class SimNodeCore {
     this.finger = undefined;
     this.gripper.abandon('simulator reset');
     this.simulatedUntil = nowS;
-    if (this.o.cameraFor) this.sim.setAppearance({ camera: this.o.cameraFor(seed) });
-    this.lastObservation = this.sim.reset(seed);
+    this.lastObservation = this.layout(seed);
     return this.lastObservation;
+  }
+
+  /** The simulator at a layout seed, its camera where that seed puts it (the options' cameraFor). */
+  private layout(seed: number): Observation {
+    if (this.o.cameraFor) this.sim.setAppearance({ camera: this.o.cameraFor(seed) });
+    return this.sim.reset(seed);
   }
 
   /** Simulates up to `nowS` (one control period of physics) and returns what it shows. */
